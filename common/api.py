@@ -1,0 +1,87 @@
+"""The one JSON error shape, pagination and request helpers shared by every API."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler, set_rollback
+
+from common.errors import DomainError
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, DomainError):
+        set_rollback()  # what DRF's own handler does for errors it renders
+        return Response(
+            error_body(exc.code, exc.message, exc.fields), status=exc.status_code
+        )
+    if isinstance(exc, DjangoValidationError):  # from full_clean() in services
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # a bug, not a client error: Django answers 500 and logs it
+    if isinstance(exc, exceptions.ValidationError):
+        fields = (
+            exc.detail
+            if isinstance(exc.detail, dict)
+            else {"non_field_errors": exc.detail}
+        )
+        response.data = error_body("invalid", _("Invalid input."), fields)
+    elif isinstance(exc, exceptions.ParseError):
+        response.data = error_body("malformed_request", str(exc.detail))
+    else:
+        response.data = error_body(exc.default_code, str(exc.detail))
+    return response
+
+
+def not_found_view(
+    request: HttpRequest, exception: Exception | None = None
+) -> JsonResponse:
+    return JsonResponse(error_body("not_found", _("Not found.")), status=404)
+
+
+def server_error_view(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(
+        error_body("server_error", _("Server error, please try again later.")),
+        status=500,
+    )
+
+
+class Pagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def get_paginated_response(*, serializer_class, queryset, request, view) -> Response:
+    """Paginate a queryset for an APIView (which does not paginate by itself)."""
+    paginator = Pagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    from django.conf import settings
+
+    if settings.TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()[:45] or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class EmptySerializer(serializers.Serializer):
+    pass

@@ -1,0 +1,44 @@
+"""Errors a business rule raises. Services raise them; common.api renders them."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    """A business rule refused the request."""
+
+    status_code = 400
+
+    def __init__(self, code: str, message: str, fields: dict | None = None) -> None:
+        super().__init__(str(message))
+        self.code = code  # stable snake_case; the client switches on it
+        self.message = message  # human readable; shown to the patient
+        self.fields = fields or {}
+
+
+class NotAllowed(DomainError):
+    status_code = 403
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+    def __init__(self, code: str = "not_found", message: str = _("Not found.")) -> None:
+        super().__init__(code, message)
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class Unprocessable(DomainError):
+    status_code = 422
+
+
+class Throttled(DomainError):
+    status_code = 429
+
+
+class ServiceUnavailable(DomainError):
+    """An external system (WeChat, SMS, a payment channel) did not answer usefully."""
+
+    status_code = 503

@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from common.apis import HealthApi
+
+api_v1 = [
+    path("accounts/", include("accounts.urls")),
+    path("hospitals/", include("hospitals.urls")),
+    path("scheduling/", include("scheduling.urls")),
+    path("appointments/", include("appointments.urls")),
+    path("billing/", include("billing.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="schema"),
+        name="swagger-ui",
+    ),
+    path("health/", HealthApi.as_view(), name="health"),
+]
+
+handler404 = "common.api.not_found_view"
+handler500 = "common.api.server_error_view"

@@ -1,0 +1,120 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from common.models import TimeStampedModel
+
+
+class Hospital(TimeStampedModel):
+    class Level(models.TextChoices):
+        GRADE_3A = "3A", _("三级甲等")
+        GRADE_3B = "3B", _("三级乙等")
+        GRADE_2A = "2A", _("二级甲等")
+        GRADE_2B = "2B", _("二级乙等")
+        GRADE_1 = "1", _("一级")
+        UNRATED = "none", _("未定级")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    level = models.CharField(
+        _("level"), max_length=4, choices=Level.choices, db_index=True
+    )
+    region = models.CharField(_("region"), max_length=50, db_index=True)
+    address = models.CharField(_("address"), max_length=255)
+    phone = models.CharField(_("phone"), max_length=30)
+    introduction = models.TextField(_("introduction"), blank=True)
+    logo_url = models.URLField(_("logo URL"), blank=True)
+    is_open = models.BooleanField(_("open"), default=True)
+
+    class Meta:
+        verbose_name = _("hospital")
+        verbose_name_plural = _("hospitals")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(TimeStampedModel):
+    """A department; top-level ones (大科室) have no parent, clinics (科室) have one."""
+
+    hospital = models.ForeignKey(
+        Hospital,
+        on_delete=models.PROTECT,
+        related_name="departments",
+        verbose_name=_("hospital"),
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+    name = models.CharField(_("name"), max_length=50)
+    introduction = models.TextField(_("introduction"), blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hospital", "parent", "name"], name="department_unique_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Doctor(TimeStampedModel):
+    class Title(models.TextChoices):
+        CHIEF = "chief", _("主任医师")
+        ASSOCIATE_CHIEF = "associate_chief", _("副主任医师")
+        ATTENDING = "attending", _("主治医师")
+        RESIDENT = "resident", _("住院医师")
+
+    hospital = models.ForeignKey(
+        Hospital,
+        on_delete=models.PROTECT,
+        related_name="doctors",
+        verbose_name=_("hospital"),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="doctors",
+        verbose_name=_("department"),
+    )
+    name = models.CharField(_("name"), max_length=50)
+    title = models.CharField(_("title"), max_length=20, choices=Title.choices)
+    specialty = models.CharField(_("specialty"), max_length=255, blank=True)
+    introduction = models.TextField(_("introduction"), blank=True)
+    photo_url = models.URLField(_("photo URL"), blank=True)
+    fee = models.PositiveIntegerField(_("registration fee (fen)"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="doctor",
+        verbose_name=_("user account"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("doctor")
+        verbose_name_plural = _("doctors")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fee__lte=10_000_000), name="doctor_fee_reasonable"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_title_display()})"

@@ -1,0 +1,241 @@
+import datetime
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from common.models import TimeStampedModel
+
+
+class Period(models.TextChoices):
+    MORNING = "morning", _("上午")
+    AFTERNOON = "afternoon", _("下午")
+    EVENING = "evening", _("晚上")
+
+
+class BookingRule(TimeStampedModel):
+    """A hospital's booking rules. Every time is in the hospital's local time (Asia/Shanghai)."""
+
+    class CutoffMode(models.TextChoices):
+        MINUTES_BEFORE = "minutes_before", _("N minutes before the slot")
+        PREVIOUS_EVENING = "previous_evening", _("At a time on the evening before")
+
+    hospital = models.OneToOneField(
+        "hospitals.Hospital",
+        on_delete=models.CASCADE,
+        related_name="booking_rule",
+        verbose_name=_("hospital"),
+    )
+    window_days = models.PositiveSmallIntegerField(
+        _("booking window (days ahead)"), default=7
+    )
+    release_time = models.TimeField(
+        _("daily release time"), default=datetime.time(8, 0)
+    )
+    cutoff_mode = models.CharField(
+        _("stop-booking cutoff"),
+        max_length=20,
+        choices=CutoffMode.choices,
+        default=CutoffMode.MINUTES_BEFORE,
+    )
+    cutoff_minutes = models.PositiveIntegerField(
+        _("cutoff: minutes before the slot"), default=30
+    )
+    cutoff_time = models.TimeField(
+        _("cutoff: time on the evening before"), default=datetime.time(18, 0)
+    )
+    cancel_deadline_minutes = models.PositiveIntegerField(
+        _("cancel: minutes before the slot"), default=120
+    )
+    hold_minutes = models.PositiveSmallIntegerField(
+        _("unpaid hold (minutes)"), default=15
+    )
+    checkin_open_minutes = models.PositiveSmallIntegerField(
+        _("check-in opens (minutes before the slot)"), default=60
+    )
+    max_active_per_day = models.PositiveSmallIntegerField(
+        _("max active bookings per visit day"), default=2
+    )
+    max_active_per_week = models.PositiveSmallIntegerField(
+        _("max active bookings in any 7 days"), default=4
+    )
+
+    class Meta:
+        verbose_name = _("booking rule")
+        verbose_name_plural = _("booking rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(window_days__gte=1), name="rule_window_at_least_one_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(hold_minutes__gte=1), name="rule_hold_at_least_one_minute"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_active_per_day__gte=1), name="rule_day_cap_at_least_one"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_active_per_week__gte=F("max_active_per_day")),
+                name="rule_week_cap_covers_day_cap",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.hospital)
+
+
+class ScheduleTemplate(TimeStampedModel):
+    """A doctor's weekly clinic: generates one session per matching date."""
+
+    doctor = models.ForeignKey(
+        "hospitals.Doctor",
+        on_delete=models.CASCADE,
+        related_name="schedule_templates",
+        verbose_name=_("doctor"),
+    )
+    weekday = models.PositiveSmallIntegerField(
+        _("weekday"),
+        choices=[
+            (i, name)
+            for i, name in enumerate(["一", "二", "三", "四", "五", "六", "日"])
+        ],
+    )
+    period = models.CharField(_("period"), max_length=10, choices=Period.choices)
+    start_time = models.TimeField(_("start"))
+    end_time = models.TimeField(_("end"))
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("slot length (minutes)"), default=30
+    )
+    seats_per_slot = models.PositiveSmallIntegerField(_("seats per slot"), default=5)
+    fee = models.PositiveIntegerField(
+        _("fee (fen); empty uses the doctor's fee"), null=True, blank=True
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("schedule template")
+        verbose_name_plural = _("schedule templates")
+        ordering = ["doctor_id", "weekday", "start_time"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["doctor", "weekday", "period"],
+                name="template_unique_doctor_weekday_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")),
+                name="template_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(slot_minutes__gte=5),
+                name="template_slot_at_least_5_minutes",
+            ),
+            models.CheckConstraint(
+                condition=Q(seats_per_slot__gte=1), name="template_at_least_one_seat"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__lte=6), name="template_weekday_0_to_6"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doctor} {self.get_weekday_display()} {self.get_period_display()}"
+
+
+class ClinicSession(TimeStampedModel):
+    """One doctor's clinic on one date and period (出诊), split into time slots."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        STOPPED = "stopped", _("Stopped (停诊)")
+
+    doctor = models.ForeignKey(
+        "hospitals.Doctor",
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        verbose_name=_("doctor"),
+    )
+    # Copied from the doctor so the hospital's day list and staff scoping need no join.
+    hospital = models.ForeignKey(
+        "hospitals.Hospital",
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        verbose_name=_("hospital"),
+    )
+    template = models.ForeignKey(
+        ScheduleTemplate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sessions",
+    )
+    date = models.DateField(_("date"), db_index=True)
+    period = models.CharField(_("period"), max_length=10, choices=Period.choices)
+    start_time = models.TimeField(_("start"))
+    end_time = models.TimeField(_("end"))
+    fee = models.PositiveIntegerField(_("fee (fen)"))
+    place = models.CharField(_("place"), max_length=100, blank=True)
+    # The moment patients may start booking; computed from the hospital's rule when generated.
+    release_at = models.DateTimeField(_("released at"), db_index=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    stop_reason = models.CharField(_("stop reason"), max_length=255, blank=True)
+    no_shows_marked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("clinic session")
+        verbose_name_plural = _("clinic sessions")
+        ordering = ["date", "start_time", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["doctor", "date", "period"],
+                name="session_unique_doctor_date_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")),
+                name="session_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doctor.name} {self.date} {self.get_period_display()}"
+
+
+class Slot(TimeStampedModel):
+    """A time slot (分时段) of a session with its own seats and booked counter."""
+
+    session = models.ForeignKey(
+        ClinicSession,
+        on_delete=models.CASCADE,
+        related_name="slots",
+        verbose_name=_("session"),
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveSmallIntegerField(_("seats"))
+    booked = models.PositiveSmallIntegerField(_("booked"), default=0)
+    # First queue number of this slot within the session; numbers follow visit order.
+    queue_start = models.PositiveIntegerField(_("first queue number"), default=1)
+
+    class Meta:
+        verbose_name = _("slot")
+        verbose_name_plural = _("slots")
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(booked__lte=F("capacity")),
+                name="slot_booked_within_capacity",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="slot_ends_after_start"
+            ),
+            models.UniqueConstraint(
+                fields=["session", "starts_at"], name="slot_unique_session_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%Y-%m-%d %H:%M} ({self.booked}/{self.capacity})"
+
+    @property
+    def seats_left(self) -> int:
+        return self.capacity - self.booked
