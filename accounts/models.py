@@ -83,6 +83,9 @@ class SmsCode(models.Model):
     class Meta:
         indexes = [models.Index(fields=["ip", "created_at"], name="smscode_ip_created")]
 
+    def __str__(self) -> str:
+        return f"{self.phone} @ {self.created_at:%Y-%m-%d %H:%M}"
+
 
 class PatientProfile(TimeStampedModel):
     """A person a user books for (就诊人): themself or a family member."""

@@ -67,3 +67,6 @@ class IdempotencyKey(models.Model):
                 name="idempotency_unique_user_scope_key",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

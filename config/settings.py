@@ -86,7 +86,7 @@ if not DEBUG:
         raise ImproperlyConfigured(
             "Set DJANGO_SECRET_KEY (32+ characters) when DJANGO_DEBUG is false"
         )
-    if FIELD_ENCRYPTION_KEY == base64.b64decode(INSECURE_FIELD_KEY):
+    if base64.b64decode(INSECURE_FIELD_KEY) == FIELD_ENCRYPTION_KEY:
         raise ImproperlyConfigured(
             "Set FIELD_ENCRYPTION_KEY when DJANGO_DEBUG is false"
         )
