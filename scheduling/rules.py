@@ -1,0 +1,56 @@
+"""Pure time rules of a hospital's booking policy. Every result is an aware datetime.
+
+Times in a BookingRule are the hospital's local wall-clock times (settings.TIME_ZONE).
+"""
+
+import datetime
+
+from django.utils import timezone
+
+from scheduling.models import BookingRule, ClinicSession, Slot
+
+
+def local_datetime(date: datetime.date, time: datetime.time) -> datetime.datetime:
+    """The aware datetime of a local date and wall-clock time."""
+    return timezone.make_aware(datetime.datetime.combine(date, time))
+
+
+def rule_for_hospital_id(hospital_id: int) -> BookingRule:
+    """The hospital's rule, or the defaults (unsaved) when staff never edited it."""
+    rule = BookingRule.objects.filter(hospital_id=hospital_id).first()
+    return rule or BookingRule(hospital_id=hospital_id)
+
+
+def release_at(rule: BookingRule, date: datetime.date) -> datetime.datetime:
+    """When sessions on `date` open: release time on the day the date enters the window.
+
+    With a 7-day window and an 08:00 release, Monday's sessions open at 08:00 on the Monday
+    before, and stay bookable until the cutoff.
+    """
+    opens_on = date - datetime.timedelta(days=rule.window_days)
+    return local_datetime(opens_on, rule.release_time)
+
+
+def booking_cutoff_at(
+    rule: BookingRule, slot: Slot, session: ClinicSession
+) -> datetime.datetime:
+    """The last moment a slot may be booked (exclusive: booking at this instant is refused)."""
+    if rule.cutoff_mode == BookingRule.CutoffMode.PREVIOUS_EVENING:
+        return local_datetime(
+            session.date - datetime.timedelta(days=1), rule.cutoff_time
+        )
+    return slot.starts_at - datetime.timedelta(minutes=rule.cutoff_minutes)
+
+
+def cancel_deadline_at(
+    rule: BookingRule, slot_starts_at: datetime.datetime
+) -> datetime.datetime:
+    """The last moment a patient may cancel (exclusive)."""
+    return slot_starts_at - datetime.timedelta(minutes=rule.cancel_deadline_minutes)
+
+
+def checkin_window(
+    rule: BookingRule, starts_at: datetime.datetime, ends_at: datetime.datetime
+):
+    """(opens, closes): a patient may check in from `opens` until the slot ends."""
+    return starts_at - datetime.timedelta(minutes=rule.checkin_open_minutes), ends_at
