@@ -175,6 +175,9 @@ class ClinicSession(TimeStampedModel):
     place = models.CharField(_("place"), max_length=100, blank=True)
     # The moment patients may start booking; computed from the hospital's rule when generated.
     release_at = models.DateTimeField(_("released at"), db_index=True)
+    # Set by the release job once the release moment has passed and caches were refreshed.
+    # Booking checks release_at itself, so a late job never delays patients.
+    is_released = models.BooleanField(_("released"), default=False, editable=False)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
