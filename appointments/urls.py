@@ -1,4 +1,28 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from appointments import apis
 
 app_name = "appointments"
-urlpatterns: list = []
+urlpatterns = [
+    path("", apis.AppointmentListApi.as_view(), name="list"),
+    path("book/", apis.AppointmentBookApi.as_view(), name="book"),
+    path("<int:appointment_id>/", apis.AppointmentDetailApi.as_view(), name="detail"),
+    path(
+        "<int:appointment_id>/cancel/",
+        apis.AppointmentCancelApi.as_view(),
+        name="cancel",
+    ),
+    path(
+        "<int:appointment_id>/check-in/",
+        apis.AppointmentCheckInApi.as_view(),
+        name="check-in",
+    ),
+    path("waitlist/", apis.WaitlistListApi.as_view(), name="waitlist-list"),
+    path("waitlist/join/", apis.WaitlistJoinApi.as_view(), name="waitlist-join"),
+    path(
+        "waitlist/<int:entry_id>/leave/",
+        apis.WaitlistLeaveApi.as_view(),
+        name="waitlist-leave",
+    ),
+    path("staff/day-list/", apis.StaffDayListApi.as_view(), name="staff-day-list"),
+]

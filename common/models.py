@@ -50,8 +50,13 @@ class OperationLog(models.Model):
 class IdempotencyKey(models.Model):
     """The first answer to a POST sent with an Idempotency-Key header, replayed on retries."""
 
+    # No database FK: the insert must not take a shared lock on the user row, which the
+    # booking transaction that follows locks for update (S then X on one row deadlocks).
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
     )
     scope = models.CharField(max_length=64)
     key = models.CharField(max_length=128)

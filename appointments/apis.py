@@ -1,0 +1,236 @@
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers, status
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.selectors import patient_profile_get_for_user
+from appointments import selectors, services
+from appointments.models import Appointment
+from common.api import get_paginated_response
+from common.idempotency import idempotent
+from common.services import Actor
+
+
+class AppointmentOutputSerializer(serializers.Serializer):
+    class Named(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+
+    id = serializers.IntegerField()
+    order_no = serializers.CharField()
+    status = serializers.CharField()
+    status_display = serializers.CharField(source="get_status_display")
+    queue_no = serializers.IntegerField()
+    fee = serializers.IntegerField(help_text="fen")
+    visit_starts_at = serializers.DateTimeField()
+    visit_ends_at = serializers.DateTimeField()
+    place = serializers.CharField()
+    hold_expires_at = serializers.DateTimeField(allow_null=True)
+    hospital = Named()
+    doctor = Named()
+    department = serializers.CharField(source="doctor.department.name")
+    profile = Named()
+    cancelled_by = serializers.CharField()
+    cancel_reason = serializers.CharField()
+    reminders_enabled = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class WaitlistOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    session_id = serializers.IntegerField()
+    session_date = serializers.DateField(source="session.date")
+    period = serializers.CharField(source="session.period")
+    doctor_name = serializers.CharField(source="session.doctor.name")
+    profile_id = serializers.IntegerField()
+    profile_name = serializers.CharField(source="profile.name")
+    appointment_id = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class AppointmentBookApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        slot_id = serializers.IntegerField(min_value=1)
+        profile_id = serializers.IntegerField(min_value=1)
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+
+        def book() -> Response:
+            profile = patient_profile_get_for_user(
+                user=request.user, profile_id=data["profile_id"]
+            )
+            slot = selectors.slot_get_for_booking(slot_id=data["slot_id"])
+            appointment = services.appointment_book(
+                actor=Actor.from_request(request),
+                user=request.user,
+                profile=profile,
+                slot=slot,
+            )
+            appointment = selectors.appointment_get_for_user(
+                user=request.user, appointment_id=appointment.pk
+            )
+            return Response(
+                AppointmentOutputSerializer(appointment).data,
+                status=status.HTTP_201_CREATED,
+            )
+
+        return idempotent(request, scope="appointment_book", handler=book)
+
+
+class AppointmentListApi(APIView):
+    class FilterSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(
+            choices=Appointment.Status.choices, required=False
+        )
+
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        queryset = selectors.appointment_list_for_user(
+            user=request.user, **filters.validated_data
+        )
+        return get_paginated_response(
+            serializer_class=AppointmentOutputSerializer,
+            queryset=queryset,
+            request=request,
+            view=self,
+        )
+
+
+class AppointmentDetailApi(APIView):
+    def get(self, request: Request, appointment_id: int) -> Response:
+        appointment = selectors.appointment_get_for_user(
+            user=request.user, appointment_id=appointment_id
+        )
+        return Response(AppointmentOutputSerializer(appointment).data)
+
+
+class AppointmentCancelApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(
+            max_length=200, required=False, allow_blank=True, default=""
+        )
+
+    def post(self, request: Request, appointment_id: int) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        appointment = selectors.appointment_get_for_user(
+            user=request.user, appointment_id=appointment_id
+        )
+        appointment = services.appointment_cancel(
+            actor=Actor.from_request(request),
+            appointment=appointment,
+            by=Appointment.CancelledBy.PATIENT,
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(AppointmentOutputSerializer(appointment).data)
+
+
+class AppointmentCheckInApi(APIView):
+    def post(self, request: Request, appointment_id: int) -> Response:
+        appointment = selectors.appointment_get_for_user(
+            user=request.user, appointment_id=appointment_id
+        )
+        appointment = services.appointment_check_in(
+            actor=Actor.from_request(request), appointment=appointment, by_staff=False
+        )
+        return Response(AppointmentOutputSerializer(appointment).data)
+
+
+class WaitlistJoinApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        session_id = serializers.IntegerField(min_value=1)
+        profile_id = serializers.IntegerField(min_value=1)
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        profile = patient_profile_get_for_user(
+            user=request.user, profile_id=data["profile_id"]
+        )
+        session = selectors.session_get_for_waitlist(session_id=data["session_id"])
+        entry = services.waitlist_join(
+            actor=Actor.from_request(request),
+            user=request.user,
+            profile=profile,
+            session=session,
+        )
+        entry = selectors.waitlist_entry_get_for_user(
+            user=request.user, entry_id=entry.pk
+        )
+        return Response(
+            WaitlistOutputSerializer(entry).data, status=status.HTTP_201_CREATED
+        )
+
+
+class WaitlistListApi(APIView):
+    def get(self, request: Request) -> Response:
+        return get_paginated_response(
+            serializer_class=WaitlistOutputSerializer,
+            queryset=selectors.waitlist_list_for_user(user=request.user),
+            request=request,
+            view=self,
+        )
+
+
+class WaitlistLeaveApi(APIView):
+    def post(self, request: Request, entry_id: int) -> Response:
+        entry = selectors.waitlist_entry_get_for_user(
+            user=request.user, entry_id=entry_id
+        )
+        entry = services.waitlist_leave(actor=Actor.from_request(request), entry=entry)
+        return Response(WaitlistOutputSerializer(entry).data)
+
+
+class IsHospitalStaff(BasePermission):
+    message = _("Only hospital staff may see this.")
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        return bool(
+            user
+            and user.is_authenticated
+            and (user.is_hospital_scoped or user.is_superuser)
+        )
+
+
+class StaffDayListApi(APIView):
+    """A doctor's appointments on one day, for the clinic desk. Staff see their hospital only."""
+
+    permission_classes = [IsHospitalStaff]
+
+    class FilterSerializer(serializers.Serializer):
+        doctor_id = serializers.IntegerField(min_value=1)
+        date = serializers.DateField(required=False)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        order_no = serializers.CharField()
+        queue_no = serializers.IntegerField()
+        status = serializers.CharField()
+        visit_starts_at = serializers.DateTimeField()
+        patient_name = serializers.CharField(source="profile.name")
+
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        user = request.user
+        queryset = selectors.appointment_day_list(
+            hospital_id=None if user.is_superuser else user.hospital_id,
+            doctor_id=filters.validated_data["doctor_id"],
+            date=filters.validated_data.get("date") or timezone.localdate(),
+        )
+        return get_paginated_response(
+            serializer_class=self.OutputSerializer,
+            queryset=queryset,
+            request=request,
+            view=self,
+        )

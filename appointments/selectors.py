@@ -1,0 +1,82 @@
+from django.db.models import QuerySet
+
+from accounts.models import User
+from appointments.models import Appointment, WaitlistEntry
+from common.errors import NotFound
+
+
+def appointment_list_for_user(
+    *, user: User, status: str | None = None
+) -> QuerySet[Appointment]:
+    qs = Appointment.objects.filter(user=user).select_related(
+        "profile", "doctor", "hospital", "doctor__department"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-visit_starts_at", "-pk")
+
+
+def appointment_get_for_user(*, user: User, appointment_id: int) -> Appointment:
+    """The user's own appointment; anyone else's id answers 404, never their data."""
+    appointment = (
+        appointment_list_for_user(user=user)
+        .select_related("slot", "session")
+        .filter(pk=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        raise NotFound("appointment_not_found")
+    return appointment
+
+
+def waitlist_list_for_user(*, user: User) -> QuerySet[WaitlistEntry]:
+    return (
+        WaitlistEntry.objects.filter(user=user)
+        .select_related("profile", "session", "session__doctor", "appointment")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def waitlist_entry_get_for_user(*, user: User, entry_id: int) -> WaitlistEntry:
+    entry = waitlist_list_for_user(user=user).filter(pk=entry_id).first()
+    if entry is None:
+        raise NotFound("waitlist_entry_not_found")
+    return entry
+
+
+def appointment_day_list(
+    *, hospital_id: int | None, doctor_id: int, date
+) -> QuerySet[Appointment]:
+    """A doctor's appointments on one day, in queue order, for staff."""
+    qs = Appointment.objects.filter(
+        doctor_id=doctor_id, session__date=date
+    ).select_related("profile", "slot")
+    if hospital_id is not None:
+        qs = qs.filter(hospital_id=hospital_id)
+    return qs.order_by("visit_starts_at", "queue_no")
+
+
+def slot_get_for_booking(*, slot_id: int):
+    from scheduling.models import Slot
+
+    slot = (
+        Slot.objects.select_related("session", "session__doctor", "session__hospital")
+        .filter(pk=slot_id)
+        .first()
+    )
+    if slot is None:
+        raise NotFound("slot_not_found")
+    return slot
+
+
+def session_get_for_waitlist(*, session_id: int):
+    from scheduling.models import ClinicSession
+
+    session = (
+        ClinicSession.objects.select_related("doctor", "hospital")
+        .filter(pk=session_id)
+        .first()
+    )
+    if session is None:
+        raise NotFound("session_not_found")
+    return session

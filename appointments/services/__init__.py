@@ -1,0 +1,39 @@
+"""Appointment services: every write to appointments and the waitlist goes through here."""
+
+from appointments.services.booking import appointment_book
+from appointments.services.lifecycle import (
+    appointment_cancel,
+    appointment_check_in,
+    appointment_complete,
+    session_stop,
+    sessions_mark_no_shows,
+)
+from appointments.services.notify import appointment_notify
+from appointments.services.payment import (
+    appointment_expire,
+    appointment_expire_holds,
+    appointment_mark_paid,
+)
+from appointments.services.transitions import appointment_transition
+from appointments.services.waitlist import (
+    waitlist_join,
+    waitlist_leave,
+    waitlist_promote,
+)
+
+__all__ = [
+    "appointment_book",
+    "appointment_cancel",
+    "appointment_check_in",
+    "appointment_complete",
+    "appointment_expire",
+    "appointment_expire_holds",
+    "appointment_mark_paid",
+    "appointment_notify",
+    "appointment_transition",
+    "session_stop",
+    "sessions_mark_no_shows",
+    "waitlist_join",
+    "waitlist_leave",
+    "waitlist_promote",
+]

@@ -1,0 +1,227 @@
+"""Booking a seat, safely under a rush of concurrent requests.
+
+The order of work inside the transaction matters on InnoDB:
+1. the seat is taken first, by a conditional UPDATE on the slot row (the hot row), so the
+   last seat can be taken once and a full slot answers at once;
+2. then the user's row is locked, so one user's concurrent bookings count their caps exactly;
+3. only then is the appointment inserted. Inserting first would take a shared lock on the
+   slot row for the foreign key, and the UPDATE would then deadlock concurrent bookers.
+"""
+
+import datetime
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import PatientProfile, User
+from appointments.models import Appointment
+from common.errors import Conflict, NotAllowed
+from common.services import Actor, operation_log_write
+from scheduling.models import BookingRule, ClinicSession, Slot
+from scheduling.rules import booking_cutoff_at, rule_for_hospital_id
+
+S = Appointment.Status
+
+
+def order_no_new(now: datetime.datetime) -> str:
+    """A unique, sortable order number: local time to the second plus 10 random digits."""
+    local = timezone.localtime(now)
+    return f"{local:%Y%m%d%H%M%S}{secrets.randbelow(10**10):010d}"
+
+
+def slot_check_bookable(
+    *, slot: Slot, session: ClinicSession, rule: BookingRule, now: datetime.datetime
+) -> None:
+    """Raise unless patients may book `slot` at `now` (ignores seats, which the UPDATE checks)."""
+    if session.status != ClinicSession.Status.OPEN:
+        raise Conflict("session_stopped", _("This clinic session has been stopped."))
+    if not session.doctor.is_active or not session.hospital.is_open:
+        raise Conflict("doctor_unavailable", _("This doctor is not taking bookings."))
+    if now < session.release_at:
+        raise Conflict(
+            "not_released_yet", _("Booking for this session has not opened yet.")
+        )
+    if now >= slot.starts_at:
+        raise Conflict("slot_in_past", _("This time slot has already started."))
+    if now >= booking_cutoff_at(rule, slot, session):
+        raise Conflict("booking_closed", _("Booking for this time slot has closed."))
+
+
+def seat_take(*, slot_id: int) -> bool:
+    """Take one seat of the slot. True if taken. Holds the slot row lock until commit."""
+    return (
+        Slot.objects.filter(pk=slot_id, booked__lt=F("capacity")).update(
+            booked=F("booked") + 1
+        )
+        == 1
+    )
+
+
+def queue_no_free(*, slot: Slot) -> int:
+    """Lowest queue number from the slot's first number not held in the session.
+
+    Called while holding the slot row lock, so no booking of this slot races it. Numbers
+    of other slots only collide after seats were added; the unique key catches that.
+    """
+    used = set(
+        Appointment.objects.filter(
+            session_id=slot.session_id, holds_seat=True, queue_no__gte=slot.queue_start
+        ).values_list("queue_no", flat=True)
+    )
+    number = slot.queue_start
+    while number in used:
+        number += 1
+    return number
+
+
+def caps_check(*, user: User, session: ClinicSession, rule: BookingRule) -> None:
+    """Per-patient caps on upcoming bookings, by visit day and over any 7 consecutive days.
+
+    The caller holds the user's row lock, so the count cannot race the user's other bookings.
+    """
+    day = session.date
+    week = datetime.timedelta(days=6)
+    dates = list(
+        Appointment.objects.filter(
+            user=user,
+            status__in=Appointment.UPCOMING,
+            session__date__range=(day - week, day + week),
+        ).values_list("session__date", flat=True)
+    )
+    if sum(1 for d in dates if d == day) >= rule.max_active_per_day:
+        raise Conflict(
+            "daily_limit_reached",
+            _("You already have %(n)d bookings on this day.")
+            % {"n": rule.max_active_per_day},
+        )
+    for offset in range(7):
+        start = day - datetime.timedelta(days=6 - offset)
+        in_window = sum(1 for d in dates if start <= d <= start + week)
+        if in_window >= rule.max_active_per_week:
+            raise Conflict(
+                "weekly_limit_reached",
+                _("You already have %(n)d bookings within 7 days.")
+                % {"n": rule.max_active_per_week},
+            )
+
+
+def appointment_create_on_taken_seat(
+    *,
+    actor: Actor,
+    user: User,
+    profile: PatientProfile,
+    slot: Slot,
+    session: ClinicSession,
+    rule: BookingRule,
+    now: datetime.datetime,
+) -> Appointment:
+    """Insert the appointment for a seat already taken in this transaction."""
+    fee = session.fee
+    appointment = Appointment(
+        order_no=order_no_new(now),
+        user=user,
+        profile=profile,
+        slot=slot,
+        session=session,
+        doctor_id=session.doctor_id,
+        hospital_id=session.hospital_id,
+        status=S.PENDING_PAYMENT if fee > 0 else S.BOOKED,
+        fee=fee,
+        visit_starts_at=slot.starts_at,
+        visit_ends_at=slot.ends_at,
+        place=session.place,
+        hold_expires_at=now + datetime.timedelta(minutes=rule.hold_minutes)
+        if fee > 0
+        else None,
+    )
+    # Uniqueness (one booking per profile and session, one holder per queue number) is left
+    # to the database keys, which hold under concurrency; a violation becomes a Conflict below.
+    appointment.queue_no = queue_no_free(slot=slot)
+    appointment.full_clean(validate_unique=False, validate_constraints=False)
+    for attempt in range(3):
+        if attempt:
+            appointment.queue_no = queue_no_free(slot=slot)
+        try:
+            with transaction.atomic():
+                appointment.save(force_insert=True)
+            break
+        except IntegrityError:
+            if Appointment.objects.filter(
+                profile=profile, session=session, holds_seat=True
+            ).exists():
+                raise Conflict(
+                    "already_booked",
+                    _("This patient already has a booking in this session."),
+                ) from None
+            appointment.pk = (
+                None  # a queue number taken by a concurrent booking: pick again
+            )
+    else:
+        raise Conflict("slot_busy", _("Too many bookings at once; please try again."))
+    operation_log_write(
+        actor=actor,
+        action="appointment.create",
+        obj=appointment,
+        summary=f"{appointment.status} slot={slot.pk} profile={profile.pk} queue={appointment.queue_no}",
+    )
+    return appointment
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    actor: Actor,
+    user: User,
+    profile: PatientProfile,
+    slot: Slot,
+    now: datetime.datetime | None = None,
+) -> Appointment:
+    """Book one seat of `slot` for `profile`, a patient of `user`.
+
+    A fee above 0 gives pending_payment with a hold; a free slot gives booked. Safe under
+    concurrent requests: see the module docstring for the lock order.
+    """
+    from scheduling.services import availability_changed
+
+    now = now or timezone.now()
+    if profile.user_id != user.pk or profile.is_active is not True:
+        raise NotAllowed(
+            "profile_not_yours", _("This patient profile does not belong to you.")
+        )
+    session = slot.session
+    rule = rule_for_hospital_id(session.hospital_id)
+    slot_check_bookable(slot=slot, session=session, rule=rule, now=now)
+    if Appointment.objects.filter(
+        profile=profile, session=session, holds_seat=True
+    ).exists():
+        raise Conflict(
+            "already_booked", _("This patient already has a booking in this session.")
+        )
+
+    if not seat_take(slot_id=slot.pk):
+        raise Conflict("slot_full", _("This time slot is fully booked."))
+    # Staff may have stopped the session while we waited for the slot lock; stop-clinic locks
+    # the slots before changing the status, so this read sees its commit.
+    if not ClinicSession.objects.filter(
+        pk=session.pk, status=ClinicSession.Status.OPEN
+    ).exists():
+        raise Conflict("session_stopped", _("This clinic session has been stopped."))
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    caps_check(user=user, session=session, rule=rule)
+    slot.refresh_from_db(fields=["booked", "capacity"])
+
+    appointment = appointment_create_on_taken_seat(
+        actor=actor,
+        user=user,
+        profile=profile,
+        slot=slot,
+        session=session,
+        rule=rule,
+        now=now,
+    )
+    doctor_id = session.doctor_id
+    transaction.on_commit(lambda: availability_changed(doctor_id=doctor_id))
+    return appointment

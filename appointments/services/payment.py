@@ -1,0 +1,135 @@
+"""What a payment, or its absence, does to an appointment: confirm it or expire the hold."""
+
+import datetime
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appointments.models import Appointment
+from appointments.services.booking import queue_no_free, seat_take
+from appointments.services.lifecycle import seat_returned_effects
+from appointments.services.notify import appointment_notify
+from appointments.services.transitions import (
+    appointment_cancel_and_release,
+    appointment_transition,
+)
+from common.errors import Conflict
+from common.services import Actor
+from scheduling.models import ClinicSession
+
+logger = logging.getLogger(__name__)
+
+S = Appointment.Status
+
+
+@transaction.atomic
+def appointment_mark_paid(*, actor: Actor, appointment: Appointment) -> Appointment:
+    """Confirm a paid appointment: pending_payment becomes booked.
+
+    A payment that arrives after the hold expired revives the booking if a seat of its slot
+    is still free (and the patient has not booked the session again); otherwise it raises
+    Conflict("seat_no_longer_available") and the caller refunds. Paying twice is a no-op.
+    """
+    appointment.refresh_from_db()
+    if appointment.status in (S.BOOKED, S.CHECKED_IN, S.COMPLETED):
+        return appointment
+    if appointment.status == S.PENDING_PAYMENT:
+        appointment_transition(
+            actor=actor,
+            appointment=appointment,
+            to_status=S.BOOKED,
+            hold_expires_at=None,
+            summary="paid",
+        )
+        appointment_notify(appointment=appointment, event="booked")
+        return appointment
+    revivable = (
+        appointment.status == S.CANCELLED
+        and appointment.cancelled_by == Appointment.CancelledBy.TIMEOUT
+        and appointment.session.status == ClinicSession.Status.OPEN
+        and timezone.now() < appointment.visit_starts_at
+    )
+    if not revivable or not seat_take(slot_id=appointment.slot_id):
+        raise Conflict(
+            "seat_no_longer_available",
+            _("The seat was released before the payment arrived."),
+        )
+    if Appointment.objects.filter(
+        profile_id=appointment.profile_id,
+        session_id=appointment.session_id,
+        holds_seat=True,
+    ).exists():
+        raise Conflict(
+            "seat_no_longer_available",
+            _("The patient already holds another booking in this session."),
+        )
+    appointment_transition(
+        actor=actor,
+        appointment=appointment,
+        to_status=S.BOOKED,
+        summary="late payment re-took the seat",
+        queue_no=queue_no_free(slot=appointment.slot),
+        cancelled_by="",
+        cancel_reason="",
+        cancelled_at=None,
+    )
+    appointment_notify(appointment=appointment, event="booked")
+    return appointment
+
+
+@transaction.atomic
+def appointment_expire(
+    *, actor: Actor, appointment_id: int, now: datetime.datetime
+) -> bool:
+    """Cancel one unpaid appointment whose hold has passed and return its seat. Idempotent."""
+    appointment = (
+        Appointment.objects.select_related("session")
+        .filter(pk=appointment_id, status=S.PENDING_PAYMENT, hold_expires_at__lte=now)
+        .first()
+    )
+    if appointment is None:
+        return False  # paid, cancelled or already expired meanwhile
+    try:
+        appointment_cancel_and_release(
+            actor=actor,
+            appointment=appointment,
+            cancelled_by=Appointment.CancelledBy.TIMEOUT,
+            reason="payment not received in time",
+            now=now,
+        )
+    except Conflict:
+        return False  # lost the race to a payment or a cancel
+    appointment_notify(appointment=appointment, event="expired")
+    seat_returned_effects(actor=actor, appointment=appointment, now=now)
+    return True
+
+
+def appointment_expire_holds(
+    *, now: datetime.datetime | None = None, limit: int = 500
+) -> int:
+    """Expire unpaid holds that have passed. Returns how many were expired.
+
+    Before expiring, billing asks the payment channel whether the order was paid after all
+    (a network call, so outside any transaction); if it was, the payment path books it.
+    """
+    from billing.services import payment_settle_before_expiry
+
+    now = now or timezone.now()
+    actor = Actor.system()
+    expired = 0
+    due = Appointment.objects.filter(
+        status=S.PENDING_PAYMENT, hold_expires_at__lte=now
+    ).order_by("hold_expires_at", "pk")
+    for appointment in due[:limit]:
+        try:
+            if payment_settle_before_expiry(appointment=appointment):
+                continue
+        except Exception:  # a channel outage must not keep seats hostage: expire anyway
+            logger.exception(
+                "payment query failed for appointment %s; expiring it", appointment.pk
+            )
+        if appointment_expire(actor=actor, appointment_id=appointment.pk, now=now):
+            expired += 1
+    return expired

@@ -1,0 +1,101 @@
+"""The one place an appointment changes status.
+
+Every transition is a compare-and-set on the status column, so two processes racing to move
+the same appointment (a patient cancelling while the expiry job runs) cannot both win: the
+loser gets a Conflict and changes nothing. Each transition writes an operation-log row.
+"""
+
+import datetime
+import logging
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appointments.models import Appointment
+from common.errors import Conflict
+from common.services import Actor, operation_log_write
+from scheduling.models import Slot
+
+logger = logging.getLogger(__name__)
+
+S = Appointment.Status
+
+ALLOWED: dict[str, set[str]] = {
+    S.PENDING_PAYMENT: {S.BOOKED, S.CANCELLED},
+    S.BOOKED: {S.CHECKED_IN, S.CANCELLED, S.NO_SHOW},
+    # Stop-clinic sends checked-in patients home too (patients cannot cancel once checked in).
+    S.CHECKED_IN: {S.COMPLETED, S.CANCELLED},
+    # A payment that arrives after its hold expired may revive the booking (see payments).
+    S.CANCELLED: {S.BOOKED},
+    S.COMPLETED: set(),
+    S.NO_SHOW: set(),
+}
+
+
+def appointment_transition(
+    *,
+    actor: Actor,
+    appointment: Appointment,
+    to_status: str,
+    summary: str = "",
+    **changes,
+) -> Appointment:
+    """Move `appointment` from its current status to `to_status`, or raise Conflict.
+
+    `changes` are extra fields written in the same UPDATE. The in-memory object is refreshed.
+    Must run inside a transaction (the callers' services are atomic).
+    """
+    from_status = appointment.status
+    if to_status not in ALLOWED[from_status]:
+        raise Conflict(
+            "transition_not_allowed",
+            _("An appointment that is %(from)s cannot become %(to)s.")
+            % {"from": S(from_status).label, "to": S(to_status).label},
+        )
+    values = {"status": to_status, "updated_at": timezone.now(), **changes}
+    values["holds_seat"] = None if to_status == S.CANCELLED else True
+    moved = Appointment.objects.filter(pk=appointment.pk, status=from_status).update(
+        **values
+    )
+    if moved != 1:
+        raise Conflict(
+            "appointment_state_changed",
+            _("The appointment was changed by someone else; please refresh."),
+        )
+    for field, value in values.items():
+        setattr(appointment, field, value)
+    operation_log_write(
+        actor=actor,
+        action=f"appointment.{to_status}",
+        obj=appointment,
+        summary=summary or f"{from_status} -> {to_status}",
+    )
+    return appointment
+
+
+def appointment_cancel_and_release(
+    *,
+    actor: Actor,
+    appointment: Appointment,
+    cancelled_by: str,
+    reason: str,
+    now: datetime.datetime,
+) -> Appointment:
+    """Cancel and give the seat back to the slot. Returns the cancelled appointment."""
+    assert transaction.get_connection().in_atomic_block
+    appointment_transition(
+        actor=actor,
+        appointment=appointment,
+        to_status=S.CANCELLED,
+        summary=f"cancelled by {cancelled_by}: {reason}",
+        cancelled_by=cancelled_by,
+        cancel_reason=reason[:255],
+        cancelled_at=now,
+        hold_expires_at=None,
+    )
+    Slot.objects.filter(pk=appointment.slot_id, booked__gt=0).update(
+        booked=F("booked") - 1
+    )
+    return appointment

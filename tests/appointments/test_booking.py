@@ -1,0 +1,278 @@
+import datetime
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from appointments.models import Appointment
+from appointments.services import appointment_book
+from common.errors import Conflict, NotAllowed
+from common.models import OperationLog
+from common.services import Actor
+from scheduling.models import BookingRule, ClinicSession
+from tests.appointments.factories import PatientProfileFactory
+from tests.scheduling.factories import (
+    BookingRuleFactory,
+    ClinicSessionFactory,
+    SlotFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+ACTOR = Actor.system()
+
+
+def book(profile, slot, now=None):
+    return appointment_book(
+        actor=ACTOR, user=profile.user, profile=profile, slot=slot, now=now
+    )
+
+
+def assert_nothing_booked(slot, booked=0):
+    slot.refresh_from_db()
+    assert slot.booked == booked
+    assert Appointment.objects.filter(slot=slot).count() == booked
+
+
+def test_booking_takes_one_seat_and_holds_it_until_payment():
+    # given
+    slot = SlotFactory(capacity=2, session__fee=5000)
+    profile = PatientProfileFactory()
+    now = timezone.now()
+
+    # when
+    appointment = book(profile, slot, now=now)
+
+    # then
+    slot.refresh_from_db()
+    assert slot.booked == 1
+    assert appointment.status == Appointment.Status.PENDING_PAYMENT
+    assert appointment.fee == 5000
+    assert appointment.hold_expires_at == now + datetime.timedelta(minutes=15)
+    assert appointment.queue_no == 1
+    assert appointment.visit_starts_at == slot.starts_at
+    assert appointment.visit_ends_at == slot.ends_at
+    assert appointment.place == slot.session.place
+    assert len(appointment.order_no) == 24
+    assert (
+        OperationLog.objects.filter(
+            action="appointment.create", object_id=str(appointment.pk)
+        ).count()
+        == 1
+    )
+
+
+def test_a_free_slot_is_booked_at_once_without_a_hold():
+    slot = SlotFactory(session__fee=0)
+
+    appointment = book(PatientProfileFactory(), slot)
+
+    assert appointment.status == Appointment.Status.BOOKED
+    assert appointment.hold_expires_at is None
+
+
+def test_booking_a_full_slot_is_refused_and_changes_nothing():
+    slot = SlotFactory(capacity=1)
+    book(PatientProfileFactory(), slot)
+
+    with pytest.raises(Conflict) as excinfo:
+        book(PatientProfileFactory(), slot)
+
+    assert excinfo.value.code == "slot_full"
+    assert_nothing_booked(slot, booked=1)
+
+
+def test_queue_numbers_follow_the_slots_and_reuse_a_cancelled_number():
+    from appointments.services import appointment_cancel
+
+    first = SlotFactory(capacity=3)
+    second = SlotFactory(session=first.session, capacity=3)
+    assert second.queue_start == 4
+
+    a = book(PatientProfileFactory(), first)
+    b = book(PatientProfileFactory(), first)
+    c = book(PatientProfileFactory(), second)
+    appointment_cancel(actor=ACTOR, appointment=a)
+    d = book(PatientProfileFactory(), first)
+
+    assert (a.queue_no, b.queue_no, c.queue_no, d.queue_no) == (1, 2, 4, 1)
+
+
+def test_booking_opens_at_the_exact_release_minute():
+    release = timezone.now() + datetime.timedelta(hours=1)
+    slot = SlotFactory(session__release_at=release)
+
+    with pytest.raises(Conflict) as excinfo:
+        book(PatientProfileFactory(), slot, now=release - datetime.timedelta(seconds=1))
+    assert excinfo.value.code == "not_released_yet"
+    assert_nothing_booked(slot)
+
+    appointment = book(PatientProfileFactory(), slot, now=release)
+    assert appointment.status == Appointment.Status.PENDING_PAYMENT
+
+
+def test_booking_closes_at_the_cutoff_minutes_before_the_slot():
+    slot = SlotFactory()
+    BookingRuleFactory(hospital=slot.session.hospital, cutoff_minutes=30)
+    cutoff = slot.starts_at - datetime.timedelta(minutes=30)
+
+    book(PatientProfileFactory(), slot, now=cutoff - datetime.timedelta(seconds=1))
+    with pytest.raises(Conflict) as excinfo:
+        book(PatientProfileFactory(), slot, now=cutoff)
+
+    assert excinfo.value.code == "booking_closed"
+    assert_nothing_booked(slot, booked=1)
+
+
+def test_booking_closes_at_the_set_time_on_the_evening_before():
+    slot = SlotFactory()
+    BookingRuleFactory(
+        hospital=slot.session.hospital,
+        cutoff_mode=BookingRule.CutoffMode.PREVIOUS_EVENING,
+        cutoff_time=datetime.time(18, 0),
+    )
+    day_before = slot.session.date - datetime.timedelta(days=1)
+    cutoff = timezone.make_aware(
+        datetime.datetime.combine(day_before, datetime.time(18, 0))
+    )
+
+    book(PatientProfileFactory(), slot, now=cutoff - datetime.timedelta(minutes=1))
+    with pytest.raises(Conflict) as excinfo:
+        book(PatientProfileFactory(), slot, now=cutoff)
+
+    assert excinfo.value.code == "booking_closed"
+    assert_nothing_booked(slot, booked=1)
+
+
+def test_a_stopped_session_cannot_be_booked():
+    slot = SlotFactory(session__status=ClinicSession.Status.STOPPED)
+
+    with pytest.raises(Conflict) as excinfo:
+        book(PatientProfileFactory(), slot)
+
+    assert excinfo.value.code == "session_stopped"
+    assert_nothing_booked(slot)
+
+
+def test_a_slot_that_has_started_cannot_be_booked():
+    slot = SlotFactory()
+
+    with pytest.raises(Conflict) as excinfo:
+        book(PatientProfileFactory(), slot, now=slot.starts_at)
+
+    assert excinfo.value.code == "slot_in_past"
+    assert_nothing_booked(slot)
+
+
+def test_an_inactive_doctor_cannot_be_booked():
+    slot = SlotFactory(session__doctor__is_active=False)
+
+    with pytest.raises(Conflict) as excinfo:
+        book(PatientProfileFactory(), slot)
+
+    assert excinfo.value.code == "doctor_unavailable"
+    assert_nothing_booked(slot)
+
+
+def test_another_users_profile_is_refused():
+    slot = SlotFactory()
+    mine = PatientProfileFactory()
+    theirs = PatientProfileFactory()
+
+    with pytest.raises(NotAllowed) as excinfo:
+        appointment_book(actor=ACTOR, user=mine.user, profile=theirs, slot=slot)
+
+    assert excinfo.value.code == "profile_not_yours"
+    assert_nothing_booked(slot)
+
+
+def test_one_active_booking_per_profile_per_session_even_in_another_slot():
+    first = SlotFactory()
+    second = SlotFactory(session=first.session)
+    profile = PatientProfileFactory()
+    book(profile, first)
+
+    with pytest.raises(Conflict) as excinfo:
+        book(profile, second)
+
+    assert excinfo.value.code == "already_booked"
+    assert_nothing_booked(second)
+
+
+def test_a_cancelled_booking_does_not_block_booking_again():
+    from appointments.services import appointment_cancel
+
+    slot = SlotFactory()
+    profile = PatientProfileFactory()
+    appointment_cancel(actor=ACTOR, appointment=book(profile, slot))
+
+    again = book(profile, slot)
+
+    assert again.status == Appointment.Status.PENDING_PAYMENT
+    slot.refresh_from_db()
+    assert slot.booked == 1
+
+
+def _slot_on(hospital, date):
+    session = ClinicSessionFactory(doctor__hospital=hospital, date=date)
+    return SlotFactory(session=session)
+
+
+def test_the_daily_cap_counts_upcoming_bookings_on_the_visit_day():
+    # given: one booking a day, and the user already holds one on that day with another doctor
+    first = SlotFactory()
+    hospital = first.session.hospital
+    BookingRuleFactory(hospital=hospital, max_active_per_day=1, max_active_per_week=4)
+    profile = PatientProfileFactory()
+    book(profile, first)
+    other = _slot_on(hospital, first.session.date)
+    spouse = PatientProfileFactory(user=profile.user)
+
+    # when / then
+    with pytest.raises(Conflict) as excinfo:
+        book(spouse, other)
+    assert excinfo.value.code == "daily_limit_reached"
+    assert_nothing_booked(other)
+
+
+def test_the_weekly_cap_applies_to_any_seven_consecutive_days():
+    # given: two bookings in any 7 days; bookings on day D and day D+6
+    day = timezone.localdate() + datetime.timedelta(days=2)
+    first = _slot_on(hospital := SlotFactory().session.hospital, day)
+    BookingRuleFactory(
+        hospital=hospital, max_active_per_day=1, max_active_per_week=2, window_days=14
+    )
+    user_profile = PatientProfileFactory()
+    book(user_profile, first)
+    book(
+        PatientProfileFactory(user=user_profile.user),
+        _slot_on(hospital, day + datetime.timedelta(days=6)),
+    )
+
+    # when: a third inside D..D+6 is refused, one on D+7 (window D+1..D+7 holds one) is allowed
+    middle = _slot_on(hospital, day + datetime.timedelta(days=3))
+    with pytest.raises(Conflict) as excinfo:
+        book(PatientProfileFactory(user=user_profile.user), middle)
+    later = book(
+        PatientProfileFactory(user=user_profile.user),
+        _slot_on(hospital, day + datetime.timedelta(days=7)),
+    )
+
+    # then
+    assert excinfo.value.code == "weekly_limit_reached"
+    assert_nothing_booked(middle)
+    assert later.status == Appointment.Status.PENDING_PAYMENT
+
+
+def test_frozen_clock_books_at_the_release_minute():
+    # The clock itself, not an injected `now`, decides: time-machine moves it to the minute.
+    release = timezone.now().replace(microsecond=0) + datetime.timedelta(hours=2)
+    slot = SlotFactory(session__release_at=release)
+    with (
+        time_machine.travel(release - datetime.timedelta(seconds=1), tick=False),
+        pytest.raises(Conflict),
+    ):
+        book(PatientProfileFactory(), slot)
+    with time_machine.travel(release, tick=False):
+        appointment = book(PatientProfileFactory(), slot)
+    assert appointment.created_at == release
