@@ -78,9 +78,7 @@ class AppointmentAdmin(HospitalScopedAdminMixin, admin.ModelAdmin):
             request,
             queryset,
             lambda **kw: services.appointment_check_in(by_staff=True, **kw),
-            ngettext(
-                "%(count)d patient checked in.", "%(count)d patients checked in.", 2
-            ),
+            _("%(count)d patients checked in."),
         )
 
     @admin.action(
