@@ -1,0 +1,183 @@
+"""The patient's hospital catalog: browsing needs no login.
+
+Answers are cached for settings.CATALOG_CACHE_SECONDS under the catalog version, which
+every write through hospitals.services bumps (see hospitals.cache). Bad query parameters
+are refused with 400 before the cache is consulted.
+"""
+
+import hashlib
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.api import get_paginated_response
+from hospitals.cache import catalog_cached
+from hospitals.models import Hospital
+from hospitals.selectors import (
+    department_get_for_patient,
+    doctor_get_for_patient,
+    doctor_list_for_department,
+    hospital_get_for_patient,
+    hospital_list,
+)
+
+
+class PageFilterSerializer(serializers.Serializer):
+    """The paginator ignores a malformed page size; we refuse it instead."""
+
+    page = serializers.IntegerField(required=False, min_value=1, max_value=100_000)
+    # Larger sizes are valid and capped by common.api.Pagination.max_page_size.
+    page_size = serializers.IntegerField(required=False, min_value=1)
+
+
+class ClinicOutputSerializer(serializers.Serializer):
+    """A clinic (科室) under a top-level department."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    introduction = serializers.CharField()
+
+
+class DepartmentTreeOutputSerializer(serializers.Serializer):
+    """A top-level department (大科室) with its active clinics, sorted."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    introduction = serializers.CharField()
+    children = ClinicOutputSerializer(source="active_children", many=True)
+
+
+def _cache_key(request: Request) -> str:
+    # The full URL, as Django's cache_page keys it: the pagination links in the answer
+    # repeat the URL, so two URLs must not share an answer. Names of levels and titles
+    # are translated, hence the language.
+    raw = f"{get_language()}|{request.build_absolute_uri()}"
+    return "hospitals:catalog:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+class HospitalListApi(APIView):
+    permission_classes = [AllowAny]
+
+    class FilterSerializer(PageFilterSerializer):
+        q = serializers.CharField(required=False, allow_blank=True, max_length=50)
+        level = serializers.ChoiceField(choices=Hospital.Level.choices, required=False)
+        region = serializers.CharField(required=False, allow_blank=True, max_length=50)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+        level = serializers.CharField()
+        level_display = serializers.CharField(source="get_level_display")
+        region = serializers.CharField()
+        address = serializers.CharField()
+        phone = serializers.CharField()
+        logo_url = serializers.CharField()
+
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+
+        def build() -> dict:
+            hospitals = hospital_list(
+                q=filters.validated_data.get("q", ""),
+                level=filters.validated_data.get("level", ""),
+                region=filters.validated_data.get("region", ""),
+            )
+            return get_paginated_response(
+                serializer_class=self.OutputSerializer,
+                queryset=hospitals,
+                request=request,
+                view=self,
+            ).data
+
+        return Response(catalog_cached(_cache_key(request), build))
+
+
+class HospitalDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+        level = serializers.CharField()
+        level_display = serializers.CharField(source="get_level_display")
+        region = serializers.CharField()
+        address = serializers.CharField()
+        phone = serializers.CharField()
+        introduction = serializers.CharField()
+        logo_url = serializers.CharField()
+        departments = DepartmentTreeOutputSerializer(
+            source="top_departments", many=True
+        )
+
+    def get(self, request: Request, hospital_id: int) -> Response:
+        def build() -> dict:
+            hospital = hospital_get_for_patient(hospital_id=hospital_id)
+            return self.OutputSerializer(hospital).data
+
+        return Response(catalog_cached(_cache_key(request), build))
+
+
+class DepartmentDoctorListApi(APIView):
+    """Doctors of a department; a top-level department lists its clinics' doctors too."""
+
+    permission_classes = [AllowAny]
+
+    class FilterSerializer(PageFilterSerializer):
+        pass
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+        title = serializers.CharField()
+        title_display = serializers.CharField(source="get_title_display")
+        specialty = serializers.CharField()
+        photo_url = serializers.CharField()
+        fee = serializers.IntegerField(help_text=_("Registration fee in fen."))
+        department_id = serializers.IntegerField()
+        department_name = serializers.CharField(source="department.name")
+
+    def get(self, request: Request, department_id: int) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+
+        def build() -> dict:
+            department = department_get_for_patient(department_id=department_id)
+            return get_paginated_response(
+                serializer_class=self.OutputSerializer,
+                queryset=doctor_list_for_department(department=department),
+                request=request,
+                view=self,
+            ).data
+
+        return Response(catalog_cached(_cache_key(request), build))
+
+
+class DoctorDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+        title = serializers.CharField()
+        title_display = serializers.CharField(source="get_title_display")
+        specialty = serializers.CharField()
+        introduction = serializers.CharField()
+        photo_url = serializers.CharField()
+        fee = serializers.IntegerField(help_text=_("Registration fee in fen."))
+        hospital_id = serializers.IntegerField()
+        hospital_name = serializers.CharField(source="hospital.name")
+        department_id = serializers.IntegerField()
+        department_name = serializers.CharField(source="department.name")
+
+    def get(self, request: Request, doctor_id: int) -> Response:
+        def build() -> dict:
+            doctor = doctor_get_for_patient(doctor_id=doctor_id)
+            return self.OutputSerializer(doctor).data
+
+        return Response(catalog_cached(_cache_key(request), build))
