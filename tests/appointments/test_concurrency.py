@@ -1,0 +1,205 @@
+"""Real threads against the real engine: these run on MariaDB/MySQL (CI), skipped on SQLite.
+
+Each thread has its own database connection and transaction, so the row locks, the
+conditional UPDATEs and the unique keys are what stop overbooking, not the test.
+"""
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+from django.db import close_old_connections, connection
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from appointments.models import Appointment
+from appointments.services import (
+    appointment_book,
+    appointment_cancel,
+    appointment_expire,
+)
+from common.errors import Conflict
+from common.services import Actor
+from tests.appointments.factories import PatientProfileFactory
+from tests.scheduling.factories import SlotFactory
+
+pytestmark = [
+    pytest.mark.concurrency,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor == "sqlite",
+        reason="needs a database with row locks (MariaDB/MySQL)",
+    ),
+]
+
+ACTOR = Actor.system()
+
+
+# MariaDB allows 151 connections by default; other clients need some too.
+MAX_THREADS = 50
+
+
+def run_at_once(jobs: list[Callable[[], object]]) -> list[object]:
+    """Run the jobs on up to MAX_THREADS threads (one connection each) released together.
+
+    Returns each job's result or the exception it raised, in job order.
+    """
+    lanes = min(len(jobs), MAX_THREADS)
+    barrier = threading.Barrier(lanes)
+    results: list[object] = [None] * len(jobs)
+
+    def worker(lane: int) -> None:
+        try:
+            barrier.wait()
+            for index in range(lane, len(jobs), lanes):
+                try:
+                    results[index] = jobs[index]()
+                except Exception as exc:  # collected and asserted by the test
+                    results[index] = exc
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(lane,)) for lane in range(lanes)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a booking thread hung"
+    return results
+
+
+def outcome(result: object) -> str:
+    if isinstance(result, Appointment):
+        return "booked"
+    if isinstance(result, Conflict):
+        return result.code
+    return repr(result)
+
+
+def booking_job(profile, slot_id: int) -> Callable[[], object]:
+    def job() -> object:
+        from scheduling.models import Slot
+
+        slot = Slot.objects.select_related("session__doctor", "session__hospital").get(
+            pk=slot_id
+        )
+        return appointment_book(
+            actor=ACTOR, user=profile.user, profile=profile, slot=slot
+        )
+
+    return job
+
+
+def test_fifty_bookings_of_the_last_seat_give_one_success_and_49_clean_conflicts():
+    # given
+    slot = SlotFactory(capacity=3, booked=2)
+    profiles = [PatientProfileFactory() for _ in range(50)]
+
+    # when
+    results = run_at_once([booking_job(p, slot.pk) for p in profiles])
+
+    # then
+    assert Counter(outcome(r) for r in results) == {"booked": 1, "slot_full": 49}
+    slot.refresh_from_db()
+    assert slot.booked == 3
+    assert Appointment.objects.filter(slot=slot).count() == 1
+
+
+def test_two_hundred_patients_racing_for_thirty_seats_book_exactly_thirty():
+    # given: 30 seats over 6 slots of one session, 200 patients each trying the first slot
+    # that still shows seats, as the mini-program would
+    first = SlotFactory(capacity=5)
+    slots = [first] + [SlotFactory(session=first.session, capacity=5) for _ in range(5)]
+    profiles = [PatientProfileFactory() for _ in range(200)]
+
+    def patient(profile) -> Callable[[], object]:
+        def job() -> object:
+            for slot in slots:
+                try:
+                    return booking_job(profile, slot.pk)()
+                except Conflict as exc:
+                    if exc.code != "slot_full":
+                        raise
+            return Conflict("slot_full", "sold out")
+
+        return job
+
+    # when
+    results = run_at_once([patient(p) for p in profiles])
+
+    # then
+    assert Counter(outcome(r) for r in results) == {"booked": 30, "slot_full": 170}
+    booked = Appointment.objects.filter(session=first.session)
+    assert booked.count() == 30
+    assert booked.values("profile").distinct().count() == 30
+    assert sorted(booked.values_list("queue_no", flat=True)) == list(range(1, 31))
+    for slot in slots:
+        slot.refresh_from_db()
+        assert (
+            slot.booked
+            == slot.capacity
+            == Appointment.objects.filter(slot=slot).count()
+        )
+
+
+def test_a_cancel_racing_an_expiry_returns_the_seat_once():
+    # given: a pending booking whose hold has ended, repeated to give the race many chances
+    for _ in range(10):
+        slot = SlotFactory(capacity=1)
+        profile = PatientProfileFactory()
+        appointment = appointment_book(
+            actor=ACTOR, user=profile.user, profile=profile, slot=slot
+        )
+        hold_end = appointment.hold_expires_at
+
+        # when
+        results = run_at_once(
+            [
+                lambda a=appointment, t=hold_end: appointment_cancel(
+                    actor=ACTOR,
+                    appointment=Appointment.objects.get(pk=a.pk),
+                    now=t,
+                ),
+                lambda a=appointment, t=hold_end: appointment_expire(
+                    actor=ACTOR, appointment_id=a.pk, now=t
+                ),
+            ]
+        )
+
+        # then: exactly one of them cancelled it, and the counter went down by one
+        cancel_won = isinstance(results[0], Appointment)
+        expire_won = results[1] is True
+        assert cancel_won != expire_won, results
+        slot.refresh_from_db()
+        assert slot.booked == 0
+        appointment.refresh_from_db()
+        assert appointment.status == Appointment.Status.CANCELLED
+
+
+def test_the_same_idempotency_key_sent_twice_at_once_books_once():
+    # given
+    slot = SlotFactory(capacity=5)
+    profile = PatientProfileFactory()
+    body = {"slot_id": slot.pk, "profile_id": profile.pk}
+
+    def send() -> object:
+        client = APIClient()
+        client.force_authenticate(profile.user)
+        return client.post(
+            reverse("api:appointments:book"),
+            body,
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="k-123",
+        )
+
+    # when
+    responses = run_at_once([send for _ in range(8)])
+
+    # then
+    assert [r.status_code for r in responses] == [201] * 8
+    assert len({r.json()["id"] for r in responses}) == 1
+    slot.refresh_from_db()
+    assert slot.booked == 1
+    assert Appointment.objects.filter(profile=profile).count() == 1
