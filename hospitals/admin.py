@@ -1,0 +1,296 @@
+"""Staff UI for the catalog. Every save and delete goes through hospitals.services.
+
+Hospital staff see and change only their own hospital's rows (HospitalScopedAdminMixin).
+A department's or doctor's hospital is chosen once, on creation; for hospital staff it is
+always their own hospital and never shown as an editable field.
+"""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from common.admin import HospitalScopedAdminMixin
+from common.services import Actor
+from hospitals import services
+from hospitals.models import Department, Doctor, Hospital
+
+
+class CatalogAdminForm(forms.ModelForm):
+    """Runs the service's own rules too, so they show next to the field, not as a crash."""
+
+    # Set by CatalogAdmin.get_form for hospital staff adding a row.
+    forced_hospital_id: int | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.forced_hospital_id is not None and self.instance._state.adding:
+            self.instance.hospital_id = self.forced_hospital_id
+
+    def service_validate(self) -> None:
+        pass
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # builds self.instance and runs full_clean()
+        if self.errors:
+            return
+        try:
+            self.service_validate()
+        except ValidationError as exc:
+            self._update_errors(exc)
+
+
+class DepartmentAdminForm(CatalogAdminForm):
+    def service_validate(self) -> None:
+        services.department_validate(department=self.instance)
+
+
+class DoctorAdminForm(CatalogAdminForm):
+    def service_validate(self) -> None:
+        services.doctor_validate(doctor=self.instance)
+
+
+class CatalogAdmin(HospitalScopedAdminMixin, admin.ModelAdmin):
+    """Shared save/delete plumbing; subclasses name their services and fields."""
+
+    update_fields: frozenset[str] = frozenset()
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def create(self, *, actor: Actor, obj: models.Model) -> models.Model:
+        raise NotImplementedError
+
+    def update(
+        self, *, actor: Actor, obj: models.Model, data: dict[str, Any]
+    ) -> models.Model:
+        raise NotImplementedError
+
+    def delete(self, *, actor: Actor, obj: models.Model) -> None:
+        raise NotImplementedError
+
+    def is_scoped(self, request: HttpRequest) -> bool:
+        try:
+            return self.hospital_scope_id(request) is not None
+        except LookupError:  # a scoped account without a hospital
+            return True
+
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: models.Model | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[forms.ModelForm]:
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is None and self.is_scoped(request):
+            form = type(
+                form.__name__,
+                (form,),
+                {"forced_hospital_id": getattr(request.user, "hospital_id", None)},
+            )
+        return form
+
+    def get_list_filter(self, request: HttpRequest) -> tuple:
+        list_filter = tuple(super().get_list_filter(request))
+        if self.is_scoped(request):
+            # Staff see one hospital: a filter listing every hospital is noise.
+            list_filter = tuple(f for f in list_filter if f != "hospital")
+        return list_filter
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        if (
+            self.is_scoped(request)
+            and getattr(request.user, "hospital_id", None) is None
+        ):
+            return False
+        return super().has_add_permission(request)
+
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: models.Model,
+        form: forms.ModelForm,
+        change: bool,
+    ) -> None:
+        actor = Actor.from_request(request)
+        if change:
+            # The form has already written its values onto `obj`; the service compares
+            # them with a fresh copy so it knows what changed.
+            fresh = type(obj)._default_manager.get(pk=obj.pk)
+            data = {
+                name: getattr(obj, name)
+                for name in form.changed_data
+                if name in self.update_fields
+            }
+            self.update(actor=actor, obj=fresh, data=data)
+        else:
+            created = self.create(actor=actor, obj=obj)
+            # The admin goes on with `obj` (messages, redirect, its own change log).
+            obj.pk = created.pk
+            obj._state.adding = False
+            obj._state.db = created._state.db
+
+    def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
+        self.delete(actor=Actor.from_request(request), obj=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        actor = Actor.from_request(request)
+        for obj in queryset.order_by("pk"):
+            self.delete(actor=actor, obj=obj)
+
+
+@admin.register(Hospital)
+class HospitalAdmin(CatalogAdmin):
+    hospital_field = "id"
+    update_fields = services.HOSPITAL_UPDATE_FIELDS
+    list_display = ("name", "level", "region", "phone", "is_open", "updated_at")
+    list_filter = ("level", "is_open", "region")
+    search_fields = ("name", "region", "address")
+    ordering = ("id",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Hospitals join the platform through the platform admins.
+        return not self.is_scoped(request) and super().has_add_permission(request)
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: Hospital | None = None
+    ) -> bool:
+        return not self.is_scoped(request) and super().has_delete_permission(
+            request, obj
+        )
+
+    def create(self, *, actor: Actor, obj: Hospital) -> Hospital:
+        return services.hospital_create(
+            actor=actor,
+            name=obj.name,
+            level=obj.level,
+            region=obj.region,
+            address=obj.address,
+            phone=obj.phone,
+            introduction=obj.introduction,
+            logo_url=obj.logo_url,
+            is_open=obj.is_open,
+        )
+
+    def update(self, *, actor: Actor, obj: Hospital, data: dict[str, Any]) -> Hospital:
+        return services.hospital_update(actor=actor, hospital=obj, data=data)
+
+    def delete(self, *, actor: Actor, obj: Hospital) -> None:
+        services.hospital_delete(actor=actor, hospital=obj)
+
+
+@admin.register(Department)
+class DepartmentAdmin(CatalogAdmin):
+    form = DepartmentAdminForm
+    update_fields = services.DEPARTMENT_UPDATE_FIELDS
+    list_display = ("name", "parent", "hospital", "sort_order", "is_active")
+    list_filter = ("is_active", "hospital")
+    search_fields = ("name", "parent__name", "hospital__name")
+    list_select_related = ("hospital", "parent")
+    ordering = ("hospital_id", "sort_order", "id")
+    fields = ("hospital", "parent", "name", "introduction", "sort_order", "is_active")
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Department | None = None
+    ) -> tuple:
+        if obj is not None or self.is_scoped(request):
+            return ("hospital",)
+        return ()
+
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any
+    ):
+        if db_field.name == "parent":
+            # Two levels only: a clinic hangs under a top-level department.
+            kwargs["queryset"] = Department.objects.filter(
+                parent__isnull=True
+            ).select_related("hospital")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def create(self, *, actor: Actor, obj: Department) -> Department:
+        return services.department_create(
+            actor=actor,
+            hospital=obj.hospital,
+            parent=obj.parent,
+            name=obj.name,
+            introduction=obj.introduction,
+            sort_order=obj.sort_order,
+            is_active=obj.is_active,
+        )
+
+    def update(
+        self, *, actor: Actor, obj: Department, data: dict[str, Any]
+    ) -> Department:
+        return services.department_update(actor=actor, department=obj, data=data)
+
+    def delete(self, *, actor: Actor, obj: Department) -> None:
+        services.department_delete(actor=actor, department=obj)
+
+
+@admin.register(Doctor)
+class DoctorAdmin(CatalogAdmin):
+    form = DoctorAdminForm
+    update_fields = services.DOCTOR_UPDATE_FIELDS
+    list_display = (
+        "name",
+        "title",
+        "department",
+        "hospital",
+        "fee_yuan",
+        "is_active",
+    )
+    list_filter = ("title", "is_active", "hospital")
+    search_fields = ("name", "specialty", "department__name")
+    list_select_related = ("hospital", "department")
+    autocomplete_fields = ("department",)
+    raw_id_fields = ("user",)
+    ordering = ("hospital_id", "department_id", "id")
+    fields = (
+        "hospital",
+        "department",
+        "name",
+        "title",
+        "fee",
+        "specialty",
+        "introduction",
+        "photo_url",
+        "user",
+        "is_active",
+    )
+
+    @admin.display(description=_("fee (yuan)"), ordering="fee")
+    def fee_yuan(self, obj: Doctor) -> str:
+        # Money stays in fen; yuan is only how it is shown.
+        return f"{obj.fee // 100}.{obj.fee % 100:02d}"
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Doctor | None = None
+    ) -> tuple:
+        if obj is not None or self.is_scoped(request):
+            return ("hospital",)
+        return ()
+
+    def create(self, *, actor: Actor, obj: Doctor) -> Doctor:
+        return services.doctor_create(
+            actor=actor,
+            hospital=obj.hospital,
+            department=obj.department,
+            name=obj.name,
+            title=obj.title,
+            fee=obj.fee,
+            specialty=obj.specialty,
+            introduction=obj.introduction,
+            photo_url=obj.photo_url,
+            user=obj.user,
+            is_active=obj.is_active,
+        )
+
+    def update(self, *, actor: Actor, obj: Doctor, data: dict[str, Any]) -> Doctor:
+        return services.doctor_update(actor=actor, doctor=obj, data=data)
+
+    def delete(self, *, actor: Actor, obj: Doctor) -> None:
+        services.doctor_delete(actor=actor, doctor=obj)
