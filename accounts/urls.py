@@ -1,4 +1,40 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from accounts.apis import (
+    LogoutApi,
+    MeApi,
+    ProfileCreateApi,
+    ProfileDeleteApi,
+    ProfileDetailApi,
+    ProfileListApi,
+    ProfileUpdateApi,
+    SmsLoginApi,
+    SmsSendApi,
+    TokenRefreshApi,
+    WeChatLoginApi,
+)
 
 app_name = "accounts"
-urlpatterns: list = []
+urlpatterns = [
+    path("login/wechat/", WeChatLoginApi.as_view(), name="login-wechat"),
+    path("sms/send/", SmsSendApi.as_view(), name="sms-send"),
+    path("login/sms/", SmsLoginApi.as_view(), name="login-sms"),
+    path("token/refresh/", TokenRefreshApi.as_view(), name="token-refresh"),
+    path("logout/", LogoutApi.as_view(), name="logout"),
+    path("me/", MeApi.as_view(), name="me"),
+    path("profiles/", ProfileListApi.as_view(), name="profile-list"),
+    path("profiles/create/", ProfileCreateApi.as_view(), name="profile-create"),
+    path(
+        "profiles/<int:profile_id>/", ProfileDetailApi.as_view(), name="profile-detail"
+    ),
+    path(
+        "profiles/<int:profile_id>/update/",
+        ProfileUpdateApi.as_view(),
+        name="profile-update",
+    ),
+    path(
+        "profiles/<int:profile_id>/delete/",
+        ProfileDeleteApi.as_view(),
+        name="profile-delete",
+    ),
+]

@@ -1,0 +1,268 @@
+"""Patient-facing accounts API: login (WeChat, SMS), tokens, the current user, profiles."""
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import PatientProfile, User
+from accounts.selectors import (
+    patient_profile_get_for_user,
+    patient_profile_list_for_user,
+    profile_id_card_masked,
+    profile_insurance_card_masked,
+    profile_phone_masked,
+    user_phone_masked,
+)
+from accounts.services import (
+    patient_profile_create,
+    patient_profile_delete,
+    patient_profile_update,
+    sms_code_send,
+    token_refresh,
+    user_login_with_sms,
+    user_login_with_wechat,
+    user_logout,
+    user_tokens_issue,
+)
+from common.api import get_paginated_response
+from common.services import Actor
+
+
+class UserOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    phone = serializers.SerializerMethodField()
+    nickname = serializers.CharField()
+    role = serializers.CharField()
+    member_level = serializers.CharField()
+    points = serializers.IntegerField()
+
+    def get_phone(self, user: User) -> str | None:
+        return user_phone_masked(user)
+
+
+class LoginOutputSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    is_new_user = serializers.BooleanField()
+    user = UserOutputSerializer()
+
+
+def _login_response(user: User, created: bool) -> Response:
+    tokens = user_tokens_issue(user=user)
+    data = {**tokens, "is_new_user": created, "user": user}
+    return Response(LoginOutputSerializer(data).data, status=status.HTTP_200_OK)
+
+
+class WeChatLoginApi(APIView):
+    # A stale Authorization header must not stop anyone from logging in again.
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        code = serializers.CharField(max_length=128)
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        user, created = user_login_with_wechat(
+            actor=Actor.from_request(request), code=serializer.validated_data["code"]
+        )
+
+        return _login_response(user, created)
+
+
+class SmsSendApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        phone = serializers.CharField(max_length=20)
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        sms_code_send(
+            actor=Actor.from_request(request), phone=serializer.validated_data["phone"]
+        )
+
+        return Response(
+            {
+                "expires_in": settings.SMS_CODE_TTL_SECONDS,
+                "resend_after": settings.SMS_RESEND_INTERVAL_SECONDS,
+            },
+            status=status.HTTP_200_OK,
+        )
+
+
+class SmsLoginApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        phone = serializers.CharField(max_length=20)
+        code = serializers.RegexField(
+            r"^[0-9]{6}$",
+            error_messages={"invalid": _("Enter the 6-digit code.")},
+        )
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        user, created = user_login_with_sms(
+            actor=Actor.from_request(request),
+            phone=serializer.validated_data["phone"],
+            code=serializer.validated_data["code"],
+        )
+
+        return _login_response(user, created)
+
+
+class TokenRefreshApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        refresh = serializers.CharField(max_length=4096)
+
+    class OutputSerializer(serializers.Serializer):
+        access = serializers.CharField()
+        refresh = serializers.CharField()
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        tokens = token_refresh(refresh=serializer.validated_data["refresh"])
+
+        return Response(self.OutputSerializer(tokens).data)
+
+
+class LogoutApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        refresh = serializers.CharField(max_length=4096)
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        user_logout(
+            actor=Actor.from_request(request),
+            refresh=serializer.validated_data["refresh"],
+        )
+
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeApi(APIView):
+    def get(self, request: Request) -> Response:
+        return Response(UserOutputSerializer(request.user).data)
+
+
+# -- patient profiles --------------------------------------------------------------------
+
+
+class ProfileOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    relation = serializers.CharField()
+    gender = serializers.CharField()
+    birth_date = serializers.DateField()
+    id_card_no = serializers.SerializerMethodField()
+    phone = serializers.SerializerMethodField()
+    insurance_card_no = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_id_card_no(self, profile: PatientProfile) -> str:
+        return profile_id_card_masked(profile)
+
+    def get_phone(self, profile: PatientProfile) -> str:
+        return profile_phone_masked(profile)
+
+    def get_insurance_card_no(self, profile: PatientProfile) -> str:
+        return profile_insurance_card_masked(profile)
+
+
+class ProfileListApi(APIView):
+    def get(self, request: Request) -> Response:
+        return get_paginated_response(
+            serializer_class=ProfileOutputSerializer,
+            queryset=patient_profile_list_for_user(user=request.user),
+            request=request,
+            view=self,
+        )
+
+
+class ProfileCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=50)
+        relation = serializers.ChoiceField(choices=PatientProfile.Relation.choices)
+        id_card_no = serializers.CharField(max_length=18)
+        phone = serializers.CharField(max_length=20)
+        gender = serializers.ChoiceField(
+            choices=PatientProfile.Gender.choices, required=False
+        )
+        birth_date = serializers.DateField(required=False)
+        insurance_card_no = serializers.CharField(
+            max_length=32, required=False, allow_blank=True
+        )
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        profile = patient_profile_create(
+            actor=Actor.from_request(request),
+            user=request.user,
+            **serializer.validated_data,
+        )
+
+        return Response(
+            ProfileOutputSerializer(profile).data, status=status.HTTP_201_CREATED
+        )
+
+
+class ProfileDetailApi(APIView):
+    def get(self, request: Request, profile_id: int) -> Response:
+        profile = patient_profile_get_for_user(user=request.user, profile_id=profile_id)
+        return Response(ProfileOutputSerializer(profile).data)
+
+
+class ProfileUpdateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=50, required=False)
+        relation = serializers.ChoiceField(
+            choices=PatientProfile.Relation.choices, required=False
+        )
+        phone = serializers.CharField(max_length=20, required=False)
+        insurance_card_no = serializers.CharField(
+            max_length=32, required=False, allow_blank=True
+        )
+
+    def post(self, request: Request, profile_id: int) -> Response:
+        profile = patient_profile_get_for_user(user=request.user, profile_id=profile_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        profile = patient_profile_update(
+            actor=Actor.from_request(request),
+            profile=profile,
+            **serializer.validated_data,
+        )
+
+        return Response(ProfileOutputSerializer(profile).data)
+
+
+class ProfileDeleteApi(APIView):
+    def post(self, request: Request, profile_id: int) -> Response:
+        profile = patient_profile_get_for_user(user=request.user, profile_id=profile_id)
+
+        patient_profile_delete(actor=Actor.from_request(request), profile=profile)
+
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,215 @@
+"""A local fake of the WeChat API for tests: the real wechatpy client talks to it over HTTP.
+
+It binds 127.0.0.1 on an ephemeral port and runs in a thread. Tests register login codes
+and the answer each should get, then read `requests` to see what the SDK sent.
+
+    server = FakeWeChatServer(app_id="wx-test", app_secret="s3cret").start()
+    server.add_login_code("code-1", openid="o-1", session_key="sk-1", unionid="u-1")
+    server.fail_code("code-2", errcode=40029)
+    ...
+    server.stop()
+
+Implemented endpoints:
+- GET /sns/jscode2session  (appid/secret checked; each code works once, like WeChat)
+- GET /cgi-bin/token       (client_credential; issues access tokens)
+
+Further endpoints are added with `server.add_route(method, path, handler)`, where
+`handler(server, query: dict[str, str], body: bytes) -> tuple[int, dict | bytes]`.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+Handler = Callable[
+    ["FakeWeChatServer", dict[str, str], bytes], tuple[int, "dict | bytes"]
+]
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: bytes = b""
+
+
+@dataclass
+class _CodeAnswer:
+    payload: dict
+    status: int = 200
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client that gave up (timeout tests) is not an error here
+
+
+@dataclass
+class FakeWeChatServer:
+    app_id: str = "wx-test-app"
+    app_secret: str = "test-app-secret"
+    requests: list[RecordedRequest] = field(default_factory=list)
+    access_tokens: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._codes: dict[str, _CodeAnswer] = {}
+        self._used_codes: set[str] = set()
+        self._routes: dict[tuple[str, str], Handler] = {
+            ("GET", "/sns/jscode2session"): _jscode2session,
+            ("GET", "/cgi-bin/token"): _token,
+        }
+        self._lock = threading.Lock()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> FakeWeChatServer:
+        self._httpd = _QuietServer(("127.0.0.1", 0), _make_handler(self))
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(0.05,), daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    @property
+    def base_url(self) -> str:
+        """The origin to put in settings.WECHAT_API_BASE_URL (with a trailing slash)."""
+        assert self._httpd is not None, "server not started"
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    # -- scripting answers -------------------------------------------------------------
+
+    def add_login_code(
+        self,
+        code: str,
+        *,
+        openid: str,
+        session_key: str,
+        unionid: str | None = None,
+    ) -> None:
+        payload = {"openid": openid, "session_key": session_key}
+        if unionid is not None:
+            payload["unionid"] = unionid
+        with self._lock:
+            self._codes[code] = _CodeAnswer(payload)
+
+    def fail_code(
+        self, code: str, *, errcode: int, errmsg: str = "fake error", status: int = 200
+    ) -> None:
+        with self._lock:
+            self._codes[code] = _CodeAnswer(
+                {"errcode": errcode, "errmsg": errmsg}, status=status
+            )
+
+    def answer_code_raw(self, code: str, *, status: int, payload: dict) -> None:
+        """Answer `code` with an arbitrary JSON body (e.g. a malformed success)."""
+        with self._lock:
+            self._codes[code] = _CodeAnswer(payload, status=status)
+
+    def add_route(self, method: str, path: str, handler: Handler) -> None:
+        self._routes[(method.upper(), path)] = handler
+
+    def requests_to(self, path: str) -> list[RecordedRequest]:
+        with self._lock:
+            return [r for r in self.requests if r.path == path]
+
+    # -- used by handlers --------------------------------------------------------------
+
+    def credentials_ok(self, query: dict[str, str]) -> bool:
+        return (
+            query.get("appid") == self.app_id and query.get("secret") == self.app_secret
+        )
+
+    def issue_access_token(self) -> str:
+        token = "fake-access-token-" + secrets.token_hex(8)
+        with self._lock:
+            self.access_tokens.add(token)
+        return token
+
+    def access_token_ok(self, query: dict[str, str]) -> bool:
+        with self._lock:
+            return query.get("access_token") in self.access_tokens
+
+
+def _jscode2session(
+    server: FakeWeChatServer, query: dict[str, str], body: bytes
+) -> tuple[int, dict | bytes]:
+    if not server.credentials_ok(query):
+        return 200, {"errcode": 40125, "errmsg": "invalid appsecret"}
+    if query.get("grant_type") != "authorization_code":
+        return 200, {"errcode": 40002, "errmsg": "invalid grant_type"}
+    code = query.get("js_code", "")
+    with server._lock:
+        answer = server._codes.get(code)
+        if answer is None:
+            return 200, {"errcode": 40029, "errmsg": "invalid code"}
+        if "openid" in answer.payload:
+            # WeChat accepts a login code once.
+            if code in server._used_codes:
+                return 200, {"errcode": 40163, "errmsg": "code been used"}
+            server._used_codes.add(code)
+    return answer.status, dict(answer.payload)
+
+
+def _token(
+    server: FakeWeChatServer, query: dict[str, str], body: bytes
+) -> tuple[int, dict | bytes]:
+    if query.get("grant_type") != "client_credential":
+        return 200, {"errcode": 40002, "errmsg": "invalid grant_type"}
+    if not server.credentials_ok(query):
+        return 200, {"errcode": 40125, "errmsg": "invalid appsecret"}
+    return 200, {"access_token": server.issue_access_token(), "expires_in": 7200}
+
+
+def _make_handler(server: FakeWeChatServer) -> type[BaseHTTPRequestHandler]:
+    class _RequestHandler(BaseHTTPRequestHandler):
+        def _handle(self, method: str) -> None:
+            parts = urlsplit(self.path)
+            query = dict(parse_qsl(parts.query, keep_blank_values=True))
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            with server._lock:
+                server.requests.append(RecordedRequest(method, parts.path, query, body))
+            route = server._routes.get((method, parts.path))
+            if route is None:
+                status, payload = 404, {"errcode": 404, "errmsg": "no such endpoint"}
+            else:
+                status, payload = route(server, query, body)
+            raw = (
+                payload
+                if isinstance(payload, bytes)
+                else json.dumps(payload, ensure_ascii=False).encode()
+            )
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def do_GET(self) -> None:
+            self._handle("GET")
+
+        def do_POST(self) -> None:
+            self._handle("POST")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # keep test output quiet
+
+    return _RequestHandler
