@@ -179,7 +179,9 @@ if database_url := os.environ.get("DATABASE_URL"):
         raise ImproperlyConfigured(
             f"DATABASE_URL is not a valid database URL: {exc}"
         ) from None
-    if _db.get("ENGINE", "").endswith("mysql"):
+    if _db.get("ENGINE") not in ("django.db.backends.mysql", "django.db.backends.sqlite3"):
+        raise ImproperlyConfigured("DATABASE_URL is not a valid database URL: use mysql://… or sqlite:///…")
+    if _db["ENGINE"].endswith("mysql"):
         _db.setdefault("OPTIONS", {}).setdefault("charset", "utf8mb4")
         # READ COMMITTED: a conditional UPDATE re-reads the latest committed row, and
         # gap locks do not turn concurrent inserts into deadlocks.
@@ -210,6 +212,8 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CATALOG_CACHE_SECONDS = env_int("CATALOG_CACHE_SECONDS", 300)
+# Seat counts change with every booking, so the doctor's availability is cached briefly.
+AVAILABILITY_CACHE_SECONDS = env_int("AVAILABILITY_CACHE_SECONDS", 5)
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
@@ -225,6 +229,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queue for tasks without an explicit one; lets several deployments share one broker.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE") or "celery"
+# filesystem:// is kombu's broker in a folder: no server needed. scripts/run_dev.sh uses it
+# for the worker with embedded beat, so periodic jobs run on a bare checkout. One worker
+# only: messages are files under var/celery/.
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_FOLDER = BASE_DIR / "var" / "celery"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
+        "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),
+        "processed_folder": str(CELERY_BROKER_FOLDER / "processed"),
+        "control_folder": str(CELERY_BROKER_FOLDER / "control"),
+        "store_processed": False,
+    }
+    for _folder in ("queue", "processed", "control"):
+        (CELERY_BROKER_FOLDER / _folder).mkdir(parents=True, exist_ok=True)
 
 # API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -307,3 +327,81 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# PAYMENTS ------------------------------------------------------------------------------
+# A channel is enabled when all of its credentials are set; a half-configured channel stops
+# start-up. Keys are PEM files on disk (paths here, never the keys themselves).
+# WeChat Pay API v3 (mini-program JSAPI). Platform keys: either a directory of platform
+# certificates (kept up to date by the SDK) or the newer WeChat Pay public key and its ID.
+WECHATPAY_MCHID = os.environ.get("WECHATPAY_MCHID", "")
+WECHATPAY_APPID = os.environ.get("WECHATPAY_APPID", "")
+WECHATPAY_CERT_SERIAL_NO = os.environ.get("WECHATPAY_CERT_SERIAL_NO", "")
+WECHATPAY_PRIVATE_KEY_PATH = os.environ.get("WECHATPAY_PRIVATE_KEY_PATH", "")
+WECHATPAY_APIV3_KEY = os.environ.get("WECHATPAY_APIV3_KEY", "")
+WECHATPAY_PLATFORM_CERT_DIR = os.environ.get("WECHATPAY_PLATFORM_CERT_DIR", "")
+WECHATPAY_PUBLIC_KEY_PATH = os.environ.get("WECHATPAY_PUBLIC_KEY_PATH", "")
+WECHATPAY_PUBLIC_KEY_ID = os.environ.get("WECHATPAY_PUBLIC_KEY_ID", "")
+# https://<host>/api/v1/billing/notify/wechat/ (and .../wechat/refund/ for refunds).
+WECHATPAY_NOTIFY_URL = os.environ.get("WECHATPAY_NOTIFY_URL", "")
+WECHATPAY_REFUND_NOTIFY_URL = os.environ.get("WECHATPAY_REFUND_NOTIFY_URL", "")
+# Tests point this at a local fake server.
+WECHATPAY_API_BASE_URL = os.environ.get(
+    "WECHATPAY_API_BASE_URL", "https://api.mch.weixin.qq.com"
+)
+WECHATPAY_TIMEOUT_SECONDS = env_int("WECHATPAY_TIMEOUT_SECONDS", 10, minimum=1)
+
+# Alipay (RSA2, public-key mode): H5 payment through alipay.trade.wap.pay.
+ALIPAY_APP_ID = os.environ.get("ALIPAY_APP_ID", "")
+ALIPAY_PRIVATE_KEY_PATH = os.environ.get("ALIPAY_PRIVATE_KEY_PATH", "")
+ALIPAY_PUBLIC_KEY_PATH = os.environ.get("ALIPAY_PUBLIC_KEY_PATH", "")
+ALIPAY_SELLER_ID = os.environ.get("ALIPAY_SELLER_ID", "")
+# https://<host>/api/v1/billing/notify/alipay/
+ALIPAY_NOTIFY_URL = os.environ.get("ALIPAY_NOTIFY_URL", "")
+# Where Alipay's H5 cashier sends the patient back to (optional).
+ALIPAY_RETURN_URL = os.environ.get("ALIPAY_RETURN_URL", "")
+ALIPAY_GATEWAY_URL = os.environ.get(
+    "ALIPAY_GATEWAY_URL", "https://openapi.alipay.com/gateway.do"
+)
+ALIPAY_TIMEOUT_SECONDS = env_int("ALIPAY_TIMEOUT_SECONDS", 10, minimum=1)
+
+# The dev gateway pays "dev" orders with one click; only ever on with DEBUG or in tests.
+PAYMENTS_DEV_GATEWAY = env_bool("PAYMENTS_DEV_GATEWAY", False)
+if PAYMENTS_DEV_GATEWAY and not DEBUG:
+    raise ImproperlyConfigured("PAYMENTS_DEV_GATEWAY=true needs DJANGO_DEBUG=true")
+
+
+def _check_channel(name: str, required: dict[str, str]) -> None:
+    missing = [key for key, value in required.items() if not value]
+    if missing and len(missing) < len(required):
+        raise ImproperlyConfigured(
+            f"{name} is partly configured; also set {', '.join(missing)}"
+        )
+
+
+_check_channel(
+    "WeChat Pay",
+    {
+        "WECHATPAY_MCHID": WECHATPAY_MCHID,
+        "WECHATPAY_APPID": WECHATPAY_APPID,
+        "WECHATPAY_CERT_SERIAL_NO": WECHATPAY_CERT_SERIAL_NO,
+        "WECHATPAY_PRIVATE_KEY_PATH": WECHATPAY_PRIVATE_KEY_PATH,
+        "WECHATPAY_APIV3_KEY": WECHATPAY_APIV3_KEY,
+        "WECHATPAY_NOTIFY_URL": WECHATPAY_NOTIFY_URL,
+    },
+)
+if bool(WECHATPAY_PUBLIC_KEY_PATH) != bool(WECHATPAY_PUBLIC_KEY_ID):
+    raise ImproperlyConfigured(
+        "Set both WECHATPAY_PUBLIC_KEY_PATH and WECHATPAY_PUBLIC_KEY_ID, or neither"
+    )
+if WECHATPAY_APIV3_KEY and len(WECHATPAY_APIV3_KEY.encode()) != 32:
+    raise ImproperlyConfigured("WECHATPAY_APIV3_KEY must be 32 characters")
+_check_channel(
+    "Alipay",
+    {
+        "ALIPAY_APP_ID": ALIPAY_APP_ID,
+        "ALIPAY_PRIVATE_KEY_PATH": ALIPAY_PRIVATE_KEY_PATH,
+        "ALIPAY_PUBLIC_KEY_PATH": ALIPAY_PUBLIC_KEY_PATH,
+        "ALIPAY_SELLER_ID": ALIPAY_SELLER_ID,
+        "ALIPAY_NOTIFY_URL": ALIPAY_NOTIFY_URL,
+    },
+)
