@@ -1,5 +1,6 @@
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -82,6 +83,78 @@ class BookingRule(TimeStampedModel):
     def __str__(self) -> str:
         return str(self.hospital)
 
+    # Sensible ranges, checked by clean(): (field, lowest, highest).
+    RANGES = (
+        ("window_days", 1, 30),
+        ("cutoff_minutes", 0, 24 * 60),
+        ("cancel_deadline_minutes", 0, 7 * 24 * 60),
+        ("hold_minutes", 1, 120),
+        ("checkin_open_minutes", 0, 12 * 60),
+        ("max_active_per_day", 1, 20),
+        ("max_active_per_week", 1, 50),
+    )
+    EARLIEST_EVENING_CUTOFF = datetime.time(12, 0)
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        for name, lowest, highest in self.RANGES:
+            value = getattr(self, name)
+            if value is not None and not lowest <= value <= highest:
+                errors[name] = _("Must be between %(lowest)s and %(highest)s.") % {
+                    "lowest": lowest,
+                    "highest": highest,
+                }
+        if (
+            self.max_active_per_day is not None
+            and self.max_active_per_week is not None
+            and self.max_active_per_week < self.max_active_per_day
+        ):
+            errors.setdefault(
+                "max_active_per_week",
+                _("The weekly cap must be at least the daily cap."),
+            )
+        if self.cutoff_mode == self.CutoffMode.PREVIOUS_EVENING:
+            if self.cutoff_time < self.EARLIEST_EVENING_CUTOFF:
+                errors.setdefault(
+                    "cutoff_time",
+                    _("The evening cutoff must be at 12:00 or later."),
+                )
+            elif self.window_days == 1 and self.release_time >= self.cutoff_time:
+                # Sessions would open on the evening before, after booking closed.
+                errors.setdefault(
+                    "release_time",
+                    _(
+                        "With a one-day window, the release time must be before the "
+                        "evening cutoff, or nothing could ever be booked."
+                    ),
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+def validate_session_fields(obj: models.Model, *, slot_minutes: int | None) -> None:
+    """Shared checks of a template or session: times, slot length and fee."""
+    errors: dict[str, str] = {}
+    start, end = obj.start_time, obj.end_time
+    if start is not None and end is not None:
+        if end <= start:
+            errors["end_time"] = _("The end must be after the start.")
+        elif slot_minutes is not None and (
+            datetime.datetime.combine(datetime.date.min, end)
+            - datetime.datetime.combine(datetime.date.min, start)
+        ) < datetime.timedelta(minutes=slot_minutes):
+            errors["end_time"] = _("The clinic must last at least one slot.")
+    if slot_minutes is not None and not (
+        5 <= slot_minutes <= ScheduleTemplate.MAX_SLOT_MINUTES
+    ):
+        errors["slot_minutes"] = _("Must be between 5 and %(highest)s.") % {
+            "highest": ScheduleTemplate.MAX_SLOT_MINUTES
+        }
+    if obj.fee is not None and obj.fee > ScheduleTemplate.MAX_FEE:
+        errors["fee"] = _("The fee is too high.")
+    if errors:
+        raise ValidationError(errors)
+
 
 class ScheduleTemplate(TimeStampedModel):
     """A doctor's weekly clinic: generates one session per matching date."""
@@ -138,6 +211,22 @@ class ScheduleTemplate(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.doctor} {self.get_weekday_display()} {self.get_period_display()}"
+
+    MAX_SLOT_MINUTES = 240
+    MAX_SEATS_PER_SLOT = 200
+    MAX_FEE = 10_000_000  # fen, as hospitals.Doctor
+
+    def clean(self) -> None:
+        validate_session_fields(self, slot_minutes=self.slot_minutes)
+        errors: dict[str, str] = {}
+        if self.seats_per_slot is not None and not (
+            1 <= self.seats_per_slot <= self.MAX_SEATS_PER_SLOT
+        ):
+            errors["seats_per_slot"] = _("Must be between 1 and %(highest)s.") % {
+                "highest": self.MAX_SEATS_PER_SLOT
+            }
+        if errors:
+            raise ValidationError(errors)
 
 
 class ClinicSession(TimeStampedModel):
@@ -201,6 +290,17 @@ class ClinicSession(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.doctor.name} {self.date} {self.get_period_display()}"
+
+    def clean(self) -> None:
+        validate_session_fields(self, slot_minutes=None)
+        if (
+            self.doctor_id is not None
+            and self.hospital_id is not None
+            and self.doctor.hospital_id != self.hospital_id
+        ):
+            raise ValidationError(
+                {"hospital": _("The session's hospital must be the doctor's hospital.")}
+            )
 
 
 class Slot(TimeStampedModel):

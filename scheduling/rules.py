@@ -54,3 +54,41 @@ def checkin_window(
 ):
     """(opens, closes): a patient may check in from `opens` until the slot ends."""
     return starts_at - datetime.timedelta(minutes=rule.checkin_open_minutes), ends_at
+
+
+def split_into_slots(
+    *,
+    date: datetime.date,
+    start_time: datetime.time,
+    end_time: datetime.time,
+    slot_minutes: int,
+    seats_per_slot: int,
+) -> list[tuple[datetime.datetime, datetime.datetime, int]]:
+    """Split a session into time slots (分时段): [(starts_at, ends_at, seats), ...].
+
+    Slots are `slot_minutes` long from the start. When the session does not divide evenly,
+    the remainder becomes a final short slot if it is at least half a slot long, with
+    seats in proportion to its length (rounded half up, at least one); a shorter remainder
+    is added to the last full slot instead, so the slots always cover the whole session and
+    no slot is shorter than half the usual length. A session shorter than one slot is one
+    slot with proportional seats.
+    """
+    starts = local_datetime(date, start_time)
+    ends = local_datetime(date, end_time)
+    if ends <= starts or slot_minutes < 1 or seats_per_slot < 1:
+        return []
+    length = datetime.timedelta(minutes=slot_minutes)
+    slots: list[tuple[datetime.datetime, datetime.datetime, int]] = []
+    current = starts
+    while current + length <= ends:
+        slots.append((current, current + length, seats_per_slot))
+        current += length
+    remainder = ends - current
+    if remainder:
+        if not slots or remainder * 2 >= length:
+            seats = max(1, (seats_per_slot * remainder * 2 + length) // (length * 2))
+            slots.append((current, ends, seats))
+        else:
+            first, _, seats = slots[-1]
+            slots[-1] = (first, ends, seats)
+    return slots

@@ -1,4 +1,32 @@
-from django.urls import path  # noqa: F401
+from django.urls import path, register_converter
+
+from scheduling.apis import DoctorSessionListApi, SessionDetailApi
+
+
+class IdConverter:
+    """A positive database id. Longer numbers than a 64-bit key holds do not match (404)."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "scheduling_id")
 
 app_name = "scheduling"
-urlpatterns: list = []
+urlpatterns = [
+    path(
+        "doctors/<scheduling_id:doctor_id>/sessions/",
+        DoctorSessionListApi.as_view(),
+        name="doctor-sessions",
+    ),
+    path(
+        "sessions/<scheduling_id:session_id>/",
+        SessionDetailApi.as_view(),
+        name="session-detail",
+    ),
+]

@@ -17,41 +17,7 @@ from scheduling.models import (
     Slot,
 )
 from scheduling.rules import local_datetime
-
-try:
-    from tests.hospitals.factories import DoctorFactory, HospitalFactory
-except ImportError:  # the hospitals factories are written in parallel; see below
-    from hospitals.models import Department, Doctor, Hospital
-
-    class HospitalFactory(factory.django.DjangoModelFactory):
-        class Meta:
-            model = Hospital
-
-        name = factory.Sequence(lambda n: f"第{n}人民医院")
-        level = Hospital.Level.GRADE_3A
-        region = "北京市"
-        address = factory.Sequence(lambda n: f"长安街{n}号")
-        phone = "010-12345678"
-
-    class DepartmentFactory(factory.django.DjangoModelFactory):
-        class Meta:
-            model = Department
-
-        hospital = factory.SubFactory(HospitalFactory)
-        name = factory.Sequence(lambda n: f"内科{n}")
-
-    class DoctorFactory(factory.django.DjangoModelFactory):
-        class Meta:
-            model = Doctor
-
-        hospital = factory.SubFactory(HospitalFactory)
-        department = factory.SubFactory(
-            DepartmentFactory, hospital=factory.SelfAttribute("..hospital")
-        )
-        name = factory.Sequence(lambda n: f"医生{n}")
-        title = Doctor.Title.ATTENDING
-        fee = 2000
-
+from tests.hospitals.factories import DoctorFactory, HospitalFactory
 
 SESSION_START = datetime.time(8, 0)
 SESSION_END = datetime.time(12, 0)

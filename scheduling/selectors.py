@@ -1,0 +1,148 @@
+"""Reads of the schedule: what a patient can book, cached per doctor for a few seconds."""
+
+import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from common.errors import NotFound
+from hospitals.models import Doctor
+from scheduling import rules
+from scheduling.models import ClinicSession, Slot
+from scheduling.services import availability_versions
+
+
+def doctor_get_bookable(*, doctor_id: int) -> Doctor:
+    """An active doctor of an open hospital, or NotFound."""
+    doctor = Doctor.objects.filter(
+        pk=doctor_id, is_active=True, hospital__is_open=True
+    ).first()
+    if doctor is None:
+        raise NotFound("doctor_not_found", _("Doctor not found."))
+    return doctor
+
+
+def _availability_build(
+    *, doctor: Doctor, now: datetime.datetime
+) -> tuple[list[dict], datetime.datetime]:
+    """The doctor's bookable sessions and the moment this answer stops being right.
+
+    A session is shown when it is open, released (release_at has passed, to the minute,
+    the same test booking uses) and inside the window (today .. today + window_days).
+    A slot is shown while its booking cutoff has not passed; a session with no such slot
+    is left out. Full slots stay, with 0 seats left, so patients can join the waitlist.
+    """
+    rule = rules.rule_for_hospital_id(doctor.hospital_id)
+    today = timezone.localdate(now)
+    window_end = today + datetime.timedelta(days=rule.window_days)
+    # Next local midnight: "today" and the window move on then.
+    valid_until = rules.local_datetime(
+        today + datetime.timedelta(days=1), datetime.time.min
+    )
+    sessions = (
+        ClinicSession.objects.filter(
+            doctor_id=doctor.pk,
+            status=ClinicSession.Status.OPEN,
+            date__gte=today,
+            # One day further, to learn when the next sessions are released.
+            date__lte=window_end + datetime.timedelta(days=1),
+        )
+        .order_by("date", "start_time", "pk")
+        .prefetch_related(
+            Prefetch("slots", queryset=Slot.objects.order_by("starts_at", "pk"))
+        )
+    )
+
+    result = []
+    for session in sessions:
+        if session.release_at > now:
+            valid_until = min(valid_until, session.release_at)
+            continue
+        if session.date > window_end:
+            continue
+        slots = []
+        for slot in session.slots.all():
+            cutoff = rules.booking_cutoff_at(rule, slot, session)
+            if now >= cutoff:
+                continue
+            valid_until = min(valid_until, cutoff)
+            slots.append(
+                {
+                    "id": slot.pk,
+                    "starts_at": slot.starts_at,
+                    "ends_at": slot.ends_at,
+                    "capacity": slot.capacity,
+                    "remaining": max(slot.capacity - slot.booked, 0),
+                    "queue_start": slot.queue_start,
+                }
+            )
+        if not slots:
+            continue
+        result.append(
+            {
+                "id": session.pk,
+                "doctor_id": session.doctor_id,
+                "hospital_id": session.hospital_id,
+                "date": session.date,
+                "period": session.period,
+                "period_display": str(session.get_period_display()),
+                "start_time": session.start_time,
+                "end_time": session.end_time,
+                "fee": session.fee,
+                "place": session.place,
+                "remaining": sum(slot["remaining"] for slot in slots),
+                "slots": slots,
+            }
+        )
+    return result, valid_until
+
+
+def doctor_availability(
+    *, doctor: Doctor, now: datetime.datetime | None = None
+) -> list[dict]:
+    """A doctor's bookable sessions with seats left per slot, as plain data.
+
+    Cached for AVAILABILITY_CACHE_SECONDS under the doctor's and hospital's version
+    numbers (scheduling.services.availability_changed bumps them), and never past the
+    first cutoff, release or midnight that would change the answer: a cached answer
+    never shows a slot whose booking has closed.
+    """
+    now = now or timezone.now()
+    doctor_version, hospital_version = availability_versions(
+        doctor_id=doctor.pk, hospital_id=doctor.hospital_id
+    )
+    key = f"scheduling:availability:{doctor.pk}:{doctor_version}:{hospital_version}"
+    cached = cache.get(key)
+    if cached is not None and now < cached["valid_until"]:
+        return cached["sessions"]
+    sessions, valid_until = _availability_build(doctor=doctor, now=now)
+    cache.set(
+        key,
+        {"sessions": sessions, "valid_until": valid_until},
+        timeout=settings.AVAILABILITY_CACHE_SECONDS,
+    )
+    return sessions
+
+
+def session_availability_get(
+    *, session_id: int, now: datetime.datetime | None = None
+) -> dict:
+    """One bookable session with its slots, from the same cached data as the doctor's list."""
+    doctor_id = (
+        ClinicSession.objects.filter(pk=session_id)
+        .values_list("doctor_id", flat=True)
+        .first()
+    )
+    if doctor_id is None:
+        raise NotFound("session_not_found", _("Session not found."))
+    try:
+        doctor = doctor_get_bookable(doctor_id=doctor_id)
+    except NotFound:
+        raise NotFound("session_not_found", _("Session not found.")) from None
+    for session in doctor_availability(doctor=doctor, now=now):
+        if session["id"] == session_id:
+            return session
+    raise NotFound("session_not_found", _("Session not found."))
