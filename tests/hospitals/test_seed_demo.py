@@ -1,0 +1,252 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+from django.db.models import F
+from django.urls import reverse
+
+from accounts.models import PatientProfile, User
+from accounts.selectors import profile_id_card_no
+from accounts.validators import id_card_check_char, parse_id_card
+from common.models import OperationLog
+from hospitals.management.commands import seed_demo
+from hospitals.models import Department, Doctor, Hospital
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _default_password(monkeypatch):
+    monkeypatch.delenv("DEMO_ADMIN_PASSWORD", raising=False)
+
+
+def _seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def _snapshot() -> dict:
+    return {
+        "hospitals": list(Hospital.objects.values().order_by("pk")),
+        "departments": list(Department.objects.values().order_by("pk")),
+        "doctors": list(Doctor.objects.values().order_by("pk")),
+        "users": list(User.objects.values().order_by("pk")),
+        "profiles": list(PatientProfile.objects.values().order_by("pk")),
+        "groups": list(Group.objects.values_list("name", "permissions")),
+        "memberships": list(User.groups.through.objects.values().order_by("pk")),
+        "logs": OperationLog.objects.count(),
+    }
+
+
+def test_seed_creates_the_demo_data_set():
+    # when
+    output = _seed()
+
+    # then
+    assert list(Hospital.objects.values_list("name", "level", "region")) == [
+        ("北京仁和医院", "3A", "北京市朝阳区"),
+        ("上海瑞康医院", "3A", "上海市徐汇区"),
+        ("广州南山中医医院", "2A", "广州市天河区"),
+    ]
+    assert Department.objects.count() == 23
+    assert Department.objects.filter(parent__isnull=True).count() == 8
+    assert Department.objects.filter(parent__parent__isnull=False).exists() is False
+    assert Doctor.objects.count() == 60
+    assert Doctor.objects.exclude(hospital=F("department__hospital")).count() == 0
+    assert sorted(set(Doctor.objects.values_list("title", "fee"))) == [
+        ("associate_chief", 3000),
+        ("attending", 2000),
+        ("chief", 5000),
+        ("resident", 1000),
+    ]
+    assert PatientProfile.objects.count() == 5
+    assert (
+        "Demo data: 99 created, 0 already present (hospitals 3/0, departments 23/0, "
+        "doctors 60/0, groups 1/0, admins 1/0, staff 3/0, patients 3/0, profiles 5/0)."
+    ) in output
+    assert output.rstrip().splitlines()[-2] == (
+        "Admin login: http://127.0.0.1:8000/admin/  username: admin  "
+        f"password: {seed_demo.DEFAULT_DEMO_PASSWORD}"
+    )
+    assert "[##############################]  99/99 profiles" in output
+
+
+def test_seed_writes_an_operation_log_for_every_created_row():
+    # when
+    _seed()
+
+    # then
+    actions = list(OperationLog.objects.values_list("action", flat=True))
+    assert actions.count("hospital.create") == 3
+    assert actions.count("department.create") == 23
+    assert actions.count("doctor.create") == 60
+    assert actions.count("user_create_by_admin") == 7
+    assert actions.count("patient_profile_create") == 5
+    assert actions.count("group_permissions_add_by_seed") == 1
+    assert actions.count("user_group_add_by_seed") == 3
+
+
+def test_seed_twice_creates_nothing_and_writes_no_logs():
+    # given
+    _seed()
+    before = _snapshot()
+
+    # when
+    output = _seed()
+
+    # then
+    assert _snapshot() == before
+    assert "Demo data: 0 created, 99 already present" in output
+
+
+def test_seed_leaves_rows_that_staff_changed_alone():
+    # given
+    _seed()
+    Hospital.objects.filter(name="北京仁和医院").update(phone="010-00000000")
+    Doctor.objects.filter(name="张伟").update(fee=6000)
+    logs = OperationLog.objects.count()
+
+    # when
+    _seed()
+
+    # then
+    assert Hospital.objects.get(name="北京仁和医院").phone == "010-00000000"
+    assert Doctor.objects.get(name="张伟").fee == 6000
+    assert OperationLog.objects.count() == logs
+
+
+def test_seed_fills_in_only_what_is_missing():
+    # given
+    _seed()
+    doctor = Doctor.objects.get(name="刘洋")
+    Doctor.objects.filter(pk=doctor.pk).delete()
+
+    # when
+    output = _seed()
+
+    # then
+    assert Doctor.objects.count() == 60
+    assert "Demo data: 1 created, 98 already present" in output
+    assert OperationLog.objects.filter(action="doctor.create").count() == 61
+
+
+def test_seed_takes_the_admin_password_from_the_environment(monkeypatch):
+    # given
+    monkeypatch.setenv("DEMO_ADMIN_PASSWORD", "Another-Strong-Pass-42")
+
+    # when
+    output = _seed()
+
+    # then
+    admin = User.objects.get(username="admin")
+    assert admin.check_password("Another-Strong-Pass-42") is True
+    assert (admin.is_superuser, admin.is_staff, admin.role) == (
+        True,
+        True,
+        "platform_admin",
+    )
+    assert "password: Another-Strong-Pass-42" in output
+
+
+def test_seed_says_so_when_the_admin_password_was_not_changed(monkeypatch):
+    # given
+    _seed()
+    monkeypatch.setenv("DEMO_ADMIN_PASSWORD", "Another-Strong-Pass-42")
+
+    # when
+    output = _seed()
+
+    # then
+    assert User.objects.get(username="admin").check_password(
+        seed_demo.DEFAULT_DEMO_PASSWORD
+    )
+    assert "it was not changed" in output
+
+
+def test_seed_refuses_a_weak_admin_password_and_writes_nothing(monkeypatch):
+    # given
+    monkeypatch.setenv("DEMO_ADMIN_PASSWORD", "123")
+
+    # when
+    with pytest.raises(CommandError, match="DEMO_ADMIN_PASSWORD is too weak"):
+        _seed()
+
+    # then
+    assert Hospital.objects.exists() is False
+    assert User.objects.exists() is False
+    assert OperationLog.objects.exists() is False
+
+
+def test_a_failing_step_rolls_the_whole_seed_back(monkeypatch):
+    # given
+    def fail(ctx, item):
+        raise CommandError("broken step")
+
+    monkeypatch.setattr(
+        seed_demo,
+        "SEED_STEPS",
+        [*seed_demo.SEED_STEPS, seed_demo.SeedStep("broken", [1], fail)],
+    )
+
+    # when
+    with pytest.raises(CommandError, match="broken step"):
+        _seed()
+
+    # then
+    assert Hospital.objects.exists() is False
+    assert User.objects.exists() is False
+    assert OperationLog.objects.exists() is False
+
+
+def test_id_card_check_character_follows_gb_11643():
+    # The standard's own example number.
+    assert seed_demo.id_card_number("11010519491231002") == "11010519491231002X"
+    # And every demo number agrees with the accounts app's own check.
+    for _phone, _name, _relation, number in seed_demo._profile_items():
+        assert number[17] == id_card_check_char(number[:17])
+
+
+def test_seeded_profiles_carry_valid_id_numbers_matching_gender_and_birth():
+    # when
+    _seed()
+
+    # then
+    for profile in PatientProfile.objects.all():
+        info = parse_id_card(profile_id_card_no(profile))
+        assert (info.gender, info.birth_date) == (profile.gender, profile.birth_date)
+    child = PatientProfile.objects.get(name="李小雨")
+    assert (child.relation, child.gender, child.user.phone) == (
+        "child",
+        "female",
+        "13800138001",
+    )
+
+
+def test_seeded_staff_work_in_the_admin_on_their_own_hospital_only(client):
+    # given
+    _seed()
+    staff = User.objects.get(username="staff_renhe")
+    client.force_login(staff)
+
+    # when
+    changelist = client.get(reverse("admin:hospitals_doctor_changelist"))
+    add_doctor = client.get(reverse("admin:hospitals_doctor_add"))
+    add_hospital = client.get(reverse("admin:hospitals_hospital_add"))
+
+    # then
+    assert (staff.role, staff.is_staff, staff.hospital.name) == (
+        "hospital_staff",
+        True,
+        "北京仁和医院",
+    )
+    assert staff.groups.get().name == "Hospital staff"
+    assert changelist.status_code == 200
+    doctors = changelist.context["cl"].result_list
+    assert len(doctors) == 28
+    assert {d.hospital.name for d in doctors} == {"北京仁和医院"}
+    assert add_doctor.status_code == 200
+    assert add_hospital.status_code == 403
+    assert staff.has_perm("scheduling.change_clinicsession") is True
+    assert staff.has_perm("appointments.delete_appointment") is False
