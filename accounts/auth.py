@@ -1,22 +1,38 @@
 """JWT authentication whose errors fit the project's error shape.
 
-simplejwt raises InvalidToken with a nested dict as its detail (one entry per token
-class tried); rendered by common.api that becomes an unreadable message. This subclass
-raises the same error (401, code "token_not_valid") with one plain message. Point
+simplejwt's authentication errors carry a nested dict as their detail (one entry per
+token class tried); common.api renders the detail as the message, which then becomes
+unreadable. This subclass raises the same errors (401, same code: "token_not_valid",
+"user_not_found", "user_inactive", ...) with one plain message. Point
 REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] at it.
 """
 
 from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework_simplejwt import authentication
-from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt import exceptions as jwt_exceptions
+
+
+class AuthenticationFailed(exceptions.AuthenticationFailed):
+    """DRF's 401 with a plain string detail and the given code as default_code."""
+
+    def __init__(self, detail: str, code: str) -> None:
+        super().__init__(detail, code)
+        self.default_code = code  # common.api reads the code from here
 
 
 class JWTAuthentication(authentication.JWTAuthentication):
     def authenticate(self, request: Request):
         try:
             return super().authenticate(request)
-        except InvalidToken as exc:
-            if isinstance(exc.detail, dict):
-                raise InvalidToken(_("The token is invalid or has expired.")) from None
-            raise
+        except jwt_exceptions.InvalidToken:
+            raise AuthenticationFailed(
+                _("The token is invalid or has expired."), "token_not_valid"
+            ) from None
+        except jwt_exceptions.AuthenticationFailed as exc:
+            detail = exc.detail if isinstance(exc.detail, dict) else {}
+            raise AuthenticationFailed(
+                str(detail.get("detail", exc.default_detail)),
+                str(detail.get("code", exc.default_code)),
+            ) from None

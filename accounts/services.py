@@ -573,7 +573,9 @@ def patient_profile_delete(*, actor: Actor, profile: PatientProfile) -> None:
             _("This patient has upcoming appointments; cancel them first."),
         )
     profile.is_active = None
-    profile.full_clean()
+    # is_active is not blank=True on the model, so full_clean() would call NULL "required";
+    # NULL is exactly the deleted marker, checked by the table's CheckConstraint.
+    profile.full_clean(exclude=["is_active"])
     profile.save(update_fields=["is_active", "updated_at"])
     operation_log_write(actor=actor, action="patient_profile_delete", obj=profile)
 

@@ -1,0 +1,166 @@
+"""Real threads against the real engine: run on MariaDB/MySQL, skipped on SQLite.
+
+Each thread has its own connection and transaction, so the row locks, conditional
+UPDATEs and unique keys are what keep the rules, not the test.
+"""
+
+import datetime
+import threading
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+from django.db import close_old_connections, connection
+
+from accounts.models import PatientProfile, SmsCode, User
+from accounts.services import (
+    patient_profile_create,
+    sms_code_send,
+    token_refresh,
+    user_login_with_sms,
+    user_login_with_wechat,
+    user_tokens_issue,
+)
+from common.errors import DomainError
+from common.models import OperationLog
+from common.services import Actor
+from tests.accounts.factories import PatientFactory, make_id_card_no
+
+pytestmark = [
+    pytest.mark.concurrency,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor == "sqlite",
+        reason="needs a database with row locks (MariaDB/MySQL)",
+    ),
+]
+
+THREADS = 10
+
+
+def run_at_once(jobs: list[Callable[[], object]]) -> list[object]:
+    """Run each job on its own thread, released together; return results or exceptions."""
+    barrier = threading.Barrier(len(jobs))
+    results: list[object] = [None] * len(jobs)
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = jobs[index]()
+        except Exception as exc:  # collected and asserted by the test
+            results[index] = exc
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    return results
+
+
+def outcome(result: object) -> str:
+    if isinstance(result, DomainError):
+        return result.code
+    if isinstance(result, Exception):
+        return repr(result)
+    return "ok"
+
+
+def test_concurrent_creates_never_pass_the_cap_of_five():
+    # given
+    user = PatientFactory()
+    ids = [
+        make_id_card_no(datetime.date(1980, 1, 1) + datetime.timedelta(days=i))
+        for i in range(THREADS)
+    ]
+
+    def create(id_card_no: str) -> Callable[[], object]:
+        return lambda: patient_profile_create(
+            actor=Actor(user=user),
+            user=user,
+            name="并发",
+            relation="child",
+            id_card_no=id_card_no,
+            phone="13800138000",
+        )
+
+    # when
+    results = run_at_once([create(i) for i in ids])
+
+    # then
+    assert Counter(outcome(r) for r in results) == {
+        "ok": 5,
+        "profile_limit_reached": 5,
+    }
+    assert PatientProfile.objects.filter(user=user, is_active=True).count() == 5
+    assert OperationLog.objects.filter(action="patient_profile_create").count() == 5
+
+
+def test_concurrent_refreshes_of_one_token_rotate_it_once():
+    tokens = user_tokens_issue(user=PatientFactory())
+
+    results = run_at_once(
+        [lambda: token_refresh(refresh=tokens["refresh"]) for _ in range(THREADS)]
+    )
+
+    assert Counter(outcome(r) for r in results) == {
+        "ok": 1,
+        "token_not_valid": THREADS - 1,
+    }
+
+
+def test_concurrent_logins_with_one_sms_code_succeed_once(sms_server):
+    sms_code_send(actor=Actor(ip="10.0.0.1"), phone="13800138000")
+    code = sms_server.last_code("13800138000")
+
+    results = run_at_once(
+        [
+            lambda: user_login_with_sms(actor=Actor(), phone="13800138000", code=code)
+            for _ in range(THREADS)
+        ]
+    )
+
+    assert Counter(outcome(r) for r in results) == {
+        "ok": 1,
+        "sms_code_invalid": THREADS - 1,
+    }
+    assert User.objects.filter(phone="13800138000").count() == 1
+
+
+def test_concurrent_first_wechat_logins_create_one_user(wechat_server):
+    for i in range(THREADS):
+        wechat_server.add_login_code(f"c{i}", openid="o-same", session_key=f"sk{i}")
+
+    results = run_at_once(
+        [
+            (lambda i=i: user_login_with_wechat(actor=Actor(), code=f"c{i}"))
+            for i in range(THREADS)
+        ]
+    )
+
+    assert Counter(outcome(r) for r in results) == {"ok": THREADS}
+    assert sum(1 for r in results if r[1]) == 1  # exactly one "created"
+    assert User.objects.filter(wechat_openid="o-same").count() == 1
+    assert (
+        OperationLog.objects.filter(action="user_create_by_wechat_login").count() == 1
+    )
+
+
+def test_concurrent_sends_to_one_phone_text_once(sms_server):
+    results = run_at_once(
+        [
+            lambda: sms_code_send(actor=Actor(ip="10.0.0.1"), phone="13800138000")
+            for _ in range(THREADS)
+        ]
+    )
+
+    assert Counter(outcome(r) for r in results) == {
+        "ok": 1,
+        "sms_too_frequent": THREADS - 1,
+    }
+    assert SmsCode.objects.count() == 1
+    assert len(sms_server.received) == 1
