@@ -9,6 +9,7 @@ import hashlib
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -52,6 +53,22 @@ class DepartmentTreeOutputSerializer(serializers.Serializer):
     children = ClinicOutputSerializer(source="active_children", many=True)
 
 
+def _paginated(name: str, serializer_class: type) -> serializers.Serializer:
+    """The schema of common.api.get_paginated_response's answer, for the API docs."""
+    return inline_serializer(
+        name=name,
+        fields={
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer_class(many=True),
+        },
+    )
+
+
+_NOT_FOUND = OpenApiResponse(description="Unknown, closed or inactive: error shape.")
+
+
 def _cache_key(request: Request) -> str:
     # The full URL, as Django's cache_page keys it: the pagination links in the answer
     # repeat the URL, so two URLs must not share an answer. Names of levels and titles
@@ -65,10 +82,17 @@ class HospitalListApi(APIView):
 
     class FilterSerializer(PageFilterSerializer):
         q = serializers.CharField(required=False, allow_blank=True, max_length=50)
-        level = serializers.ChoiceField(choices=Hospital.Level.choices, required=False)
+        level = serializers.ChoiceField(
+            choices=Hospital.Level.choices, required=False, allow_blank=True
+        )
         region = serializers.CharField(required=False, allow_blank=True, max_length=50)
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = (
+                "HospitalListItem"  # the API docs' name; every view has an "Output"
+            )
+
         id = serializers.IntegerField()
         name = serializers.CharField()
         level = serializers.CharField()
@@ -78,6 +102,11 @@ class HospitalListApi(APIView):
         phone = serializers.CharField()
         logo_url = serializers.CharField()
 
+    @extend_schema(
+        operation_id="hospital_list",
+        parameters=[FilterSerializer],
+        responses={200: _paginated("HospitalListPage", OutputSerializer)},
+    )
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -102,6 +131,11 @@ class HospitalDetailApi(APIView):
     permission_classes = [AllowAny]
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = (
+                "HospitalDetail"  # the API docs' name; every view has an "Output"
+            )
+
         id = serializers.IntegerField()
         name = serializers.CharField()
         level = serializers.CharField()
@@ -115,6 +149,10 @@ class HospitalDetailApi(APIView):
             source="top_departments", many=True
         )
 
+    @extend_schema(
+        operation_id="hospital_detail",
+        responses={200: OutputSerializer, 404: _NOT_FOUND},
+    )
     def get(self, request: Request, hospital_id: int) -> Response:
         def build() -> dict:
             hospital = hospital_get_for_patient(hospital_id=hospital_id)
@@ -132,6 +170,11 @@ class DepartmentDoctorListApi(APIView):
         pass
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = (
+                "DepartmentDoctor"  # the API docs' name; every view has an "Output"
+            )
+
         id = serializers.IntegerField()
         name = serializers.CharField()
         title = serializers.CharField()
@@ -142,6 +185,14 @@ class DepartmentDoctorListApi(APIView):
         department_id = serializers.IntegerField()
         department_name = serializers.CharField(source="department.name")
 
+    @extend_schema(
+        operation_id="department_doctor_list",
+        parameters=[FilterSerializer],
+        responses={
+            200: _paginated("DepartmentDoctorPage", OutputSerializer),
+            404: _NOT_FOUND,
+        },
+    )
     def get(self, request: Request, department_id: int) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -162,6 +213,9 @@ class DoctorDetailApi(APIView):
     permission_classes = [AllowAny]
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "DoctorDetail"  # the API docs' name; every view has an "Output"
+
         id = serializers.IntegerField()
         name = serializers.CharField()
         title = serializers.CharField()
@@ -175,6 +229,10 @@ class DoctorDetailApi(APIView):
         department_id = serializers.IntegerField()
         department_name = serializers.CharField(source="department.name")
 
+    @extend_schema(
+        operation_id="doctor_detail",
+        responses={200: OutputSerializer, 404: _NOT_FOUND},
+    )
     def get(self, request: Request, doctor_id: int) -> Response:
         def build() -> dict:
             doctor = doctor_get_for_patient(doctor_id=doctor_id)

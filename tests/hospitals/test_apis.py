@@ -600,3 +600,17 @@ def test_renaming_a_department_shows_in_every_cached_answer(
     assert api_client.get(_doctor_url(doctor.pk)).json()["department_name"] == "新科室"
     departments = api_client.get(_detail_url(doctor.hospital_id)).json()["departments"]
     assert departments[0]["name"] == "新科室"
+
+
+def test_hospital_list_treats_empty_filters_as_no_filter(api_client):
+    # given
+    hospitals = HospitalFactory.create_batch(2)
+
+    # when
+    response = api_client.get(LIST_URL, {"q": "", "level": "", "region": ""})
+
+    # then
+    assert response.status_code == 200
+    assert [row["id"] for row in response.json()["results"]] == [
+        h.pk for h in hospitals
+    ]
