@@ -1,0 +1,169 @@
+"""Patient payment API and the channels' notification endpoints."""
+
+import logging
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from appointments.selectors import appointment_get_for_user
+from billing import alipay, selectors, services, wechatpay
+from billing.models import Channel
+from common.errors import NotFound
+from common.idempotency import idempotent
+from common.services import Actor
+
+logger = logging.getLogger(__name__)
+
+
+class RefundOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    amount = serializers.IntegerField(help_text="fen")
+    status = serializers.CharField()
+    status_display = serializers.CharField(source="get_status_display")
+    created_at = serializers.DateTimeField()
+    succeeded_at = serializers.DateTimeField(allow_null=True)
+
+
+class PaymentOrderOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    appointment_id = serializers.IntegerField()
+    channel = serializers.CharField()
+    out_trade_no = serializers.CharField()
+    status = serializers.CharField()
+    status_display = serializers.CharField(source="get_status_display")
+    original_amount = serializers.IntegerField(help_text="fen, the doctor's fee")
+    amount = serializers.IntegerField(help_text="fen, after the member discount")
+    refunded_amount = serializers.IntegerField(help_text="fen")
+    pay_before = serializers.DateTimeField(
+        source="appointment.hold_expires_at", allow_null=True
+    )
+    paid_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    refunds = RefundOutputSerializer(many=True, source="refunds.all")
+
+
+class ChannelListApi(APIView):
+    def get(self, request: Request) -> Response:
+        return Response({"channels": services.channels_enabled()})
+
+
+class PaymentOrderCreateApi(APIView):
+    """Open (or reuse) the payment order of a pending appointment; answer the pay parameters.
+
+    The order is opened inside the idempotency block; the pay parameters are computed after
+    it, outside any transaction, because WeChat's prepay is a network call.
+    """
+
+    class InputSerializer(serializers.Serializer):
+        appointment_id = serializers.IntegerField(min_value=1)
+        channel = serializers.ChoiceField(choices=Channel.choices)
+
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+
+        def open_order() -> Response:
+            appointment = appointment_get_for_user(
+                user=request.user, appointment_id=data["appointment_id"]
+            )
+            order = services.payment_order_open(
+                appointment=appointment,
+                channel=data["channel"],
+                actor=Actor.from_request(request),
+            )
+            return Response({"id": order.pk}, status=status.HTTP_201_CREATED)
+
+        response = idempotent(request, scope="billing_order_create", handler=open_order)
+        order = selectors.payment_order_get_for_user(
+            user=request.user, order_id=response.data["id"]
+        )
+        pay_params = services.payment_order_pay_params(order=order)
+        body = {**PaymentOrderOutputSerializer(order).data, "pay_params": pay_params}
+        headers = {
+            name: value
+            for name, value in response.items()
+            if name == "Idempotent-Replayed"
+        }
+        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
+
+
+class PaymentOrderDetailApi(APIView):
+    def get(self, request: Request, order_id: int) -> Response:
+        order = selectors.payment_order_get_for_user(
+            user=request.user, order_id=order_id
+        )
+        return Response(PaymentOrderOutputSerializer(order).data)
+
+
+class PaymentOrderDevPayApi(APIView):
+    """The dev gateway's "pay" button (DEBUG or PAYMENTS_DEV_GATEWAY only)."""
+
+    def post(self, request: Request, order_id: int) -> Response:
+        if not services.dev_gateway_enabled():
+            raise NotFound()
+        order = selectors.payment_order_get_for_user(
+            user=request.user, order_id=order_id
+        )
+        services.payment_order_dev_pay(order=order, actor=Actor.from_request(request))
+        order = selectors.payment_order_get_for_user(
+            user=request.user, order_id=order_id
+        )
+        return Response(PaymentOrderOutputSerializer(order).data)
+
+
+# -- channel notifications ----------------------------------------------------------------
+# Plain Django views: the channels are not API clients. No JWT, no CSRF token, but nothing
+# is believed before its signature verifies. Each answers in the exact form its channel
+# expects, which decides whether the channel sends the notification again.
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class WeChatPayNotifyView(View):
+    """WeChat Pay payment and refund notifications.
+
+    Success: 204 with no body. Refusal: 4xx with {"code": "FAIL", "message": ...}, so WeChat
+    sends it again later (an unexpected error answers 500, which also gets a resend).
+    """
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        try:
+            services.wechatpay_notification_handle(
+                headers=request.headers,
+                body=request.body,
+                actor=Actor.from_request(request),
+            )
+        except wechatpay.NotificationRejected as exc:
+            logger.warning("WeChat Pay notification rejected: %s", exc.reason)
+            return JsonResponse(
+                {"code": "FAIL", "message": exc.reason},
+                status=exc.status,
+                json_dumps_params={"ensure_ascii": False},
+            )
+        return HttpResponse(status=204)
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class AlipayNotifyView(View):
+    """Alipay asynchronous notifications: answer exactly "success" when handled, else "fail"."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        try:
+            services.alipay_notification_handle(
+                params=request.POST.dict(), actor=Actor.from_request(request)
+            )
+        except alipay.NotificationRejected as exc:
+            logger.warning("Alipay notification rejected: %s", exc.reason)
+            return HttpResponse("fail", content_type="text/plain")
+        return HttpResponse("success", content_type="text/plain")

@@ -1,0 +1,251 @@
+"""Payment orders, refunds, the payment ledger and reconciliation reports. Money is in fen."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from common.models import TimeStampedModel
+
+
+class Channel(models.TextChoices):
+    WECHAT = "wechat", _("WeChat Pay")
+    ALIPAY = "alipay", _("Alipay")
+    DEV = "dev", _("Development gateway")
+
+
+class PaymentOrder(TimeStampedModel):
+    """One attempt to pay for a pending appointment through one channel."""
+
+    Channel = Channel
+
+    class Status(models.TextChoices):
+        CREATED = "created", _("Awaiting payment")
+        PAID = "paid", _("Paid")
+        CLOSED = "closed", _("Closed")
+        REFUNDING = "refunding", _("Refunding")
+        REFUNDED = "refunded", _("Refunded")
+        PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+
+    # The money was received in each of these.
+    PAID_STATUSES = (
+        Status.PAID,
+        Status.REFUNDING,
+        Status.REFUNDED,
+        Status.PARTIALLY_REFUNDED,
+    )
+
+    appointment = models.ForeignKey(
+        "appointments.Appointment",
+        on_delete=models.PROTECT,
+        related_name="payment_orders",
+        verbose_name=_("appointment"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="payment_orders",
+        verbose_name=_("payer"),
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    # WeChat Pay allows 6-32 characters of [A-Za-z0-9_-|*]; Alipay up to 64.
+    out_trade_no = models.CharField(
+        _("merchant order number"), max_length=32, unique=True
+    )
+    original_amount = models.PositiveIntegerField(_("fee (fen)"))
+    amount = models.PositiveIntegerField(_("amount (fen)"))
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.CREATED,
+        db_index=True,
+    )
+    transaction_id = models.CharField(
+        _("channel transaction id"), max_length=64, unique=True, null=True, blank=True
+    )
+    # WeChat's prepay_id stays valid for two hours, longer than any hold: reused on retries.
+    prepay_id = models.CharField(max_length=64, blank=True, editable=False)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Sum of every refund requested and not abandoned (in flight, failed or done).
+    refunded_amount = models.PositiveIntegerField(_("refunded (fen)"), default=0)
+    # True while the order can still be paid (status created), NULL afterwards: one open
+    # order per appointment and channel. MySQL ignores conditional unique keys; unique keys
+    # skip NULLs on every engine, hence this column.
+    is_open = models.BooleanField(null=True, default=True, editable=False)
+
+    class Meta:
+        verbose_name = _("payment order")
+        verbose_name_plural = _("payment orders")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "channel", "is_open"],
+                name="payment_order_one_open_per_channel",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=1), name="payment_order_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__lte=F("original_amount")),
+                name="payment_order_amount_within_fee",
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__lte=F("amount")),
+                name="payment_order_refunds_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="created") & Q(is_open=True))
+                | (~Q(status="created") & Q(is_open__isnull=True)),
+                name="payment_order_open_only_when_created",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["channel", "paid_at"], name="payment_order_channel_paid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.out_trade_no
+
+    @property
+    def refundable_amount(self) -> int:
+        return self.amount - self.refunded_amount
+
+
+class Refund(TimeStampedModel):
+    class Status(models.TextChoices):
+        REFUNDING = "refunding", _("Refunding")
+        SUCCEEDED = "succeeded", _("Refunded")
+        FAILED = "failed", _("Failed")
+
+    class Kind(models.TextChoices):
+        CANCEL = "cancel", _("Appointment cancelled")
+        STOP_CLINIC = "stop_clinic", _("Clinic stopped")
+        LATE_PAYMENT = "late_payment", _("Paid after the seat was released")
+        NOT_PAYABLE = (
+            "not_payable",
+            _("Paid for an appointment that was no longer payable"),
+        )
+        DUPLICATE_PAYMENT = "duplicate_payment", _("Paid twice")
+        STAFF = "staff", _("Refunded by staff")
+        OTHER = "other", _("Other")
+
+    order = models.ForeignKey(
+        PaymentOrder,
+        on_delete=models.PROTECT,
+        related_name="refunds",
+        verbose_name=_("payment order"),
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    # Fixed per (order, kind): a retry sends the same number and the channel never pays twice.
+    out_refund_no = models.CharField(
+        _("merchant refund number"), max_length=64, unique=True
+    )
+    amount = models.PositiveIntegerField(_("amount (fen)"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.REFUNDING,
+        db_index=True,
+    )
+    channel_refund_id = models.CharField(
+        _("channel refund id"), max_length=64, unique=True, null=True, blank=True
+    )
+    failure_reason = models.CharField(_("failure reason"), max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    submitted_at = models.DateTimeField(_("last submitted at"), null=True, blank=True)
+    succeeded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "kind"], name="refund_one_per_order_and_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=1), name="refund_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.out_refund_no
+
+
+class PaymentLedgerEntry(models.Model):
+    """Money that moved: one row per payment received and per refund paid out."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", _("Payment")
+        REFUND = "refund", _("Refund")
+
+    order = models.ForeignKey(
+        PaymentOrder, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    refund = models.OneToOneField(
+        Refund,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_entry",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    amount = models.PositiveIntegerField(_("amount (fen)"))
+    channel_reference = models.CharField(_("channel reference"), max_length=64)
+    # "payment:<order id>" or "refund:<refund id>": the same event can never be booked twice.
+    key = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=1), name="ledger_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ReconciliationReport(TimeStampedModel):
+    """The result of matching one channel's daily bill with our orders and refunds."""
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    date = models.DateField(_("bill date"))
+    file_name = models.CharField(_("bill file"), max_length=255)
+    matched = models.PositiveIntegerField(_("matched"), default=0)
+    missing_locally = models.PositiveIntegerField(_("missing here"), default=0)
+    missing_at_channel = models.PositiveIntegerField(
+        _("missing at the channel"), default=0
+    )
+    amount_mismatches = models.PositiveIntegerField(_("amount mismatches"), default=0)
+    details = models.JSONField(_("details"), default=dict)
+
+    class Meta:
+        verbose_name = _("reconciliation report")
+        verbose_name_plural = _("reconciliation reports")
+        ordering = ["-date", "channel"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "date"], name="reconciliation_one_per_channel_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.date}"
+
+    @property
+    def is_clean(self) -> bool:
+        return not (
+            self.missing_locally or self.missing_at_channel or self.amount_mismatches
+        )

@@ -1,0 +1,35 @@
+"""Reads for billing: the member discount, and orders scoped to the user who asks."""
+
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+from billing.models import PaymentOrder, Refund
+from common.errors import NotFound
+
+
+def discount_rate_for_user(*, user: User) -> Decimal:
+    """The share of the fee the user pays (1 = no discount), from their member level.
+
+    Membership plugs its levels in here; until then everyone pays the full fee.
+    """
+    return Decimal(1)
+
+
+def payment_order_list_for_user(*, user: User) -> QuerySet[PaymentOrder]:
+    return PaymentOrder.objects.filter(user=user).select_related(
+        "appointment", "appointment__hospital", "appointment__doctor"
+    )
+
+
+def payment_order_get_for_user(*, user: User, order_id: int) -> PaymentOrder:
+    """The user's own order; anyone else's id answers 404, never their data."""
+    order = payment_order_list_for_user(user=user).filter(pk=order_id).first()
+    if order is None:
+        raise NotFound("payment_order_not_found")
+    return order
+
+
+def refund_list_for_order(*, order: PaymentOrder) -> QuerySet[Refund]:
+    return order.refunds.order_by("created_at", "pk")

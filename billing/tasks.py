@@ -1,0 +1,74 @@
+"""Billing tasks: thin wrappers that load rows and call a service. Retries live here."""
+
+import datetime
+
+from celery import shared_task
+from django.utils import timezone
+
+from billing.models import PaymentOrder, Refund
+from common.errors import ServiceUnavailable
+
+REFUND_MAX_RETRIES = 5
+SYNC_AFTER = datetime.timedelta(minutes=5)
+
+
+def _backoff(retries: int) -> int:
+    return min(600, 30 * 2**retries)  # 30 s, 60 s, 2 min, 4 min, 8 min, 10 min
+
+
+@shared_task(bind=True, max_retries=REFUND_MAX_RETRIES, acks_late=True)
+def refund_submit(self, refund_id: int) -> None:
+    """Send a refund to its channel; after the last retry it is marked failed for staff."""
+    # services.py imports this module, so import the services here to avoid a cycle.
+    from billing.services import refund_mark_failed
+    from billing.services import refund_submit as refund_submit_service
+
+    refund = Refund.objects.filter(pk=refund_id).first()
+    if refund is None:
+        return
+    try:
+        refund_submit_service(refund=refund)
+    except ServiceUnavailable as exc:
+        if self.request.retries >= self.max_retries:
+            refund_mark_failed(
+                refund=refund,
+                reason=f"channel unavailable: {getattr(exc, 'detail', exc)}",
+            )
+            return
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+
+
+@shared_task(bind=True, max_retries=3, acks_late=True)
+def order_settle(self, order_id: int) -> None:
+    """Settle an open order with its channel (paid: record it; unpaid: close it)."""
+    from billing.services import order_settle as order_settle_service
+    from common.services import Actor
+
+    order = PaymentOrder.objects.filter(pk=order_id).first()
+    if order is None:
+        return
+    try:
+        order_settle_service(order=order, actor=Actor.system())
+    except ServiceUnavailable as exc:
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+
+
+@shared_task
+def refunds_sync_pending() -> int:
+    """Ask the channels about refunds still in flight a while after they were sent.
+
+    Meant for celery beat (every 10 minutes). Returns how many were asked about.
+    """
+    from billing.services import refund_sync
+
+    due = Refund.objects.filter(
+        status=Refund.Status.REFUNDING, submitted_at__lte=timezone.now() - SYNC_AFTER
+    ).order_by("pk")[:200]
+    asked = 0
+    for refund in due:
+        try:
+            refund_sync(refund=refund)
+        except ServiceUnavailable:
+            continue  # asked again on the next run
+        asked += 1
+    return asked
