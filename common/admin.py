@@ -166,11 +166,11 @@ class OperationLogAdmin(admin.ModelAdmin):
         "ip",
         "summary",
     )
-    list_filter = ("action", "object_type")
+    # No date_hierarchy: it needs the database's time-zone tables on MySQL/MariaDB.
+    list_filter = ("action", "object_type", "created_at")
     search_fields = ("action", "object_type", "object_id", "summary", "ip")
     list_select_related = ("actor",)
     raw_id_fields = ("actor",)
-    date_hierarchy = "created_at"
     readonly_fields = (
         "actor",
         "action",
