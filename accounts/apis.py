@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -51,6 +52,12 @@ class LoginOutputSerializer(serializers.Serializer):
     user = UserOutputSerializer()
 
 
+_ERROR = OpenApiResponse(
+    description="The error shape: {error: {code, message, fields}}."
+)
+_NO_CONTENT = OpenApiResponse(description="Done, no body.")
+
+
 def _login_response(user: User, created: bool) -> Response:
     tokens = user_tokens_issue(user=user)
     data = {**tokens, "is_new_user": created, "user": user}
@@ -63,8 +70,16 @@ class WeChatLoginApi(APIView):
     permission_classes = [AllowAny]
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "WeChatLoginInput"
+
         code = serializers.CharField(max_length=128)
 
+    @extend_schema(
+        operation_id="accounts_login_wechat",
+        request=InputSerializer,
+        responses={200: LoginOutputSerializer, 400: _ERROR, 429: _ERROR, 503: _ERROR},
+    )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -81,8 +96,27 @@ class SmsSendApi(APIView):
     permission_classes = [AllowAny]
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "SmsSendInput"
+
         phone = serializers.CharField(max_length=20)
 
+    @extend_schema(
+        operation_id="accounts_sms_send",
+        request=InputSerializer,
+        responses={
+            200: inline_serializer(
+                name="SmsSent",
+                fields={
+                    "expires_in": serializers.IntegerField(),
+                    "resend_after": serializers.IntegerField(),
+                },
+            ),
+            400: _ERROR,
+            429: _ERROR,
+            503: _ERROR,
+        },
+    )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -105,12 +139,20 @@ class SmsLoginApi(APIView):
     permission_classes = [AllowAny]
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "SmsLoginInput"
+
         phone = serializers.CharField(max_length=20)
         code = serializers.RegexField(
             r"^[0-9]{6}$",
             error_messages={"invalid": _("Enter the 6-digit code.")},
         )
 
+    @extend_schema(
+        operation_id="accounts_login_sms",
+        request=InputSerializer,
+        responses={200: LoginOutputSerializer, 400: _ERROR, 403: _ERROR},
+    )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -129,12 +171,23 @@ class TokenRefreshApi(APIView):
     permission_classes = [AllowAny]
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "TokenRefreshInput"
+
         refresh = serializers.CharField(max_length=4096)
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "TokenPair"
+
         access = serializers.CharField()
         refresh = serializers.CharField()
 
+    @extend_schema(
+        operation_id="accounts_token_refresh",
+        request=InputSerializer,
+        responses={200: OutputSerializer, 400: _ERROR, 401: _ERROR},
+    )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -146,8 +199,16 @@ class TokenRefreshApi(APIView):
 
 class LogoutApi(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "LogoutInput"
+
         refresh = serializers.CharField(max_length=4096)
 
+    @extend_schema(
+        operation_id="accounts_logout",
+        request=InputSerializer,
+        responses={204: _NO_CONTENT, 400: _ERROR, 401: _ERROR},
+    )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -161,6 +222,9 @@ class LogoutApi(APIView):
 
 
 class MeApi(APIView):
+    @extend_schema(
+        operation_id="accounts_me", responses={200: UserOutputSerializer, 401: _ERROR}
+    )
     def get(self, request: Request) -> Response:
         return Response(UserOutputSerializer(request.user).data)
 
@@ -190,6 +254,21 @@ class ProfileOutputSerializer(serializers.Serializer):
 
 
 class ProfileListApi(APIView):
+    @extend_schema(
+        operation_id="accounts_profile_list",
+        responses={
+            200: inline_serializer(
+                name="ProfilePage",
+                fields={
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": ProfileOutputSerializer(many=True),
+                },
+            ),
+            401: _ERROR,
+        },
+    )
     def get(self, request: Request) -> Response:
         return get_paginated_response(
             serializer_class=ProfileOutputSerializer,
@@ -201,6 +280,9 @@ class ProfileListApi(APIView):
 
 class ProfileCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ProfileCreateInput"
+
         name = serializers.CharField(max_length=50)
         relation = serializers.ChoiceField(choices=PatientProfile.Relation.choices)
         id_card_no = serializers.CharField(max_length=18)
@@ -213,6 +295,11 @@ class ProfileCreateApi(APIView):
             max_length=32, required=False, allow_blank=True
         )
 
+    @extend_schema(
+        operation_id="accounts_profile_create",
+        request=InputSerializer,
+        responses={201: ProfileOutputSerializer, 400: _ERROR, 409: _ERROR},
+    )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -229,6 +316,10 @@ class ProfileCreateApi(APIView):
 
 
 class ProfileDetailApi(APIView):
+    @extend_schema(
+        operation_id="accounts_profile_detail",
+        responses={200: ProfileOutputSerializer, 404: _ERROR},
+    )
     def get(self, request: Request, profile_id: int) -> Response:
         profile = patient_profile_get_for_user(user=request.user, profile_id=profile_id)
         return Response(ProfileOutputSerializer(profile).data)
@@ -236,6 +327,9 @@ class ProfileDetailApi(APIView):
 
 class ProfileUpdateApi(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ProfileUpdateInput"
+
         name = serializers.CharField(max_length=50, required=False)
         relation = serializers.ChoiceField(
             choices=PatientProfile.Relation.choices, required=False
@@ -245,6 +339,11 @@ class ProfileUpdateApi(APIView):
             max_length=32, required=False, allow_blank=True
         )
 
+    @extend_schema(
+        operation_id="accounts_profile_update",
+        request=InputSerializer,
+        responses={200: ProfileOutputSerializer, 400: _ERROR, 404: _ERROR},
+    )
     def post(self, request: Request, profile_id: int) -> Response:
         profile = patient_profile_get_for_user(user=request.user, profile_id=profile_id)
         serializer = self.InputSerializer(data=request.data)
@@ -260,6 +359,11 @@ class ProfileUpdateApi(APIView):
 
 
 class ProfileDeleteApi(APIView):
+    @extend_schema(
+        operation_id="accounts_profile_delete",
+        request=None,
+        responses={204: _NO_CONTENT, 404: _ERROR, 409: _ERROR},
+    )
     def post(self, request: Request, profile_id: int) -> Response:
         profile = patient_profile_get_for_user(user=request.user, profile_id=profile_id)
 
