@@ -437,7 +437,10 @@ class ClinicSessionAdmin(SchedulingAdmin):
     def save_related(
         self, request: HttpRequest, form: Any, formsets: Any, change: bool
     ) -> None:
-        pass  # the slot inline is read-only; the services wrote the slots
+        # The slot inline is read-only and the services wrote the slots: save nothing,
+        # only let the formsets note that nothing changed (the admin's history reads it).
+        for formset in formsets:
+            formset.save(commit=False)
 
     @admin.action(
         description=_("Stop the selected sessions (停诊)"), permissions=["change"]
@@ -493,12 +496,14 @@ class SlotAddForm(ServiceCheckedForm):
 
 
 class SlotActionForm(ActionForm):
-    seats = forms.IntegerField(
-        label=_("Seats to add (加号)"),
-        required=False,
-        min_value=1,
-        max_value=services.MAX_SLOT_CAPACITY,
+    # Free text here: the changelist validates this form before it runs any action, and
+    # an invalid number would only say "no action selected". add_seats checks it.
+    seats = forms.CharField(
+        label=_("Seats to add (加号)"), required=False, max_length=10
     )
+
+
+SEATS_FIELD = forms.IntegerField(min_value=1, max_value=services.MAX_SLOT_CAPACITY)
 
 
 @admin.register(Slot)
@@ -570,10 +575,8 @@ class SlotAdmin(SchedulingAdmin):
         description=_("Add seats to the selected slots (加号)"), permissions=["change"]
     )
     def add_seats(self, request: HttpRequest, queryset: QuerySet) -> None:
-        # The action bar's own form cannot be bound here (its action choices are filled
-        # in by the changelist), so the seats field is cleaned on its own.
         try:
-            seats = SlotActionForm.base_fields["seats"].clean(request.POST.get("seats"))
+            seats = SEATS_FIELD.clean(request.POST.get("seats", "").strip())
         except ValidationError:
             seats = None
         if seats is None:

@@ -11,7 +11,7 @@ import time
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -616,7 +616,7 @@ def session_add_slot(
     ends_at: datetime.datetime,
     capacity: int,
 ) -> Slot:
-    """Add an extra time slot to a session; its queue numbers follow the session's highest.
+    """Add an extra time slot to a session; its queue numbers follow the session's last.
 
     The slot must lie on the session's date, start in the future and overlap no other slot.
     """
@@ -625,14 +625,18 @@ def session_add_slot(
     session_add_slot_check(
         session=locked, starts_at=starts_at, ends_at=ends_at, capacity=capacity
     )
-    slots = Slot.objects.filter(session=locked)
-    highest = slots.aggregate(end=Max(F("queue_start") + F("capacity")))["end"]
+    # Seats added to a slot (加号) take numbers past its original range, skipping used ones,
+    # so the session's numbers run up to its total seats; start after both that and the
+    # highest slot range.
+    numbers = Slot.objects.filter(session=locked).aggregate(
+        seats=Sum("capacity"), range_end=Max(F("queue_start") + F("capacity"))
+    )
     slot = Slot(
         session=locked,
         starts_at=starts_at,
         ends_at=ends_at,
         capacity=capacity,
-        queue_start=highest or 1,
+        queue_start=max((numbers["seats"] or 0) + 1, numbers["range_end"] or 1),
     )
     slot.full_clean()
     slot.save()

@@ -1,0 +1,536 @@
+"""Staff screens: scoped to the staff member's hospital, every change through the services."""
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from appointments.models import Appointment
+from appointments.services import appointment_book
+from common.models import OperationLog
+from common.services import Actor
+from scheduling.models import BookingRule, ClinicSession, Period, ScheduleTemplate, Slot
+from tests.appointments.factories import PatientProfileFactory
+from tests.hospitals.factories import DoctorFactory, HospitalFactory
+from tests.scheduling.conftest import MONDAY, at
+from tests.scheduling.factories import (
+    BookingRuleFactory,
+    SlotFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+User = get_user_model()
+DAY = datetime.timedelta(days=1)
+
+
+def _staff(hospital) -> User:
+    user = User.objects.create_user(
+        username=f"staff{hospital.pk}",
+        role=User.Role.HOSPITAL_STAFF,
+        hospital=hospital,
+        is_staff=True,
+    )
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="scheduling")
+    )
+    return user
+
+
+@pytest.fixture
+def superuser() -> User:
+    return User.objects.create_superuser(username="root", password="x")
+
+
+def _messages(response) -> list[tuple[str, str]]:
+    return [(m.level_tag, str(m.message)) for m in get_messages(response.wsgi_request)]
+
+
+def _changelist(model: str) -> str:
+    return reverse(f"admin:scheduling_{model}_changelist")
+
+
+def _change(model: str, pk: int) -> str:
+    return reverse(f"admin:scheduling_{model}_change", args=[pk])
+
+
+def _session_form(session: ClinicSession, **changes) -> dict:
+    """The change form's POST: the editable fields and the read-only slot inline."""
+    slots = list(session.slots.order_by("starts_at", "id"))
+    data = {
+        "start_time": session.start_time.strftime("%H:%M"),
+        "end_time": session.end_time.strftime("%H:%M"),
+        "fee": session.fee,
+        "place": session.place,
+        "slots-TOTAL_FORMS": len(slots),
+        "slots-INITIAL_FORMS": len(slots),
+        "slots-MIN_NUM_FORMS": 0,
+        "slots-MAX_NUM_FORMS": 1000,
+        "_save": "Save",
+    }
+    for i, slot in enumerate(slots):
+        data[f"slots-{i}-id"] = slot.pk
+        data[f"slots-{i}-session"] = session.pk
+    return data | changes
+
+
+# -- scoping ------------------------------------------------------------------------------
+
+
+def test_staff_list_only_their_hospitals_sessions_with_booked_over_capacity(
+    client, frozen
+):
+    # given
+    own = SlotFactory(capacity=5, booked=2)
+    SlotFactory(session=own.session, capacity=5, booked=1)
+    other = SlotFactory()
+    client.force_login(_staff(own.session.hospital))
+
+    # when
+    response = client.get(_changelist("clinicsession"))
+
+    # then
+    assert response.status_code == 200
+    rows = list(response.context["cl"].result_list)
+    assert rows == [own.session]
+    assert response.context["cl"].model_admin.booked_of_capacity(rows[0]) == "3/10"
+    assert other.session not in rows
+
+
+def test_staff_cannot_open_another_hospitals_session(client, frozen):
+    other = SlotFactory()
+    client.force_login(_staff(HospitalFactory()))
+
+    response = client.get(_change("clinicsession", other.session_id))
+
+    assert response.status_code == 302
+    assert response.url == reverse("admin:index")
+
+
+def test_staff_cannot_edit_another_hospitals_session_and_nothing_changes(
+    client, frozen
+):
+    other = SlotFactory()
+    client.force_login(_staff(HospitalFactory()))
+
+    response = client.post(
+        _change("clinicsession", other.session_id), _session_form(other.session, fee=1)
+    )
+
+    assert response.status_code == 302
+    other.session.refresh_from_db()
+    assert other.session.fee == 2000
+    assert OperationLog.objects.exists() is False
+
+
+def test_session_list_filters_by_date_and_hospital(client, frozen, superuser):
+    wednesday = SlotFactory(session__date=MONDAY + 2 * DAY).session
+    thursday = SlotFactory(session__date=MONDAY + 3 * DAY).session
+    client.force_login(superuser)
+
+    by_date = client.get(_changelist("clinicsession"), {"date": "2026-03-12"})
+    by_hospital = client.get(
+        _changelist("clinicsession"), {"hospital__id__exact": wednesday.hospital_id}
+    )
+
+    assert list(by_date.context["cl"].result_list) == [thursday]
+    assert list(by_hospital.context["cl"].result_list) == [wednesday]
+
+
+def test_the_hospital_filter_lists_every_hospital_for_superusers_and_none_for_staff(
+    client, frozen, superuser
+):
+    own = SlotFactory().session
+    other = SlotFactory().session
+
+    def hospital_choices(user) -> list[int] | None:
+        client.force_login(user)
+        response = client.get(_changelist("clinicsession"))
+        specs = response.context["cl"].filter_specs
+        spec = next((f for f in specs if f.field_path == "hospital"), None)
+        return None if spec is None else [pk for pk, _name in spec.lookup_choices]
+
+    assert sorted(hospital_choices(superuser)) == sorted(
+        [own.hospital_id, other.hospital_id]
+    )
+    # one hospital in scope: the filter would offer one choice, so it is not shown
+    assert hospital_choices(_staff(own.hospital)) is None
+
+
+def test_staff_see_only_their_hospitals_rules_templates_and_slots(client, frozen):
+    own_rule, other_rule = BookingRuleFactory(), BookingRuleFactory()
+    own_slot = SlotFactory(session__doctor__hospital=own_rule.hospital)
+    SlotFactory(session__doctor__hospital=other_rule.hospital)
+    client.force_login(_staff(own_rule.hospital))
+
+    rules = client.get(_changelist("bookingrule")).context["cl"].result_list
+    slots = client.get(_changelist("slot")).context["cl"].result_list
+
+    assert list(rules) == [own_rule]
+    assert list(slots) == [own_slot]
+
+
+# -- stop (停诊) -----------------------------------------------------------------------------
+
+
+def test_stopping_a_session_cancels_its_appointments_and_reports_the_count(
+    client, frozen
+):
+    # given: one booked patient
+    slot = SlotFactory(session__fee=0)
+    profile = PatientProfileFactory()
+    appointment_book(
+        actor=Actor.system(), user=profile.user, profile=profile, slot=slot
+    )
+    session = slot.session
+    client.force_login(_staff(session.hospital))
+
+    # when
+    response = client.post(
+        _changelist("clinicsession"),
+        {
+            "action": "stop_sessions",
+            "_selected_action": [session.pk],
+            "reason": "医生外出会诊",
+        },
+        follow=True,
+    )
+
+    # then
+    session.refresh_from_db()
+    assert session.status == ClinicSession.Status.STOPPED
+    assert session.stop_reason == "医生外出会诊"
+    assert Appointment.objects.get().status == Appointment.Status.CANCELLED
+    assert _messages(response) == [
+        ("success", f"{session} stopped; 1 appointment cancelled.")
+    ]
+
+
+def test_stopping_without_a_reason_is_refused_and_nothing_changes(client, frozen):
+    session = SlotFactory().session
+    client.force_login(_staff(session.hospital))
+
+    response = client.post(
+        _changelist("clinicsession"),
+        {"action": "stop_sessions", "_selected_action": [session.pk], "reason": " "},
+        follow=True,
+    )
+
+    session.refresh_from_db()
+    assert session.status == ClinicSession.Status.OPEN
+    assert _messages(response) == [
+        ("error", "Give a reason for stopping the sessions.")
+    ]
+
+
+def test_stopping_a_stopped_session_reports_the_refusal(client, frozen):
+    session = SlotFactory(
+        session__status=ClinicSession.Status.STOPPED, session__stop_reason="旧原因"
+    ).session
+    client.force_login(_staff(session.hospital))
+
+    response = client.post(
+        _changelist("clinicsession"),
+        {
+            "action": "stop_sessions",
+            "_selected_action": [session.pk],
+            "reason": "新原因",
+        },
+        follow=True,
+    )
+
+    session.refresh_from_db()
+    assert session.stop_reason == "旧原因"
+    [(level, message)] = _messages(response)
+    assert level == "error"
+    assert message.startswith(f"{session}: ")
+
+
+# -- session edits --------------------------------------------------------------------------
+
+
+def test_editing_a_session_goes_through_the_service(client, frozen):
+    slot = SlotFactory()
+    session = slot.session
+    client.force_login(_staff(session.hospital))
+
+    response = client.post(
+        _change("clinicsession", session.pk),
+        _session_form(session, fee=1500, place="门诊楼 2 层"),
+    )
+
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert (session.fee, session.place) == (1500, "门诊楼 2 层")
+    assert (
+        OperationLog.objects.filter(
+            action="session_update", object_id=str(session.pk)
+        ).count()
+        == 1
+    )
+
+
+def test_editing_a_booked_session_shows_the_refusal_and_changes_nothing(client, frozen):
+    slot = SlotFactory(booked=1)
+    session = slot.session
+    client.force_login(_staff(session.hospital))
+
+    response = client.post(
+        _change("clinicsession", session.pk), _session_form(session, fee=1)
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == [
+        "Patients have booked this session; it can no longer be edited."
+    ]
+    session.refresh_from_db()
+    assert session.fee == 2000
+    assert OperationLog.objects.exists() is False
+
+
+def test_staff_add_an_extra_session_split_into_slots(client, frozen):
+    doctor = DoctorFactory(fee=2600)
+    client.force_login(_staff(doctor.hospital))
+
+    response = client.post(
+        reverse("admin:scheduling_clinicsession_add"),
+        {
+            "doctor": doctor.pk,
+            "date": "2026-03-12",
+            "period": Period.EVENING,
+            "start_time": "18:00",
+            "end_time": "19:00",
+            "fee": "",
+            "place": "",
+            "slot_minutes": 30,
+            "seats_per_slot": 3,
+            "_save": "Save",
+        },
+    )
+
+    assert response.status_code == 302
+    session = ClinicSession.objects.get()
+    assert (session.date, session.fee, session.hospital_id) == (
+        datetime.date(2026, 3, 12),
+        2600,
+        doctor.hospital_id,
+    )
+    assert list(session.slots.values_list("capacity", "queue_start")) == [
+        (3, 1),
+        (3, 4),
+    ]
+    assert OperationLog.objects.filter(action="session_create").count() == 1
+
+
+def test_staff_cannot_add_a_session_for_another_hospitals_doctor(client, frozen):
+    other = DoctorFactory()
+    client.force_login(_staff(HospitalFactory()))
+
+    response = client.post(
+        reverse("admin:scheduling_clinicsession_add"),
+        {
+            "doctor": other.pk,
+            "date": "2026-03-12",
+            "period": Period.EVENING,
+            "start_time": "18:00",
+            "end_time": "19:00",
+            "slot_minutes": 30,
+            "seats_per_slot": 3,
+        },
+    )
+
+    assert response.status_code == 200
+    assert "doctor" in response.context["adminform"].form.errors
+    assert ClinicSession.objects.exists() is False
+
+
+# -- slots ---------------------------------------------------------------------------------
+
+
+def test_adding_seats_from_the_slot_list(client, frozen):
+    slot = SlotFactory(capacity=5)
+    client.force_login(_staff(slot.session.hospital))
+
+    response = client.post(
+        _changelist("slot"),
+        {"action": "add_seats", "_selected_action": [slot.pk], "seats": "2"},
+        follow=True,
+    )
+
+    slot.refresh_from_db()
+    assert slot.capacity == 7
+    assert _messages(response) == [("success", f"{slot}: 2 seats added.")]
+    assert OperationLog.objects.filter(action="slot_add_seats").count() == 1
+
+
+@pytest.mark.parametrize("seats", ["", "0", "abc", "501"])
+def test_adding_a_bad_number_of_seats_is_refused(client, frozen, seats):
+    slot = SlotFactory(capacity=5)
+    client.force_login(_staff(slot.session.hospital))
+
+    response = client.post(
+        _changelist("slot"),
+        {"action": "add_seats", "_selected_action": [slot.pk], "seats": seats},
+        follow=True,
+    )
+
+    slot.refresh_from_db()
+    assert slot.capacity == 5
+    assert _messages(response) == [
+        ("error", "Enter how many seats to add, between 1 and 500.")
+    ]
+
+
+def test_staff_add_an_extra_slot_to_a_session(client, frozen):
+    slot = SlotFactory(capacity=5)
+    session = slot.session
+    client.force_login(_staff(session.hospital))
+
+    response = client.post(
+        reverse("admin:scheduling_slot_add"),
+        {
+            "session": session.pk,
+            "starts_at_0": session.date.isoformat(),
+            "starts_at_1": "12:00",
+            "ends_at_0": session.date.isoformat(),
+            "ends_at_1": "12:30",
+            "capacity": 2,
+            "_save": "Save",
+        },
+    )
+
+    assert response.status_code == 302
+    extra = Slot.objects.exclude(pk=slot.pk).get()
+    assert (extra.starts_at, extra.capacity, extra.queue_start) == (
+        at(session.date, 12),
+        2,
+        6,
+    )
+
+
+def test_an_overlapping_extra_slot_shows_the_refusal(client, frozen):
+    slot = SlotFactory()
+    session = slot.session
+    client.force_login(_staff(session.hospital))
+
+    response = client.post(
+        reverse("admin:scheduling_slot_add"),
+        {
+            "session": session.pk,
+            "starts_at_0": session.date.isoformat(),
+            "starts_at_1": "08:15",
+            "ends_at_0": session.date.isoformat(),
+            "ends_at_1": "08:45",
+            "capacity": 2,
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == [
+        "The slot overlaps another time slot."
+    ]
+    assert Slot.objects.count() == 1
+
+
+def test_staff_cannot_add_a_slot_to_another_hospitals_session(client, frozen):
+    other = SlotFactory()
+    client.force_login(_staff(HospitalFactory()))
+
+    response = client.post(
+        reverse("admin:scheduling_slot_add"),
+        {
+            "session": other.session_id,
+            "starts_at_0": other.session.date.isoformat(),
+            "starts_at_1": "12:00",
+            "ends_at_0": other.session.date.isoformat(),
+            "ends_at_1": "12:30",
+            "capacity": 2,
+        },
+    )
+
+    assert response.status_code == 200
+    assert "session" in response.context["adminform"].form.errors
+    assert Slot.objects.count() == 1
+
+
+# -- rules and templates -----------------------------------------------------------------------
+
+
+def _rule_form(rule: BookingRule, **changes) -> dict:
+    data = {
+        "window_days": rule.window_days,
+        "release_time": rule.release_time.strftime("%H:%M"),
+        "cutoff_mode": rule.cutoff_mode,
+        "cutoff_minutes": rule.cutoff_minutes,
+        "cutoff_time": rule.cutoff_time.strftime("%H:%M"),
+        "cancel_deadline_minutes": rule.cancel_deadline_minutes,
+        "hold_minutes": rule.hold_minutes,
+        "checkin_open_minutes": rule.checkin_open_minutes,
+        "max_active_per_day": rule.max_active_per_day,
+        "max_active_per_week": rule.max_active_per_week,
+        "_save": "Save",
+    }
+    return data | changes
+
+
+def test_staff_edit_their_booking_rule(client, frozen):
+    rule = BookingRuleFactory()
+    client.force_login(_staff(rule.hospital))
+
+    response = client.post(
+        _change("bookingrule", rule.pk), _rule_form(rule, window_days=14)
+    )
+
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert rule.window_days == 14
+    assert OperationLog.objects.filter(action="booking_rule_update").count() == 1
+
+
+def test_an_out_of_range_rule_shows_the_error_and_changes_nothing(client, frozen):
+    rule = BookingRuleFactory()
+    client.force_login(_staff(rule.hospital))
+
+    response = client.post(
+        _change("bookingrule", rule.pk), _rule_form(rule, window_days=31)
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["window_days"] == [
+        "Must be between 1 and 30."
+    ]
+    rule.refresh_from_db()
+    assert rule.window_days == 7
+
+
+def test_staff_add_a_weekly_template_only_for_their_doctors(client, frozen):
+    own, other = DoctorFactory(), DoctorFactory()
+    client.force_login(_staff(own.hospital))
+    form = {
+        "weekday": 2,
+        "period": Period.AFTERNOON,
+        "start_time": "14:00",
+        "end_time": "17:00",
+        "slot_minutes": 30,
+        "seats_per_slot": 6,
+        "fee": "",
+        "is_active": "on",
+        "_save": "Save",
+    }
+
+    refused = client.post(
+        reverse("admin:scheduling_scheduletemplate_add"), form | {"doctor": other.pk}
+    )
+    added = client.post(
+        reverse("admin:scheduling_scheduletemplate_add"), form | {"doctor": own.pk}
+    )
+
+    assert refused.status_code == 200
+    assert "doctor" in refused.context["adminform"].form.errors
+    assert added.status_code == 302
+    template = ScheduleTemplate.objects.get()
+    assert (template.doctor, template.seats_per_slot, template.fee) == (own, 6, None)
+    assert OperationLog.objects.filter(action="schedule_template_create").count() == 1
