@@ -7,6 +7,7 @@ personal data: only superusers and platform admins see them, always masked.
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -21,7 +22,7 @@ from accounts.selectors import (
     user_phone_masked,
 )
 from accounts.services import patient_profile_update, user_save_by_admin
-from accounts.validators import ID_CARD_RE
+from accounts.validators import ID_CARD_RE, normalize_phone
 from common.admin import HospitalScopedAdminMixin, user_sees_every_hospital
 from common.crypto import lookup_hash
 from common.errors import DomainError
@@ -35,9 +36,17 @@ _SCOPED_ROLE_CHOICES = [
 ]
 
 
+class UserChangeForm(DjangoUserChangeForm):
+    def clean_phone(self) -> str | None:
+        phone = self.cleaned_data.get("phone")
+        # Empty is stored as NULL: the column is unique and NULLs never collide.
+        return normalize_phone(phone) if phone else None
+
+
 @admin.register(User)
 class UserAdmin(HospitalScopedAdminMixin, DjangoUserAdmin):
     hospital_field = "hospital"
+    form = UserChangeForm
     list_display = (
         "username",
         "nickname",

@@ -368,3 +368,27 @@ def test_hospital_staff_cannot_read_the_operation_log(client, staff_a):
     response = client.get(reverse("admin:common_operationlog_changelist"))
 
     assert response.status_code == 403
+
+
+def test_the_admin_refuses_an_invalid_phone(client, staff_a, hospital_a):
+    colleague = StaffFactory(hospital=hospital_a, username="colleague_a")
+    client.force_login(staff_a)
+
+    response = client.post(
+        reverse("admin:accounts_user_change", args=[colleague.pk]),
+        {
+            "username": "colleague_a",
+            "role": "hospital_staff",
+            "hospital": hospital_a.pk,
+            "phone": "12345",
+            "is_active": "on",
+            "member_level": "normal",
+            "points": "0",
+        },
+    )
+
+    assert response.status_code == 200
+    assert set(response.context["adminform"].form.errors) == {"phone"}
+    colleague.refresh_from_db()
+    assert colleague.phone is None
+    assert OperationLog.objects.exists() is False
