@@ -1,0 +1,98 @@
+"""Real threads against the real engine: run on MariaDB/MySQL (CI), skipped on SQLite.
+
+Each thread has its own connection and transaction, so the row locks, the conditional
+UPDATE and the unique ledger key are what make 20 copies of a notification credit once.
+"""
+
+import threading
+
+import pytest
+from django.db import close_old_connections, connection
+from django.test import Client
+from django.urls import reverse
+
+from appointments.models import Appointment
+from billing.models import PaymentLedgerEntry, PaymentOrder
+from common.models import OperationLog
+from tests.billing.factories import open_order
+
+pytestmark = [
+    pytest.mark.concurrency,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor == "sqlite",
+        reason="needs a database with row locks (MariaDB/MySQL)",
+    ),
+]
+
+COPIES = 20
+
+
+def deliver_at_once(send) -> list:
+    barrier = threading.Barrier(COPIES)
+    results: list = [None] * COPIES
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = send()
+        except Exception as exc:  # collected and asserted by the test
+            results[index] = exc
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(COPIES)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def assert_credited_once(order: PaymentOrder) -> None:
+    order.refresh_from_db()
+    assert order.status == PaymentOrder.Status.PAID
+    assert PaymentLedgerEntry.objects.filter(order=order).count() == 1
+    assert OperationLog.objects.filter(action="billing.order_paid").count() == 1
+    assert OperationLog.objects.filter(action="appointment.booked").count() == 1
+    order.appointment.refresh_from_db()
+    assert order.appointment.status == Appointment.Status.BOOKED
+
+
+def test_twenty_concurrent_copies_of_a_wechat_notification_credit_once(wechatpay):
+    # given
+    order = open_order(channel="wechat")
+    headers, body = wechatpay.notification(
+        wechatpay.pay(order.out_trade_no, total=order.amount)
+    )
+    url = reverse("api:billing:notify-wechat")
+
+    # when
+    statuses = deliver_at_once(
+        lambda: (
+            Client()
+            .generic(
+                "POST", url, data=body, content_type="application/json", headers=headers
+            )
+            .status_code
+        )
+    )
+
+    # then
+    assert statuses == [204] * COPIES
+    assert_credited_once(order)
+
+
+def test_twenty_concurrent_copies_of_an_alipay_notification_credit_once(alipay):
+    # given
+    order = open_order(channel="alipay")
+    params = alipay.notification(alipay.pay(order.out_trade_no, total_amount="20.00"))
+    url = reverse("api:billing:notify-alipay")
+
+    # when
+    answers = deliver_at_once(lambda: Client().post(url, params).content)
+
+    # then
+    assert answers == [b"success"] * COPIES
+    assert_credited_once(order)
