@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-INSECURE_SECRET_KEY = "insecure-dev-key-change-me"
+INSECURE_SECRET_KEY = "insecure-development-only-secret-key-change-me"
 # 32 zero-ish bytes, base64: only for development. Production must set FIELD_ENCRYPTION_KEY.
 INSECURE_FIELD_KEY = base64.b64encode(b"dev-only-field-encryption-key-32").decode()
 
@@ -249,7 +249,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 # API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "accounts.auth.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
