@@ -1,5 +1,6 @@
 """The patient's view of the schedule: what can be booked. No login needed."""
 
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -50,6 +51,13 @@ class DoctorSessionListApi(APIView):
         doctor_id = serializers.IntegerField()
         sessions = SessionOutputSerializer(many=True)
 
+    @extend_schema(
+        operation_id="doctor_session_list",
+        responses={
+            200: OutputSerializer,
+            404: OpenApiResponse(description="Unknown or inactive doctor."),
+        },
+    )
     def get(self, request: Request, doctor_id: int) -> Response:
         doctor = doctor_get_bookable(doctor_id=doctor_id)
         sessions = doctor_availability(doctor=doctor)
@@ -66,6 +74,13 @@ class SessionDetailApi(APIView):
 
     OutputSerializer = SessionOutputSerializer
 
+    @extend_schema(
+        operation_id="session_detail",
+        responses={
+            200: SessionOutputSerializer,
+            404: OpenApiResponse(description="Unknown session, or not bookable."),
+        },
+    )
     def get(self, request: Request, session_id: int) -> Response:
         session = session_availability_get(session_id=session_id)
         return Response(self.OutputSerializer(session).data)
