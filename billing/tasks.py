@@ -16,6 +16,16 @@ def _backoff(retries: int) -> int:
     return min(600, 30 * 2**retries)  # 30 s, 60 s, 2 min, 4 min, 8 min, 10 min
 
 
+def _retry_later(task, exc: Exception) -> None:
+    """Schedule a retry and end this run normally.
+
+    throw=False because tasks run inline when there is no broker (development, tests):
+    there a raised Retry would reach the request that committed the change. Inline, nothing
+    is scheduled; refunds_sync_pending picks the refund up again later.
+    """
+    task.retry(exc=exc, countdown=_backoff(task.request.retries), throw=False)
+
+
 @shared_task(bind=True, max_retries=REFUND_MAX_RETRIES, acks_late=True)
 def refund_submit(self, refund_id: int) -> None:
     """Send a refund to its channel; after the last retry it is marked failed for staff."""
@@ -35,7 +45,7 @@ def refund_submit(self, refund_id: int) -> None:
                 reason=f"channel unavailable: {getattr(exc, 'detail', exc)}",
             )
             return
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+        _retry_later(self, exc)
 
 
 @shared_task(bind=True, max_retries=3, acks_late=True)
@@ -50,7 +60,8 @@ def order_settle(self, order_id: int) -> None:
     try:
         order_settle_service(order=order, actor=Actor.system())
     except ServiceUnavailable as exc:
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+        if self.request.retries < self.max_retries:
+            _retry_later(self, exc)
 
 
 @shared_task
