@@ -12,6 +12,7 @@ from accounts.validators import id_card_check_char, parse_id_card
 from common.models import OperationLog
 from hospitals.management.commands import seed_demo
 from hospitals.models import Department, Doctor, Hospital
+from scheduling.models import ClinicSession, ScheduleTemplate
 
 pytestmark = pytest.mark.django_db
 
@@ -63,14 +64,15 @@ def test_seed_creates_the_demo_data_set():
     ]
     assert PatientProfile.objects.count() == 5
     assert (
-        "Demo data: 99 created, 0 already present (hospitals 3/0, departments 23/0, "
-        "doctors 60/0, groups 1/0, admins 1/0, staff 3/0, patients 3/0, profiles 5/0)."
+        "Demo data: 235 created, 0 already present (hospitals 3/0, departments 23/0, "
+        "doctors 60/0, groups 1/0, admins 1/0, staff 3/0, patients 3/0, profiles 5/0, "
+        "templates 135/0, sessions 1/0)."
     ) in output
-    assert output.rstrip().splitlines()[-2] == (
+    assert output.rstrip().splitlines()[-3] == (
         "Admin login: http://127.0.0.1:8000/admin/  username: admin  "
         f"password: {seed_demo.DEFAULT_DEMO_PASSWORD}"
     )
-    assert "[##############################]  99/99 profiles" in output
+    assert "[##############################] 235/235 sessions" in output
 
 
 def test_seed_writes_an_operation_log_for_every_created_row():
@@ -98,7 +100,7 @@ def test_seed_twice_creates_nothing_and_writes_no_logs():
 
     # then
     assert _snapshot() == before
-    assert "Demo data: 0 created, 99 already present" in output
+    assert "Demo data: 0 created, 235 already present" in output
 
 
 def test_seed_leaves_rows_that_staff_changed_alone():
@@ -121,6 +123,8 @@ def test_seed_fills_in_only_what_is_missing():
     # given
     _seed()
     doctor = Doctor.objects.get(name="刘洋")
+    ClinicSession.objects.filter(doctor=doctor).delete()
+    ScheduleTemplate.objects.filter(doctor=doctor).delete()
     Doctor.objects.filter(pk=doctor.pk).delete()
 
     # when
@@ -128,7 +132,10 @@ def test_seed_fills_in_only_what_is_missing():
 
     # then
     assert Doctor.objects.count() == 60
-    assert "Demo data: 1 created, 98 already present" in output
+    assert "Demo data: 4 created, 231 already present" in output
+    assert "doctors 1/59" in output
+    assert "templates 2/133" in output
+    assert ClinicSession.objects.filter(doctor__name="刘洋").exists()
     assert OperationLog.objects.filter(action="doctor.create").count() == 61
 
 

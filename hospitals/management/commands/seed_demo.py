@@ -6,11 +6,13 @@ profiles. The data is fixed, not random. Every row is looked up by its natural k
 so a second run finds everything present and writes nothing. All writes go through the
 apps' services, so they leave operation-log rows and refresh the catalog cache.
 
-To extend the demo (e.g. clinic schedules), write a function `seed(ctx, item) -> bool`
+Clinic schedules: weekly templates per doctor, and the sessions of the booking window
+generated from them. To extend the demo, write a function `seed(ctx, item) -> bool`
 that returns True when it created something, and add a SeedStep to SEED_STEPS after the
 steps it depends on. Look rows up with `ctx.hospital(name)` or your own natural keys.
 """
 
+import datetime
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -32,6 +34,8 @@ from common.crypto import lookup_hash
 from common.services import Actor, operation_log_write
 from hospitals.models import Department, Doctor, Hospital
 from hospitals.services import department_create, doctor_create, hospital_create
+from scheduling.models import ScheduleTemplate
+from scheduling.services import schedule_template_save, sessions_generate
 
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
 ADMIN_USERNAME = "admin"
@@ -478,6 +482,66 @@ def _seed_profile(ctx: SeedContext, item: tuple[str, str, str, str]) -> bool:
     return True
 
 
+# -- clinic schedules ------------------------------------------------------------------
+
+_MORNING = (datetime.time(8, 0), datetime.time(11, 30))
+_AFTERNOON = (datetime.time(13, 30), datetime.time(17, 0))
+
+
+def _template_items() -> list[dict[str, Any]]:
+    """Each doctor sees patients two half-days a week; chief physicians also on Saturday
+    morning, with fewer seats per slot (the famous doctors whose slots sell out)."""
+    items = []
+    for index, doctor in enumerate(_doctor_items()):
+        is_chief = doctor["title"] == "chief"
+        seats = 2 if is_chief else 4
+        base = {
+            "hospital": doctor["hospital"],
+            "clinic": doctor["clinic"],
+            "name": doctor["name"],
+            "seats": seats,
+        }
+        items.append(
+            base | {"weekday": index % 5, "period": "morning", "times": _MORNING}
+        )
+        items.append(
+            base
+            | {"weekday": (index + 2) % 5, "period": "afternoon", "times": _AFTERNOON}
+        )
+        if is_chief:
+            items.append(base | {"weekday": 5, "period": "morning", "times": _MORNING})
+    return items
+
+
+def _seed_template(ctx: SeedContext, data: dict[str, Any]) -> bool:
+    doctor = Doctor.objects.get(
+        hospital=ctx.hospital(data["hospital"]),
+        department__name=data["clinic"],
+        name=data["name"],
+    )
+    if ScheduleTemplate.objects.filter(
+        doctor=doctor, weekday=data["weekday"], period=data["period"]
+    ).exists():
+        return False
+    start, end = data["times"]
+    template = ScheduleTemplate(
+        doctor=doctor,
+        weekday=data["weekday"],
+        period=data["period"],
+        start_time=start,
+        end_time=end,
+        slot_minutes=30,
+        seats_per_slot=data["seats"],
+    )
+    schedule_template_save(actor=ctx.actor, template=template)
+    return True
+
+
+def _seed_sessions(ctx: SeedContext, item: str) -> bool:
+    """Sessions for the booking window from the templates (idempotent, like the beat job)."""
+    return sessions_generate() > 0
+
+
 SEED_STEPS: list[SeedStep] = [
     SeedStep("hospitals", HOSPITALS, _seed_hospital),
     SeedStep("departments", _department_items(), _seed_department),
@@ -487,6 +551,8 @@ SEED_STEPS: list[SeedStep] = [
     SeedStep("staff", _STAFF, _seed_staff_user),
     SeedStep("patients", _PATIENTS, _seed_patient),
     SeedStep("profiles", _profile_items(), _seed_profile),
+    SeedStep("templates", _template_items(), _seed_template),
+    SeedStep("sessions", ["window"], _seed_sessions),
 ]
 
 
@@ -530,6 +596,13 @@ class Command(BaseCommand):
                     "(The admin user already existed with another password; it was not changed.)"
                 )
             )
+        self.stdout.write(
+            _(
+                "Patient logins (API): phones %(phones)s; POST /api/v1/accounts/sms/send/ and "
+                "the code appears in the server log (SMS_BACKEND=console)."
+            )
+            % {"phones": ", ".join(p.phone for p in _PATIENTS)}
+        )
         self.stdout.write(
             _("Hospital staff logins (same password): %(users)s")
             % {"users": ", ".join(f"{s['username']} ({s['hospital']})" for s in _STAFF)}
