@@ -11,7 +11,10 @@ def test_health_reports_database_and_cache(api_client):
     response = api_client.get(reverse("health"))
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "cache": "ok"},
+    }
 
 
 def test_health_answers_503_when_the_cache_is_down(api_client, monkeypatch):
@@ -32,7 +35,9 @@ def test_an_unknown_url_answers_the_error_shape(client):
     response = client.get("/api/v1/no-such-thing/")
 
     assert response.status_code == 404
-    assert response.json() == {"error": {"code": "not_found", "message": gettext("Not found."), "fields": {}}}
+    assert response.json() == {
+        "error": {"code": "not_found", "message": gettext("Not found."), "fields": {}}
+    }
 
 
 def test_the_openapi_schema_and_docs_are_served(client):

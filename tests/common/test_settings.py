@@ -13,7 +13,11 @@ GOOD_FIELD_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="  # base64 of 32 
 
 
 def start(**env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "FIELD_", "SMS_", "DATABASE"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "FIELD_", "SMS_", "DATABASE"))
+    }
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
         cwd=ROOT,
@@ -40,9 +44,18 @@ def test_the_embedded_defaults_start():
             {"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": GOOD_KEY},
             "Set FIELD_ENCRYPTION_KEY when DJANGO_DEBUG is false",
         ),
-        ({"FIELD_ENCRYPTION_KEY": "c2hvcnQ="}, "FIELD_ENCRYPTION_KEY: expected base64 of 32 bytes"),
-        ({"JWT_ACCESS_MINUTES": "soon"}, "JWT_ACCESS_MINUTES='soon': expected a whole number"),
-        ({"SMS_BACKEND": "pigeon"}, "SMS_BACKEND='pigeon': expected one of console, http"),
+        (
+            {"FIELD_ENCRYPTION_KEY": "c2hvcnQ="},
+            "FIELD_ENCRYPTION_KEY: expected base64 of 32 bytes",
+        ),
+        (
+            {"JWT_ACCESS_MINUTES": "soon"},
+            "JWT_ACCESS_MINUTES='soon': expected a whole number",
+        ),
+        (
+            {"SMS_BACKEND": "pigeon"},
+            "SMS_BACKEND='pigeon': expected one of console, http",
+        ),
         ({"DATABASE_URL": "nonsense://x"}, "DATABASE_URL is not a valid database URL"),
     ],
 )
@@ -55,7 +68,11 @@ def test_a_bad_value_stops_start_up_with_a_clear_message(env, message):
 
 
 def test_production_settings_start_with_real_keys():
-    result = start(DJANGO_DEBUG="false", DJANGO_SECRET_KEY=GOOD_KEY, FIELD_ENCRYPTION_KEY=GOOD_FIELD_KEY)
+    result = start(
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=GOOD_KEY,
+        FIELD_ENCRYPTION_KEY=GOOD_FIELD_KEY,
+    )
 
     assert result.returncode == 0, result.stderr
 
@@ -66,6 +83,12 @@ def test_every_variable_the_settings_read_is_listed_in_env_example():
     settings_text = (ROOT / "config" / "settings.py").read_text()
     read = set(re.findall(r'env_\w+\(\s*"([A-Z][A-Z0-9_]+)"', settings_text))
     read |= set(re.findall(r'os\.environ\.get\(\s*"([A-Z][A-Z0-9_]+)"', settings_text))
-    listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
+    listed = set(
+        re.findall(
+            r"^#?\s*([A-Z][A-Z0-9_]+)=",
+            (ROOT / ".env.example").read_text(),
+            re.MULTILINE,
+        )
+    )
 
     assert read - listed == set()
