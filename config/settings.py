@@ -179,8 +179,13 @@ if database_url := os.environ.get("DATABASE_URL"):
         raise ImproperlyConfigured(
             f"DATABASE_URL is not a valid database URL: {exc}"
         ) from None
-    if _db.get("ENGINE") not in ("django.db.backends.mysql", "django.db.backends.sqlite3"):
-        raise ImproperlyConfigured("DATABASE_URL is not a valid database URL: use mysql://… or sqlite:///…")
+    if _db.get("ENGINE") not in (
+        "django.db.backends.mysql",
+        "django.db.backends.sqlite3",
+    ):
+        raise ImproperlyConfigured(
+            "DATABASE_URL is not a valid database URL: use mysql://… or sqlite:///…"
+        )
     if _db["ENGINE"].endswith("mysql"):
         _db.setdefault("OPTIONS", {}).setdefault("charset", "utf8mb4")
         # READ COMMITTED: a conditional UPDATE re-reads the latest committed row, and
