@@ -83,3 +83,34 @@ def refunds_sync_pending() -> int:
             continue  # asked again on the next run
         asked += 1
     return asked
+
+
+@shared_task
+def orders_settle_abandoned() -> int:
+    """Settle open orders nobody will pay any more: the appointment was cancelled or booked
+    another way, or its hold ended a while ago (the expiry job settles the rest).
+
+    Meant for celery beat (every 10 minutes). A payment that raced the cancel is found and
+    recorded (then refunded); the others are closed at the channel. Returns how many closed.
+    """
+    from appointments.models import Appointment
+    from billing.services import order_settle as order_settle_service
+    from common.services import Actor
+
+    stale = timezone.now() - SYNC_AFTER
+    due = (
+        PaymentOrder.objects.filter(status=PaymentOrder.Status.CREATED)
+        .exclude(
+            appointment__status=Appointment.Status.PENDING_PAYMENT,
+            appointment__hold_expires_at__gt=stale,
+        )
+        .order_by("pk")[:200]
+    )
+    closed = 0
+    for order in due:
+        try:
+            if not order_settle_service(order=order, actor=Actor.system()):
+                closed += 1
+        except ServiceUnavailable:
+            continue  # tried again on the next run
+    return closed

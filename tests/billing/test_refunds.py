@@ -11,7 +11,11 @@ from appointments.models import Appointment
 from appointments.services import appointment_cancel, session_stop
 from billing import services
 from billing.models import PaymentLedgerEntry, PaymentOrder, Refund
-from billing.tasks import REFUND_MAX_RETRIES, refunds_sync_pending
+from billing.tasks import (
+    REFUND_MAX_RETRIES,
+    orders_settle_abandoned,
+    refunds_sync_pending,
+)
 from billing.tasks import refund_submit as refund_submit_task
 from billing.wechatpay import NotificationRejected
 from common.errors import Conflict, Unprocessable
@@ -493,3 +497,42 @@ def test_the_booking_side_cancel_of_an_unpaid_appointment_requests_no_refund(
     order.appointment.refresh_from_db()
     assert order.appointment.status == Appointment.Status.CANCELLED
     assert Refund.objects.exists() is False
+
+
+def test_open_orders_of_cancelled_appointments_are_closed_by_the_cleanup_job(alipay):
+    # given: the patient opened the cashier, then cancelled the unpaid appointment
+    order = open_order(channel="alipay")
+    alipay.open_trade(order.out_trade_no, total_amount="20.00")
+    appointment_cancel(actor=ACTOR, appointment=order.appointment, reason="不去了")
+    still_pending = open_order(channel="alipay")
+
+    # when
+    closed = orders_settle_abandoned()
+
+    # then
+    assert closed == 1
+    order.refresh_from_db()
+    still_pending.refresh_from_db()
+    assert order.status == OS.CLOSED
+    assert alipay.trades[order.out_trade_no]["trade_status"] == "TRADE_CLOSED"
+    assert still_pending.status == OS.CREATED
+
+
+def test_a_payment_that_raced_a_cancel_is_recorded_and_refunded_by_the_cleanup_job(
+    alipay, django_capture_on_commit_callbacks
+):
+    # given: paid at Alipay just as the patient cancelled; the notification was lost
+    order = open_order(channel="alipay")
+    appointment_cancel(actor=ACTOR, appointment=order.appointment, reason="不去了")
+    alipay.pay(order.out_trade_no, total_amount="20.00")
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        closed = orders_settle_abandoned()
+
+    # then
+    assert closed == 0
+    order.refresh_from_db()
+    assert order.status == OS.REFUNDED
+    [refund] = order.refunds.all()
+    assert refund.kind == Refund.Kind.LATE_PAYMENT
