@@ -50,6 +50,18 @@ PERIODIC_JOBS = (
         minute="*/15",  # every 15 minutes
         description="Mark booked appointments of finished sessions as no-shows.",
     ),
+    PeriodicJob(
+        name="Sync pending refunds",
+        task="billing.tasks.refunds_sync_pending",
+        minute="*/10",  # every 10 minutes
+        description="Ask the channels about refunds still in flight; retry ones that were never sent.",
+    ),
+    PeriodicJob(
+        name="Settle abandoned payment orders",
+        task="billing.tasks.orders_settle_abandoned",
+        minute="5-59/10",  # every 10 minutes, offset from the refund sync
+        description="Close open orders of cancelled or expired appointments; record late payments.",
+    ),
 )
 
 

@@ -176,6 +176,20 @@ EXPECTED = {
         "Asia/Shanghai",
         True,
     ),
+    "Sync pending refunds": (
+        "billing.tasks.refunds_sync_pending",
+        "*/10",
+        "*",
+        "Asia/Shanghai",
+        True,
+    ),
+    "Settle abandoned payment orders": (
+        "billing.tasks.orders_settle_abandoned",
+        "5-59/10",
+        "*",
+        "Asia/Shanghai",
+        True,
+    ),
 }
 
 
@@ -199,8 +213,8 @@ def test_setup_command_restores_the_jobs_and_a_second_run_changes_nothing():
     second = _run("setup_periodic_tasks")
 
     # then
-    assert first == "Periodic tasks: 1 created, 1 updated, 2 unchanged.\n"
-    assert second == "Periodic tasks: 0 created, 0 updated, 4 unchanged.\n"
+    assert first == "Periodic tasks: 1 created, 1 updated, 4 unchanged.\n"
+    assert second == "Periodic tasks: 0 created, 0 updated, 6 unchanged.\n"
     assert schedule == EXPECTED | {
         "Expire unpaid holds": EXPECTED["Expire unpaid holds"][:4] + (False,)
     }
