@@ -50,7 +50,7 @@ class AppointmentAdmin(HospitalScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("order_no", "profile__name", "doctor__name")
     list_select_related = ("doctor", "profile", "hospital")
     raw_id_fields = ("user", "profile", "slot", "session", "doctor", "hospital")
-    date_hierarchy = "visit_starts_at"
+    # No date_hierarchy: on a DateTimeField it needs MySQL's time-zone tables.
     ordering = ("visit_starts_at", "queue_no")
     actions = ["check_in", "mark_completed", "cancel_by_staff"]
 

@@ -469,16 +469,25 @@ def _appointment_confirm(*, order: PaymentOrder, actor: Actor) -> None:
 
 def _sibling_orders_close_later(*, order: PaymentOrder) -> None:
     """Close the appointment's other open orders (another channel) so nobody pays twice."""
+    appointment_orders_settle_later(appointment_id=order.appointment_id)
+
+
+def appointment_orders_settle_later(*, appointment_id: int) -> None:
+    """After commit, settle every open order of the appointment with its channel.
+
+    Called when an appointment stops waiting for payment (cancelled, or paid through
+    another order): a payment that raced us is recorded (then refunded), the rest closed.
+    """
     from billing.tasks import order_settle as order_settle_task
 
-    siblings = list(
+    open_orders = list(
         PaymentOrder.objects.filter(
-            appointment_id=order.appointment_id, status=OrderStatus.CREATED
+            appointment_id=appointment_id, status=OrderStatus.CREATED
         ).values_list("pk", flat=True)
     )
-    for sibling_id in siblings:
+    for order_id in open_orders:
         transaction.on_commit(
-            lambda sibling_id=sibling_id: order_settle_task.delay(sibling_id)
+            lambda order_id=order_id: order_settle_task.delay(order_id)
         )
 
 

@@ -33,6 +33,13 @@ def refund_request(*, actor: Actor, appointment: Appointment, reason: str) -> No
     appointment_refund_request(actor=actor, appointment=appointment, reason=reason)
 
 
+def orders_settle_later(*, appointment: Appointment) -> None:
+    """Close the payment orders a patient opened but did not pay (after commit)."""
+    from billing.services import appointment_orders_settle_later
+
+    appointment_orders_settle_later(appointment_id=appointment.pk)
+
+
 def seat_returned_effects(
     *, actor: Actor, appointment: Appointment, now: datetime.datetime
 ) -> None:
@@ -93,6 +100,8 @@ def appointment_cancel(
     )
     if was_paid:
         refund_request(actor=actor, appointment=appointment, reason=f"cancel:{by}")
+    else:
+        orders_settle_later(appointment=appointment)
     appointment_notify(appointment=appointment, event="cancelled")
     seat_returned_effects(actor=actor, appointment=appointment, now=now)
     return appointment
@@ -153,6 +162,8 @@ def session_stop(
         )
         if was_paid:
             refund_request(actor=actor, appointment=appointment, reason="stop_clinic")
+        else:
+            orders_settle_later(appointment=appointment)
         appointment_notify(appointment=appointment, event="stop_clinic")
         cancelled += 1
     waitlist_close_for_session(actor=actor, session=session, reason="stop_clinic")

@@ -435,3 +435,19 @@ def test_a_late_payment_for_a_seat_someone_else_took_is_refused():
     slot.refresh_from_db()
     assert appointment.status == S.CANCELLED
     assert slot.booked == 1
+
+
+def test_cancelling_an_unpaid_booking_closes_the_order_the_patient_opened(
+    settings, django_capture_on_commit_callbacks
+):
+    from billing.models import PaymentOrder
+    from tests.billing.factories import open_order
+
+    settings.PAYMENTS_DEV_GATEWAY = True
+    order = open_order(channel="dev")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_cancel(actor=ACTOR, appointment=order.appointment)
+
+    order.refresh_from_db()
+    assert order.status == PaymentOrder.Status.CLOSED
