@@ -277,11 +277,20 @@ def sms_code_send(*, actor: Actor, phone: str) -> SmsCode:
     # cache.add is atomic in every cache backend, so of two concurrent requests for one
     # phone only one passes; the database check in _sms_code_create covers a cold cache.
     guard = f"accounts:sms-send:{crypto.lookup_hash(phone, context='sms_guard')}"
-    if not cache.add(guard, 1, timeout=settings.SMS_RESEND_INTERVAL_SECONDS):
-        raise Throttled(
-            "sms_too_frequent",
-            _("A code was sent moments ago, please wait a minute before asking again."),
-        )
+    interval = settings.SMS_RESEND_INTERVAL_SECONDS
+    now = timezone.now().timestamp()
+    if not cache.add(guard, now, timeout=interval):
+        # The guard's timeout runs on the cache server's clock; ours decides, so a guard
+        # the cache has not dropped yet but that is older than the interval is taken over.
+        taken = cache.get(guard)
+        if taken is not None and now - taken < interval:
+            raise Throttled(
+                "sms_too_frequent",
+                _(
+                    "A code was sent moments ago, please wait a minute before asking again."
+                ),
+            )
+        cache.set(guard, now, timeout=interval)
     code = f"{secrets.randbelow(1_000_000):06d}"
     try:
         sms_code = _sms_code_create(actor=actor, phone=phone, code=code)

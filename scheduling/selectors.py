@@ -119,6 +119,12 @@ def doctor_availability(
     if cached is not None and now < cached["valid_until"]:
         return cached["sessions"]
     sessions, valid_until = _availability_build(doctor=doctor, now=now)
+    # The cache's own timeout runs on its server's clock; checking against ours as well
+    # keeps the answer right wherever the two disagree.
+    valid_until = min(
+        valid_until,
+        now + datetime.timedelta(seconds=settings.AVAILABILITY_CACHE_SECONDS),
+    )
     cache.set(
         key,
         {"sessions": sessions, "valid_until": valid_until},
