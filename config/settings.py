@@ -410,3 +410,8 @@ _check_channel(
         "ALIPAY_NOTIFY_URL": ALIPAY_NOTIFY_URL,
     },
 )
+
+# BENCHMARK -----------------------------------------------------------------------------
+# Serve the naive booking endpoint (appointments/baseline.py) that `manage.py rush_benchmark`
+# compares the real one with. Only the benchmark's own server turns it on; never in production.
+BENCHMARK_BASELINE_ENDPOINT = env_bool("BENCHMARK_BASELINE_ENDPOINT", False)
