@@ -27,6 +27,9 @@ run: demo
 test: $(STAMP)
 	$(BIN)/pytest -q
 
+bench: $(STAMP)
+	$(BIN)/python manage.py rush_benchmark
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
