@@ -69,6 +69,10 @@ class Appointment(TimeStampedModel):
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     reminders_enabled = models.BooleanField(_("reminders on"), default=True)
+    # Booked through the members' priority channel before the public release.
+    booked_early = models.BooleanField(
+        _("booked before public release"), default=False, editable=False
+    )
     # True while the appointment holds its seat and queue number, NULL once cancelled.
     # Unique keys skip NULLs on every engine, so these unconditional keys work on MySQL too.
     holds_seat = models.BooleanField(null=True, default=True, editable=False)
