@@ -4,6 +4,7 @@ The end-to-end run starts gunicorn on a temporary SQLite file of its own, so it 
 test database and never touches the one pytest made.
 """
 
+import datetime
 import json
 from collections import Counter
 from io import StringIO
@@ -13,11 +14,16 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import NoReverseMatch, reverse
 from rest_framework.test import APIRequestFactory, force_authenticate
+from rest_framework_simplejwt.tokens import AccessToken
 
+from accounts.models import PatientProfile, User
 from appointments.baseline import AppointmentBookNaiveApi, appointment_book_naive
 from appointments.management.commands.rush_benchmark import (
+    OPTIMIZED_PATH,
     Outcome,
     audit_is_clean,
+    bench_data_create,
+    bench_data_delete,
     percentile,
     server_errors,
     session_audit,
@@ -27,6 +33,8 @@ from appointments.models import Appointment
 from common.errors import Conflict
 from common.models import OperationLog
 from common.services import Actor
+from hospitals.models import Hospital
+from scheduling.models import Slot
 from tests.appointments.factories import PatientProfileFactory
 from tests.appointments.test_concurrency import outcome, run_at_once
 from tests.scheduling.factories import SlotFactory
@@ -316,6 +324,59 @@ def test_the_audit_finds_appointments_beyond_a_slots_capacity():
     assert audit_is_clean(audit) is False
 
 
+@pytest.mark.django_db
+def test_the_bench_data_spreads_the_seats_and_gives_each_patient_one_booking():
+    # given / when: 31 seats over 6 slots, 4 patients per workload
+    workloads = bench_data_create(
+        tag="t1",
+        seats=31,
+        patients=4,
+        slot_count=6,
+        token_lifetime=datetime.timedelta(minutes=5),
+    )
+
+    # then
+    optimized = workloads[0]
+    assert [w.name for w in workloads] == ["optimized", "baseline"]
+    assert optimized.path == OPTIMIZED_PATH
+    slots = list(Slot.objects.filter(session_id=optimized.session_id))
+    assert [s.capacity for s in slots] == [6, 5, 5, 5, 5, 5]
+    assert [s.queue_start for s in slots] == [1, 7, 12, 17, 22, 27]
+    bodies = [json.loads(b.body) for b in optimized.bookings]
+    assert [b["slot_id"] for b in bodies] == [s.pk for s in slots[:4]]
+    for booking, body in zip(optimized.bookings, bodies, strict=True):
+        profile = PatientProfile.objects.get(pk=body["profile_id"])
+        assert AccessToken(booking.token)["user_id"] == str(profile.user_id)
+    assert User.objects.filter(username__startswith="rush-t1-").count() == 8
+
+
+@pytest.mark.django_db
+def test_deleting_the_bench_data_leaves_nothing_behind():
+    # given: a run's data with one booking in it
+    workloads = bench_data_create(
+        tag="t2",
+        seats=2,
+        patients=2,
+        slot_count=1,
+        token_lifetime=datetime.timedelta(minutes=5),
+    )
+    profile = PatientProfile.objects.get(
+        pk=json.loads(workloads[0].bookings[0].body)["profile_id"]
+    )
+    book_naive(profile, Slot.objects.get(session_id=workloads[0].session_id))
+    kept = PatientProfileFactory()
+
+    # when
+    bench_data_delete(tag="t2")
+
+    # then
+    assert User.objects.filter(username__startswith="rush-t2-").exists() is False
+    assert Hospital.objects.filter(name__contains="t2").exists() is False
+    assert Appointment.objects.exists() is False
+    assert OperationLog.objects.exists() is False
+    assert list(PatientProfile.objects.all()) == [kept]
+
+
 # -- one tiny end-to-end run -------------------------------------------------------------
 
 
@@ -346,12 +407,12 @@ def test_a_tiny_rush_over_http_books_every_seat_once_on_both_endpoints(
     assert figures["settings"]["database"] == "sqlite"
     for name in ("optimized", "baseline"):
         run = figures[name]
-        assert run["requests"] == 40, out.getvalue()
+        assert run["other_errors"] == {}, out.getvalue()
+        assert run["server_errors"] == {}
+        assert run["requests"] == 40
         assert run["not_sent"] == 0
         assert run["booked"] == 5
         assert run["sold_out"] == 35
-        assert run["other_errors"] == {}
-        assert run["server_errors"] == {}
         assert run["audit"] == {
             "capacity": 5,
             "booked_counter": 5,
