@@ -1,6 +1,7 @@
 """Patient-facing accounts API: login (WeChat, SMS), tokens, the current user, profiles."""
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -11,8 +12,12 @@ from rest_framework.views import APIView
 
 from accounts.models import PatientProfile, User
 from accounts.selectors import (
+    MemberSummary,
+    member_privileges_for_user,
+    member_summary_for_user,
     patient_profile_get_for_user,
     patient_profile_list_for_user,
+    points_entry_list_for_user,
     profile_id_card_masked,
     profile_insurance_card_masked,
     profile_phone_masked,
@@ -38,11 +43,16 @@ class UserOutputSerializer(serializers.Serializer):
     phone = serializers.SerializerMethodField()
     nickname = serializers.CharField()
     role = serializers.CharField()
-    member_level = serializers.CharField()
+    member_level = serializers.SerializerMethodField(
+        help_text="Code of the member level, e.g. normal, silver, gold, vip."
+    )
     points = serializers.IntegerField()
 
     def get_phone(self, user: User) -> str | None:
         return user_phone_masked(user)
+
+    def get_member_level(self, user: User) -> str:
+        return member_privileges_for_user(user=user).level_code
 
 
 class LoginOutputSerializer(serializers.Serializer):
@@ -370,3 +380,98 @@ class ProfileDeleteApi(APIView):
         patient_profile_delete(actor=Actor.from_request(request), profile=profile)
 
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# -- membership --------------------------------------------------------------------------
+
+
+class MemberLevelOutputSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "MemberLevel"
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    points_required = serializers.IntegerField()
+
+
+class MemberPrivilegesOutputSerializer(serializers.Serializer):
+    class Meta:
+        ref_name = "MemberPrivileges"
+
+    priority_hours = serializers.IntegerField(
+        help_text="Hours before a session's public release this level may book."
+    )
+    reserved_share = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        help_text="Share of each session's seats bookable early, e.g. 0.1000.",
+    )
+    late_cancel_monthly_quota = serializers.IntegerField()
+    discount_rate = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        help_text="Share of the fee paid: 0.9500 is 5 % off.",
+    )
+    waitlist_priority = serializers.IntegerField()
+
+
+class MemberApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "Member"
+
+        level = MemberLevelOutputSerializer(allow_null=True)
+        privileges = MemberPrivilegesOutputSerializer()
+        points = serializers.IntegerField()
+        next_level = MemberLevelOutputSerializer(allow_null=True)
+        points_to_next_level = serializers.IntegerField(allow_null=True)
+        late_cancels_left_this_month = serializers.SerializerMethodField()
+
+        def get_late_cancels_left_this_month(self, summary: MemberSummary) -> int:
+            quota = summary.privileges.late_cancel_monthly_quota
+            return max(quota - summary.late_cancels_used, 0)
+
+    @extend_schema(
+        operation_id="accounts_member",
+        responses={200: OutputSerializer, 401: _ERROR},
+    )
+    def get(self, request: Request) -> Response:
+        summary = member_summary_for_user(user=request.user, now=timezone.now())
+        return Response(self.OutputSerializer(summary).data)
+
+
+class MemberPointsListApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "PointsEntry"
+
+        id = serializers.IntegerField()
+        delta = serializers.IntegerField(help_text="Points added (negative: taken).")
+        balance_after = serializers.IntegerField()
+        source_type = serializers.CharField()
+        source = serializers.CharField(source="get_source_type_display")
+        reason = serializers.CharField()
+        created_at = serializers.DateTimeField()
+
+    @extend_schema(
+        operation_id="accounts_member_points",
+        responses={
+            200: inline_serializer(
+                name="PointsEntryPage",
+                fields={
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": OutputSerializer(many=True),
+                },
+            ),
+            401: _ERROR,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        return get_paginated_response(
+            serializer_class=self.OutputSerializer,
+            queryset=points_entry_list_for_user(user=request.user),
+            request=request,
+            view=self,
+        )

@@ -1,9 +1,83 @@
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
+
+BASIS_POINTS = 10_000  # 100 %
+MAX_PRIORITY_HOURS = 24 * 30
+
+
+class MemberLevel(TimeStampedModel):
+    """A membership level and its privileges: the privileges table, edited in the admin.
+
+    Levels are ordered by the points that reach them. Shares and rates are integers in
+    basis points (1/10000), never floats: 9500 means 95 %.
+    """
+
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=32)
+    points_required = models.PositiveIntegerField(
+        _("points required"),
+        unique=True,
+        help_text=_("A member reaches this level when their points reach this number."),
+    )
+    priority_hours = models.PositiveSmallIntegerField(
+        _("booking priority (hours)"),
+        default=0,
+        validators=[MaxValueValidator(MAX_PRIORITY_HOURS)],
+        help_text=_("How many hours before the public release this level may book."),
+    )
+    reserved_share_bp = models.PositiveSmallIntegerField(
+        _("reserved seats (basis points)"),
+        default=0,
+        validators=[MaxValueValidator(BASIS_POINTS)],
+        help_text=_(
+            "Share of each session's seats this level may book through the priority "
+            "channel before the public release, in 1/10000: 1000 = 10 %."
+        ),
+    )
+    late_cancel_monthly_quota = models.PositiveSmallIntegerField(
+        _("late cancels per month"),
+        default=0,
+        help_text=_("Cancellations allowed after the normal deadline, per month."),
+    )
+    discount_rate_bp = models.PositiveSmallIntegerField(
+        _("share of the fee paid (basis points)"),
+        default=BASIS_POINTS,
+        validators=[MinValueValidator(1), MaxValueValidator(BASIS_POINTS)],
+        help_text=_("10000 = full price, 9500 = 5 % off."),
+    )
+    waitlist_priority = models.SmallIntegerField(
+        _("waitlist priority"),
+        default=0,
+        help_text=_("Higher numbers are promoted from the waitlist first."),
+    )
+
+    class Meta:
+        verbose_name = _("member level")
+        verbose_name_plural = _("member levels")
+        ordering = ["points_required"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reserved_share_bp__lte=BASIS_POINTS),
+                name="member_level_reserved_share_at_most_all",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_rate_bp__gte=1)
+                & Q(discount_rate_bp__lte=BASIS_POINTS),
+                name="member_level_discount_rate_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(priority_hours__lte=MAX_PRIORITY_HOURS),
+                name="member_level_priority_hours_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class User(AbstractUser):
@@ -41,8 +115,28 @@ class User(AbstractUser):
         _("WeChat session key (encrypted)"), blank=True, editable=False
     )
     nickname = models.CharField(_("nickname"), max_length=64, blank=True)
-    # Membership uses these from its own issue on.
-    member_level = models.CharField(_("member level"), max_length=32, default="normal")
+    # Membership (accounts/members.py): changed only through the points ledger and grants.
+    # NULL is the entry level (the lowest threshold): a new user has earned nothing yet.
+    # (No default that looks the level up: a default runs on every User(), even in the
+    # system checks before the tables exist.)
+    member_level = models.ForeignKey(
+        "accounts.MemberLevel",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("member level"),
+    )
+    # A level granted by a platform admin: points never take the member below it.
+    member_level_floor = models.ForeignKey(
+        "accounts.MemberLevel",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("granted level"),
+    )
+    # The points balance; always equal to the sum of the user's PointsEntry deltas.
     points = models.PositiveIntegerField(_("points"), default=0)
 
     objects = UserManager()
@@ -140,3 +234,79 @@ class PatientProfile(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PointsEntry(models.Model):
+    """One change of a member's points: the ledger. Rows are never changed or deleted.
+
+    (source_type, source_id) is unique, so an event delivered twice (a retried task, a
+    repeated payment notification) is counted once: the second insert fails on the key.
+    """
+
+    class Source(models.TextChoices):
+        ORDER_PAID = "order_paid", _("Paid booking")
+        APPOINTMENT_COMPLETED = "appointment_completed", _("Completed visit")
+        REFUND = "refund", _("Refund")
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="points_entries",
+        verbose_name=_("user"),
+    )
+    # What was applied: a take-back larger than the balance records only what was there.
+    delta = models.IntegerField(_("points"))
+    balance_after = models.PositiveIntegerField(_("balance after"))
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    source_type = models.CharField(_("source"), max_length=32, choices=Source.choices)
+    source_id = models.CharField(_("source id"), max_length=64)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("points entry")
+        verbose_name_plural = _("points entries")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_type", "source_id"], name="points_entry_unique_source"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "created_at"], name="points_entry_user_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delta:+d} {self.source_type}:{self.source_id}"
+
+
+class LateCancelUse(models.Model):
+    """One cancellation after the deadline, counted against the level's monthly quota."""
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="late_cancel_uses",
+        verbose_name=_("user"),
+    )
+    # No database FK: the row is written inside the cancel transaction, and the FK check
+    # would take a shared lock on the appointment row that the cancel then updates (two
+    # such upgrades deadlock on InnoDB). Appointments are never deleted.
+    appointment = models.OneToOneField(
+        "appointments.Appointment",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("appointment"),
+    )
+    used_at = models.DateTimeField(_("used at"))
+
+    class Meta:
+        verbose_name = _("late cancel")
+        verbose_name_plural = _("late cancels")
+        ordering = ["-used_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "used_at"], name="late_cancel_user_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.used_at:%Y-%m-%d %H:%M}"

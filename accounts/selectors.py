@@ -2,12 +2,28 @@
 
 Plaintext ID-card numbers and phones only exist in memory, returned by the `profile_*`
 helpers below; API output uses the masked helpers. Never log what they return.
+
+Membership: booking, cancellation, the waitlist and billing read a member's privileges
+only through member_privileges_for_user (and member_late_cancel_allowed), never from the
+level row directly, so a rule lives in one place.
 """
 
-from django.db.models import QuerySet
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import PatientProfile, User
+from accounts.models import (
+    BASIS_POINTS,
+    LateCancelUse,
+    MemberLevel,
+    PatientProfile,
+    PointsEntry,
+    User,
+)
 from common.crypto import decrypt, mask
 from common.errors import NotFound
 
@@ -72,3 +88,181 @@ def profile_insurance_card_masked(profile: PatientProfile) -> str:
 
 def user_phone_masked(user: User) -> str | None:
     return mask(user.phone, keep_start=3, keep_end=4) if user.phone else None
+
+
+# -- membership ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Privileges:
+    """What a member's level allows. Shares and rates are exact Decimals between 0 and 1."""
+
+    level_code: str
+    level_name: str
+    # The level may book this many hours before a session's public release (0: no early
+    # booking).
+    priority_hours: int
+    # Share of each session's seats the level may book before the public release:
+    # Decimal("0.1") = 10 %. Read as the whole-seat quota floor(capacity x share).
+    reserved_share: Decimal
+    late_cancel_monthly_quota: int
+    # Share of the fee the member pays: Decimal("0.95") = 5 % off; 1 = full price.
+    discount_rate: Decimal
+    waitlist_priority: int
+
+    @classmethod
+    def of_level(cls, level: MemberLevel) -> "Privileges":
+        return cls(
+            level_code=level.code,
+            level_name=level.name,
+            priority_hours=level.priority_hours,
+            reserved_share=Decimal(level.reserved_share_bp) / BASIS_POINTS,
+            late_cancel_monthly_quota=level.late_cancel_monthly_quota,
+            discount_rate=Decimal(level.discount_rate_bp) / BASIS_POINTS,
+            waitlist_priority=level.waitlist_priority,
+        )
+
+
+# No level rows at all (a database set up without the default levels): no privileges.
+NO_PRIVILEGES = Privileges(
+    level_code="",
+    level_name="",
+    priority_hours=0,
+    reserved_share=Decimal(0),
+    late_cancel_monthly_quota=0,
+    discount_rate=Decimal(1),
+    waitlist_priority=0,
+)
+
+
+def member_level_for_user(*, user: User) -> MemberLevel | None:
+    """The user's current level, read fresh from the database in one query.
+
+    A user without a level (NULL: never earned or was granted anything) is at the entry
+    level, the one with the lowest threshold. None only when no levels exist.
+    """
+    is_users_level = Exists(
+        User.objects.filter(pk=user.pk, member_level_id=OuterRef("pk"))
+    )
+    return (
+        MemberLevel.objects.annotate(is_users_level=is_users_level)
+        .order_by("-is_users_level", "points_required", "pk")
+        .first()
+    )
+
+
+def member_privileges_for_user(*, user: User) -> Privileges:
+    """The privileges of the user's level (one query; fresh, not from the user in memory)."""
+    level = member_level_for_user(user=user)
+    return NO_PRIVILEGES if level is None else Privileges.of_level(level)
+
+
+def member_levels() -> list[MemberLevel]:
+    """Every level, lowest threshold first (a handful of rows)."""
+    return list(MemberLevel.objects.order_by("points_required", "pk"))
+
+
+def member_level_reached(
+    levels: list[MemberLevel], *, points: int, floor_id: int | None
+) -> MemberLevel | None:
+    """The level a balance of `points` earns, never below the level `floor_id` (a grant).
+
+    `levels` as member_levels() returns them. The highest level whose threshold the
+    points reach, or the floor if that is higher; the entry level when the points reach
+    no threshold. None only when there are no levels.
+    """
+    if not levels:
+        return None
+    reached = [level for level in levels if level.points_required <= points]
+    level = reached[-1] if reached else levels[0]
+    floor = next((item for item in levels if item.pk == floor_id), None)
+    if floor is not None and floor.points_required > level.points_required:
+        return floor
+    return level
+
+
+def local_month_bounds(
+    now: datetime.datetime,
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """[first instant, first instant of the next month) of `now`'s month, local time."""
+    local = timezone.localtime(now)
+    zone = local.tzinfo  # a zoneinfo zone: correct when passed to the constructor
+    start = datetime.datetime(local.year, local.month, 1, tzinfo=zone)
+    following = datetime.datetime(
+        local.year + local.month // 12, local.month % 12 + 1, 1, tzinfo=zone
+    )
+    return start, following
+
+
+def member_late_cancels_used(*, user: User, now: datetime.datetime) -> int:
+    """Late cancels the user made in the local calendar month of `now`."""
+    start, end = local_month_bounds(now)
+    return LateCancelUse.objects.filter(
+        user_id=user.pk, used_at__gte=start, used_at__lt=end
+    ).count()
+
+
+def member_late_cancel_allowed(*, user: User, now: datetime.datetime) -> bool:
+    """Whether the user may still cancel after the deadline this month (local calendar).
+
+    True when the level has a late-cancel quota and fewer uses than the quota fall in the
+    month of `now`. A check only: member_late_cancel_use records the use under a lock.
+    """
+    quota = member_privileges_for_user(user=user).late_cancel_monthly_quota
+    return quota > 0 and member_late_cancels_used(user=user, now=now) < quota
+
+
+@dataclass(frozen=True)
+class MemberSummary:
+    """What the member page shows."""
+
+    level: MemberLevel | None
+    privileges: Privileges
+    points: int
+    next_level: MemberLevel | None
+    points_to_next_level: int | None
+    late_cancels_used: int
+
+
+def member_summary_for_user(*, user: User, now: datetime.datetime) -> MemberSummary:
+    """Level, privileges, points and the next level of `user` (two queries).
+
+    `user` must be freshly loaded (the request's user is): its points and level are used.
+    """
+    levels = list(MemberLevel.objects.order_by("points_required", "pk"))
+    level = next(
+        (item for item in levels if item.pk == user.member_level_id),
+        levels[0] if levels else None,
+    )
+    above = [
+        item
+        for item in levels
+        if level is not None and item.points_required > level.points_required
+    ]
+    next_level = above[0] if above else None
+    quota = 0 if level is None else level.late_cancel_monthly_quota
+    return MemberSummary(
+        level=level,
+        privileges=NO_PRIVILEGES if level is None else Privileges.of_level(level),
+        points=user.points,
+        next_level=next_level,
+        points_to_next_level=(
+            None
+            if next_level is None
+            else max(next_level.points_required - user.points, 0)
+        ),
+        late_cancels_used=member_late_cancels_used(user=user, now=now) if quota else 0,
+    )
+
+
+def points_entry_list_for_user(*, user: User) -> QuerySet[PointsEntry]:
+    """The user's points ledger, newest first."""
+    return PointsEntry.objects.filter(user_id=user.pk).order_by("-created_at", "-pk")
+
+
+def points_applied_for_sources(*, source_type: str, source_ids: list[str]) -> int:
+    """Sum of the points applied by these events (0 when none was recorded)."""
+    total = PointsEntry.objects.filter(
+        source_type=source_type, source_id__in=source_ids
+    ).aggregate(total=Sum("delta"))["total"]
+    return total or 0

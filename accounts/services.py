@@ -26,6 +26,14 @@ from rest_framework_simplejwt.token_blacklist.models import (
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import sms, wechat
+
+# Membership writes live in their own module; other apps call them from here.
+from accounts.members import (  # noqa: F401
+    member_late_cancel_use,
+    member_level_grant,
+    member_level_save,
+    points_apply,
+)
 from accounts.models import PatientProfile, SmsCode, User
 from accounts.selectors import (
     ID_CARD_CONTEXT,
@@ -591,6 +599,9 @@ def patient_profile_delete(*, actor: Actor, profile: PatientProfile) -> None:
 
 # -- staff administration --------------------------------------------------------------
 
+# Written only by accounts/members.py, under the user's row lock.
+_MEMBERSHIP_FIELDS = frozenset({"points", "member_level", "member_level_floor"})
+
 
 @transaction.atomic
 def user_save_by_admin(
@@ -599,10 +610,20 @@ def user_save_by_admin(
     """Save a user edited in the Django admin and record who changed which fields.
 
     The admin form has already validated the input; full_clean() re-checks the model's
-    constraints (staff and doctors need a hospital).
+    constraints (staff and doctors need a hospital). An edit never writes the points or
+    the levels: the copy in the form may be older than a payment that changed them.
     """
     user.full_clean()
-    user.save()
+    if is_new:
+        user.save()
+    else:
+        user.save(
+            update_fields=[
+                field.name
+                for field in User._meta.concrete_fields
+                if not field.primary_key and field.name not in _MEMBERSHIP_FIELDS
+            ]
+        )
     operation_log_write(
         actor=actor,
         action="user_create_by_admin" if is_new else "user_update_by_admin",

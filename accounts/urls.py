@@ -3,6 +3,8 @@ from django.urls import path
 from accounts.apis import (
     LogoutApi,
     MeApi,
+    MemberApi,
+    MemberPointsListApi,
     ProfileCreateApi,
     ProfileDeleteApi,
     ProfileDetailApi,
@@ -22,6 +24,8 @@ urlpatterns = [
     path("token/refresh/", TokenRefreshApi.as_view(), name="token-refresh"),
     path("logout/", LogoutApi.as_view(), name="logout"),
     path("me/", MeApi.as_view(), name="me"),
+    path("member/", MemberApi.as_view(), name="member"),
+    path("member/points/", MemberPointsListApi.as_view(), name="member-points"),
     path("profiles/", ProfileListApi.as_view(), name="profile-list"),
     path("profiles/create/", ProfileCreateApi.as_view(), name="profile-create"),
     path(

@@ -5,16 +5,14 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from accounts.models import User
+from accounts.selectors import member_privileges_for_user
 from billing.models import PaymentOrder, Refund
 from common.errors import NotFound
 
 
 def discount_rate_for_user(*, user: User) -> Decimal:
-    """The share of the fee the user pays (1 = no discount), from their member level.
-
-    Membership plugs its levels in here; until then everyone pays the full fee.
-    """
-    return Decimal(1)
+    """The share of the fee the user pays (1 = no discount), from their member level."""
+    return member_privileges_for_user(user=user).discount_rate
 
 
 def payment_order_list_for_user(*, user: User) -> QuerySet[PaymentOrder]:

@@ -415,3 +415,9 @@ _check_channel(
 # Serve the naive booking endpoint (appointments/baseline.py) that `manage.py rush_benchmark`
 # compares the real one with. Only the benchmark's own server turns it on; never in production.
 BENCHMARK_BASELINE_ENDPOINT = env_bool("BENCHMARK_BASELINE_ENDPOINT", False)
+
+# MEMBERSHIP ----------------------------------------------------------------------------
+# Levels and their privileges are data (admin: member levels); these are the points a
+# member earns. A refund takes back the points of the payment it returns.
+POINTS_PER_PAID_BOOKING = env_int("POINTS_PER_PAID_BOOKING", 10)
+POINTS_PER_COMPLETED_VISIT = env_int("POINTS_PER_COMPLETED_VISIT", 20)

@@ -4,7 +4,7 @@ import itertools
 import factory
 from django.utils import timezone
 
-from accounts.models import PatientProfile, User
+from accounts.models import MemberLevel, PatientProfile, User
 from accounts.selectors import (
     ID_CARD_CONTEXT,
     ID_CARD_HASH_CONTEXT,
@@ -48,6 +48,39 @@ class HospitalFactory(factory.django.DjangoModelFactory):
     region = "北京"
     address = factory.Sequence(lambda n: f"长安街{n}号")
     phone = "010-12345678"
+
+
+# The defaults the data migration creates: code, name, points, priority hours, reserved
+# share (bp), late cancels per month, share of the fee paid (bp), waitlist priority.
+DEFAULT_LEVELS = [
+    ("normal", "普通", 0, 0, 0, 0, 10000, 0),
+    ("silver", "银卡", 200, 0, 0, 0, 9800, 1),
+    ("gold", "金卡", 1000, 2, 1000, 1, 9500, 2),
+    ("vip", "VIP", 5000, 24, 2000, 3, 9000, 3),
+]
+
+
+def default_levels() -> dict[str, MemberLevel]:
+    """The four default levels by code, as the migration makes them.
+
+    Made here too because tests on a real engine (transaction=True) empty every table,
+    the migration's rows included.
+    """
+    levels = {}
+    for code, name, points, hours, share, quota, rate, priority in DEFAULT_LEVELS:
+        levels[code], _ = MemberLevel.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "points_required": points,
+                "priority_hours": hours,
+                "reserved_share_bp": share,
+                "late_cancel_monthly_quota": quota,
+                "discount_rate_bp": rate,
+                "waitlist_priority": priority,
+            },
+        )
+    return levels
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -142,8 +142,6 @@ def test_staff_edit_saves_through_the_service_with_one_log_row(
             "phone": "",
             "is_active": "on",
             "is_staff": "on",
-            "member_level": "normal",
-            "points": "0",
         },
     )
 
@@ -173,8 +171,6 @@ def test_staff_cannot_move_a_colleague_to_another_hospital(
             "role": "platform_admin",
             "hospital": hospital_b.pk,
             "is_active": "on",
-            "member_level": "normal",
-            "points": "0",
         },
     )
 
@@ -382,8 +378,6 @@ def test_the_admin_refuses_an_invalid_phone(client, staff_a, hospital_a):
             "hospital": hospital_a.pk,
             "phone": "12345",
             "is_active": "on",
-            "member_level": "normal",
-            "points": "0",
         },
     )
 

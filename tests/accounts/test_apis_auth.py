@@ -11,7 +11,7 @@ from rest_framework_simplejwt.token_blacklist.models import (
 from accounts.models import SmsCode, User
 from accounts.services import user_tokens_issue
 from common.models import OperationLog
-from tests.accounts.factories import PatientFactory
+from tests.accounts.factories import PatientFactory, default_levels
 
 pytestmark = pytest.mark.django_db
 
@@ -408,7 +408,12 @@ def test_logout_without_an_access_token_answers_401(api_client):
 
 
 def test_me_shows_the_current_user_with_the_phone_masked(api_client):
-    user = PatientFactory(phone=PHONE, nickname="小王", member_level="gold", points=120)
+    user = PatientFactory(
+        phone=PHONE,
+        nickname="小王",
+        member_level=default_levels()["gold"],
+        points=120,
+    )
     _auth(api_client, user_tokens_issue(user=user)["access"])
 
     response = api_client.get(reverse("api:accounts:me"))
