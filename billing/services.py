@@ -21,15 +21,20 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import PointsEntry
+from accounts.selectors import points_applied_for_sources
+from accounts.services import points_apply
 from appointments.models import Appointment
+from appointments.services.notify import refund_notify
 from billing import alipay, wechatpay
 from billing.bills import PAYMENT, REFUND, BillError, BillRow
 from billing.models import (
@@ -429,12 +434,63 @@ def payment_order_mark_paid(
         obj=locked,
         summary=f"{locked.channel} {locked.amount} fen transaction={transaction_id}",
     )
-    _appointment_confirm(order=locked, actor=actor)
+    if _appointment_confirm(order=locked, actor=actor):
+        _points_award_for_payment(order=locked, actor=actor)
     _sibling_orders_close_later(order=locked)
     return locked
 
 
-def _appointment_confirm(*, order: PaymentOrder, actor: Actor) -> None:
+def _points_award_for_payment(*, order: PaymentOrder, actor: Actor) -> None:
+    """A paid booking earns points, once per order (the ledger's key)."""
+    points_apply(
+        user=order.user,
+        delta=settings.POINTS_PER_PAID_BOOKING,
+        reason=_("Booking paid (order %(no)s)") % {"no": order.out_trade_no},
+        source_type=PointsEntry.Source.ORDER_PAID,
+        source_id=str(order.pk),
+        actor=actor,
+    )
+
+
+def _points_take_back_for_refund(
+    *, order: PaymentOrder, refund: Refund, actor: Actor
+) -> None:
+    """Take back what the order's payment earned, in proportion to what was refunded.
+
+    Once per refund (the ledger's key). The share is of every succeeded refund of the
+    order, less what earlier refunds already took back, so partial refunds add up to the
+    whole award and never more.
+    """
+    earned = points_applied_for_sources(
+        source_type=PointsEntry.Source.ORDER_PAID, source_ids=[str(order.pk)]
+    )
+    if earned <= 0:
+        return  # the payment earned nothing (a duplicate or late payment, or none set)
+    refunds = order.refunds.all()
+    taken = -points_applied_for_sources(
+        source_type=PointsEntry.Source.REFUND,
+        source_ids=[str(pk) for pk in refunds.values_list("pk", flat=True)],
+    )
+    refunded = (
+        refunds.filter(status=RefundStatus.SUCCEEDED).aggregate(total=Sum("amount"))[
+            "total"
+        ]
+        or 0
+    )
+    owed = apply_rate(earned, Decimal(min(refunded, order.amount)) / order.amount)
+    if owed - taken > 0:
+        points_apply(
+            user=order.user,
+            delta=-(owed - taken),
+            reason=_("Refund %(no)s") % {"no": refund.out_refund_no},
+            source_type=PointsEntry.Source.REFUND,
+            source_id=str(refund.pk),
+            actor=actor,
+        )
+
+
+def _appointment_confirm(*, order: PaymentOrder, actor: Actor) -> bool:
+    """Book the appointment the order paid for. False (and a refund) when it cannot be."""
     from appointments.services import appointment_mark_paid
 
     appointment = Appointment.objects.get(pk=order.appointment_id)
@@ -453,7 +509,7 @@ def _appointment_confirm(*, order: PaymentOrder, actor: Actor) -> None:
             kind=Refund.Kind.DUPLICATE_PAYMENT,
             reason="the appointment was already paid by another order",
         )
-        return
+        return False
     try:
         with transaction.atomic():
             appointment_mark_paid(actor=actor, appointment=appointment)
@@ -465,6 +521,8 @@ def _appointment_confirm(*, order: PaymentOrder, actor: Actor) -> None:
         )
         logger.info("order %s paid but not bookable (%s): refunding", order, exc.code)
         refund_create(order=order, actor=actor, kind=kind, reason=f"{exc.code}: {exc}")
+        return False
+    return True
 
 
 def _sibling_orders_close_later(*, order: PaymentOrder) -> None:
@@ -906,6 +964,9 @@ def refund_apply_channel_state(
             summary=f"{refund.amount} fen channel_refund_id={refund.channel_refund_id}",
         )
         _order_refund_status_update(order=order, actor=actor)
+        refund.order = order
+        refund_notify(refund=refund)
+        _points_take_back_for_refund(order=order, refund=refund, actor=actor)
     elif state.status == RefundStatus.FAILED:
         moved = Refund.objects.filter(
             pk=refund.pk, status=RefundStatus.REFUNDING
