@@ -9,7 +9,13 @@ settings.SMS_BACKEND picks the backend:
             "params": {"code": "123456", "minutes": 5}}
       -> 2xx {"code": "OK", "message_id": "..."}
 
+  Notifications use the same endpoint with the "notification" template, whose one
+  parameter is the whole text: {"template": "notification", "params": {"text": "..."}}.
+
   Any other answer, or no answer, raises SmsUnavailable.
+
+A notification's text is never logged (it may name the patient and the visit); the console
+backend logs only the masked phone and the length.
 """
 
 import logging
@@ -39,6 +45,8 @@ class SmsUnavailable(ServiceUnavailable):
 class SmsBackend(Protocol):
     def send_login_code(self, *, phone: str, code: str, ttl_minutes: int) -> None: ...
 
+    def send_notification(self, *, phone: str, text: str) -> None: ...
+
 
 class ConsoleSmsBackend:
     def send_login_code(self, *, phone: str, code: str, ttl_minutes: int) -> None:
@@ -49,6 +57,13 @@ class ConsoleSmsBackend:
             ttl_minutes,
         )
 
+    def send_notification(self, *, phone: str, text: str) -> None:
+        logger.info(
+            "SMS notification to %s (%d characters)",
+            mask(phone, keep_start=3, keep_end=4),
+            len(text),
+        )
+
 
 class HttpSmsBackend:
     def __init__(self, *, url: str, token: str, sign_name: str) -> None:
@@ -57,11 +72,21 @@ class HttpSmsBackend:
         self.sign_name = sign_name
 
     def send_login_code(self, *, phone: str, code: str, ttl_minutes: int) -> None:
+        self._post(
+            phone=phone,
+            template="login_code",
+            params={"code": code, "minutes": ttl_minutes},
+        )
+
+    def send_notification(self, *, phone: str, text: str) -> None:
+        self._post(phone=phone, template="notification", params={"text": text})
+
+    def _post(self, *, phone: str, template: str, params: dict) -> None:
         payload = {
             "phone": phone,
             "sign_name": self.sign_name,
-            "template": "login_code",
-            "params": {"code": code, "minutes": ttl_minutes},
+            "template": template,
+            "params": params,
         }
         try:
             response = requests.post(
@@ -105,3 +130,8 @@ def send_login_code(*, phone: str, code: str) -> None:
     """Send a login code with the configured backend. Raises SmsUnavailable."""
     ttl_minutes = max(1, settings.SMS_CODE_TTL_SECONDS // 60)
     get_backend().send_login_code(phone=phone, code=code, ttl_minutes=ttl_minutes)
+
+
+def send_notification(*, phone: str, text: str) -> None:
+    """Send a notification text with the configured backend. Raises SmsUnavailable."""
+    get_backend().send_notification(phone=phone, text=text)

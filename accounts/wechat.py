@@ -33,6 +33,20 @@ ERRCODE_CODE_USED = 40163
 ERRCODE_RATE_LIMITED = 45011  # per-user minute quota of code2session
 ERRCODE_RISKY_USER = 40226
 
+# subscribeMessage.send answers (developers.weixin.qq.com, "subscribeMessage.send").
+ERRCODE_NOT_SUBSCRIBED = 43101  # the user refused, or used up, the subscription
+ERRCODE_INVALID_OPENID = 40003
+ERRCODE_INVALID_TEMPLATE = 40037
+ERRCODE_INVALID_PAGE = 41030
+ERRCODE_INVALID_DATA = 47003
+# WeChat will not deliver these messages; sending the same message again cannot help.
+MESSAGE_REJECTED_ERRCODES = (
+    ERRCODE_INVALID_OPENID,
+    ERRCODE_INVALID_TEMPLATE,
+    ERRCODE_INVALID_PAGE,
+    ERRCODE_INVALID_DATA,
+)
+
 
 class WeChatUnavailable(ServiceUnavailable):
     """WeChat did not answer usefully; the call may be retried later."""
@@ -75,6 +89,36 @@ class WeChatLoginRefused(NotAllowed):
         super().__init__(
             "wechat_login_refused",
             _("WeChat refused this login for security reasons."),
+        )
+
+
+class WeChatMessageRejected(DomainError):
+    """WeChat refused a subscribe message for good (bad openid, template, page or data).
+
+    `errcode` is WeChat's code. Sending the same message again will not help; callers
+    fall back to another channel.
+    """
+
+    def __init__(
+        self,
+        errcode: int,
+        code: str = "wechat_message_rejected",
+        message: str | None = None,
+    ) -> None:
+        super().__init__(
+            code, message or _("WeChat did not accept this message for delivery.")
+        )
+        self.errcode = errcode
+
+
+class WeChatNotSubscribed(WeChatMessageRejected):
+    """The user has not subscribed to this template, refused it or used it up (43101)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            ERRCODE_NOT_SUBSCRIBED,
+            "wechat_not_subscribed",
+            _("The user has not agreed to receive this WeChat message."),
         )
 
 
@@ -197,3 +241,45 @@ def code_to_session(code: str) -> WeChatSession:
         session_key=session_key,
         unionid=unionid,
     )
+
+
+def send_subscribe_message(
+    *, openid: str, template_id: str, data: dict[str, str], page: str = ""
+) -> str | None:
+    """Send a mini-program subscribe message (订阅消息) to `openid`.
+
+    `data` maps the template's keywords to their values ({"thing1": "..."}); `page` is the
+    mini-program page the message opens. Returns WeChat's msgid when it gives one.
+
+    Raises WeChatNotSubscribed (43101: the user did not subscribe or used the
+    subscription up), WeChatMessageRejected (bad openid, template, page or data) or
+    WeChatUnavailable (no useful answer; worth retrying). An expired access token is
+    refreshed and the call retried once by wechatpy.
+    """
+    payload = {key: {"value": value} for key, value in data.items()}
+    try:
+        result = get_client().wxa.send_subscribe_message(
+            openid, template_id, payload, page=page or None
+        )
+    except WeChatClientException as exc:
+        if exc.errcode == ERRCODE_NOT_SUBSCRIBED:
+            raise WeChatNotSubscribed() from None
+        if exc.errcode in MESSAGE_REJECTED_ERRCODES:
+            logger.warning(
+                "WeChat rejected a subscribe message: errcode=%s template=%s",
+                exc.errcode,
+                template_id,
+            )
+            raise WeChatMessageRejected(exc.errcode) from None
+        logger.warning("WeChat subscribe message failed: errcode=%s", exc.errcode)
+        raise WeChatUnavailable() from None
+    except requests.RequestException as exc:
+        logger.warning(
+            "WeChat subscribe message unreachable: %s", exc.__class__.__name__
+        )
+        raise WeChatUnavailable() from None
+    if not isinstance(result, dict):
+        logger.warning("WeChat subscribe message answered a non-JSON body")
+        raise WeChatUnavailable()
+    msgid = result.get("msgid")
+    return str(msgid) if msgid is not None else None

@@ -12,6 +12,14 @@ and the answer each should get, then read `requests` to see what the SDK sent.
 Implemented endpoints:
 - GET /sns/jscode2session  (appid/secret checked; each code works once, like WeChat)
 - GET /cgi-bin/token       (client_credential; issues access tokens)
+- POST /cgi-bin/message/subscribe/send  (access token checked; accepted messages are kept
+  in `subscribe_messages`, every call counted in `subscribe_calls`)
+
+    server.fail_subscribe(errcode=43101, openid="o-1")  # refuse messages to o-1
+    server.fail_subscribe(errcode=-1)                   # refuse every message
+    server.fail_subscribe(None)                         # accept again
+    server.subscribe_delay = 0.2                        # answer slowly (race tests)
+    server.expire_access_tokens()                       # next call gets 42001
 
 Further endpoints are added with `server.add_route(method, path, handler)`, where
 `handler(server, query: dict[str, str], body: bytes) -> tuple[int, dict | bytes]`.
@@ -22,6 +30,7 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -59,13 +68,21 @@ class FakeWeChatServer:
     app_secret: str = "test-app-secret"
     requests: list[RecordedRequest] = field(default_factory=list)
     access_tokens: set[str] = field(default_factory=set)
+    # Subscribe messages WeChat accepted: {"touser", "template_id", "page", "data"}.
+    subscribe_messages: list[dict] = field(default_factory=list)
+    subscribe_calls: int = 0
+    # Seconds to wait before answering a subscribe message.
+    subscribe_delay: float = 0.0
 
     def __post_init__(self) -> None:
+        # errcode to answer subscribe messages with, per openid (None: every openid).
+        self._subscribe_errcodes: dict[str | None, int] = {}
         self._codes: dict[str, _CodeAnswer] = {}
         self._used_codes: set[str] = set()
         self._routes: dict[tuple[str, str], Handler] = {
             ("GET", "/sns/jscode2session"): _jscode2session,
             ("GET", "/cgi-bin/token"): _token,
+            ("POST", "/cgi-bin/message/subscribe/send"): _subscribe_send,
         }
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
@@ -123,6 +140,22 @@ class FakeWeChatServer:
         with self._lock:
             self._codes[code] = _CodeAnswer(payload, status=status)
 
+    def fail_subscribe(self, errcode: int | None, *, openid: str | None = None) -> None:
+        """Answer subscribe messages (to `openid`, or to anyone) with `errcode`; None: accept."""
+        with self._lock:
+            if errcode is None:
+                self._subscribe_errcodes.pop(openid, None)
+            else:
+                self._subscribe_errcodes[openid] = errcode
+
+    def expire_access_tokens(self) -> None:
+        with self._lock:
+            self.access_tokens.clear()
+
+    def subscribe_messages_to(self, openid: str) -> list[dict]:
+        with self._lock:
+            return [m for m in self.subscribe_messages if m["touser"] == openid]
+
     def add_route(self, method: str, path: str, handler: Handler) -> None:
         self._routes[(method.upper(), path)] = handler
 
@@ -176,6 +209,49 @@ def _token(
     if not server.credentials_ok(query):
         return 200, {"errcode": 40125, "errmsg": "invalid appsecret"}
     return 200, {"access_token": server.issue_access_token(), "expires_in": 7200}
+
+
+def _subscribe_send(
+    server: FakeWeChatServer, query: dict[str, str], body: bytes
+) -> tuple[int, dict | bytes]:
+    if server.subscribe_delay:
+        time.sleep(server.subscribe_delay)
+    with server._lock:
+        server.subscribe_calls += 1
+    if not server.access_token_ok(query):
+        return 200, {"errcode": 42001, "errmsg": "access_token expired"}
+    try:
+        message = json.loads(body)
+    except ValueError:
+        return 200, {"errcode": 47001, "errmsg": "data format error"}
+    data = message.get("data") if isinstance(message, dict) else None
+    if (
+        not isinstance(message, dict)
+        or not message.get("touser")
+        or not message.get("template_id")
+        or not isinstance(data, dict)
+        or not all(
+            isinstance(item, dict) and isinstance(item.get("value"), str)
+            for item in data.values()
+        )
+    ):
+        return 200, {"errcode": 47003, "errmsg": "argument invalid!"}
+    with server._lock:
+        errcode = server._subscribe_errcodes.get(
+            message["touser"], server._subscribe_errcodes.get(None)
+        )
+        if errcode is not None:
+            return 200, {"errcode": errcode, "errmsg": "fake refusal"}
+        server.subscribe_messages.append(
+            {
+                "touser": message["touser"],
+                "template_id": message["template_id"],
+                "page": message.get("page"),
+                "data": {key: item["value"] for key, item in data.items()},
+            }
+        )
+        msgid = 1000 + len(server.subscribe_messages)
+    return 200, {"errcode": 0, "errmsg": "ok", "msgid": msgid}
 
 
 def _make_handler(server: FakeWeChatServer) -> type[BaseHTTPRequestHandler]:
