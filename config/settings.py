@@ -416,6 +416,105 @@ _check_channel(
 # compares the real one with. Only the benchmark's own server turns it on; never in production.
 BENCHMARK_BASELINE_ENDPOINT = env_bool("BENCHMARK_BASELINE_ENDPOINT", False)
 
+# NOTIFICATIONS ---------------------------------------------------------------------------
+# Every event writes an inbox row in its own transaction; delivery tries a WeChat subscribe
+# message, then a text message (appointments/notifications/). Per event:
+# - template_id: the subscribe-message template chosen in the mini-program admin
+#   (NOTIFY_TEMPLATE_<EVENT>); empty means no WeChat message for that event;
+# - page: the mini-program page the message opens (NOTIFY_PAGE_<EVENT>), with {appointment_id};
+# - data: how the template's keywords are filled from the message values ({patient},
+#   {doctor}, {department}, {hospital}, {visit_time}, {visit_date}, {place}, {queue_no},
+#   {fee}, {pay_before}, {reason}, {amount}, {order_no}, {period}, {title}); the keywords
+#   must match the template's, so change both together;
+# - sms: whether a text is sent when WeChat cannot deliver (NOTIFY_SMS_EVENTS).
+NOTIFY_SMS_EVENTS = env_list(
+    "NOTIFY_SMS_EVENTS",
+    "booked,cancelled,expired,stop_clinic,waitlist_promoted,waitlist_closed,"
+    "hold_expiring,refund_done,visit_reminder",
+)
+_APPOINTMENT_PAGE = "pages/appointment/detail?id={appointment_id}"
+_VISIT_DATA = {
+    "name1": "{patient}",
+    "thing2": "{doctor}",
+    "time3": "{visit_time}",
+    "thing4": "{place}",
+}
+_CHANGE_DATA = {
+    "name1": "{patient}",
+    "thing2": "{doctor}",
+    "time3": "{visit_time}",
+    "thing4": "{title}",
+}
+_PAYMENT_DATA = {
+    "name1": "{patient}",
+    "thing2": "{doctor}",
+    "amount3": "{fee}",
+    "time4": "{pay_before}",
+}
+_EVENT_DEFAULTS = {
+    # event: (default page, template data)
+    "booked": (_APPOINTMENT_PAGE, _VISIT_DATA | {"character_string5": "{queue_no}"}),
+    "payment_due": (_APPOINTMENT_PAGE, _PAYMENT_DATA),
+    "cancelled": (_APPOINTMENT_PAGE, _CHANGE_DATA),
+    "expired": (_APPOINTMENT_PAGE, _CHANGE_DATA),
+    "stop_clinic": (_APPOINTMENT_PAGE, _CHANGE_DATA | {"thing5": "{reason}"}),
+    "waitlist_promoted": (
+        _APPOINTMENT_PAGE,
+        _VISIT_DATA | {"character_string5": "{queue_no}"},
+    ),
+    "waitlist_closed": (
+        "pages/waitlist/index",
+        {
+            "name1": "{patient}",
+            "thing2": "{doctor}",
+            "date3": "{visit_date}",
+            "thing4": "{title}",
+        },
+    ),
+    "checked_in": (_APPOINTMENT_PAGE, _VISIT_DATA),
+    "no_show": (_APPOINTMENT_PAGE, _CHANGE_DATA),
+    "hold_expiring": (_APPOINTMENT_PAGE, _PAYMENT_DATA),
+    "refund_done": (
+        _APPOINTMENT_PAGE,
+        {"character_string1": "{order_no}", "amount2": "{amount}", "name3": "{patient}"},
+    ),
+    "visit_reminder": (
+        _APPOINTMENT_PAGE,
+        _VISIT_DATA | {"character_string5": "{queue_no}"},
+    ),
+}
+NOTIFICATIONS = {
+    "EVENTS": {
+        event: {
+            "template_id": os.environ.get(f"NOTIFY_TEMPLATE_{event.upper()}", ""),
+            "page": os.environ.get(f"NOTIFY_PAGE_{event.upper()}") or page,
+            "data": data,
+            "sms": event in NOTIFY_SMS_EVENTS,
+        }
+        for event, (page, data) in _EVENT_DEFAULTS.items()
+    },
+    # Rows still pending this long after they were due are sent by the sweeper (every
+    # minute); until then the task queued at commit is expected to send them.
+    "SWEEP_AFTER_SECONDS": env_int("NOTIFY_SWEEP_AFTER_SECONDS", 120, minimum=1),
+    # A row claimed longer ago than this is taken to belong to a dead worker and goes back
+    # to pending. Longer than CELERY_TASK_TIME_LIMIT, so a live worker is never doubled.
+    "SENDING_TIMEOUT_SECONDS": env_int(
+        "NOTIFY_SENDING_TIMEOUT_SECONDS", 600, minimum=CELERY_TASK_TIME_LIMIT + 1
+    ),
+    # Attempts while WeChat or SMS is unavailable, waiting RETRY_BASE * 2^n (at most
+    # RETRY_MAX) seconds in between; then a text is tried, then the row is failed.
+    "MAX_ATTEMPTS": env_int("NOTIFY_MAX_ATTEMPTS", 6, minimum=1),
+    "RETRY_BASE_SECONDS": env_int("NOTIFY_RETRY_BASE_SECONDS", 30, minimum=1),
+    "RETRY_MAX_SECONDS": env_int("NOTIFY_RETRY_MAX_SECONDS", 1800, minimum=1),
+    # Warn about an unpaid hold this many minutes before it expires.
+    "HOLD_EXPIRING_MINUTES": env_int("NOTIFY_HOLD_EXPIRING_MINUTES", 5, minimum=1),
+}
+_unknown_sms_events = set(NOTIFY_SMS_EVENTS) - set(_EVENT_DEFAULTS)
+if _unknown_sms_events:
+    raise ImproperlyConfigured(
+        f"NOTIFY_SMS_EVENTS: unknown events {', '.join(sorted(_unknown_sms_events))}"
+    )
+
 # MEMBERSHIP ----------------------------------------------------------------------------
 # Levels and their privileges are data (admin: member levels); these are the points a
 # member earns. A refund takes back the points of the payment it returns.

@@ -60,6 +60,13 @@ class BookingRule(TimeStampedModel):
     max_active_per_week = models.PositiveSmallIntegerField(
         _("max active bookings in any 7 days"), default=4
     )
+    # Visit reminders: one on the evening before the visit day, one some hours before.
+    reminder_evening_time = models.TimeField(
+        _("reminder: time on the evening before"), default=datetime.time(20, 0)
+    )
+    reminder_hours_before = models.PositiveSmallIntegerField(
+        _("reminder: hours before the visit (0: none)"), default=2
+    )
 
     class Meta:
         verbose_name = _("booking rule")
@@ -92,6 +99,7 @@ class BookingRule(TimeStampedModel):
         ("checkin_open_minutes", 0, 12 * 60),
         ("max_active_per_day", 1, 20),
         ("max_active_per_week", 1, 50),
+        ("reminder_hours_before", 0, 48),
     )
     EARLIEST_EVENING_CUTOFF = datetime.time(12, 0)
 
@@ -128,6 +136,14 @@ class BookingRule(TimeStampedModel):
                         "evening cutoff, or nothing could ever be booked."
                     ),
                 )
+        if (
+            self.reminder_evening_time is not None
+            and self.reminder_evening_time < self.EARLIEST_EVENING_CUTOFF
+        ):
+            errors.setdefault(
+                "reminder_evening_time",
+                _("The evening reminder must be at 12:00 or later."),
+            )
         if errors:
             raise ValidationError(errors)
 

@@ -62,6 +62,18 @@ PERIODIC_JOBS = (
         minute="5-59/10",  # every 10 minutes, offset from the refund sync
         description="Close open orders of cancelled or expired appointments; record late payments.",
     ),
+    PeriodicJob(
+        name="Send pending notifications",
+        task="appointments.tasks.notifications_sweep",
+        minute="*",  # every minute
+        description="Send notifications still pending after a while (broker or worker outage); free stuck ones.",
+    ),
+    PeriodicJob(
+        name="Plan and send visit reminders",
+        task="appointments.tasks.reminders_sweep",
+        minute="*",  # every minute: reminder times are to the minute
+        description="Plan visit reminders, turn due ones into notifications; warn of holds about to expire.",
+    ),
 )
 
 

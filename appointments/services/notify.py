@@ -1,15 +1,23 @@
 """The one notification entry point for appointment events.
 
 Every event that a patient should hear about passes through here, inside the transaction
-that caused it. Delivery (WeChat subscribe message, SMS, in-app inbox) belongs to the
-notifications work; until it lands, events are recorded in the application log only.
+that caused it. Each call writes one notification row (the outbox entry and the patient's
+inbox copy) in that transaction and queues its delivery after the commit; see
+appointments.notifications.delivery for how it is sent and why it is never lost.
 """
 
-import logging
+from typing import TYPE_CHECKING
 
-from appointments.models import Appointment, WaitlistEntry
+from appointments.models import Appointment, Notification, WaitlistEntry
+from appointments.notifications.delivery import notification_create
+from appointments.notifications.messages import (
+    appointment_context,
+    refund_context,
+    waitlist_context,
+)
 
-logger = logging.getLogger("appointments.events")
+if TYPE_CHECKING:
+    from billing.models import Refund
 
 EVENTS = (
     "booked",
@@ -21,16 +29,51 @@ EVENTS = (
     "waitlist_closed",
     "checked_in",
     "no_show",
+    "hold_expiring",
+    "refund_done",
+    "visit_reminder",
 )
 
 
-def appointment_notify(*, appointment: Appointment, event: str) -> None:
+def appointment_notify(
+    *, appointment: Appointment, event: str, dedupe_key: str | None = None
+) -> Notification | None:
+    """Notify the appointment's user of `event`. Once per appointment and event, unless a
+    `dedupe_key` says otherwise. Returns None when it was notified already."""
     if event not in EVENTS:
         raise ValueError(f"unknown appointment event {event!r}")
-    logger.info("appointment event %s order=%s", event, appointment.order_no)
+    return notification_create(
+        user_id=appointment.user_id,
+        event=event,
+        dedupe_key=dedupe_key or f"appointment:{appointment.pk}:{event}",
+        context=appointment_context(appointment),
+        appointment_id=appointment.pk,
+        profile_id=appointment.profile_id,
+    )
 
 
-def waitlist_notify(*, entry: WaitlistEntry, event: str) -> None:
+def waitlist_notify(*, entry: WaitlistEntry, event: str) -> Notification | None:
     if event not in EVENTS:
         raise ValueError(f"unknown waitlist event {event!r}")
-    logger.info("waitlist event %s entry=%s", event, entry.pk)
+    return notification_create(
+        user_id=entry.user_id,
+        event=event,
+        dedupe_key=f"waitlist:{entry.pk}:{event}",
+        context=waitlist_context(entry),
+        appointment_id=entry.appointment_id,
+        profile_id=entry.profile_id,
+    )
+
+
+def refund_notify(*, refund: "Refund") -> Notification | None:
+    """Tell the payer that a refund reached them (called when billing records its success)."""
+    order = refund.order
+    appointment = order.appointment
+    return notification_create(
+        user_id=order.user_id,
+        event="refund_done",
+        dedupe_key=f"refund:{refund.pk}:refund_done",
+        context=refund_context(appointment=appointment, amount=refund.amount),
+        appointment_id=appointment.pk,
+        profile_id=appointment.profile_id,
+    )

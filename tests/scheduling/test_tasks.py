@@ -190,6 +190,20 @@ EXPECTED = {
         "Asia/Shanghai",
         True,
     ),
+    "Send pending notifications": (
+        "appointments.tasks.notifications_sweep",
+        "*",
+        "*",
+        "Asia/Shanghai",
+        True,
+    ),
+    "Plan and send visit reminders": (
+        "appointments.tasks.reminders_sweep",
+        "*",
+        "*",
+        "Asia/Shanghai",
+        True,
+    ),
 }
 
 
@@ -213,8 +227,8 @@ def test_setup_command_restores_the_jobs_and_a_second_run_changes_nothing():
     second = _run("setup_periodic_tasks")
 
     # then
-    assert first == "Periodic tasks: 1 created, 1 updated, 4 unchanged.\n"
-    assert second == "Periodic tasks: 0 created, 0 updated, 6 unchanged.\n"
+    assert first == "Periodic tasks: 1 created, 1 updated, 6 unchanged.\n"
+    assert second == "Periodic tasks: 0 created, 0 updated, 8 unchanged.\n"
     assert schedule == EXPECTED | {
         "Expire unpaid holds": EXPECTED["Expire unpaid holds"][:4] + (False,)
     }

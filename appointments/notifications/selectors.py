@@ -1,0 +1,27 @@
+"""Reads of the in-app inbox, scoped to the caller."""
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from appointments.models import Notification
+from common.errors import NotFound
+
+
+def notification_list_for_user(*, user: User) -> QuerySet[Notification]:
+    """The user's inbox, newest first. Every notification is in it, whatever its delivery."""
+    return Notification.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def notification_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notification_get_for_user(*, user: User, notification_id: int) -> Notification:
+    """One of the user's notifications; anyone else's id answers 404."""
+    notification = (
+        notification_list_for_user(user=user).filter(pk=notification_id).first()
+    )
+    if notification is None:
+        raise NotFound("notification_not_found", _("Notification not found."))
+    return notification

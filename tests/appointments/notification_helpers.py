@@ -1,0 +1,62 @@
+"""Appointments for notification tests, booked through the real booking service."""
+
+import datetime
+import itertools
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from appointments.models import Appointment
+from appointments.services import appointment_book
+from common.services import Actor
+from scheduling.models import BookingRule
+from tests.appointments.factories import PatientProfileFactory
+from tests.scheduling.factories import BookingRuleFactory, SlotFactory
+
+ACTOR = Actor.system()
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PROFILE_PHONE = "13800138000"  # what PatientProfileFactory encrypts
+_openids = itertools.count(1)
+
+
+def at(
+    year: int, month: int, day: int, hour: int, minute: int = 0, second: int = 0
+) -> datetime.datetime:
+    return datetime.datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI)
+
+
+def appointment_at(
+    starts_at: datetime.datetime,
+    *,
+    fee: int = 0,
+    openid: str | None = "auto",
+    rule: dict | None = None,
+    profile=None,
+) -> Appointment:
+    """Book the slot starting at `starts_at` (local time, 30 minutes) as a patient would.
+
+    A free slot is booked at once; a fee leaves it pending payment. `openid` "auto" gives
+    the user a fresh openid; None leaves the user without one.
+    """
+    if profile is None:
+        if openid == "auto":
+            openid = f"o-patient-{next(_openids)}"
+        profile = PatientProfileFactory(user__wechat_openid=openid)
+    local = timezone.localtime(starts_at)
+    ends = local + datetime.timedelta(minutes=30)
+    slot = SlotFactory(
+        session__date=local.date(),
+        session__start_time=local.time(),
+        session__end_time=ends.time(),
+        session__fee=fee,
+        session__doctor__fee=fee,
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(minutes=30),
+    )
+    if rule:
+        BookingRuleFactory(hospital=slot.session.hospital, **rule)
+    return appointment_book(actor=ACTOR, user=profile.user, profile=profile, slot=slot)
+
+
+def rule_of(appointment: Appointment) -> BookingRule:
+    return BookingRule.objects.get(hospital_id=appointment.hospital_id)

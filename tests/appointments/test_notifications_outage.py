@@ -1,0 +1,58 @@
+"""A broker outage delays notifications but never loses them.
+
+Celery publishes through the real kombu amqp transport to a port nobody listens on, so
+queuing the delivery task fails exactly as it does when the broker is down. The event must
+commit anyway, its notification must stay pending, and the sweeper must send it once.
+"""
+
+import datetime
+import logging
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from appointments.models import Appointment, Notification
+from appointments.notifications.delivery import notifications_sweep
+from appointments.services import appointment_cancel
+from tests.appointments.notification_helpers import ACTOR, appointment_at
+
+# transaction=True: the cancel really commits, and its on-commit callbacks really run.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_with_the_broker_down_the_event_commits_and_the_sweeper_sends_it_once(
+    broker_down, wechat_server, templates, caplog
+):
+    # given
+    appointment = appointment_at(timezone.now() + datetime.timedelta(days=2))
+
+    # when: the cancel commits while the broker is unreachable
+    with caplog.at_level(logging.ERROR, logger="appointments.notifications.delivery"):
+        appointment_cancel(actor=ACTOR, appointment=appointment, reason="改期")
+
+    # then: the cancel is committed, its notification pending and logged as not queued
+    assert Appointment.objects.get(pk=appointment.pk).status == "cancelled"
+    notification = Notification.objects.get(event="cancelled")
+    assert notification.status == Notification.Status.PENDING
+    assert notification.attempts == 0
+    assert caplog.messages == [
+        f"could not queue notification {notification.pk}; the sweeper will send it"
+    ]
+    assert wechat_server.subscribe_calls == 0
+
+    # when: the sweeper runs once the row has waited long enough (it needs no broker)
+    later = timezone.now() + datetime.timedelta(
+        seconds=settings.NOTIFICATIONS["SWEEP_AFTER_SECONDS"]
+    )
+    first = notifications_sweep(now=later)
+    second = notifications_sweep(now=later + datetime.timedelta(minutes=5))
+
+    # then: delivered exactly once
+    assert (first, second) == (1, 0)
+    notification.refresh_from_db()
+    assert notification.status == Notification.Status.SENT
+    assert notification.attempts == 1
+    assert [m["template_id"] for m in wechat_server.subscribe_messages] == [
+        "tmpl-cancelled"
+    ]
