@@ -9,6 +9,8 @@ from rest_framework.views import APIView
 from accounts.selectors import patient_profile_get_for_user
 from appointments import selectors, services
 from appointments.models import Appointment
+from appointments.notifications import selectors as notification_selectors
+from appointments.notifications import services as notification_services
 from common.api import get_paginated_response
 from common.idempotency import idempotent
 from common.services import Actor
@@ -234,3 +236,79 @@ class StaffDayListApi(APIView):
             request=request,
             view=self,
         )
+
+
+class AppointmentRemindersApi(APIView):
+    """Switch the visit reminders of one of the user's appointments on or off."""
+
+    class InputSerializer(serializers.Serializer):
+        enabled = serializers.BooleanField()
+
+    def post(self, request: Request, appointment_id: int) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        appointment = selectors.appointment_get_for_user(
+            user=request.user, appointment_id=appointment_id
+        )
+        appointment = notification_services.appointment_reminders_set(
+            actor=Actor.from_request(request),
+            appointment=appointment,
+            enabled=serializer.validated_data["enabled"],
+        )
+        return Response(AppointmentOutputSerializer(appointment).data)
+
+
+class NotificationOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    event = serializers.CharField()
+    event_display = serializers.CharField(source="get_event_display")
+    title = serializers.CharField()
+    body = serializers.CharField()
+    page = serializers.CharField()
+    appointment_id = serializers.IntegerField(allow_null=True)
+    is_read = serializers.BooleanField()
+    read_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class NotificationListApi(APIView):
+    """The user's in-app inbox, newest first (every notification, however it was sent)."""
+
+    def get(self, request: Request) -> Response:
+        return get_paginated_response(
+            serializer_class=NotificationOutputSerializer,
+            queryset=notification_selectors.notification_list_for_user(
+                user=request.user
+            ),
+            request=request,
+            view=self,
+        )
+
+
+class NotificationUnreadCountApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        unread = serializers.IntegerField()
+
+    def get(self, request: Request) -> Response:
+        count = notification_selectors.notification_unread_count(user=request.user)
+        return Response(self.OutputSerializer({"unread": count}).data)
+
+
+class NotificationReadApi(APIView):
+    def post(self, request: Request, notification_id: int) -> Response:
+        notification = notification_selectors.notification_get_for_user(
+            user=request.user, notification_id=notification_id
+        )
+        notification = notification_services.notification_mark_read(
+            notification=notification
+        )
+        return Response(NotificationOutputSerializer(notification).data)
+
+
+class NotificationReadAllApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        marked = serializers.IntegerField()
+
+    def post(self, request: Request) -> Response:
+        marked = notification_services.notifications_mark_all_read(user=request.user)
+        return Response(self.OutputSerializer({"marked": marked}).data)

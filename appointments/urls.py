@@ -18,6 +18,31 @@ urlpatterns = [
         apis.AppointmentCheckInApi.as_view(),
         name="check-in",
     ),
+    path(
+        "<int:appointment_id>/reminders/",
+        apis.AppointmentRemindersApi.as_view(),
+        name="reminders",
+    ),
+    path(
+        "notifications/",
+        apis.NotificationListApi.as_view(),
+        name="notification-list",
+    ),
+    path(
+        "notifications/unread-count/",
+        apis.NotificationUnreadCountApi.as_view(),
+        name="notification-unread-count",
+    ),
+    path(
+        "notifications/read-all/",
+        apis.NotificationReadAllApi.as_view(),
+        name="notification-read-all",
+    ),
+    path(
+        "notifications/<int:notification_id>/read/",
+        apis.NotificationReadApi.as_view(),
+        name="notification-read",
+    ),
     path("waitlist/", apis.WaitlistListApi.as_view(), name="waitlist-list"),
     path("waitlist/join/", apis.WaitlistJoinApi.as_view(), name="waitlist-join"),
     path(
