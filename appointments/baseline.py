@@ -30,7 +30,9 @@ from appointments.apis import AppointmentOutputSerializer
 from appointments.models import Appointment
 from appointments.services.booking import (
     appointment_create_on_taken_seat,
+    booking_is_early,
     caps_check,
+    priority_quota_check,
     slot_check_bookable,
 )
 from common.errors import Conflict, NotAllowed
@@ -62,7 +64,8 @@ def appointment_book_naive(
         )
     session = slot.session
     rule = rule_for_hospital_id(session.hospital_id)
-    slot_check_bookable(slot=slot, session=session, rule=rule, now=now)
+    early = booking_is_early(user=user, session=session, now=now)
+    slot_check_bookable(slot=slot, session=session, rule=rule, now=now, early=early)
     if Appointment.objects.filter(
         profile=profile, session=session, holds_seat=True
     ).exists():
@@ -84,6 +87,8 @@ def appointment_book_naive(
         pk=session.pk, status=ClinicSession.Status.OPEN
     ).exists():
         raise Conflict("session_stopped", _("This clinic session has been stopped."))
+    if early:
+        priority_quota_check(user=user, session=session)
     User.objects.select_for_update().filter(pk=user.pk).first()
     caps_check(user=user, session=session, rule=rule)
 
@@ -95,6 +100,7 @@ def appointment_book_naive(
         session=session,
         rule=rule,
         now=now,
+        booked_early=early,
     )
     doctor_id = session.doctor_id
     transaction.on_commit(lambda: availability_changed(doctor_id=doctor_id))

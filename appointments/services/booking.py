@@ -12,7 +12,7 @@ import datetime
 import secrets
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,15 +32,74 @@ def order_no_new(now: datetime.datetime) -> str:
     return f"{local:%Y%m%d%H%M%S}{secrets.randbelow(10**10):010d}"
 
 
+def booking_is_early(
+    *, user: User, session: ClinicSession, now: datetime.datetime
+) -> bool:
+    """Whether this booking goes through the members' priority channel.
+
+    False after the public release. Before it, True inside the user's level's priority
+    window (its hours before release); otherwise the session is not released yet.
+    """
+    from accounts.selectors import member_privileges_for_user
+
+    if now >= session.release_at:
+        return False
+    hours = member_privileges_for_user(user=user).priority_hours
+    if hours and now >= session.release_at - datetime.timedelta(hours=hours):
+        return True
+    raise Conflict(
+        "not_released_yet", _("Booking for this session has not opened yet.")
+    )
+
+
+def priority_quota_check(*, user: User, session: ClinicSession) -> None:
+    """Before public release, members may take only their level's share of the session.
+
+    Locks the session row, so concurrent early bookings count each other; the caller already
+    holds its slot lock (slot, then session: the order stop-clinic uses too).
+    """
+    from accounts.selectors import member_privileges_for_user
+
+    share = member_privileges_for_user(user=user).reserved_share
+    capacity = (
+        Slot.objects.filter(session_id=session.pk).aggregate(total=Sum("capacity"))[
+            "total"
+        ]
+        or 0
+    )
+    quota = int(capacity * share)  # whole seats, rounded down
+    ClinicSession.objects.select_for_update().filter(pk=session.pk).values_list(
+        "pk", flat=True
+    ).first()
+    taken = Appointment.objects.filter(
+        session_id=session.pk, holds_seat=True, booked_early=True
+    ).count()
+    if taken >= quota:
+        raise Conflict(
+            "priority_seats_taken",
+            _(
+                "The seats reserved for members are taken; booking opens to everyone at release."
+            ),
+        )
+
+
 def slot_check_bookable(
-    *, slot: Slot, session: ClinicSession, rule: BookingRule, now: datetime.datetime
+    *,
+    slot: Slot,
+    session: ClinicSession,
+    rule: BookingRule,
+    now: datetime.datetime,
+    early: bool = False,
 ) -> None:
-    """Raise unless patients may book `slot` at `now` (ignores seats, which the UPDATE checks)."""
+    """Raise unless patients may book `slot` at `now` (ignores seats, which the UPDATE checks).
+
+    `early`: the booking goes through the members' priority channel (booking_is_early).
+    """
     if session.status != ClinicSession.Status.OPEN:
         raise Conflict("session_stopped", _("This clinic session has been stopped."))
     if not session.doctor.is_active or not session.hospital.is_open:
         raise Conflict("doctor_unavailable", _("This doctor is not taking bookings."))
-    if now < session.release_at:
+    if now < session.release_at and not early:
         raise Conflict(
             "not_released_yet", _("Booking for this session has not opened yet.")
         )
@@ -117,6 +176,7 @@ def appointment_create_on_taken_seat(
     session: ClinicSession,
     rule: BookingRule,
     now: datetime.datetime,
+    booked_early: bool = False,
 ) -> Appointment:
     """Insert the appointment for a seat already taken in this transaction."""
     fee = session.fee
@@ -133,6 +193,7 @@ def appointment_create_on_taken_seat(
         visit_starts_at=slot.starts_at,
         visit_ends_at=slot.ends_at,
         place=session.place,
+        booked_early=booked_early,
         hold_expires_at=now + datetime.timedelta(minutes=rule.hold_minutes)
         if fee > 0
         else None,
@@ -170,7 +231,6 @@ def appointment_create_on_taken_seat(
     return appointment
 
 
-@transaction.atomic
 def appointment_book(
     *,
     actor: Actor,
@@ -183,9 +243,12 @@ def appointment_book(
 
     A fee above 0 gives pending_payment with a hold; a free slot gives booked. Safe under
     concurrent requests: see the module docstring for the lock order.
-    """
-    from scheduling.services import availability_changed
 
+    Not atomic as a whole, on purpose: the checks that only read run first, outside any
+    transaction, because in a rush almost every request is a refusal and should never wait
+    for a write lock (on SQLite, BEGIN IMMEDIATE takes the database's only one). A stale
+    read can only refuse; the conditional UPDATE inside the transaction decides every seat.
+    """
     now = now or timezone.now()
     if profile.user_id != user.pk or profile.is_active is not True:
         raise NotAllowed(
@@ -193,14 +256,42 @@ def appointment_book(
         )
     session = slot.session
     rule = rule_for_hospital_id(session.hospital_id)
-    slot_check_bookable(slot=slot, session=session, rule=rule, now=now)
+    early = booking_is_early(user=user, session=session, now=now)
+    slot_check_bookable(slot=slot, session=session, rule=rule, now=now, early=early)
     if Appointment.objects.filter(
         profile=profile, session=session, holds_seat=True
     ).exists():
         raise Conflict(
             "already_booked", _("This patient already has a booking in this session.")
         )
+    if not Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).exists():
+        raise Conflict("slot_full", _("This time slot is fully booked."))
+    return _appointment_book_seat(
+        actor=actor,
+        user=user,
+        profile=profile,
+        slot=slot,
+        rule=rule,
+        now=now,
+        early=early,
+    )
 
+
+@transaction.atomic
+def _appointment_book_seat(
+    *,
+    actor: Actor,
+    user: User,
+    profile: PatientProfile,
+    slot: Slot,
+    rule: BookingRule,
+    now: datetime.datetime,
+    early: bool,
+) -> Appointment:
+    """The writing half of appointment_book: take the seat, then check and insert."""
+    from scheduling.services import availability_changed
+
+    session = slot.session
     if not seat_take(slot_id=slot.pk):
         raise Conflict("slot_full", _("This time slot is fully booked."))
     # Staff may have stopped the session while we waited for the slot lock; stop-clinic locks
@@ -209,6 +300,8 @@ def appointment_book(
         pk=session.pk, status=ClinicSession.Status.OPEN
     ).exists():
         raise Conflict("session_stopped", _("This clinic session has been stopped."))
+    if early:
+        priority_quota_check(user=user, session=session)
     User.objects.select_for_update().filter(pk=user.pk).first()
     caps_check(user=user, session=session, rule=rule)
     slot.refresh_from_db(fields=["booked", "capacity"])
@@ -221,6 +314,7 @@ def appointment_book(
         session=session,
         rule=rule,
         now=now,
+        booked_early=early,
     )
     doctor_id = session.doctor_id
     transaction.on_commit(lambda: availability_changed(doctor_id=doctor_id))

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,12 +51,19 @@ def seat_returned_effects(
     transaction.on_commit(lambda: availability_changed(doctor_id=doctor_id))
 
 
-def late_cancel_allowed(*, appointment: Appointment, now: datetime.datetime) -> bool:
-    """Whether the user's member level lets them cancel after the deadline (membership fills in)."""
-    from accounts import selectors as account_selectors
+def late_cancel_check(
+    *, appointment: Appointment, deadline: datetime.datetime, now: datetime.datetime
+) -> None:
+    """After the deadline only members with a late-cancel right may cancel, within their
+    monthly quota. The use itself is recorded (under the user's lock) after the cancel."""
+    from accounts.selectors import member_late_cancel_allowed
 
-    check = getattr(account_selectors, "member_late_cancel_allowed", None)
-    return bool(check and check(user=appointment.user, now=now))
+    if not member_late_cancel_allowed(user=appointment.user, now=now):
+        raise Conflict(
+            "cancel_deadline_passed",
+            _("Cancellation closed at %(time)s.")
+            % {"time": timezone.localtime(deadline).strftime("%m-%d %H:%M")},
+        )
 
 
 @transaction.atomic
@@ -79,17 +87,13 @@ def appointment_cancel(
         )
     if now >= appointment.visit_starts_at:
         raise Conflict("visit_started", _("The visit time has already started."))
+    is_late = False
     if by == Appointment.CancelledBy.PATIENT:
         rule = rule_for_hospital_id(appointment.hospital_id)
         deadline = cancel_deadline_at(rule, appointment.visit_starts_at)
-        if now >= deadline and not late_cancel_allowed(
-            appointment=appointment, now=now
-        ):
-            raise Conflict(
-                "cancel_deadline_passed",
-                _("Cancellation closed at %(time)s.")
-                % {"time": timezone.localtime(deadline).strftime("%m-%d %H:%M")},
-            )
+        is_late = now >= deadline
+        if is_late:
+            late_cancel_check(appointment=appointment, deadline=deadline, now=now)
     was_paid = appointment.status == S.BOOKED
     appointment_cancel_and_release(
         actor=actor,
@@ -98,6 +102,13 @@ def appointment_cancel(
         reason=reason or by,
         now=now,
     )
+    if is_late:
+        # The user row is locked last, as booking and payment do: no lock-order deadlock.
+        from accounts.services import member_late_cancel_use
+
+        member_late_cancel_use(
+            user=appointment.user, appointment_id=appointment.pk, now=now
+        )
     if was_paid:
         refund_request(actor=actor, appointment=appointment, reason=f"cancel:{by}")
     else:
@@ -218,9 +229,19 @@ def appointment_check_in(
 
 @transaction.atomic
 def appointment_complete(*, actor: Actor, appointment: Appointment) -> Appointment:
-    return appointment_transition(
-        actor=actor, appointment=appointment, to_status=S.COMPLETED
+    """The visit happened: close the appointment and award the member's visit points."""
+    from accounts.services import points_apply
+
+    appointment_transition(actor=actor, appointment=appointment, to_status=S.COMPLETED)
+    points_apply(
+        user=appointment.user,
+        delta=settings.POINTS_PER_COMPLETED_VISIT,
+        reason=_("Visit completed"),
+        source_type="appointment_completed",
+        source_id=str(appointment.pk),
+        actor=actor,
     )
+    return appointment
 
 
 def session_ends_at(session: ClinicSession) -> datetime.datetime:

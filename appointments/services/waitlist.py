@@ -27,11 +27,10 @@ from scheduling.rules import booking_cutoff_at, rule_for_hospital_id
 
 
 def waitlist_priority_for_user(*, user: User) -> int:
-    """The waitlist priority of the user's member level (membership fills in the levels)."""
-    from accounts import selectors as account_selectors
+    """The waitlist priority of the user's member level."""
+    from accounts.selectors import member_privileges_for_user
 
-    privileges = getattr(account_selectors, "member_privileges_for_user", None)
-    return privileges(user=user).waitlist_priority if privileges else 0
+    return member_privileges_for_user(user=user).waitlist_priority
 
 
 def _bookable_slots(

@@ -21,6 +21,7 @@ from appointments.services import (
 )
 from common.errors import Conflict
 from common.services import Actor
+from scheduling.models import Slot
 from tests.appointments.factories import PatientProfileFactory
 from tests.scheduling.factories import SlotFactory
 
@@ -203,3 +204,37 @@ def test_the_same_idempotency_key_sent_twice_at_once_books_once():
     slot.refresh_from_db()
     assert slot.booked == 1
     assert Appointment.objects.filter(profile=profile).count() == 1
+
+
+def test_vips_racing_before_release_take_exactly_the_reserved_share():
+    # given: 10 one-seat slots, VIP share 20 % = 2 seats through the priority channel
+    import datetime
+
+    from django.utils import timezone
+
+    from tests.accounts.factories import default_levels
+
+    release = timezone.now() + datetime.timedelta(hours=1)
+    first = SlotFactory(capacity=1, session__release_at=release)
+    slots = [first] + [SlotFactory(session=first.session, capacity=1) for _ in range(9)]
+    vip = default_levels()["vip"]  # transaction=True tests start with empty tables
+    profiles = [PatientProfileFactory(user__member_level=vip) for _ in range(30)]
+
+    # when: the VIPs spread over the ten one-seat slots, so they do not queue on one row
+    results = run_at_once(
+        [booking_job(p, slots[i % 10].pk) for i, p in enumerate(profiles)]
+    )
+
+    # then
+    outcomes = Counter(outcome(r) for r in results)
+    assert outcomes["booked"] == 2
+    # the rest are refused: the share is taken, or their one-seat slot went to a winner
+    assert outcomes["priority_seats_taken"] + outcomes["slot_full"] == 28
+    assert (
+        Appointment.objects.filter(session=first.session, booked_early=True).count()
+        == 2
+    )
+    assert (
+        sum(Slot.objects.filter(session=first.session).values_list("booked", flat=True))
+        == 2
+    )
