@@ -4,8 +4,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from appointments import services
-from appointments.models import Appointment, WaitlistEntry
-from common.admin import HospitalScopedAdminMixin
+from appointments.models import Appointment, Notification, WaitlistEntry
+from common.admin import HospitalScopedAdminMixin, user_sees_every_hospital
 from common.errors import DomainError
 from common.services import Actor
 
@@ -130,5 +130,63 @@ class WaitlistEntryAdmin(HospitalScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(
         self, request: HttpRequest, obj: WaitlistEntry | None = None
+    ) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The outbox, for operators watching delivery: read-only, platform admins only.
+
+    Message texts carry patients' names, so hospital staff do not see this list.
+    """
+
+    list_display = (
+        "id",
+        "event",
+        "user",
+        "status",
+        "channel",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+    )
+    list_filter = ("status", "event", "channel")
+    search_fields = ("dedupe_key",)
+    list_select_related = ("user",)
+    raw_id_fields = ("user", "appointment", "profile")
+    exclude = ("body", "context")
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Notification | None = None
+    ):
+        return [
+            field.name
+            for field in self.model._meta.fields
+            if field.name not in self.exclude
+        ]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return user_sees_every_hospital(request.user) and super().has_module_permission(
+            request
+        )
+
+    def has_view_permission(
+        self, request: HttpRequest, obj: Notification | None = None
+    ) -> bool:
+        return user_sees_every_hospital(request.user) and super().has_view_permission(
+            request, obj
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: Notification | None = None
+    ) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: Notification | None = None
     ) -> bool:
         return False

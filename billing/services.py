@@ -54,6 +54,7 @@ from common.errors import (
     Unprocessable,
 )
 from common.services import Actor, operation_log_write
+from common.tasks import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -545,7 +546,7 @@ def appointment_orders_settle_later(*, appointment_id: int) -> None:
     )
     for order_id in open_orders:
         transaction.on_commit(
-            lambda order_id=order_id: order_settle_task.delay(order_id)
+            lambda order_id=order_id: enqueue(order_settle_task, order_id)
         )
 
 
@@ -883,7 +884,7 @@ def refund_create(
         summary=f"refund {refund.out_refund_no} {amount} fen",
     )
     refund_id = refund.pk
-    transaction.on_commit(lambda: refund_submit_task.delay(refund_id))
+    transaction.on_commit(lambda: enqueue(refund_submit_task, refund_id))
     return refund
 
 
@@ -1046,7 +1047,7 @@ def refund_retry(*, refund: Refund, actor: Actor) -> Refund:
         summary=refund.failure_reason,
     )
     refund_id = refund.pk
-    transaction.on_commit(lambda: refund_submit_task.delay(refund_id))
+    transaction.on_commit(lambda: enqueue(refund_submit_task, refund_id))
     return refund
 
 

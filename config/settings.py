@@ -476,7 +476,11 @@ _EVENT_DEFAULTS = {
     "hold_expiring": (_APPOINTMENT_PAGE, _PAYMENT_DATA),
     "refund_done": (
         _APPOINTMENT_PAGE,
-        {"character_string1": "{order_no}", "amount2": "{amount}", "name3": "{patient}"},
+        {
+            "character_string1": "{order_no}",
+            "amount2": "{amount}",
+            "name3": "{patient}",
+        },
     ),
     "visit_reminder": (
         _APPOINTMENT_PAGE,

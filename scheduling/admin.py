@@ -115,6 +115,10 @@ class BookingRuleAdmin(SchedulingAdmin):
             _("Per-patient caps"),
             {"fields": ("max_active_per_day", "max_active_per_week")},
         ),
+        (
+            _("Visit reminders"),
+            {"fields": ("reminder_evening_time", "reminder_hours_before")},
+        ),
     )
 
     @admin.display(description=_("stop-booking cutoff"))

@@ -43,6 +43,7 @@ from appointments.notifications.messages import (
     sms_text,
     wechat_data,
 )
+from common.tasks import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +52,6 @@ REFUSED = "refused:"
 
 # Publishing to a broker that is down must not hold the request that caused the event for
 # long: one quick retry, then the sweeper takes over.
-PUBLISH_RETRY_POLICY = {
-    "max_retries": 1,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.2,
-}
 
 
 @transaction.atomic
@@ -111,15 +106,7 @@ def notification_queue(*, notification_id: int) -> None:
     """Queue the delivery task. If the broker cannot be reached, the sweeper sends it later."""
     from appointments.tasks import notification_deliver as notification_deliver_task
 
-    try:
-        notification_deliver_task.apply_async(
-            (notification_id,), retry_policy=PUBLISH_RETRY_POLICY
-        )
-    except Exception:  # kombu and amqp raise many types for a broker that is down
-        logger.exception(
-            "could not queue notification %s; the sweeper will send it",
-            notification_id,
-        )
+    enqueue(notification_deliver_task, notification_id)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import PatientProfile, User
 from appointments.models import Appointment
+from appointments.services.notify import appointment_notify
 from common.errors import Conflict, NotAllowed
 from common.services import Actor, operation_log_write
 from scheduling.models import BookingRule, ClinicSession, Slot
@@ -316,6 +317,10 @@ def _appointment_book_seat(
         now=now,
         booked_early=early,
     )
+    if (
+        appointment.status == Appointment.Status.BOOKED
+    ):  # a free slot: confirmed at once
+        appointment_notify(appointment=appointment, event="booked")
     doctor_id = session.doctor_id
     transaction.on_commit(lambda: availability_changed(doctor_id=doctor_id))
     return appointment

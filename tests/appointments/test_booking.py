@@ -276,3 +276,24 @@ def test_frozen_clock_books_at_the_release_minute():
     with time_machine.travel(release, tick=False):
         appointment = book(PatientProfileFactory(), slot)
     assert appointment.created_at == release
+
+
+def test_a_free_booking_is_confirmed_to_the_patient_at_once():
+    from appointments.models import Notification
+
+    appointment = book(PatientProfileFactory(), SlotFactory(session__fee=0))
+
+    notification = Notification.objects.get(appointment=appointment)
+    assert notification.event == "booked"
+    assert notification.user_id == appointment.user_id
+
+
+def test_a_paid_booking_is_not_confirmed_before_payment():
+    from appointments.models import Notification
+
+    appointment = book(PatientProfileFactory(), SlotFactory(session__fee=100))
+
+    assert (
+        Notification.objects.filter(appointment=appointment, event="booked").exists()
+        is False
+    )

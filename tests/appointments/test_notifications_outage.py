@@ -28,7 +28,7 @@ def test_with_the_broker_down_the_event_commits_and_the_sweeper_sends_it_once(
     appointment = appointment_at(timezone.now() + datetime.timedelta(days=2))
 
     # when: the cancel commits while the broker is unreachable
-    with caplog.at_level(logging.ERROR, logger="appointments.notifications.delivery"):
+    with caplog.at_level(logging.ERROR, logger="common.tasks"):
         appointment_cancel(actor=ACTOR, appointment=appointment, reason="改期")
 
     # then: the cancel is committed, its notification pending and logged as not queued
@@ -36,9 +36,11 @@ def test_with_the_broker_down_the_event_commits_and_the_sweeper_sends_it_once(
     notification = Notification.objects.get(event="cancelled")
     assert notification.status == Notification.Status.PENDING
     assert notification.attempts == 0
-    assert caplog.messages == [
-        f"could not queue notification {notification.pk}; the sweeper will send it"
-    ]
+    # (the helper's free booking queued its confirmation the same way, before the cancel)
+    assert caplog.messages[-1] == (
+        "could not queue appointments.tasks.notification_deliver"
+        f"({notification.pk},); its sweep will pick the work up"
+    )
     assert wechat_server.subscribe_calls == 0
 
     # when: the sweeper runs once the row has waited long enough (it needs no broker)
@@ -56,3 +58,28 @@ def test_with_the_broker_down_the_event_commits_and_the_sweeper_sends_it_once(
     assert [m["template_id"] for m in wechat_server.subscribe_messages] == [
         "tmpl-cancelled"
     ]
+
+
+def test_with_the_broker_down_a_paid_cancel_commits_and_its_refund_waits_for_its_sweep(
+    settings, broker_down, django_capture_on_commit_callbacks
+):
+    from billing.models import Refund
+    from billing.services import payment_order_dev_pay
+    from tests.billing.factories import open_order
+
+    # given: a paid appointment (dev channel)
+    settings.PAYMENTS_DEV_GATEWAY = True
+    order = open_order(channel="dev")
+    payment_order_dev_pay(order=order, actor=ACTOR)
+    appointment = Appointment.objects.get(pk=order.appointment_id)
+
+    # when: the patient cancels while the broker is unreachable
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_cancel(actor=ACTOR, appointment=appointment)
+
+    # then: no error; the cancel and the refund row are committed, the refund not yet sent
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CANCELLED
+    refund = Refund.objects.get(order=order)
+    assert refund.status == Refund.Status.REFUNDING
+    assert refund.amount == order.amount

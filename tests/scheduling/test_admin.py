@@ -471,6 +471,8 @@ def _rule_form(rule: BookingRule, **changes) -> dict:
         "checkin_open_minutes": rule.checkin_open_minutes,
         "max_active_per_day": rule.max_active_per_day,
         "max_active_per_week": rule.max_active_per_week,
+        "reminder_evening_time": rule.reminder_evening_time.strftime("%H:%M"),
+        "reminder_hours_before": rule.reminder_hours_before,
         "_save": "Save",
     }
     return data | changes
@@ -481,12 +483,14 @@ def test_staff_edit_their_booking_rule(client, frozen):
     client.force_login(_staff(rule.hospital))
 
     response = client.post(
-        _change("bookingrule", rule.pk), _rule_form(rule, window_days=14)
+        _change("bookingrule", rule.pk),
+        _rule_form(rule, window_days=14, reminder_hours_before=3),
     )
 
     assert response.status_code == 302
     rule.refresh_from_db()
     assert rule.window_days == 14
+    assert rule.reminder_hours_before == 3
     assert OperationLog.objects.filter(action="booking_rule_update").count() == 1
 
 
