@@ -97,7 +97,13 @@ class Appointment(TimeStampedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["user", "status"], name="appointment_user_status"),
+            # The index behind the user foreign key on MySQL. It must hold no column that
+            # status changes touch: InnoDB re-checks a foreign key (a shared lock on the
+            # user row) whenever its index entry is rewritten, and services lock that row
+            # for update after a status change (points, late cancels).
+            models.Index(
+                fields=["user", "visit_starts_at"], name="appointment_user_visit"
+            ),
             models.Index(
                 fields=["status", "hold_expires_at"], name="appointment_status_hold"
             ),
@@ -197,11 +203,15 @@ class Notification(TimeStampedModel):
         SMS = "sms", _("Text message")
         INBOX = "inbox", _("In-app inbox only")
 
+    # No database FK, like the operation log: an outbox row written inside an event's
+    # transaction must not take a shared lock on the user row, which the same transaction
+    # may lock for update afterwards (points, late-cancel quota); two such writers deadlock.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="notifications",
         verbose_name=_("user"),
+        db_constraint=False,
     )
     appointment = models.ForeignKey(
         Appointment,

@@ -20,6 +20,9 @@ class TimeStampedModel(models.Model):
 class OperationLog(models.Model):
     """Who changed what, when and from where. Written in the same transaction as the change."""
 
+    # No database FK: writing a log row must not take a shared lock on the actor's user row.
+    # Services lock that row for update later in the same transaction (points, late
+    # cancels, caps), and a shared lock held first turns two such writers into a deadlock.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -27,6 +30,7 @@ class OperationLog(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("actor"),
+        db_constraint=False,
     )
     action = models.CharField(_("action"), max_length=64, db_index=True)
     object_type = models.CharField(_("object type"), max_length=64)

@@ -2,6 +2,7 @@ import copy
 import socket
 
 import pytest
+from kombu import pools as kombu_pools
 
 from config.celery import app as celery_app
 from tests.accounts.sms_server import FakeSmsServer
@@ -59,10 +60,16 @@ def _closed_port() -> int:
 
 
 def _reset_producer_pool() -> None:
+    """Forget every pooled broker connection, so the next publish uses the current URL.
+
+    kombu keeps producer pools in a process-wide registry keyed by broker URL; closing only
+    the app's pool would leave a registry entry pointing at a closed pool for later tests.
+    """
     if celery_app._pool is not None:
         celery_app._pool.force_close_all()
         celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    kombu_pools.reset()
 
 
 @pytest.fixture
