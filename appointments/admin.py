@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appointments import services
 from appointments.models import Appointment, Notification, WaitlistEntry
-from common.admin import HospitalScopedAdminMixin, user_sees_every_hospital
+from common.admin import HospitalScopedAdminMixin, PlatformReadOnlyAdmin
 from common.errors import DomainError
 from common.services import Actor
 
@@ -135,7 +135,7 @@ class WaitlistEntryAdmin(HospitalScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(PlatformReadOnlyAdmin):
     """The outbox, for operators watching delivery: read-only, platform admins only.
 
     Message texts carry patients' names, so hospital staff do not see this list.
@@ -165,28 +165,3 @@ class NotificationAdmin(admin.ModelAdmin):
             for field in self.model._meta.fields
             if field.name not in self.exclude
         ]
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return user_sees_every_hospital(request.user) and super().has_module_permission(
-            request
-        )
-
-    def has_view_permission(
-        self, request: HttpRequest, obj: Notification | None = None
-    ) -> bool:
-        return user_sees_every_hospital(request.user) and super().has_view_permission(
-            request, obj
-        )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: Notification | None = None
-    ) -> bool:
-        return False
-
-    def has_delete_permission(
-        self, request: HttpRequest, obj: Notification | None = None
-    ) -> bool:
-        return False

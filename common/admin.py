@@ -149,8 +149,41 @@ class HospitalScopedAdminMixin:
         return None
 
 
+class PlatformReadOnlyAdmin(admin.ModelAdmin):
+    """A read-only list for superusers and platform admins only (audit trails, outboxes).
+
+    Such rows carry no hospital, so hospital staff cannot be limited to their own rows and
+    get no access at all.
+    """
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return user_sees_every_hospital(request.user) and super().has_module_permission(
+            request
+        )
+
+    def has_view_permission(
+        self, request: HttpRequest, obj: models.Model | None = None
+    ) -> bool:
+        return user_sees_every_hospital(request.user) and super().has_view_permission(
+            request, obj
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: models.Model | None = None
+    ) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: models.Model | None = None
+    ) -> bool:
+        return False
+
+
 @admin.register(OperationLog)
-class OperationLogAdmin(admin.ModelAdmin):
+class OperationLogAdmin(PlatformReadOnlyAdmin):
     """The audit trail: read-only, for superusers and platform admins only.
 
     Log rows carry no hospital, so hospital staff cannot be limited to their own rows and
@@ -180,28 +213,3 @@ class OperationLogAdmin(admin.ModelAdmin):
         "ip",
         "created_at",
     )
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return user_sees_every_hospital(request.user) and super().has_module_permission(
-            request
-        )
-
-    def has_view_permission(
-        self, request: HttpRequest, obj: OperationLog | None = None
-    ) -> bool:
-        return user_sees_every_hospital(request.user) and super().has_view_permission(
-            request, obj
-        )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: OperationLog | None = None
-    ) -> bool:
-        return False
-
-    def has_delete_permission(
-        self, request: HttpRequest, obj: OperationLog | None = None
-    ) -> bool:
-        return False

@@ -15,7 +15,7 @@ from tests.scheduling.factories import BookingRuleFactory, SlotFactory
 
 ACTOR = Actor.system()
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-PROFILE_PHONE = "13800138000"  # what PatientProfileFactory encrypts
+PROFILE_PHONE = "13800138000"  # the phone appointment_at gives its patient's profile
 _openids = itertools.count(1)
 
 
@@ -41,7 +41,7 @@ def appointment_at(
     if profile is None:
         if openid == "auto":
             openid = f"o-patient-{next(_openids)}"
-        profile = PatientProfileFactory(user__wechat_openid=openid)
+        profile = PatientProfileFactory(user__wechat_openid=openid, phone=PROFILE_PHONE)
     local = timezone.localtime(starts_at)
     ends = local + datetime.timedelta(minutes=30)
     slot = SlotFactory(
