@@ -219,6 +219,9 @@ else:
 CATALOG_CACHE_SECONDS = env_int("CATALOG_CACHE_SECONDS", 300)
 # Seat counts change with every booking, so the doctor's availability is cached briefly.
 AVAILABILITY_CACHE_SECONDS = env_int("AVAILABILITY_CACHE_SECONDS", 5)
+# A slot found full is refused without a database query for this long, unless a seat comes
+# back first (cleared then; with the per-process local-memory cache, others wait this out).
+SOLD_OUT_CACHE_SECONDS = env_int("SOLD_OUT_CACHE_SECONDS", 2)
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)

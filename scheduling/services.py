@@ -544,9 +544,12 @@ def slot_add_seats(*, actor: Actor, slot: Slot, seats: int) -> Slot:
     if slot.ends_at <= timezone.now():
         raise Conflict("slot_over", _("This time slot is already over."))
 
+    from appointments.services.booking import slot_seats_returned
+
     added = Slot.objects.filter(
         pk=slot.pk, capacity__lte=MAX_SLOT_CAPACITY - seats
     ).update(capacity=F("capacity") + seats)
+    slot_seats_returned(slot_id=slot.pk)
     if added != 1:
         raise Conflict(
             "slot_capacity_limit",

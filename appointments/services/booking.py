@@ -11,6 +11,8 @@ The order of work inside the transaction matters on InnoDB:
 import datetime
 import secrets
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -108,6 +110,30 @@ def slot_check_bookable(
         raise Conflict("slot_in_past", _("This time slot has already started."))
     if now >= booking_cutoff_at(rule, slot, session):
         raise Conflict("booking_closed", _("Booking for this time slot has closed."))
+
+
+def _sold_out_key(slot_id: int) -> str:
+    return f"appointments:slot-sold-out:{slot_id}"
+
+
+def slot_is_known_sold_out(*, slot_id: int) -> bool:
+    """A recent booking found the slot full: refuse without asking the database."""
+    until = cache.get(_sold_out_key(slot_id))
+    # Our clock decides, not only the cache server's timeout (see slot_mark_sold_out).
+    return until is not None and timezone.now().timestamp() < until
+
+
+def slot_mark_sold_out(*, slot_id: int) -> None:
+    # Short-lived: a seat that comes back clears it (slot_seats_returned), and where the
+    # cache is per process (locmem) the other processes learn within these seconds.
+    seconds = settings.SOLD_OUT_CACHE_SECONDS
+    until = timezone.now().timestamp() + seconds
+    cache.set(_sold_out_key(slot_id), until, timeout=seconds)
+
+
+def slot_seats_returned(*, slot_id: int) -> None:
+    """Call inside the transaction that gives seats back; clears the flag after commit."""
+    transaction.on_commit(lambda: cache.delete(_sold_out_key(slot_id)))
 
 
 def seat_take(*, slot_id: int) -> bool:
@@ -265,7 +291,10 @@ def appointment_book(
         raise Conflict(
             "already_booked", _("This patient already has a booking in this session.")
         )
+    if slot_is_known_sold_out(slot_id=slot.pk):
+        raise Conflict("slot_full", _("This time slot is fully booked."))
     if not Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).exists():
+        slot_mark_sold_out(slot_id=slot.pk)
         raise Conflict("slot_full", _("This time slot is fully booked."))
     return _appointment_book_seat(
         actor=actor,
@@ -294,6 +323,7 @@ def _appointment_book_seat(
 
     session = slot.session
     if not seat_take(slot_id=slot.pk):
+        slot_mark_sold_out(slot_id=slot.pk)  # what the UPDATE saw was committed
         raise Conflict("slot_full", _("This time slot is fully booked."))
     # Staff may have stopped the session while we waited for the slot lock; stop-clinic locks
     # the slots before changing the status, so this read sees its commit.

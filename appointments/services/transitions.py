@@ -95,6 +95,9 @@ def appointment_cancel_and_release(
         cancelled_at=now,
         hold_expires_at=None,
     )
+    from appointments.services.booking import slot_seats_returned
+
+    slot_seats_returned(slot_id=appointment.slot_id)
     Slot.objects.filter(pk=appointment.slot_id, booked__gt=0).update(
         booked=F("booked") - 1
     )

@@ -9,7 +9,7 @@ from appointments.services import appointment_book
 from common.errors import Conflict, NotAllowed
 from common.models import OperationLog
 from common.services import Actor
-from scheduling.models import BookingRule, ClinicSession
+from scheduling.models import BookingRule, ClinicSession, Slot
 from tests.appointments.factories import PatientProfileFactory
 from tests.scheduling.factories import (
     BookingRuleFactory,
@@ -297,3 +297,79 @@ def test_a_paid_booking_is_not_confirmed_before_payment():
         Notification.objects.filter(appointment=appointment, event="booked").exists()
         is False
     )
+
+
+# the sold-out flag ---------------------------------------------------------------------
+
+
+def test_a_slot_found_full_is_refused_without_asking_the_database_again(
+    django_assert_num_queries,
+):
+    slot = SlotFactory(capacity=1)
+    book(PatientProfileFactory(), slot)
+    profile = PatientProfileFactory()
+    with pytest.raises(Conflict):
+        book(profile, slot)  # finds the slot full and remembers it
+
+    # the rule and the duplicate check, no seat query
+    with django_assert_num_queries(2), pytest.raises(Conflict) as excinfo:
+        book(profile, slot)
+
+    assert excinfo.value.code == "slot_full"
+
+
+def test_a_returned_seat_clears_the_sold_out_flag_at_once(
+    django_capture_on_commit_callbacks,
+):
+    from appointments.services import appointment_cancel
+
+    slot = SlotFactory(capacity=1)
+    holder = book(PatientProfileFactory(), slot)
+    waiting = PatientProfileFactory()
+    with pytest.raises(Conflict):
+        book(waiting, slot)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_cancel(actor=ACTOR, appointment=holder)
+    appointment = book(waiting, slot)
+
+    assert appointment.status == Appointment.Status.PENDING_PAYMENT
+
+
+def test_added_seats_clear_the_sold_out_flag(django_capture_on_commit_callbacks):
+    from scheduling.services import slot_add_seats
+
+    slot = SlotFactory(capacity=1)
+    book(PatientProfileFactory(), slot)
+    waiting = PatientProfileFactory()
+    with pytest.raises(Conflict):
+        book(waiting, slot)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        slot_add_seats(actor=ACTOR, slot=slot, seats=1)
+    appointment = book(waiting, slot)
+
+    assert appointment.queue_no == 2
+
+
+def test_the_sold_out_flag_expires_when_another_process_returned_the_seat(settings):
+    # given: the flag is set, then a seat comes back where this process's cache cannot hear
+    settings.SOLD_OUT_CACHE_SECONDS = 2
+    slot = SlotFactory(capacity=1)
+    holder = book(PatientProfileFactory(), slot)
+    waiting = PatientProfileFactory()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False), pytest.raises(Conflict):
+        book(waiting, slot)
+    Appointment.objects.filter(pk=holder.pk).update(status="cancelled", holds_seat=None)
+    Slot.objects.filter(pk=slot.pk).update(booked=0)
+
+    # when / then: refused while the flag lives, booked once it has expired
+    with (
+        time_machine.travel(start + datetime.timedelta(seconds=1), tick=False),
+        pytest.raises(Conflict),
+    ):
+        book(waiting, slot)
+    with time_machine.travel(start + datetime.timedelta(seconds=3), tick=False):
+        appointment = book(waiting, slot)
+    assert appointment.queue_no == 1
