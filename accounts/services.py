@@ -581,7 +581,8 @@ def patient_profile_update(
 def patient_profile_delete(*, actor: Actor, profile: PatientProfile) -> None:
     """Soft-delete a profile (is_active=None), keeping it for past appointments.
 
-    Refused with Conflict("profile_has_active_bookings") while it has upcoming ones.
+    Refused with Conflict("profile_has_active_bookings") while it has upcoming ones; its
+    waitlist entries are closed.
     """
     profile = _locked_active_profile(profile)
     if profile.appointments.filter(status__in=Appointment.UPCOMING).exists():
@@ -595,6 +596,10 @@ def patient_profile_delete(*, actor: Actor, profile: PatientProfile) -> None:
     profile.full_clean(exclude=["is_active"])
     profile.save(update_fields=["is_active", "updated_at"])
     operation_log_write(actor=actor, action="patient_profile_delete", obj=profile)
+    # A deleted patient must not be promoted into a booking later.
+    from appointments.services import waitlist_close_for_profile
+
+    waitlist_close_for_profile(actor=actor, profile=profile)
 
 
 # -- staff administration --------------------------------------------------------------

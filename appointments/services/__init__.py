@@ -16,6 +16,7 @@ from appointments.services.payment import (
 )
 from appointments.services.transitions import appointment_transition
 from appointments.services.waitlist import (
+    waitlist_close_for_profile,
     waitlist_join,
     waitlist_leave,
     waitlist_promote,
@@ -33,6 +34,7 @@ __all__ = [
     "appointment_transition",
     "session_stop",
     "sessions_mark_no_shows",
+    "waitlist_close_for_profile",
     "waitlist_join",
     "waitlist_leave",
     "waitlist_promote",

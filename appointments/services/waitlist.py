@@ -122,6 +122,24 @@ def waitlist_leave(*, actor: Actor, entry: WaitlistEntry) -> WaitlistEntry:
     return entry
 
 
+def waitlist_close_for_profile(*, actor: Actor, profile: PatientProfile) -> int:
+    """Close the waiting entries of a deleted profile. Returns how many were closed."""
+    closed = 0
+    for entry in (
+        profile.waitlist_entries.select_for_update()
+        .filter(is_waiting=True)
+        .order_by("pk")
+    ):
+        if _close_entry(
+            actor=actor,
+            entry=entry,
+            status=WaitlistEntry.Status.CLOSED,
+            summary="profile deleted",
+        ):
+            closed += 1
+    return closed
+
+
 def waitlist_close_for_session(
     *, actor: Actor, session: ClinicSession, reason: str
 ) -> int:

@@ -451,3 +451,23 @@ def test_cancelling_an_unpaid_booking_closes_the_order_the_patient_opened(
 
     order.refresh_from_db()
     assert order.status == PaymentOrder.Status.CLOSED
+
+
+def test_deleting_a_waiting_profile_closes_its_entry_so_it_is_never_promoted():
+    from accounts.services import patient_profile_delete
+
+    slot = SlotFactory(capacity=1)
+    holder = book(slot)
+    profile = PatientProfileFactory()
+    entry = waitlist_join(
+        actor=ACTOR, user=profile.user, profile=profile, session=slot.session
+    )
+
+    patient_profile_delete(actor=ACTOR, profile=profile)
+    appointment_cancel(actor=ACTOR, appointment=holder)
+
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.CLOSED
+    assert Appointment.objects.filter(profile=profile).exists() is False
+    slot.refresh_from_db()
+    assert slot.booked == 0
