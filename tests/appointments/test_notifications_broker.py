@@ -7,31 +7,22 @@ The notification sweeper waits SWEEP_AFTER_SECONDS (120 s) before it sends anyth
 message arriving within the test's 60 s went through the queued delivery task.
 """
 
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
-import uuid
 from pathlib import Path
 
-import pytest
-
+from tests.celery_worker import (
+    BROKER_MARKS,
+    manage,
+    queue_name,
+    run_worker_until,
+    worker_env,
+)
 from tests.fakes.wechat_server import FakeWeChatServer
 
-BROKER_URL = os.environ.get("RABBITMQ_URL") or os.environ.get("CELERY_BROKER_URL")
-BASE_DIR = Path(__file__).resolve().parents[2]
-CELERY = Path(sys.executable).with_name("celery")
 OPENID = "o-broker-patient"
 TEMPLATE = "tmpl-visit-reminder"
 
-pytestmark = [
-    pytest.mark.broker,
-    pytest.mark.skipif(
-        not BROKER_URL, reason="needs RABBITMQ_URL or CELERY_BROKER_URL"
-    ),
-]
+pytestmark = BROKER_MARKS
 
 SETUP = """
 import datetime
@@ -51,36 +42,6 @@ appointment_at(visit, openid=OPENID)
 """
 
 
-def _env(tmp_path: Path, queue: str, wechat: FakeWeChatServer) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DATABASE_URL", "REDIS_URL") and not key.startswith("NOTIFY_")
-    }
-    return env | {
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
-        "CELERY_BROKER_URL": BROKER_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-        "WECHAT_API_BASE_URL": wechat.base_url,
-        "WECHAT_APP_ID": wechat.app_id,
-        "WECHAT_APP_SECRET": wechat.app_secret,
-        "NOTIFY_TEMPLATE_VISIT_REMINDER": TEMPLATE,
-    }
-
-
-def _manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-
-
 def _rows(db: Path) -> tuple[list[tuple], list[tuple]]:
     """(reminders as (kind, status), notifications as (event, status, channel))."""
     with sqlite3.connect(db, timeout=10) as connection:
@@ -93,68 +54,40 @@ def _rows(db: Path) -> tuple[list[tuple], list[tuple]]:
     return reminders, notifications
 
 
-def _delete_queue(queue: str) -> None:
-    from kombu import Connection
-
-    with Connection(BROKER_URL, connect_timeout=5) as connection:
-        connection.default_channel.queue_delete(queue)
-
-
 def test_worker_and_beat_deliver_a_visit_reminder_through_the_broker(tmp_path):
     # given: a migrated database with a booked visit, and the fake WeChat API
     wechat = FakeWeChatServer(app_id="wx-broker-app", app_secret="broker-secret")
     wechat.start()
-    queue = f"notifications-broker-test-{uuid.uuid4().hex[:8]}"
-    env = _env(tmp_path, queue, wechat)
+    queue = queue_name("notifications-broker-test")
+    env = worker_env(
+        tmp_path,
+        queue,
+        {
+            "WECHAT_API_BASE_URL": wechat.base_url,
+            "WECHAT_APP_ID": wechat.app_id,
+            "WECHAT_APP_SECRET": wechat.app_secret,
+            "NOTIFY_TEMPLATE_VISIT_REMINDER": TEMPLATE,
+        },
+    )
     db = tmp_path / "db.sqlite3"
     try:
-        _manage(env, "migrate", "--noinput")
-        _manage(env, "shell", "-c", f"QUEUE = {queue!r}\nOPENID = {OPENID!r}\n{SETUP}")
+        manage(env, "migrate", "--noinput")
+        manage(env, "shell", "-c", f"QUEUE = {queue!r}\nOPENID = {OPENID!r}\n{SETUP}")
         assert _rows(db) == ([], [])
 
         # when: a worker with embedded beat runs
         log = tmp_path / "worker.log"
-        with log.open("wb") as output:
-            worker = subprocess.Popen(
-                [
-                    str(CELERY),
-                    "-A",
-                    "config",
-                    "worker",
-                    "-B",
-                    "--loglevel=INFO",
-                    "--pool=solo",
-                    "-Q",
-                    queue,
-                    "-n",
-                    f"{queue}@%h",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                ],
-                cwd=BASE_DIR,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-            try:
-                deadline = time.monotonic() + 60
-                while time.monotonic() < deadline and worker.poll() is None:
-                    if wechat.subscribe_messages and _rows(db)[1] == [
-                        ("visit_reminder", "sent", "wechat")
-                    ]:
-                        break
-                    time.sleep(1)
-                messages = list(wechat.subscribe_messages)
-                reminders, notifications = _rows(db)
-            finally:
-                worker.send_signal(signal.SIGTERM)
-                try:
-                    worker.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
-                    worker.wait()
-                _delete_queue(queue)
+        run_worker_until(
+            env,
+            queue,
+            log,
+            done=lambda: (
+                bool(wechat.subscribe_messages)
+                and _rows(db)[1] == [("visit_reminder", "sent", "wechat")]
+            ),
+        )
+        messages = list(wechat.subscribe_messages)
+        reminders, notifications = _rows(db)
     finally:
         wechat.stop()
 
