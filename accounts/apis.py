@@ -34,7 +34,7 @@ from accounts.services import (
     user_logout,
     user_tokens_issue,
 )
-from common.api import get_paginated_response
+from common.api import get_paginated_response, paginated_schema
 from common.services import Actor
 
 
@@ -267,15 +267,7 @@ class ProfileListApi(APIView):
     @extend_schema(
         operation_id="accounts_profile_list",
         responses={
-            200: inline_serializer(
-                name="ProfilePage",
-                fields={
-                    "count": serializers.IntegerField(),
-                    "next": serializers.URLField(allow_null=True),
-                    "previous": serializers.URLField(allow_null=True),
-                    "results": ProfileOutputSerializer(many=True),
-                },
-            ),
+            200: paginated_schema("ProfilePage", ProfileOutputSerializer),
             401: _ERROR,
         },
     )
@@ -456,15 +448,7 @@ class MemberPointsListApi(APIView):
     @extend_schema(
         operation_id="accounts_member_points",
         responses={
-            200: inline_serializer(
-                name="PointsEntryPage",
-                fields={
-                    "count": serializers.IntegerField(),
-                    "next": serializers.URLField(allow_null=True),
-                    "previous": serializers.URLField(allow_null=True),
-                    "results": OutputSerializer(many=True),
-                },
-            ),
+            200: paginated_schema("PointsEntryPage", OutputSerializer),
             401: _ERROR,
         },
     )

@@ -9,14 +9,14 @@ import hashlib
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import get_paginated_response
+from common.api import get_paginated_response, paginated_schema
 from hospitals.cache import catalog_cached
 from hospitals.models import Hospital
 from hospitals.selectors import (
@@ -51,19 +51,6 @@ class DepartmentTreeOutputSerializer(serializers.Serializer):
     name = serializers.CharField()
     introduction = serializers.CharField()
     children = ClinicOutputSerializer(source="active_children", many=True)
-
-
-def _paginated(name: str, serializer_class: type) -> serializers.Serializer:
-    """The schema of common.api.get_paginated_response's answer, for the API docs."""
-    return inline_serializer(
-        name=name,
-        fields={
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": serializer_class(many=True),
-        },
-    )
 
 
 _NOT_FOUND = OpenApiResponse(description="Unknown, closed or inactive: error shape.")
@@ -105,7 +92,7 @@ class HospitalListApi(APIView):
     @extend_schema(
         operation_id="hospital_list",
         parameters=[FilterSerializer],
-        responses={200: _paginated("HospitalListPage", OutputSerializer)},
+        responses={200: paginated_schema("HospitalListPage", OutputSerializer)},
     )
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
@@ -189,7 +176,7 @@ class DepartmentDoctorListApi(APIView):
         operation_id="department_doctor_list",
         parameters=[FilterSerializer],
         responses={
-            200: _paginated("DepartmentDoctorPage", OutputSerializer),
+            200: paginated_schema("DepartmentDoctorPage", OutputSerializer),
             404: _NOT_FOUND,
         },
     )
