@@ -1,5 +1,6 @@
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -11,7 +12,7 @@ from appointments import selectors, services
 from appointments.models import Appointment
 from appointments.notifications import selectors as notification_selectors
 from appointments.notifications import services as notification_services
-from common.api import get_paginated_response
+from common.api import get_paginated_response, paginated_schema
 from common.idempotency import idempotent
 from common.services import Actor
 
@@ -59,6 +60,9 @@ class AppointmentBookApi(APIView):
         slot_id = serializers.IntegerField(min_value=1)
         profile_id = serializers.IntegerField(min_value=1)
 
+    @extend_schema(
+        request=InputSerializer, responses={201: AppointmentOutputSerializer}
+    )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -92,6 +96,11 @@ class AppointmentListApi(APIView):
             choices=Appointment.Status.choices, required=False
         )
 
+    @extend_schema(
+        operation_id="appointments_list",
+        parameters=[FilterSerializer],
+        responses=paginated_schema("AppointmentPage", AppointmentOutputSerializer),
+    )
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -107,6 +116,7 @@ class AppointmentListApi(APIView):
 
 
 class AppointmentDetailApi(APIView):
+    @extend_schema(responses=AppointmentOutputSerializer)
     def get(self, request: Request, appointment_id: int) -> Response:
         appointment = selectors.appointment_get_for_user(
             user=request.user, appointment_id=appointment_id
@@ -120,6 +130,7 @@ class AppointmentCancelApi(APIView):
             max_length=200, required=False, allow_blank=True, default=""
         )
 
+    @extend_schema(request=InputSerializer, responses=AppointmentOutputSerializer)
     def post(self, request: Request, appointment_id: int) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -136,6 +147,7 @@ class AppointmentCancelApi(APIView):
 
 
 class AppointmentCheckInApi(APIView):
+    @extend_schema(request=None, responses=AppointmentOutputSerializer)
     def post(self, request: Request, appointment_id: int) -> Response:
         appointment = selectors.appointment_get_for_user(
             user=request.user, appointment_id=appointment_id
@@ -151,6 +163,7 @@ class WaitlistJoinApi(APIView):
         session_id = serializers.IntegerField(min_value=1)
         profile_id = serializers.IntegerField(min_value=1)
 
+    @extend_schema(request=InputSerializer, responses={201: WaitlistOutputSerializer})
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -174,6 +187,7 @@ class WaitlistJoinApi(APIView):
 
 
 class WaitlistListApi(APIView):
+    @extend_schema(responses=paginated_schema("WaitlistPage", WaitlistOutputSerializer))
     def get(self, request: Request) -> Response:
         return get_paginated_response(
             serializer_class=WaitlistOutputSerializer,
@@ -184,6 +198,7 @@ class WaitlistListApi(APIView):
 
 
 class WaitlistLeaveApi(APIView):
+    @extend_schema(request=None, responses=WaitlistOutputSerializer)
     def post(self, request: Request, entry_id: int) -> Response:
         entry = selectors.waitlist_entry_get_for_user(
             user=request.user, entry_id=entry_id
@@ -221,6 +236,10 @@ class StaffDayListApi(APIView):
         visit_starts_at = serializers.DateTimeField()
         patient_name = serializers.CharField(source="profile.name")
 
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses=paginated_schema("DayListPage", OutputSerializer),
+    )
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -244,6 +263,7 @@ class AppointmentRemindersApi(APIView):
     class InputSerializer(serializers.Serializer):
         enabled = serializers.BooleanField()
 
+    @extend_schema(request=InputSerializer, responses=AppointmentOutputSerializer)
     def post(self, request: Request, appointment_id: int) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -274,6 +294,9 @@ class NotificationOutputSerializer(serializers.Serializer):
 class NotificationListApi(APIView):
     """The user's in-app inbox, newest first (every notification, however it was sent)."""
 
+    @extend_schema(
+        responses=paginated_schema("NotificationPage", NotificationOutputSerializer)
+    )
     def get(self, request: Request) -> Response:
         return get_paginated_response(
             serializer_class=NotificationOutputSerializer,
@@ -289,12 +312,14 @@ class NotificationUnreadCountApi(APIView):
     class OutputSerializer(serializers.Serializer):
         unread = serializers.IntegerField()
 
+    @extend_schema(responses=OutputSerializer)
     def get(self, request: Request) -> Response:
         count = notification_selectors.notification_unread_count(user=request.user)
         return Response(self.OutputSerializer({"unread": count}).data)
 
 
 class NotificationReadApi(APIView):
+    @extend_schema(request=None, responses=NotificationOutputSerializer)
     def post(self, request: Request, notification_id: int) -> Response:
         notification = notification_selectors.notification_get_for_user(
             user=request.user, notification_id=notification_id
@@ -309,6 +334,7 @@ class NotificationReadAllApi(APIView):
     class OutputSerializer(serializers.Serializer):
         marked = serializers.IntegerField()
 
+    @extend_schema(request=None, responses=OutputSerializer)
     def post(self, request: Request) -> Response:
         marked = notification_services.notifications_mark_all_read(user=request.user)
         return Response(self.OutputSerializer({"marked": marked}).data)

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -50,6 +51,12 @@ class PaymentOrderOutputSerializer(serializers.Serializer):
 
 
 class ChannelListApi(APIView):
+    @extend_schema(
+        responses=inline_serializer(
+            "ChannelList",
+            {"channels": serializers.ListField(child=serializers.CharField())},
+        )
+    )
     def get(self, request: Request) -> Response:
         return Response({"channels": services.channels_enabled()})
 
@@ -65,6 +72,9 @@ class PaymentOrderCreateApi(APIView):
         appointment_id = serializers.IntegerField(min_value=1)
         channel = serializers.ChoiceField(choices=Channel.choices)
 
+    @extend_schema(
+        request=InputSerializer, responses={201: PaymentOrderOutputSerializer}
+    )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -96,6 +106,7 @@ class PaymentOrderCreateApi(APIView):
 
 
 class PaymentOrderDetailApi(APIView):
+    @extend_schema(responses=PaymentOrderOutputSerializer)
     def get(self, request: Request, order_id: int) -> Response:
         order = selectors.payment_order_get_for_user(
             user=request.user, order_id=order_id
@@ -106,6 +117,7 @@ class PaymentOrderDetailApi(APIView):
 class PaymentOrderDevPayApi(APIView):
     """The dev gateway's "pay" button (DEBUG or PAYMENTS_DEV_GATEWAY only)."""
 
+    @extend_schema(request=None, responses=PaymentOrderOutputSerializer)
     def post(self, request: Request, order_id: int) -> Response:
         if not services.dev_gateway_enabled():
             raise NotFound()

@@ -1,5 +1,7 @@
 from django.core.cache import cache
 from django.db import connection
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,6 +14,15 @@ class HealthApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        responses=inline_serializer(
+            "Health",
+            {
+                "status": serializers.CharField(),
+                "checks": serializers.DictField(child=serializers.CharField()),
+            },
+        )
+    )
     def get(self, request: Request) -> Response:
         checks = {"database": _check_database(), "cache": _check_cache()}
         healthy = all(value == "ok" for value in checks.values())
