@@ -323,3 +323,29 @@ def test_the_staff_day_list_is_limited_to_staff_of_that_hospital(api_client, pro
     assert as_patient.status_code == 403
     assert as_other.json()["count"] == 0
     assert [row["id"] for row in as_staff.json()["results"]] == [appointment.pk]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"doctor_id": "x"},
+        {"doctor_id": 1, "date": "2026-13-45"},
+        {"date": "2026-11-22"},
+    ],
+)
+def test_the_staff_day_list_rejects_malformed_ids_and_dates(api_client, params):
+    from accounts.models import User
+
+    staff = User.objects.create_user(
+        username="desk",
+        password="x",
+        role=User.Role.HOSPITAL_STAFF,
+        hospital=SlotFactory().session.hospital,
+        is_staff=True,
+    )
+    api_client.force_authenticate(staff)
+
+    response = api_client.get(reverse("api:appointments:staff-day-list"), params)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
