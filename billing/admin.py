@@ -16,7 +16,7 @@ from billing.models import (
     ReconciliationReport,
     Refund,
 )
-from billing.money import fen_to_yuan
+from common.money import fen_to_yuan
 from common.admin import HospitalScopedAdminMixin, user_sees_every_hospital
 from common.errors import DomainError
 from common.services import Actor

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.money import InvalidAmount, fen_to_yuan, yuan_to_fen
+from common.money import InvalidAmount, fen_to_yuan, yuan_to_fen
 from common.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)

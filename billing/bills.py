@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from billing.money import InvalidAmount, yuan_to_fen
+from common.money import InvalidAmount, yuan_to_fen
 
 PAYMENT = "payment"
 REFUND = "refund"

@@ -44,7 +44,7 @@ from billing.models import (
     ReconciliationReport,
     Refund,
 )
-from billing.money import InvalidAmount, apply_rate, yuan_to_fen
+from common.money import InvalidAmount, apply_rate, yuan_to_fen
 from billing.selectors import discount_rate_for_user
 from common.errors import (
     Conflict,

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from billing.money import InvalidAmount, apply_rate, fen_to_yuan, yuan_to_fen
+from common.money import InvalidAmount, apply_rate, fen_to_yuan, yuan_to_fen
 
 
 @pytest.mark.parametrize(

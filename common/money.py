@@ -36,3 +36,19 @@ def yuan_to_fen(value: str, *, allow_negative: bool = False) -> int:
 def apply_rate(fen: int, rate: Decimal) -> int:
     """fen × rate in whole fen, rounding half up (e.g. 1999 × 0.85 = 1699.15 -> 1699)."""
     return int((Decimal(fen) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def yuan_display(fen: int | None) -> str:
+    """How staff and patients read an amount: 1234 -> "¥12.34", None -> "-"."""
+    if fen is None:
+        return "-"
+    sign = "-" if fen < 0 else ""
+    return f"{sign}¥{fen_to_yuan(abs(fen))}"
+
+
+def zhe_display(basis_points: int) -> str:
+    """A price rate as Chinese shoppers read it: 10000 -> "原价", 8500 -> "8.5折", 8000 -> "8折"."""
+    if basis_points >= 10000:
+        return "原价"
+    text = f"{Decimal(basis_points) / 1000:.2f}".rstrip("0").rstrip(".")
+    return f"{text}折"
