@@ -14,8 +14,10 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
 from common.errors import Conflict
+from common.events import publish
 from common.services import Actor, operation_log_write
 from hospitals.cache import catalog_invalidate
+from hospitals.events import HospitalCreated
 from hospitals.models import Department, Doctor, Hospital
 
 HOSPITAL_UPDATE_FIELDS = frozenset(
@@ -146,6 +148,8 @@ def hospital_create(
     operation_log_write(
         actor=actor, action="hospital.create", obj=hospital, summary=hospital.name
     )
+    # Scheduling gives the new hospital its default booking rule, in this transaction.
+    publish(HospitalCreated(hospital_id=hospital.pk))
     transaction.on_commit(catalog_invalidate)
     return hospital
 
