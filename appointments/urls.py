@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.urls import path
 
 from appointments import apis
@@ -52,11 +51,3 @@ urlpatterns = [
     ),
     path("staff/day-list/", apis.StaffDayListApi.as_view(), name="staff-day-list"),
 ]
-
-if settings.BENCHMARK_BASELINE_ENDPOINT:
-    # The naive booking endpoint, only for the rush benchmark's comparison run.
-    from appointments.baseline import AppointmentBookNaiveApi
-
-    urlpatterns.append(
-        path("book-naive/", AppointmentBookNaiveApi.as_view(), name="book-naive")
-    )

@@ -25,8 +25,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.money import InvalidAmount, fen_to_yuan, yuan_to_fen
 from common.errors import ServiceUnavailable
+from common.money import InvalidAmount, fen_to_yuan, yuan_to_fen
 
 logger = logging.getLogger(__name__)
 

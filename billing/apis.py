@@ -13,8 +13,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from appointments.selectors import appointment_get_for_user
-from billing import alipay, selectors, services, wechatpay
+from billing import alipay, selectors, wechatpay
+from billing.gateways import channels_enabled, dev_gateway_enabled
 from billing.models import Channel
+from billing.services import notifications, orders
 from common.errors import NotFound
 from common.idempotency import idempotent
 from common.services import Actor
@@ -58,7 +60,7 @@ class ChannelListApi(APIView):
         )
     )
     def get(self, request: Request) -> Response:
-        return Response({"channels": services.channels_enabled()})
+        return Response({"channels": channels_enabled()})
 
 
 class PaymentOrderCreateApi(APIView):
@@ -84,7 +86,7 @@ class PaymentOrderCreateApi(APIView):
             appointment = appointment_get_for_user(
                 user=request.user, appointment_id=data["appointment_id"]
             )
-            order = services.payment_order_open(
+            order = orders.payment_order_open(
                 appointment=appointment,
                 channel=data["channel"],
                 actor=Actor.from_request(request),
@@ -95,7 +97,7 @@ class PaymentOrderCreateApi(APIView):
         order = selectors.payment_order_get_for_user(
             user=request.user, order_id=response.data["id"]
         )
-        pay_params = services.payment_order_pay_params(order=order)
+        pay_params = orders.payment_order_pay_params(order=order)
         body = {**PaymentOrderOutputSerializer(order).data, "pay_params": pay_params}
         headers = {
             name: value
@@ -119,12 +121,14 @@ class PaymentOrderDevPayApi(APIView):
 
     @extend_schema(request=None, responses=PaymentOrderOutputSerializer)
     def post(self, request: Request, order_id: int) -> Response:
-        if not services.dev_gateway_enabled():
+        if not dev_gateway_enabled():
             raise NotFound()
         order = selectors.payment_order_get_for_user(
             user=request.user, order_id=order_id
         )
-        services.payment_order_dev_pay(order=order, actor=Actor.from_request(request))
+        notifications.payment_order_dev_pay(
+            order=order, actor=Actor.from_request(request)
+        )
         order = selectors.payment_order_get_for_user(
             user=request.user, order_id=order_id
         )
@@ -149,7 +153,7 @@ class WeChatPayNotifyView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         try:
-            services.wechatpay_notification_handle(
+            notifications.wechatpay_notification_handle(
                 headers=request.headers,
                 body=request.body,
                 actor=Actor.from_request(request),
@@ -172,7 +176,7 @@ class AlipayNotifyView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         try:
-            services.alipay_notification_handle(
+            notifications.alipay_notification_handle(
                 params=request.POST.dict(), actor=Actor.from_request(request)
             )
         except alipay.NotificationRejected as exc:

@@ -29,9 +29,10 @@ def _retry_later(task, exc: Exception) -> None:
 @shared_task(bind=True, max_retries=REFUND_MAX_RETRIES, acks_late=True)
 def refund_submit(self, refund_id: int) -> None:
     """Send a refund to its channel; after the last retry it is marked failed for staff."""
-    # services.py imports this module, so import the services here to avoid a cycle.
-    from billing.services import refund_mark_failed
-    from billing.services import refund_submit as refund_submit_service
+    # The services import this module (they queue these tasks), so the tasks import the
+    # services when they run.
+    from billing.services.refunds import refund_mark_failed
+    from billing.services.refunds import refund_submit as refund_submit_service
 
     refund = Refund.objects.filter(pk=refund_id).first()
     if refund is None:
@@ -51,7 +52,7 @@ def refund_submit(self, refund_id: int) -> None:
 @shared_task(bind=True, max_retries=3, acks_late=True)
 def order_settle(self, order_id: int) -> None:
     """Settle an open order with its channel (paid: record it; unpaid: close it)."""
-    from billing.services import order_settle as order_settle_service
+    from billing.services.settlement import order_settle as order_settle_service
     from common.services import Actor
 
     order = PaymentOrder.objects.filter(pk=order_id).first()
@@ -70,7 +71,7 @@ def refunds_sync_pending() -> int:
 
     Meant for celery beat (every 10 minutes). Returns how many were asked about.
     """
-    from billing.services import refund_sync
+    from billing.services.refunds import refund_sync
 
     due = Refund.objects.filter(
         status=Refund.Status.REFUNDING, submitted_at__lte=timezone.now() - SYNC_AFTER
@@ -94,7 +95,7 @@ def orders_settle_abandoned() -> int:
     recorded (then refunded); the others are closed at the channel. Returns how many closed.
     """
     from appointments.models import Appointment
-    from billing.services import order_settle as order_settle_service
+    from billing.services.settlement import order_settle as order_settle_service
     from common.services import Actor
 
     stale = timezone.now() - SYNC_AFTER

@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "records",
     "consult",
     "analytics",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,7 @@ import itertools
 from appointments.models import Appointment
 from appointments.services import appointment_book
 from billing.models import PaymentOrder
-from billing.services import payment_order_open
+from billing.services.orders import payment_order_open
 from common.services import Actor
 from tests.appointments.factories import PatientProfileFactory
 from tests.scheduling.factories import SlotFactory

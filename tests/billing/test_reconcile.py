@@ -8,8 +8,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from billing import bills, services
+from billing import bills
 from billing.models import PaymentOrder, ReconciliationReport, Refund
+from billing.services.orders import payment_order_mark_paid
+from billing.services.refunds import appointment_refund_request
 from common.models import OperationLog
 from common.services import Actor
 from tests.billing.factories import open_order
@@ -33,7 +35,7 @@ def paid(channel: str, out_trade_no: str, fee: int, paid_at: datetime.datetime):
     order = open_order(channel=channel, fee=fee)
     PaymentOrder.objects.filter(pk=order.pk).update(out_trade_no=out_trade_no)
     order.refresh_from_db()
-    services.payment_order_mark_paid(
+    payment_order_mark_paid(
         order=order,
         transaction_id=f"T-{out_trade_no}",
         amount=fee,
@@ -47,7 +49,7 @@ def paid(channel: str, out_trade_no: str, fee: int, paid_at: datetime.datetime):
 def the_days_business(channel: str) -> dict[str, PaymentOrder]:
     """A paid and refunded the same day; B paid 15.00; C paid 30.00; E paid the day after."""
     a = paid(channel, "P20240501093000AAAAAAAAA1", 2000, at(9, 30))
-    refund = services.appointment_refund_request(
+    refund = appointment_refund_request(
         appointment=a.appointment, actor=ACTOR, reason="cancel:patient"
     )
     Refund.objects.filter(pk=refund.pk).update(

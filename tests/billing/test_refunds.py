@@ -9,8 +9,19 @@ from django.utils import timezone
 
 from appointments.models import Appointment
 from appointments.services import appointment_cancel, session_stop
-from billing import services
 from billing.models import PaymentLedgerEntry, PaymentOrder, Refund
+from billing.services.notifications import (
+    alipay_notification_handle,
+    payment_order_dev_pay,
+    wechatpay_notification_handle,
+)
+from billing.services.refunds import (
+    appointment_refund_request,
+    refund_create,
+    refund_create_by_staff,
+    refund_kind_for_reason,
+    refund_retry,
+)
 from billing.tasks import (
     REFUND_MAX_RETRIES,
     orders_settle_abandoned,
@@ -37,14 +48,14 @@ def paid_order(channel: str, server=None, *, fee: int = 2000) -> PaymentOrder:
         headers, body = server.notification(
             server.pay(order.out_trade_no, total=order.amount)
         )
-        services.wechatpay_notification_handle(headers=headers, body=body, actor=ACTOR)
+        wechatpay_notification_handle(headers=headers, body=body, actor=ACTOR)
     elif channel == "alipay":
         params = server.notification(
             server.pay(order.out_trade_no, total_amount=f"{order.amount / 100:.2f}")
         )
-        services.alipay_notification_handle(params=params, actor=ACTOR)
+        alipay_notification_handle(params=params, actor=ACTOR)
     else:
-        services.payment_order_dev_pay(order=order, actor=ACTOR)
+        payment_order_dev_pay(order=order, actor=ACTOR)
     order.refresh_from_db()
     assert order.status == OS.PAID
     return order
@@ -64,7 +75,7 @@ def test_nothing_paid_means_no_refund(dev_gateway):
     open_order(channel="dev", appointment=appointment)
 
     # when
-    refund = services.appointment_refund_request(
+    refund = appointment_refund_request(
         appointment=appointment, actor=ACTOR, reason="cancel:patient"
     )
 
@@ -141,11 +152,11 @@ def test_asking_again_returns_the_same_refund_and_pays_it_once(
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        first = services.appointment_refund_request(
+        first = appointment_refund_request(
             appointment=order.appointment, actor=ACTOR, reason="cancel:staff"
         )
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        again = services.appointment_refund_request(
+        again = appointment_refund_request(
             appointment=order.appointment, actor=ACTOR, reason="cancel:patient"
         )
 
@@ -159,20 +170,20 @@ def test_asking_again_returns_the_same_refund_and_pays_it_once(
 def test_a_second_refund_of_the_same_order_is_refused_and_changes_nothing(dev_gateway):
     # given: refunded in full on cancel
     order = paid_order("dev")
-    services.appointment_refund_request(
+    appointment_refund_request(
         appointment=order.appointment, actor=ACTOR, reason="cancel:patient"
     )
 
     # when: staff try to refund it again
     with pytest.raises(Conflict) as excinfo:
-        services.refund_create_by_staff(order=order, actor=ACTOR)
+        refund_create_by_staff(order=order, actor=ACTOR)
 
     # then
     assert excinfo.value.code == "nothing_to_refund"
     assert_nothing_refunded(order, refunded=2000, refunds=1)
     # and the booking side gets None rather than a second refund
     assert (
-        services.appointment_refund_request(
+        appointment_refund_request(
             appointment=order.appointment, actor=ACTOR, reason="stop_clinic"
         )
         is None
@@ -183,15 +194,11 @@ def test_a_second_refund_of_the_same_order_is_refused_and_changes_nothing(dev_ga
 def test_the_same_kind_of_refund_twice_is_refused_by_the_service(dev_gateway):
     # given
     order = paid_order("dev")
-    services.refund_create(
-        order=order, actor=ACTOR, kind="staff", reason="x", amount=500
-    )
+    refund_create(order=order, actor=ACTOR, kind="staff", reason="x", amount=500)
 
     # when
     with pytest.raises(Conflict) as excinfo:
-        services.refund_create(
-            order=order, actor=ACTOR, kind="staff", reason="x", amount=500
-        )
+        refund_create(order=order, actor=ACTOR, kind="staff", reason="x", amount=500)
 
     # then
     assert excinfo.value.code == "refund_already_requested"
@@ -201,13 +208,11 @@ def test_the_same_kind_of_refund_twice_is_refused_by_the_service(dev_gateway):
 def test_a_refund_larger_than_the_payment_is_refused_and_changes_nothing(dev_gateway):
     # given
     order = paid_order("dev", fee=2000)
-    services.refund_create(
-        order=order, actor=ACTOR, kind="staff", reason="x", amount=1500
-    )
+    refund_create(order=order, actor=ACTOR, kind="staff", reason="x", amount=1500)
 
     # when
     with pytest.raises(Unprocessable) as excinfo:
-        services.refund_create(
+        refund_create(
             order=order, actor=ACTOR, kind="cancel", reason="cancel:patient", amount=501
         )
 
@@ -232,7 +237,7 @@ def test_refunding_an_unpaid_order_is_refused(dev_gateway):
 
     # when / then
     with pytest.raises(Conflict) as excinfo:
-        services.refund_create_by_staff(order=order, actor=ACTOR)
+        refund_create_by_staff(order=order, actor=ACTOR)
     assert excinfo.value.code == "order_not_paid"
     assert_nothing_refunded(order)
 
@@ -245,7 +250,7 @@ def test_a_partial_refund_leaves_the_order_partially_refunded(
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        refund = services.refund_create(
+        refund = refund_create(
             order=order, actor=ACTOR, kind="staff", reason="部分退款", amount=800
         )
 
@@ -268,7 +273,7 @@ def test_a_processing_wechat_refund_completes_on_its_notification(
     wechatpay.refund_status = "PROCESSING"
     order = paid_order("wechat", wechatpay)
     with django_capture_on_commit_callbacks(execute=True):
-        refund = services.appointment_refund_request(
+        refund = appointment_refund_request(
             appointment=order.appointment, actor=ACTOR, reason="cancel:patient"
         )
     refund.refresh_from_db()
@@ -317,7 +322,7 @@ def test_a_refund_notification_not_matching_changes_nothing(
     wechatpay.refund_status = "PROCESSING"
     order = paid_order("wechat", wechatpay)
     with django_capture_on_commit_callbacks(execute=True):
-        refund = services.appointment_refund_request(
+        refund = appointment_refund_request(
             appointment=order.appointment, actor=ACTOR, reason="cancel:patient"
         )
     resource = {**wechatpay.refund_resource(refund.out_refund_no), "status": "SUCCESS"}
@@ -327,7 +332,7 @@ def test_a_refund_notification_not_matching_changes_nothing(
 
     # when
     with pytest.raises(NotificationRejected) as excinfo:
-        services.wechatpay_notification_handle(headers=headers, body=body, actor=ACTOR)
+        wechatpay_notification_handle(headers=headers, body=body, actor=ACTOR)
 
     # then
     assert excinfo.value.reason == reason
@@ -343,7 +348,7 @@ def test_the_sync_task_completes_refunds_the_channel_finished(
     wechatpay.refund_status = "PROCESSING"
     order = paid_order("wechat", wechatpay)
     with django_capture_on_commit_callbacks(execute=True):
-        refund = services.appointment_refund_request(
+        refund = appointment_refund_request(
             appointment=order.appointment, actor=ACTOR, reason="cancel:patient"
         )
     Refund.objects.filter(pk=refund.pk).update(
@@ -367,7 +372,7 @@ def test_a_refund_the_channel_refuses_fails_visibly_and_staff_can_retry_it(
     wechatpay.refund_status = "ABNORMAL"
     order = paid_order("wechat", wechatpay)
     with django_capture_on_commit_callbacks(execute=True):
-        refund = services.appointment_refund_request(
+        refund = appointment_refund_request(
             appointment=order.appointment, actor=ACTOR, reason="cancel:patient"
         )
     refund.refresh_from_db()
@@ -380,7 +385,7 @@ def test_a_refund_the_channel_refuses_fails_visibly_and_staff_can_retry_it(
     # when: the channel sorted it out and staff retry
     wechatpay.refunds[refund.out_refund_no]["status"] = "SUCCESS"
     with django_capture_on_commit_callbacks(execute=True):
-        services.refund_retry(refund=refund, actor=ACTOR)
+        refund_retry(refund=refund, actor=ACTOR)
 
     # then
     refund.refresh_from_db()
@@ -394,11 +399,11 @@ def test_a_refund_the_channel_refuses_fails_visibly_and_staff_can_retry_it(
 def test_only_failed_refunds_can_be_retried(dev_gateway):
     # given
     order = paid_order("dev")
-    refund = services.refund_create_by_staff(order=order, actor=ACTOR)
+    refund = refund_create_by_staff(order=order, actor=ACTOR)
 
     # when / then
     with pytest.raises(Conflict) as excinfo:
-        services.refund_retry(refund=refund, actor=ACTOR)
+        refund_retry(refund=refund, actor=ACTOR)
     assert excinfo.value.code == "refund_not_failed"
 
 
@@ -411,7 +416,7 @@ def test_an_unreachable_channel_leaves_the_refund_to_be_sent_again(
 
     # when: the cancel commits while WeChat Pay is unreachable
     with django_capture_on_commit_callbacks(execute=True):
-        refund = services.appointment_refund_request(
+        refund = appointment_refund_request(
             appointment=order.appointment, actor=ACTOR, reason="cancel:patient"
         )
 
@@ -437,7 +442,7 @@ def test_the_last_retry_against_an_unreachable_channel_marks_the_refund_failed(
 ):
     # given
     order = paid_order("wechat", wechatpay)
-    refund = services.refund_create_by_staff(order=order, actor=ACTOR)  # not sent yet
+    refund = refund_create_by_staff(order=order, actor=ACTOR)  # not sent yet
     settings.WECHATPAY_API_BASE_URL = "http://127.0.0.1:9"
 
     # when: the task's last retry
@@ -455,7 +460,7 @@ def test_an_alipay_refund_notification_confirms_the_refund(
 ):
     # given: the synchronous answer was lost, the refund is still refunding here
     order = paid_order("alipay", alipay)
-    refund = services.refund_create_by_staff(order=order, actor=ACTOR)  # not submitted
+    refund = refund_create_by_staff(order=order, actor=ACTOR)  # not submitted
     alipay.trades[order.out_trade_no]["refunds"][refund.out_refund_no] = "20.00"
     params = alipay.notification(
         {
@@ -468,7 +473,7 @@ def test_an_alipay_refund_notification_confirms_the_refund(
     )
 
     # when
-    services.alipay_notification_handle(params=params, actor=ACTOR)
+    alipay_notification_handle(params=params, actor=ACTOR)
 
     # then
     refund.refresh_from_db()
@@ -478,10 +483,10 @@ def test_an_alipay_refund_notification_confirms_the_refund(
 
 
 def test_unknown_reasons_share_one_refund_kind(dev_gateway):
-    assert services.refund_kind_for_reason("cancel:patient") == "cancel"
-    assert services.refund_kind_for_reason("stop_clinic") == "stop_clinic"
-    assert services.refund_kind_for_reason("Weird Reason") == "other"
-    assert services.refund_kind_for_reason("") == "other"
+    assert refund_kind_for_reason("cancel:patient") == "cancel"
+    assert refund_kind_for_reason("stop_clinic") == "stop_clinic"
+    assert refund_kind_for_reason("Weird Reason") == "other"
+    assert refund_kind_for_reason("") == "other"
 
 
 def test_the_booking_side_cancel_of_an_unpaid_appointment_requests_no_refund(

@@ -9,11 +9,18 @@ from django.utils import timezone
 
 from appointments.models import Appointment
 from appointments.services import appointment_expire
-from billing import services
 from billing.alipay import NotificationRejected as AlipayRejected
+from billing.gateways import channels_enabled
 from billing.models import PaymentLedgerEntry, PaymentOrder, Refund
+from billing.services.notifications import (
+    alipay_notification_handle,
+    payment_order_dev_pay,
+    wechatpay_notification_handle,
+)
+from billing.services.orders import payment_order_open, payment_order_pay_params
+from billing.services.settlement import payment_settle_before_expiry
 from billing.wechatpay import NotificationRejected as WeChatRejected
-from common.errors import Conflict, NotFound, Unprocessable
+from common.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from common.models import OperationLog
 from common.services import Actor
 from tests.appointments.factories import PatientProfileFactory
@@ -44,9 +51,7 @@ def test_an_order_charges_the_fee_and_is_logged(dev_gateway):
     appointment = pending_appointment(fee=2500)
 
     # when
-    order = services.payment_order_open(
-        appointment=appointment, channel="dev", actor=ACTOR
-    )
+    order = payment_order_open(appointment=appointment, channel="dev", actor=ACTOR)
 
     # then
     assert order.status == OS.CREATED
@@ -62,14 +67,13 @@ def test_an_order_charges_the_fee_and_is_logged(dev_gateway):
 def test_the_member_discount_rounds_half_up_to_whole_fen(dev_gateway, monkeypatch):
     # given: a member level paying 85% (membership plugs in through this selector)
     monkeypatch.setattr(
-        services, "discount_rate_for_user", lambda *, user: Decimal("0.85")
+        "billing.services.orders.discount_rate_for_user",
+        lambda *, user: Decimal("0.85"),
     )
     appointment = pending_appointment(fee=1990)
 
     # when
-    order = services.payment_order_open(
-        appointment=appointment, channel="dev", actor=ACTOR
-    )
+    order = payment_order_open(appointment=appointment, channel="dev", actor=ACTOR)
 
     # then: 1990 x 0.85 = 1691.5 -> 1692
     assert order.amount == 1692
@@ -79,17 +83,11 @@ def test_the_member_discount_rounds_half_up_to_whole_fen(dev_gateway, monkeypatc
 def test_asking_again_reuses_the_open_order_of_the_same_channel(dev_gateway, alipay):
     # given
     appointment = pending_appointment()
-    first = services.payment_order_open(
-        appointment=appointment, channel="dev", actor=ACTOR
-    )
+    first = payment_order_open(appointment=appointment, channel="dev", actor=ACTOR)
 
     # when
-    again = services.payment_order_open(
-        appointment=appointment, channel="dev", actor=ACTOR
-    )
-    other = services.payment_order_open(
-        appointment=appointment, channel="alipay", actor=ACTOR
-    )
+    again = payment_order_open(appointment=appointment, channel="dev", actor=ACTOR)
+    other = payment_order_open(appointment=appointment, channel="alipay", actor=ACTOR)
 
     # then
     assert again.pk == first.pk
@@ -107,7 +105,7 @@ def test_an_appointment_that_is_not_pending_payment_is_refused(dev_gateway):
 
     # when
     with pytest.raises(Conflict) as excinfo:
-        services.payment_order_open(appointment=appointment, channel="dev", actor=ACTOR)
+        payment_order_open(appointment=appointment, channel="dev", actor=ACTOR)
 
     # then
     assert excinfo.value.code == "appointment_not_payable"
@@ -124,7 +122,7 @@ def test_an_appointment_whose_hold_expired_is_refused(dev_gateway):
 
     # when
     with pytest.raises(Conflict) as excinfo:
-        services.payment_order_open(appointment=appointment, channel="dev", actor=ACTOR)
+        payment_order_open(appointment=appointment, channel="dev", actor=ACTOR)
 
     # then
     assert excinfo.value.code == "payment_time_expired"
@@ -138,11 +136,9 @@ def test_a_channel_without_credentials_is_not_available():
     # when / then
     for channel in ("wechat", "alipay", "dev"):
         with pytest.raises(Unprocessable) as excinfo:
-            services.payment_order_open(
-                appointment=appointment, channel=channel, actor=ACTOR
-            )
+            payment_order_open(appointment=appointment, channel=channel, actor=ACTOR)
         assert excinfo.value.code == "channel_not_available"
-    assert services.channels_enabled() == []
+    assert channels_enabled() == []
     assert PaymentOrder.objects.exists() is False
 
 
@@ -152,9 +148,7 @@ def test_wechat_pay_needs_a_wechat_login(wechatpay):
 
     # when
     with pytest.raises(Unprocessable) as excinfo:
-        services.payment_order_open(
-            appointment=appointment, channel="wechat", actor=ACTOR
-        )
+        payment_order_open(appointment=appointment, channel="wechat", actor=ACTOR)
 
     # then
     assert excinfo.value.code == "wechat_login_required"
@@ -169,8 +163,8 @@ def test_wechat_pay_params_come_from_one_prepay_reused_on_retries(wechatpay):
     order = open_order(channel="wechat", fee=3000)
 
     # when
-    first = services.payment_order_pay_params(order=order)
-    second = services.payment_order_pay_params(order=order)
+    first = payment_order_pay_params(order=order)
+    second = payment_order_pay_params(order=order)
 
     # then
     [prepay] = wechatpay.requests_to("POST", "/v3/pay/transactions/jsapi")
@@ -192,7 +186,7 @@ def test_alipay_pay_params_are_the_signed_h5_cashier_url(alipay):
     order = open_order(channel="alipay", fee=2050)
 
     # when
-    params = services.payment_order_pay_params(order=order)
+    params = payment_order_pay_params(order=order)
 
     # then
     assert params["pay_url"].startswith(alipay.gateway_url + "?")
@@ -203,10 +197,10 @@ def test_alipay_pay_params_are_the_signed_h5_cashier_url(alipay):
 def test_a_paid_order_has_no_pay_params(dev_gateway):
     # given
     order = open_order(channel="dev")
-    services.payment_order_dev_pay(order=order, actor=ACTOR)
+    payment_order_dev_pay(order=order, actor=ACTOR)
 
     # when / then
-    assert services.payment_order_pay_params(order=order) is None
+    assert payment_order_pay_params(order=order) is None
 
 
 # -- WeChat Pay notifications ------------------------------------------------------------
@@ -218,14 +212,14 @@ def wechat_notify(server, order, **resource_changes):
         **resource_changes,
     }
     headers, body = server.notification(resource)
-    services.wechatpay_notification_handle(headers=headers, body=body, actor=ACTOR)
+    wechatpay_notification_handle(headers=headers, body=body, actor=ACTOR)
     return resource
 
 
 def test_a_wechat_notification_pays_the_order_and_books_the_appointment(wechatpay):
     # given
     order = open_order(channel="wechat")
-    services.payment_order_pay_params(order=order)
+    payment_order_pay_params(order=order)
 
     # when
     resource = wechat_notify(wechatpay, order)
@@ -252,8 +246,8 @@ def test_the_same_wechat_notification_twice_pays_once(wechatpay):
     headers, body = wechatpay.notification(resource)
 
     # when
-    services.wechatpay_notification_handle(headers=headers, body=body, actor=ACTOR)
-    services.wechatpay_notification_handle(headers=headers, body=body, actor=ACTOR)
+    wechatpay_notification_handle(headers=headers, body=body, actor=ACTOR)
+    wechatpay_notification_handle(headers=headers, body=body, actor=ACTOR)
 
     # then
     order.refresh_from_db()
@@ -302,7 +296,7 @@ def test_a_wechat_notification_failing_verification_changes_nothing(wechatpay):
 
     # when
     with pytest.raises(WeChatRejected):
-        services.wechatpay_notification_handle(headers=headers, body=body, actor=ACTOR)
+        wechatpay_notification_handle(headers=headers, body=body, actor=ACTOR)
 
     # then
     assert_unpaid(order, order.appointment)
@@ -314,7 +308,7 @@ def test_a_wechat_notification_failing_verification_changes_nothing(wechatpay):
 def alipay_notify(server, order, **changes):
     params = server.pay(order.out_trade_no, total_amount=f"{order.amount / 100:.2f}")
     signed = server.notification({**params, **changes})
-    services.alipay_notification_handle(params=signed, actor=ACTOR)
+    alipay_notification_handle(params=signed, actor=ACTOR)
     return params
 
 
@@ -397,7 +391,7 @@ def test_an_alipay_notification_with_a_bad_signature_changes_nothing(alipay):
 
     # when
     with pytest.raises(AlipayRejected) as excinfo:
-        services.alipay_notification_handle(params=params, actor=ACTOR)
+        alipay_notification_handle(params=params, actor=ACTOR)
 
     # then
     assert excinfo.value.reason == "signature does not verify"
@@ -435,7 +429,7 @@ def test_a_late_payment_retakes_a_seat_that_is_still_free(dev_gateway):
     _expire(order.appointment)
 
     # when
-    services.payment_order_dev_pay(order=order, actor=ACTOR)
+    payment_order_dev_pay(order=order, actor=ACTOR)
 
     # then
     order.refresh_from_db()
@@ -485,13 +479,9 @@ def test_paying_an_appointment_twice_refunds_the_second_payment(
 ):
     # given: two open orders for one appointment, both paid
     appointment = pending_appointment()
-    first = services.payment_order_open(
-        appointment=appointment, channel="dev", actor=ACTOR
-    )
-    second = services.payment_order_open(
-        appointment=appointment, channel="alipay", actor=ACTOR
-    )
-    services.payment_order_dev_pay(order=first, actor=ACTOR)
+    first = payment_order_open(appointment=appointment, channel="dev", actor=ACTOR)
+    second = payment_order_open(appointment=appointment, channel="alipay", actor=ACTOR)
+    payment_order_dev_pay(order=first, actor=ACTOR)
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
@@ -514,17 +504,13 @@ def test_paying_one_channel_closes_the_other_channels_open_order(
 ):
     # given: the patient opened the Alipay cashier, then paid with the dev gateway
     appointment = pending_appointment()
-    paid = services.payment_order_open(
-        appointment=appointment, channel="dev", actor=ACTOR
-    )
-    other = services.payment_order_open(
-        appointment=appointment, channel="alipay", actor=ACTOR
-    )
+    paid = payment_order_open(appointment=appointment, channel="dev", actor=ACTOR)
+    other = payment_order_open(appointment=appointment, channel="alipay", actor=ACTOR)
     alipay.open_trade(other.out_trade_no, total_amount="20.00")
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        services.payment_order_dev_pay(order=paid, actor=ACTOR)
+        payment_order_dev_pay(order=paid, actor=ACTOR)
 
     # then
     other.refresh_from_db()
@@ -538,11 +524,11 @@ def test_paying_one_channel_closes_the_other_channels_open_order(
 def test_settle_finds_a_paid_wechat_order_and_books_it(wechatpay):
     # given: paid at WeChat, but the notification never arrived
     order = open_order(channel="wechat")
-    services.payment_order_pay_params(order=order)
+    payment_order_pay_params(order=order)
     wechatpay.pay(order.out_trade_no)
 
     # when
-    settled = services.payment_settle_before_expiry(appointment=order.appointment)
+    settled = payment_settle_before_expiry(appointment=order.appointment)
 
     # then
     assert settled is True
@@ -559,10 +545,10 @@ def test_settle_finds_a_paid_wechat_order_and_books_it(wechatpay):
 def test_settle_closes_an_unpaid_order_at_the_channel_and_here(wechatpay):
     # given
     order = open_order(channel="wechat")
-    services.payment_order_pay_params(order=order)
+    payment_order_pay_params(order=order)
 
     # when
-    settled = services.payment_settle_before_expiry(appointment=order.appointment)
+    settled = payment_settle_before_expiry(appointment=order.appointment)
 
     # then
     assert settled is False
@@ -579,7 +565,7 @@ def test_settle_closes_an_order_the_channel_never_saw_without_calling_close(alip
     order = open_order(channel="alipay")
 
     # when
-    settled = services.payment_settle_before_expiry(appointment=order.appointment)
+    settled = payment_settle_before_expiry(appointment=order.appointment)
 
     # then
     assert settled is False
@@ -596,8 +582,8 @@ def test_settle_with_an_unreachable_channel_raises_and_changes_nothing(
     settings.WECHATPAY_API_BASE_URL = "http://127.0.0.1:9"
 
     # when
-    with pytest.raises(services.ServiceUnavailable):
-        services.payment_settle_before_expiry(appointment=order.appointment)
+    with pytest.raises(ServiceUnavailable):
+        payment_settle_before_expiry(appointment=order.appointment)
 
     # then
     assert_unpaid(order, order.appointment)
@@ -632,8 +618,8 @@ def test_the_dev_gateway_pays_through_the_notification_path(dev_gateway):
     order = open_order(channel="dev", fee=1200)
 
     # when
-    services.payment_order_dev_pay(order=order, actor=ACTOR)
-    services.payment_order_dev_pay(order=order, actor=ACTOR)
+    payment_order_dev_pay(order=order, actor=ACTOR)
+    payment_order_dev_pay(order=order, actor=ACTOR)
 
     # then
     order.refresh_from_db()
@@ -651,7 +637,7 @@ def test_the_dev_gateway_is_off_without_debug_or_the_setting(dev_gateway, settin
 
     # when / then
     with pytest.raises(NotFound):
-        services.payment_order_dev_pay(order=order, actor=ACTOR)
+        payment_order_dev_pay(order=order, actor=ACTOR)
     assert_unpaid(order, order.appointment)
 
 
@@ -661,6 +647,6 @@ def test_the_dev_gateway_pays_only_dev_orders(dev_gateway, alipay):
 
     # when / then
     with pytest.raises(Conflict) as excinfo:
-        services.payment_order_dev_pay(order=order, actor=ACTOR)
+        payment_order_dev_pay(order=order, actor=ACTOR)
     assert excinfo.value.code == "not_a_dev_order"
     assert_unpaid(order, order.appointment)

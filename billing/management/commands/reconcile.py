@@ -6,7 +6,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
 from billing.bills import PARSERS, BillError, read_bill_text
-from billing.services import reconciliation_match, reconciliation_report_save
+from billing.services.reconciliation import (
+    reconciliation_match,
+    reconciliation_report_save,
+)
 from common.services import Actor
 
 

@@ -17,19 +17,16 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import PatientProfile, User
-from appointments.baseline import AppointmentBookNaiveApi, appointment_book_naive
-from appointments.management.commands.rush_benchmark import (
+from appointments.models import Appointment
+from benchmarks.rush.audit import audit_is_clean, session_audit
+from benchmarks.rush.baseline import AppointmentBookNaiveApi, appointment_book_naive
+from benchmarks.rush.fixtures import (
     OPTIMIZED_PATH,
-    Outcome,
-    audit_is_clean,
     bench_data_create,
     bench_data_delete,
-    percentile,
-    server_errors,
-    session_audit,
-    summarize,
 )
-from appointments.models import Appointment
+from benchmarks.rush.report import Outcome, percentile, summarize
+from benchmarks.rush.server import server_errors
 from common.errors import Conflict
 from common.models import OperationLog
 from common.services import Actor
@@ -115,7 +112,7 @@ def test_the_naive_endpoint_is_not_routed_unless_the_benchmark_turns_it_on():
 
     # when / then
     with pytest.raises(NoReverseMatch):
-        reverse("api:appointments:book-naive")
+        reverse("api:benchmarks:book-naive")
 
 
 @pytest.mark.django_db
@@ -127,7 +124,7 @@ def test_the_naive_view_answers_201_then_the_error_shape_when_full():
 
     def post(profile):
         request = APIRequestFactory().post(
-            "/api/v1/appointments/book-naive/",
+            "/api/v1/benchmarks/book-naive/",
             {"slot_id": slot.pk, "profile_id": profile.pk},
             format="json",
         )
@@ -242,7 +239,7 @@ def test_server_errors_name_the_exception_that_ended_each_500():
             "",
             "Traceback (most recent call last):",
             "django.db.utils.OperationalError: database is locked",
-            "2026-01-05 08:00:00,003 ERROR django.request Internal Server Error: /api/v1/appointments/book-naive/",
+            "2026-01-05 08:00:00,003 ERROR django.request Internal Server Error: /api/v1/benchmarks/book-naive/",
             "Traceback (most recent call last):",
             "MySQLdb.OperationalError: (1213, 'Deadlock found')",
         ]
@@ -256,7 +253,7 @@ def test_server_errors_name_the_exception_that_ended_each_500():
         "/api/v1/appointments/book/": {
             "django.db.utils.OperationalError: database is locked": 1
         },
-        "/api/v1/appointments/book-naive/": {
+        "/api/v1/benchmarks/book-naive/": {
             "MySQLdb.OperationalError: (1213, 'Deadlock found')": 1
         },
     }

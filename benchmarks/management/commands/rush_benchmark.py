@@ -1,0 +1,117 @@
+"""manage.py rush_benchmark (make bench): the booking rush benchmark's command line.
+
+What a run does is described in benchmarks/rush/__init__.py; the work is in benchmarks.rush.
+"""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from benchmarks.rush import runner
+from benchmarks.rush.fixtures import MAX_SLOTS
+
+DEFAULT_SEATS = 30
+DEFAULT_PATIENTS = 2000
+DEFAULT_CONCURRENCY = 64
+DEFAULT_SLOTS = 6
+DEFAULT_WORKERS = 4
+DEFAULT_THREADS = 8
+DEFAULT_MAX_SECONDS = 120
+DEFAULT_REQUEST_TIMEOUT = 30
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number
+
+
+class Command(BaseCommand):
+    help = (
+        "Rush benchmark: N patients book the K seats of one session over HTTP under "
+        "gunicorn, against the real booking endpoint and a naive baseline."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--seats",
+            type=_positive,
+            default=DEFAULT_SEATS,
+            help="K, seats in the hot session (30)",
+        )
+        parser.add_argument(
+            "--patients",
+            type=_positive,
+            default=DEFAULT_PATIENTS,
+            help="N, patients per workload, one booking each (2000)",
+        )
+        parser.add_argument(
+            "--concurrency",
+            type=_positive,
+            default=DEFAULT_CONCURRENCY,
+            help="C, requests in flight (64)",
+        )
+        parser.add_argument(
+            "--slots",
+            type=_positive,
+            default=DEFAULT_SLOTS,
+            help=f"slots the seats are spread over (6, at most {MAX_SLOTS})",
+        )
+        parser.add_argument(
+            "--workers",
+            type=_positive,
+            default=DEFAULT_WORKERS,
+            help="gunicorn worker processes (4)",
+        )
+        parser.add_argument(
+            "--threads",
+            type=_positive,
+            default=DEFAULT_THREADS,
+            help="threads per gunicorn worker (8)",
+        )
+        parser.add_argument(
+            "--max-seconds",
+            type=_positive,
+            default=DEFAULT_MAX_SECONDS,
+            help="time limit of each workload (120)",
+        )
+        parser.add_argument(
+            "--request-timeout",
+            type=_positive,
+            default=DEFAULT_REQUEST_TIMEOUT,
+            help="timeout of one request in seconds (30)",
+        )
+        parser.add_argument(
+            "--database-url",
+            default="",
+            help="MySQL/MariaDB URL to use instead of DATABASE_URL; without either, a temporary SQLite file",
+        )
+        parser.add_argument(
+            "--baseline-first",
+            action="store_true",
+            help="run the baseline workload before the optimized one (to see order effects)",
+        )
+        parser.add_argument(
+            "--json-output", default="", help="also write the figures to this JSON file"
+        )
+        parser.add_argument(
+            "--keep-data",
+            action="store_true",
+            help="keep the benchmark's rows (and the temporary directory)",
+        )
+        parser.add_argument(
+            "--child",
+            action="store_true",
+            help="(internal) run in the prepared environment",
+        )
+        parser.add_argument("--tag", default="", help="(internal)")
+        parser.add_argument("--workdir", default="", help="(internal)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["slots"] > MAX_SLOTS:
+            raise CommandError(f"--slots must be at most {MAX_SLOTS}")
+        if options["child"]:
+            runner.run(options, self.stdout)
+        else:
+            runner.spawn(options, self.stdout)

@@ -1,0 +1,307 @@
+"""Payment orders: open one, hand out what the client pays with, close it, mark it paid.
+
+There is one path by which an order becomes paid: payment_order_mark_paid. A verified
+WeChat Pay or Alipay notification, a channel query that finds the order paid, and the dev
+gateway all end there, so each is as idempotent and as careful as the others.
+"""
+
+import datetime
+import logging
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import PointsEntry
+from accounts.services import points_apply
+from appointments.models import Appointment
+from billing import tasks
+from billing.gateways import channel_is_enabled, gateway_for
+from billing.models import Channel, PaymentLedgerEntry, PaymentOrder, Refund
+from billing.selectors import discount_rate_for_user
+from billing.services.refunds import refund_create
+from common.errors import Conflict, DomainError, Unprocessable
+from common.money import apply_rate
+from common.services import Actor, operation_log_write
+from common.tasks import enqueue
+
+logger = logging.getLogger(__name__)
+
+OrderStatus = PaymentOrder.Status
+
+
+def _order_description(order: PaymentOrder) -> str:
+    appointment = order.appointment
+    return _("%(hospital)s %(doctor)s registration fee") % {
+        "hospital": appointment.hospital.name,
+        "doctor": appointment.doctor.name,
+    }
+
+
+def out_trade_no_new() -> str:
+    """ "P" + local time to the second + 10 random hex digits: 25 characters, unique."""
+    return f"P{timezone.localtime():%Y%m%d%H%M%S}{secrets.token_hex(5).upper()}"
+
+
+@transaction.atomic
+def payment_order_open(
+    *, appointment: Appointment, channel: str, actor: Actor
+) -> PaymentOrder:
+    """The open order for `appointment` and `channel`, created if there is none.
+
+    Refused (409) unless the appointment is pending payment within its hold. The amount is
+    the appointment's fee after the payer's member discount, in whole fen (half up).
+    """
+    if channel not in Channel.values:
+        raise Unprocessable("unknown_channel", _("Unknown payment channel."))
+    if not channel_is_enabled(channel):
+        raise Unprocessable(
+            "channel_not_available", _("This payment method is not available.")
+        )
+    # Serialises order requests and payments for one appointment (see the lock order above).
+    appointment = (
+        Appointment.objects.select_for_update()
+        .select_related("user")
+        .get(pk=appointment.pk)
+    )
+    if appointment.status != Appointment.Status.PENDING_PAYMENT:
+        raise Conflict(
+            "appointment_not_payable", _("This appointment is not awaiting payment.")
+        )
+    if (
+        appointment.hold_expires_at is None
+        or appointment.hold_expires_at <= timezone.now()
+    ):
+        raise Conflict(
+            "payment_time_expired",
+            _("The time to pay for this appointment has passed."),
+        )
+    if channel == Channel.WECHAT and not appointment.user.wechat_openid:
+        raise Unprocessable(
+            "wechat_login_required", _("Log in with WeChat to pay with WeChat Pay.")
+        )
+    existing = PaymentOrder.objects.filter(
+        appointment=appointment, channel=channel, status=OrderStatus.CREATED
+    ).first()
+    if existing is not None:
+        return existing
+
+    rate = discount_rate_for_user(user=appointment.user)
+    amount = apply_rate(appointment.fee, rate)
+    if amount < 1:
+        raise Conflict(
+            "nothing_to_pay", _("There is nothing to pay for this appointment.")
+        )
+    order = PaymentOrder(
+        appointment=appointment,
+        user=appointment.user,
+        channel=channel,
+        out_trade_no=out_trade_no_new(),
+        original_amount=appointment.fee,
+        amount=amount,
+    )
+    order.full_clean()
+    order.save()
+    operation_log_write(
+        actor=actor,
+        action="billing.order_create",
+        obj=order,
+        summary=f"{channel} {amount} fen (fee {appointment.fee}, rate {rate}) "
+        f"appointment={appointment.pk}",
+    )
+    return order
+
+
+def payment_order_pay_params(*, order: PaymentOrder) -> dict | None:
+    """What the client pays `order` with; None once the order is no longer payable.
+
+    Not atomic on purpose: WeChat's prepay is a network call, made after the order row was
+    committed. A failed call leaves the order open; asking again reuses it.
+    """
+    order = PaymentOrder.objects.select_related(
+        "appointment", "appointment__hospital", "appointment__doctor", "user"
+    ).get(pk=order.pk)
+    if order.status != OrderStatus.CREATED:
+        return None
+    gateway = gateway_for(order.channel)
+    description = _order_description(order)
+    prepay_id = order.prepay_id
+    if not prepay_id:
+        prepay_id = gateway.prepay(order, description=description)
+        if prepay_id:
+            _order_prepay_id_set(order=order, prepay_id=prepay_id)
+    return gateway.pay_params(order, description=description, prepay_id=prepay_id)
+
+
+@transaction.atomic
+def _order_prepay_id_set(*, order: PaymentOrder, prepay_id: str) -> None:
+    PaymentOrder.objects.filter(pk=order.pk, prepay_id="").update(
+        prepay_id=prepay_id, updated_at=timezone.now()
+    )
+    order.prepay_id = prepay_id
+
+
+@transaction.atomic
+def payment_order_close(*, order: PaymentOrder, actor: Actor, reason: str) -> bool:
+    """Mark an unpaid order closed here (the channel side is the caller's business)."""
+    closed = PaymentOrder.objects.filter(
+        pk=order.pk, status=OrderStatus.CREATED
+    ).update(
+        status=OrderStatus.CLOSED,
+        is_open=None,
+        closed_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    if closed != 1:
+        return False
+    order.refresh_from_db()
+    operation_log_write(
+        actor=actor, action="billing.order_close", obj=order, summary=reason
+    )
+    return True
+
+
+@transaction.atomic
+def payment_order_mark_paid(
+    *,
+    order: PaymentOrder,
+    transaction_id: str,
+    amount: int,
+    paid_at: datetime.datetime | None,
+    actor: Actor,
+) -> PaymentOrder:
+    """Record that the channel received `amount` for `order`, and confirm the appointment.
+
+    The one path to "paid". The same verified notification may be delivered many times and
+    concurrently: the order row is locked, then moved to paid by a conditional UPDATE whose
+    row count decides the single winner; the others find it paid and change nothing. A
+    closed order can be paid too (the patient paid as we closed it): the money was received
+    and is recorded, then refunded if the appointment cannot take it.
+
+    The appointment is confirmed in a savepoint: if it can no longer be booked (its seat was
+    given away, it was cancelled, another order already paid for it) the payment stays
+    recorded and a refund is requested, never silently kept.
+    """
+    if not transaction_id:
+        raise Unprocessable(
+            "transaction_id_missing", _("The channel sent no transaction id.")
+        )
+    Appointment.objects.select_for_update().filter(pk=order.appointment_id).first()
+    locked = PaymentOrder.objects.select_for_update().get(pk=order.pk)
+    if locked.status in PaymentOrder.PAID_STATUSES:
+        if locked.transaction_id != transaction_id:
+            logger.error(
+                "order %s already paid by %s, now reported paid by %s",
+                locked,
+                locked.transaction_id,
+                transaction_id,
+            )
+        return locked
+    if amount != locked.amount:
+        raise Conflict(
+            "amount_mismatch", f"paid {amount} fen, order is {locked.amount}"
+        )
+    now = timezone.now()
+    moved = PaymentOrder.objects.filter(
+        pk=locked.pk, status__in=[OrderStatus.CREATED, OrderStatus.CLOSED]
+    ).update(
+        status=OrderStatus.PAID,
+        transaction_id=transaction_id,
+        paid_at=paid_at or now,
+        is_open=None,
+        updated_at=now,
+    )
+    if moved != 1:  # cannot happen under the row lock; SQLite has none, so stay careful
+        locked.refresh_from_db()
+        return locked
+    locked.refresh_from_db()
+    PaymentLedgerEntry.objects.create(
+        order=locked,
+        kind=PaymentLedgerEntry.Kind.PAYMENT,
+        channel=locked.channel,
+        amount=locked.amount,
+        channel_reference=transaction_id,
+        key=f"payment:{locked.pk}",
+    )
+    operation_log_write(
+        actor=actor,
+        action="billing.order_paid",
+        obj=locked,
+        summary=f"{locked.channel} {locked.amount} fen transaction={transaction_id}",
+    )
+    if _appointment_confirm(order=locked, actor=actor):
+        _points_award_for_payment(order=locked, actor=actor)
+    _sibling_orders_close_later(order=locked)
+    return locked
+
+
+def _points_award_for_payment(*, order: PaymentOrder, actor: Actor) -> None:
+    """A paid booking earns points, once per order (the ledger's key)."""
+    points_apply(
+        user=order.user,
+        delta=settings.POINTS_PER_PAID_BOOKING,
+        reason=_("Booking paid (order %(no)s)") % {"no": order.out_trade_no},
+        source_type=PointsEntry.Source.ORDER_PAID,
+        source_id=str(order.pk),
+        actor=actor,
+    )
+
+
+def _appointment_confirm(*, order: PaymentOrder, actor: Actor) -> bool:
+    """Book the appointment the order paid for. False (and a refund) when it cannot be."""
+    from appointments.services import appointment_mark_paid
+
+    appointment = Appointment.objects.get(pk=order.appointment_id)
+    paid_elsewhere = (
+        PaymentOrder.objects.filter(
+            appointment_id=order.appointment_id,
+            status__in=PaymentOrder.PAID_STATUSES,
+        )
+        .exclude(pk=order.pk)
+        .exists()
+    )
+    if paid_elsewhere:
+        refund_create(
+            order=order,
+            actor=actor,
+            kind=Refund.Kind.DUPLICATE_PAYMENT,
+            reason="the appointment was already paid by another order",
+        )
+        return False
+    try:
+        with transaction.atomic():
+            appointment_mark_paid(actor=actor, appointment=appointment)
+    except DomainError as exc:
+        kind = (
+            Refund.Kind.LATE_PAYMENT
+            if exc.code == "seat_no_longer_available"
+            else Refund.Kind.NOT_PAYABLE
+        )
+        logger.info("order %s paid but not bookable (%s): refunding", order, exc.code)
+        refund_create(order=order, actor=actor, kind=kind, reason=f"{exc.code}: {exc}")
+        return False
+    return True
+
+
+def _sibling_orders_close_later(*, order: PaymentOrder) -> None:
+    """Close the appointment's other open orders (another channel) so nobody pays twice."""
+    appointment_orders_settle_later(appointment_id=order.appointment_id)
+
+
+def appointment_orders_settle_later(*, appointment_id: int) -> None:
+    """After commit, settle every open order of the appointment with its channel.
+
+    Called when an appointment stops waiting for payment (cancelled, or paid through
+    another order): a payment that raced us is recorded (then refunded), the rest closed.
+    """
+    open_orders = list(
+        PaymentOrder.objects.filter(
+            appointment_id=appointment_id, status=OrderStatus.CREATED
+        ).values_list("pk", flat=True)
+    )
+    for order_id in open_orders:
+        transaction.on_commit(
+            lambda order_id=order_id: enqueue(tasks.order_settle, order_id)
+        )

@@ -1,0 +1,93 @@
+"""Settling open orders with their channel: paid after all (recorded), or closed.
+
+Runs when an appointment stops waiting for payment (cancelled, paid through another order,
+or its hold expires). Every function here asks the channel, so none is atomic and none
+may be called inside a transaction.
+"""
+
+import logging
+
+from django.utils.translation import gettext as _
+
+from appointments.models import Appointment
+from billing.gateways import gateway_for
+from billing.gateways.base import ChannelRejected, ChannelTrade
+from billing.models import PaymentOrder
+from billing.services.orders import payment_order_close, payment_order_mark_paid
+from common.errors import Conflict, ServiceUnavailable
+from common.services import Actor
+
+logger = logging.getLogger(__name__)
+
+OrderStatus = PaymentOrder.Status
+
+
+def order_settle(*, order: PaymentOrder, actor: Actor) -> bool:
+    """Settle an open order with its channel: True if it turned out paid, else close it.
+
+    Asks the channel (outside any transaction). Paid: recorded through
+    payment_order_mark_paid like a notification. Not paid: closed at the channel, then here.
+    Raises ServiceUnavailable when the channel cannot be asked or refuses to close.
+    """
+    if order.status != OrderStatus.CREATED:
+        return order.status in PaymentOrder.PAID_STATUSES
+    trade = gateway_for(order.channel).query(order)
+    if trade is not None and trade.is_paid:
+        _payment_from_query(order=order, trade=trade, actor=actor)
+        return True
+    if trade is not None:
+        try:
+            gateway_for(order.channel).close(order)
+        except ChannelRejected as exc:
+            # Most likely paid between our query and the close: ask once more.
+            trade = gateway_for(order.channel).query(order)
+            if trade is not None and trade.is_paid:
+                _payment_from_query(order=order, trade=trade, actor=actor)
+                return True
+            raise ServiceUnavailable(
+                "channel_close_failed",
+                _("The payment channel did not close the order."),
+            ) from exc
+    payment_order_close(
+        order=order, actor=actor, reason="not paid: closed at the channel"
+    )
+    return False
+
+
+def _payment_from_query(
+    *, order: PaymentOrder, trade: ChannelTrade, actor: Actor
+) -> None:
+    if trade.amount != order.amount:
+        logger.error(
+            "channel reports %s paid with %s fen, expected %s",
+            order,
+            trade.amount,
+            order.amount,
+        )
+        raise Conflict("amount_mismatch", "the channel reports another amount")
+    payment_order_mark_paid(
+        order=order,
+        transaction_id=trade.transaction_id,
+        amount=trade.amount,
+        paid_at=trade.paid_at,
+        actor=actor,
+    )
+
+
+def payment_settle_before_expiry(*, appointment: Appointment) -> bool:
+    """Called by the hold-expiry job before it expires `appointment`.
+
+    For each open order, asks the channel (so call it outside any transaction). Returns True
+    if one was paid after all (the appointment is then confirmed, or refunded, exactly as a
+    notification would do); otherwise closes the orders at their channel and here and
+    returns False. Raises ServiceUnavailable when a channel cannot be asked.
+    """
+    paid = False
+    actor = Actor.system()
+    orders = PaymentOrder.objects.filter(
+        appointment=appointment, status=OrderStatus.CREATED
+    ).order_by("pk")
+    for order in orders:
+        if order_settle(order=order, actor=actor):
+            paid = True
+    return paid
