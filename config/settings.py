@@ -422,7 +422,7 @@ _check_channel(
 )
 
 # BENCHMARK -----------------------------------------------------------------------------
-# Serve the naive booking endpoint (appointments/baseline.py) that `manage.py rush_benchmark`
+# Serve the naive booking endpoint (benchmarks/rush/baseline.py) that `manage.py rush_benchmark`
 # compares the real one with. Only the benchmark's own server turns it on; never in production.
 BENCHMARK_BASELINE_ENDPOINT = env_bool("BENCHMARK_BASELINE_ENDPOINT", False)
 
