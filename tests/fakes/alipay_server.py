@@ -15,26 +15,24 @@ alipay.trade.fastpay.refund.query (GET /gateway.do, as the SDK calls them).
 
 from __future__ import annotations
 
-import base64
 import datetime
 import json
 import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.fakes.base import FakeServer, Reply, Request
-from tests.fakes.wechatpay_server import generate_rsa_key, private_pem, public_pem
+from tests.fakes.keys import (
+    generate_rsa_key,
+    private_pem,
+    public_pem,
+    rsa_sign,
+    rsa_verifies,
+)
 
 CST = datetime.timezone(datetime.timedelta(hours=8))
-
-
-def sign_rsa2(key: rsa.RSAPrivateKey, message: str) -> str:
-    signature = key.sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())
-    return base64.b64encode(signature).decode()
 
 
 def unsigned_string(params: dict[str, str], *, drop: tuple[str, ...]) -> str:
@@ -138,7 +136,7 @@ class FakeAlipayServer(FakeServer):
     ) -> dict[str, str]:
         """Sign notification parameters as Alipay does (all but sign and sign_type)."""
         signed = {**params, "sign_type": "RSA2"}
-        signed["sign"] = sign_rsa2(
+        signed["sign"] = rsa_sign(
             key or self.keys.alipay_key,
             unsigned_string(signed, drop=("sign", "sign_type")),
         )
@@ -181,21 +179,16 @@ class FakeAlipayServer(FakeServer):
     def _verify_request(self, query: dict[str, str]) -> bool:
         if query.get("app_id") != self.app_id or query.get("sign_type") != "RSA2":
             return False
-        try:
-            self.keys.app_key.public_key().verify(
-                base64.b64decode(query.get("sign", "")),
-                unsigned_string(query, drop=("sign",)).encode(),
-                padding.PKCS1v15(),
-                hashes.SHA256(),
-            )
-        except (InvalidSignature, ValueError):
-            return False
-        return True
+        return rsa_verifies(
+            self.keys.app_key,
+            unsigned_string(query, drop=("sign",)),
+            query.get("sign", ""),
+        )
 
     def _signed(self, method: str, answer: dict) -> str:
         response_type = method.replace(".", "_") + "_response"
         inner = json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
-        sign = sign_rsa2(self.keys.alipay_key, inner)
+        sign = rsa_sign(self.keys.alipay_key, inner)
         return f'{{"{response_type}":{inner},"sign":"{sign}"}}'
 
     def _answer(self, method: str, biz: dict) -> dict:
@@ -291,9 +284,4 @@ def _now() -> str:
     return datetime.datetime.now(CST).strftime("%Y-%m-%d %H:%M:%S")
 
 
-__all__ = [
-    "AlipayKeys",
-    "FakeAlipayServer",
-    "private_pem",
-    "public_pem",
-]
+__all__ = ["AlipayKeys", "FakeAlipayServer"]

@@ -29,43 +29,15 @@ import time
 from dataclasses import dataclass, field
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509.oid import NameOID
 
 from tests.fakes.base import FakeServer, Reply, Request
+from tests.fakes.keys import generate_rsa_key, rsa_sign, rsa_verifies
 
 CST = datetime.timezone(datetime.timedelta(hours=8))
-
-
-def generate_rsa_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def private_pem(key: rsa.RSAPrivateKey) -> str:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-
-
-def public_pem(key: rsa.RSAPrivateKey) -> str:
-    return (
-        key.public_key()
-        .public_bytes(
-            serialization.Encoding.PEM,
-            serialization.PublicFormat.SubjectPublicKeyInfo,
-        )
-        .decode()
-    )
-
-
-def rsa_sign(key: rsa.RSAPrivateKey, message: str) -> str:
-    signature = key.sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())
-    return base64.b64encode(signature).decode()
 
 
 def aead_encrypt(apiv3_key: str, plaintext: str, *, associated_data: str) -> dict:
@@ -303,14 +275,9 @@ class FakeWeChatPayServer(FakeServer):
             f"{request.method}\n{request.target}\n{stamp}\n{nonce}\n"
             f"{request.body.decode()}\n"
         )
-        try:
-            self.keys.merchant_key.public_key().verify(
-                base64.b64decode(fields.get("signature", "")),
-                message.encode(),
-                padding.PKCS1v15(),
-                hashes.SHA256(),
-            )
-        except (InvalidSignature, ValueError):
+        if not rsa_verifies(
+            self.keys.merchant_key, message, fields.get("signature", "")
+        ):
             return "signature does not verify"
         return None
 
