@@ -75,6 +75,7 @@ class FakeWeChatServer(FakeServer):
 
     @property
     def requests(self) -> list[Request]:
+        """Every request received, in order (what the SDK sent)."""
         return self.http_requests
 
     def handle(self, request: Request) -> Reply:
