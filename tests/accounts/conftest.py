@@ -1,6 +1,6 @@
 import pytest
 
-from tests.accounts.sms_server import FakeSmsServer
+from tests.fakes.sms_server import FakeSmsServer
 from tests.fakes.wechat_server import FakeWeChatServer
 
 

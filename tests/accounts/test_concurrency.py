@@ -5,12 +5,11 @@ UPDATEs and unique keys are what keep the rules, not the test.
 """
 
 import datetime
-import threading
 from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from accounts.models import PatientProfile, SmsCode, User
 from accounts.services import (
@@ -25,6 +24,7 @@ from common.errors import DomainError
 from common.models import OperationLog
 from common.services import Actor
 from tests.accounts.factories import PatientFactory, make_id_card_no
+from tests.race import run_at_once
 
 pytestmark = [
     pytest.mark.concurrency,
@@ -36,30 +36,6 @@ pytestmark = [
 ]
 
 THREADS = 10
-
-
-def run_at_once(jobs: list[Callable[[], object]]) -> list[object]:
-    """Run each job on its own thread, released together; return results or exceptions."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = jobs[index]()
-        except Exception as exc:  # collected and asserted by the test
-            results[index] = exc
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(jobs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return results
 
 
 def outcome(result: object) -> str:

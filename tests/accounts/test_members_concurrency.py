@@ -24,11 +24,12 @@ from tests.accounts.factories import (
     default_levels,
     make_appointment,
 )
-from tests.accounts.test_concurrency import outcome, run_at_once
+from tests.accounts.test_concurrency import outcome
 from tests.appointments.factories import (
     PatientProfileFactory as BookingProfileFactory,
 )
 from tests.billing.factories import open_order
+from tests.race import run_at_once
 from tests.scheduling.factories import ClinicSessionFactory, SlotFactory
 
 pytestmark = [

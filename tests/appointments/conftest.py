@@ -5,7 +5,7 @@ import pytest
 from kombu import pools as kombu_pools
 
 from config.celery import app as celery_app
-from tests.accounts.sms_server import FakeSmsServer
+from tests.fakes.sms_server import FakeSmsServer
 from tests.fakes.wechat_server import FakeWeChatServer
 
 

@@ -4,12 +4,11 @@ Each thread has its own database connection and transaction, so the row locks, t
 conditional UPDATEs and the unique keys are what stop overbooking, not the test.
 """
 
-import threading
 from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -23,6 +22,7 @@ from common.errors import Conflict
 from common.services import Actor
 from scheduling.models import Slot
 from tests.appointments.factories import PatientProfileFactory
+from tests.race import run_at_once
 from tests.scheduling.factories import SlotFactory
 
 pytestmark = [
@@ -35,40 +35,6 @@ pytestmark = [
 ]
 
 ACTOR = Actor.system()
-
-
-# MariaDB allows 151 connections by default; other clients need some too.
-MAX_THREADS = 50
-
-
-def run_at_once(jobs: list[Callable[[], object]]) -> list[object]:
-    """Run the jobs on up to MAX_THREADS threads (one connection each) released together.
-
-    Returns each job's result or the exception it raised, in job order.
-    """
-    lanes = min(len(jobs), MAX_THREADS)
-    barrier = threading.Barrier(lanes)
-    results: list[object] = [None] * len(jobs)
-
-    def worker(lane: int) -> None:
-        try:
-            barrier.wait()
-            for index in range(lane, len(jobs), lanes):
-                try:
-                    results[index] = jobs[index]()
-                except Exception as exc:  # collected and asserted by the test
-                    results[index] = exc
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(lane,)) for lane in range(lanes)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a booking thread hung"
-    return results
 
 
 def outcome(result: object) -> str:

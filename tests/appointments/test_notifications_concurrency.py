@@ -10,10 +10,9 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.utils import timezone
 
 from appointments.models import Notification, Reminder
@@ -26,6 +25,7 @@ from appointments.notifications.delivery import (
 from appointments.notifications.reminders import reminders_sweep
 from tests.appointments.factories import PatientUserFactory
 from tests.appointments.notification_helpers import appointment_at
+from tests.race import run_at_once
 
 pytestmark = [
     pytest.mark.concurrency,
@@ -37,30 +37,6 @@ pytestmark = [
 ]
 
 N = Notification
-
-
-def run_at_once(jobs: list[Callable[[], object]]) -> list[object]:
-    """Run each job on its own thread and connection, released together."""
-    barrier = threading.Barrier(len(jobs))
-    results: list[object] = [None] * len(jobs)
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = jobs[index]()
-        except Exception as exc:  # asserted by the test
-            results[index] = exc
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(jobs))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return results
 
 
 def pending_notifications(count: int, *, created: datetime.datetime) -> list[N]:

@@ -3,12 +3,8 @@
 import pytest
 
 from tests.fakes.alipay_server import AlipayKeys, FakeAlipayServer
-from tests.fakes.wechatpay_server import (
-    FakeWeChatPayServer,
-    WeChatPayKeys,
-    private_pem,
-    public_pem,
-)
+from tests.fakes.keys import private_pem, public_pem
+from tests.fakes.wechatpay_server import FakeWeChatPayServer, WeChatPayKeys
 
 WECHATPAY_MCHID = "1900000109"
 WECHATPAY_APPID = "wx-test-app"

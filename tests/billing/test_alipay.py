@@ -13,7 +13,7 @@ from billing.alipay import (
     get_client,
 )
 from tests.billing.conftest import ALIPAY_APP_ID, ALIPAY_SELLER_ID
-from tests.fakes.wechatpay_server import generate_rsa_key
+from tests.fakes.keys import generate_rsa_key
 
 
 def test_wap_pay_returns_an_order_string_signed_with_the_app_key(alipay):

@@ -4,10 +4,8 @@ Each thread has its own connection and transaction, so the row locks, the condit
 UPDATE and the unique ledger key are what make 20 copies of a notification credit once.
 """
 
-import threading
-
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -15,6 +13,7 @@ from appointments.models import Appointment
 from billing.models import PaymentLedgerEntry, PaymentOrder
 from common.models import OperationLog
 from tests.billing.factories import open_order
+from tests.race import run_at_once
 
 pytestmark = [
     pytest.mark.concurrency,
@@ -26,28 +25,6 @@ pytestmark = [
 ]
 
 COPIES = 20
-
-
-def deliver_at_once(send) -> list:
-    barrier = threading.Barrier(COPIES)
-    results: list = [None] * COPIES
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = send()
-        except Exception as exc:  # collected and asserted by the test
-            results[index] = exc
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(COPIES)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def assert_credited_once(order: PaymentOrder) -> None:
@@ -69,15 +46,16 @@ def test_twenty_concurrent_copies_of_a_wechat_notification_credit_once(wechatpay
     url = reverse("api:billing:notify-wechat")
 
     # when
-    statuses = deliver_at_once(
-        lambda: (
+    def deliver() -> int:
+        return (
             Client()
             .generic(
                 "POST", url, data=body, content_type="application/json", headers=headers
             )
             .status_code
         )
-    )
+
+    statuses = run_at_once([deliver] * COPIES)
 
     # then
     assert statuses == [204] * COPIES
@@ -91,7 +69,7 @@ def test_twenty_concurrent_copies_of_an_alipay_notification_credit_once(alipay):
     url = reverse("api:billing:notify-alipay")
 
     # when
-    answers = deliver_at_once(lambda: Client().post(url, params).content)
+    answers = run_at_once([lambda: Client().post(url, params).content] * COPIES)
 
     # then
     assert answers == [b"success"] * COPIES

@@ -81,7 +81,7 @@ def test_a_request_signed_with_another_merchant_key_is_refused_by_the_gateway(
     wechatpay, settings, tmp_path
 ):
     # given: a client whose private key does not match the registered certificate
-    from tests.fakes.wechatpay_server import generate_rsa_key, private_pem
+    from tests.fakes.keys import generate_rsa_key, private_pem
 
     other = tmp_path / "other.pem"
     other.write_text(private_pem(generate_rsa_key()))

@@ -15,28 +15,24 @@ alipay.trade.fastpay.refund.query (GET /gateway.do, as the SDK calls them).
 
 from __future__ import annotations
 
-import base64
 import datetime
 import json
 import secrets
-import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.fakes.wechatpay_server import generate_rsa_key, private_pem, public_pem
+from tests.fakes.base import FakeServer, Reply, Request
+from tests.fakes.keys import (
+    generate_rsa_key,
+    private_pem,
+    public_pem,
+    rsa_sign,
+    rsa_verifies,
+)
 
 CST = datetime.timezone(datetime.timedelta(hours=8))
-
-
-def sign_rsa2(key: rsa.RSAPrivateKey, message: str) -> str:
-    signature = key.sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())
-    return base64.b64encode(signature).decode()
 
 
 def unsigned_string(params: dict[str, str], *, drop: tuple[str, ...]) -> str:
@@ -71,8 +67,8 @@ class RecordedRequest:
     authorized: bool
 
 
-@dataclass
-class FakeAlipayServer:
+@dataclass(eq=False)
+class FakeAlipayServer(FakeServer):
     keys: AlipayKeys
     app_id: str = "2021000000000001"
     seller_id: str = "2088000000000001"
@@ -81,27 +77,12 @@ class FakeAlipayServer:
     # Answers to give instead of the next requests: (response dict), consumed in order.
     scripted_answers: list[dict] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
-
-    def start(self) -> FakeAlipayServer:
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
+    content_type = "text/html;charset=utf-8"
+    url_path = "/gateway.do"
 
     @property
     def gateway_url(self) -> str:
-        assert self._httpd is not None, "server not started"
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/gateway.do"
+        return self.url
 
     # -- what tests do -----------------------------------------------------------------
 
@@ -155,7 +136,7 @@ class FakeAlipayServer:
     ) -> dict[str, str]:
         """Sign notification parameters as Alipay does (all but sign and sign_type)."""
         signed = {**params, "sign_type": "RSA2"}
-        signed["sign"] = sign_rsa2(
+        signed["sign"] = rsa_sign(
             key or self.keys.alipay_key,
             unsigned_string(signed, drop=("sign", "sign_type")),
         )
@@ -163,7 +144,13 @@ class FakeAlipayServer:
 
     # -- used by the handler -----------------------------------------------------------
 
-    def handle(self, query: dict[str, str]) -> str:
+    def handle(self, request: Request) -> Reply:
+        if request.method != "GET":
+            return Reply(405, b"")
+        return Reply(200, self._call(request.query).encode())
+
+    def _call(self, query: dict[str, str]) -> str:
+        """Answer one API call (the SDK puts everything in the query string)."""
         method = query.get("method", "")
         try:
             biz = json.loads(query.get("biz_content") or "{}")
@@ -192,21 +179,16 @@ class FakeAlipayServer:
     def _verify_request(self, query: dict[str, str]) -> bool:
         if query.get("app_id") != self.app_id or query.get("sign_type") != "RSA2":
             return False
-        try:
-            self.keys.app_key.public_key().verify(
-                base64.b64decode(query.get("sign", "")),
-                unsigned_string(query, drop=("sign",)).encode(),
-                padding.PKCS1v15(),
-                hashes.SHA256(),
-            )
-        except (InvalidSignature, ValueError):
-            return False
-        return True
+        return rsa_verifies(
+            self.keys.app_key,
+            unsigned_string(query, drop=("sign",)),
+            query.get("sign", ""),
+        )
 
     def _signed(self, method: str, answer: dict) -> str:
         response_type = method.replace(".", "_") + "_response"
         inner = json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
-        sign = sign_rsa2(self.keys.alipay_key, inner)
+        sign = rsa_sign(self.keys.alipay_key, inner)
         return f'{{"{response_type}":{inner},"sign":"{sign}"}}'
 
     def _answer(self, method: str, biz: dict) -> dict:
@@ -302,27 +284,4 @@ def _now() -> str:
     return datetime.datetime.now(CST).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _make_handler(server: FakeAlipayServer) -> type[BaseHTTPRequestHandler]:
-    class _RequestHandler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            parts = urlsplit(self.path)
-            query = dict(parse_qsl(parts.query, keep_blank_values=True))
-            raw = server.handle(query).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html;charset=utf-8")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def log_message(self, format: str, *args) -> None:
-            pass
-
-    return _RequestHandler
-
-
-__all__ = [
-    "AlipayKeys",
-    "FakeAlipayServer",
-    "private_pem",
-    "public_pem",
-]
+__all__ = ["AlipayKeys", "FakeAlipayServer"]

@@ -29,24 +29,15 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+
+from tests.fakes.base import FakeServer, Reply, Request
 
 Handler = Callable[
     ["FakeWeChatServer", dict[str, str], bytes], tuple[int, "dict | bytes"]
 ]
-
-
-@dataclass
-class RecordedRequest:
-    method: str
-    path: str
-    query: dict[str, str]
-    body: bytes = b""
 
 
 @dataclass
@@ -55,18 +46,10 @@ class _CodeAnswer:
     status: int = 200
 
 
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address) -> None:
-        pass  # a client that gave up (timeout tests) is not an error here
-
-
-@dataclass
-class FakeWeChatServer:
+@dataclass(eq=False)
+class FakeWeChatServer(FakeServer):
     app_id: str = "wx-test-app"
     app_secret: str = "test-app-secret"
-    requests: list[RecordedRequest] = field(default_factory=list)
     access_tokens: set[str] = field(default_factory=set)
     # Subscribe messages WeChat accepted: {"touser", "template_id", "page", "data"}.
     subscribe_messages: list[dict] = field(default_factory=list)
@@ -84,32 +67,22 @@ class FakeWeChatServer:
             ("GET", "/cgi-bin/token"): _token,
             ("POST", "/cgi-bin/message/subscribe/send"): _subscribe_send,
         }
-        self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle ---------------------------------------------------------------------
-
-    def start(self) -> FakeWeChatServer:
-        self._httpd = _QuietServer(("127.0.0.1", 0), _make_handler(self))
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, args=(0.05,), daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
 
     @property
     def base_url(self) -> str:
         """The origin to put in settings.WECHAT_API_BASE_URL (with a trailing slash)."""
-        assert self._httpd is not None, "server not started"
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/"
+        return self.url
+
+    @property
+    def requests(self) -> list[Request]:
+        """Every request received, in order (what the SDK sent)."""
+        return self.http_requests
+
+    def handle(self, request: Request) -> Reply:
+        route = self._routes.get((request.method, request.path))
+        if route is None:
+            return Reply(404, {"errcode": 404, "errmsg": "no such endpoint"})
+        return Reply(*route(self, request.query, request.body))
 
     # -- scripting answers -------------------------------------------------------------
 
@@ -159,7 +132,7 @@ class FakeWeChatServer:
     def add_route(self, method: str, path: str, handler: Handler) -> None:
         self._routes[(method.upper(), path)] = handler
 
-    def requests_to(self, path: str) -> list[RecordedRequest]:
+    def requests_to(self, path: str) -> list[Request]:
         with self._lock:
             return [r for r in self.requests if r.path == path]
 
@@ -252,40 +225,3 @@ def _subscribe_send(
         )
         msgid = 1000 + len(server.subscribe_messages)
     return 200, {"errcode": 0, "errmsg": "ok", "msgid": msgid}
-
-
-def _make_handler(server: FakeWeChatServer) -> type[BaseHTTPRequestHandler]:
-    class _RequestHandler(BaseHTTPRequestHandler):
-        def _handle(self, method: str) -> None:
-            parts = urlsplit(self.path)
-            query = dict(parse_qsl(parts.query, keep_blank_values=True))
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            with server._lock:
-                server.requests.append(RecordedRequest(method, parts.path, query, body))
-            route = server._routes.get((method, parts.path))
-            if route is None:
-                status, payload = 404, {"errcode": 404, "errmsg": "no such endpoint"}
-            else:
-                status, payload = route(server, query, body)
-            raw = (
-                payload
-                if isinstance(payload, bytes)
-                else json.dumps(payload, ensure_ascii=False).encode()
-            )
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def do_GET(self) -> None:
-            self._handle("GET")
-
-        def do_POST(self) -> None:
-            self._handle("POST")
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass  # keep test output quiet
-
-    return _RequestHandler

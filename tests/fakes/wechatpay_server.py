@@ -25,48 +25,19 @@ import datetime
 import json
 import re
 import secrets
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509.oid import NameOID
 
+from tests.fakes.base import FakeServer, Reply, Request
+from tests.fakes.keys import generate_rsa_key, rsa_sign, rsa_verifies
+
 CST = datetime.timezone(datetime.timedelta(hours=8))
-
-
-def generate_rsa_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def private_pem(key: rsa.RSAPrivateKey) -> str:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-
-
-def public_pem(key: rsa.RSAPrivateKey) -> str:
-    return (
-        key.public_key()
-        .public_bytes(
-            serialization.Encoding.PEM,
-            serialization.PublicFormat.SubjectPublicKeyInfo,
-        )
-        .decode()
-    )
-
-
-def rsa_sign(key: rsa.RSAPrivateKey, message: str) -> str:
-    signature = key.sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())
-    return base64.b64encode(signature).decode()
 
 
 def aead_encrypt(apiv3_key: str, plaintext: str, *, associated_data: str) -> dict:
@@ -141,8 +112,8 @@ class RecordedRequest:
 _AUTH = re.compile(r'(\w+)="([^"]*)"')
 
 
-@dataclass
-class FakeWeChatPayServer:
+@dataclass(eq=False)
+class FakeWeChatPayServer(FakeServer):
     keys: WeChatPayKeys
     mchid: str = "1900000109"
     appid: str = "wx-test-app"
@@ -159,29 +130,10 @@ class FakeWeChatPayServer:
     # Sign answers with a wrong key (the SDK must then refuse them).
     forge_answers: bool = False
 
-    def __post_init__(self) -> None:
-        self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
-
-    # -- lifecycle ---------------------------------------------------------------------
-
-    def start(self) -> FakeWeChatPayServer:
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-
     @property
     def base_url(self) -> str:
-        assert self._httpd is not None, "server not started"
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        """The origin to put in settings.WECHATPAY_API_BASE_URL (no trailing slash)."""
+        return self.origin
 
     @property
     def serial(self) -> str:
@@ -301,9 +253,9 @@ class FakeWeChatPayServer:
             "Wechatpay-Signature-Type": "WECHATPAY2-SHA256-RSA2048",
         }
 
-    def _check_authorization(self, method: str, target: str, headers, body: bytes):
+    def _check_authorization(self, request: Request) -> str | None:
         """None when the request is signed by the merchant, else the reason."""
-        value = headers.get("Authorization", "")
+        value = request.headers.get("Authorization", "")
         scheme, _, params = value.partition(" ")
         if scheme != "WECHATPAY2-SHA256-RSA2048":
             return "wrong authorization scheme"
@@ -318,15 +270,14 @@ class FakeWeChatPayServer:
             return "bad timestamp"
         if abs(time.time() - stamp) > 300:
             return "timestamp expired"
-        message = f"{method}\n{target}\n{stamp}\n{fields.get('nonce_str', '')}\n{body.decode()}\n"
-        try:
-            self.keys.merchant_key.public_key().verify(
-                base64.b64decode(fields.get("signature", "")),
-                message.encode(),
-                padding.PKCS1v15(),
-                hashes.SHA256(),
-            )
-        except (InvalidSignature, ValueError):
+        nonce = fields.get("nonce_str", "")
+        message = (
+            f"{request.method}\n{request.target}\n{stamp}\n{nonce}\n"
+            f"{request.body.decode()}\n"
+        )
+        if not rsa_verifies(
+            self.keys.merchant_key, message, fields.get("signature", "")
+        ):
             return "signature does not verify"
         return None
 
@@ -375,19 +326,27 @@ class FakeWeChatPayServer:
             resource["success_time"] = refund["create_time"]
         return resource
 
-    def handle(self, method: str, target: str, headers, body: bytes):
-        path = urlsplit(target).path
-        problem = self._check_authorization(method, target, headers, body)
+    def handle(self, request: Request) -> Reply:
+        problem = self._check_authorization(request)
         with self._lock:
             self.requests.append(
-                RecordedRequest(method, target, dict(headers), body, problem is None)
+                RecordedRequest(
+                    request.method,
+                    request.target,
+                    dict(request.headers),
+                    request.body,
+                    problem is None,
+                )
             )
             if problem is not None:
-                return 401, {"code": "SIGN_ERROR", "message": problem}
+                return Reply(401, {"code": "SIGN_ERROR", "message": problem})
             if self.scripted_failures:
-                return self.scripted_failures.pop(0)
-            data = json.loads(body) if body else {}
-            return self._route(method, path, data)
+                return Reply(*self.scripted_failures.pop(0))
+            return Reply(*self._route(request.method, request.path, request.json()))
+
+    def reply_headers(self, raw: bytes) -> dict[str, str]:
+        """Every answer is signed with the platform key, as WeChat Pay does."""
+        return {**self._signature_headers(raw), "Request-ID": secrets.token_hex(8)}
 
     def _route(self, method: str, path: str, data: dict):
         if method == "POST" and path == "/v3/pay/transactions/jsapi":
@@ -486,35 +445,3 @@ class FakeWeChatPayServer:
 
 def _now_rfc3339() -> str:
     return datetime.datetime.now(CST).isoformat(timespec="seconds")
-
-
-def _make_handler(server: FakeWeChatPayServer) -> type[BaseHTTPRequestHandler]:
-    class _RequestHandler(BaseHTTPRequestHandler):
-        def _handle(self, method: str) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            status, payload = server.handle(method, self.path, self.headers, body)
-            raw = (
-                payload
-                if isinstance(payload, bytes)
-                else json.dumps(payload, ensure_ascii=False).encode()
-            )
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(raw)))
-            for name, value in server._signature_headers(raw).items():
-                self.send_header(name, value)
-            self.send_header("Request-ID", secrets.token_hex(8))
-            self.end_headers()
-            self.wfile.write(raw)
-
-        def do_GET(self) -> None:
-            self._handle("GET")
-
-        def do_POST(self) -> None:
-            self._handle("POST")
-
-        def log_message(self, format: str, *args) -> None:  # keep test output quiet
-            pass
-
-    return _RequestHandler
