@@ -23,9 +23,9 @@ LEVEL_FORM = {
     "name": "金卡",
     "points_required": "1000",
     "priority_hours": "2",
-    "reserved_share_bp": "1000",
+    "reserved_share_bp": "10",  # percent
     "late_cancel_monthly_quota": "1",
-    "discount_rate_bp": "9300",
+    "discount_rate_bp": "9.3",  # 折
     "waitlist_priority": "2",
 }
 
@@ -123,7 +123,7 @@ def test_a_platform_admin_edits_a_level_through_the_service(
     )
 
 
-def test_the_level_list_shows_shares_as_percentages(client, root, levels):
+def test_the_level_list_shows_the_discount_in_zhe_and_the_seats_in_percent(client, root, levels):
     client.force_login(root)
 
     response = client.get(reverse("admin:accounts_memberlevel_changelist"))
@@ -136,8 +136,8 @@ def test_the_level_list_shows_shares_as_percentages(client, root, levels):
         "vip",
     ]
     content = response.content.decode()
-    assert "95 %" in content
-    assert "20 %" in content
+    assert '<td class="field-discount">9.5折</td>' in content
+    assert '<td class="field-reserved_share">20%</td>' in content
 
 
 def test_a_level_with_an_invalid_rate_is_refused_in_the_form(client, root, levels):
