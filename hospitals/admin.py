@@ -301,9 +301,7 @@ class DoctorAdmin(CatalogAdmin):
         # Other admins' doctor pickers (autocomplete) read "内科 · 张三（主任医师）":
         # the department comes in the same query. (A queryset that already joins makes
         # the change list skip list_select_related, so join the same here.)
-        return (
-            super().get_queryset(request).select_related(*self.list_select_related)
-        )
+        return super().get_queryset(request).select_related(*self.list_select_related)
 
     def get_readonly_fields(
         self, request: HttpRequest, obj: Doctor | None = None
