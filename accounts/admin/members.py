@@ -207,8 +207,13 @@ class PointsEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(LateCancelUse)
 class LateCancelUseAdmin(ReadOnlyAdmin):
-    list_display = ("used_at", "user", "appointment_id")
+    list_display = ("used_at", "user", "appointment_number")
     search_fields = ("user__username",)
     list_select_related = ("user",)
     raw_id_fields = ("user",)
     ordering = ("-used_at", "-id")
+
+    @admin.display(description=_("appointment"), ordering="appointment_id")
+    def appointment_number(self, obj: LateCancelUse) -> int:
+        # The id only: loading each appointment would cost a query per row.
+        return obj.appointment_id

@@ -148,6 +148,15 @@ class UserAdmin(TranslatedPermissionsMixin, HospitalScopedAdminMixin, DjangoUser
             ((permission_label(p),) for p in permissions_by_name(names)),
         )
 
+    @admin.display(description=_("user permissions"))
+    def user_permission_list(self, obj: User) -> str:
+        # What a non-superuser sees instead of the read-only "user_permissions", which
+        # would print the English names stored in the database.
+        permissions = obj.user_permissions.select_related("content_type")
+        return format_html_join(
+            "", "<div>{}</div>", ((permission_label(p),) for p in permissions)
+        ) or gettext("None")
+
     def _is_scoped(self, request: HttpRequest) -> bool:
         return not user_sees_every_hospital(request.user)
 
@@ -188,7 +197,7 @@ class UserAdmin(TranslatedPermissionsMixin, HospitalScopedAdminMixin, DjangoUser
         ]
         if not request.user.is_superuser:
             # Only a superuser may hand out superuser status or raw permissions.
-            readonly += ["is_superuser", "groups", "user_permissions"]
+            readonly += ["is_superuser", "groups", "user_permission_list"]
         return readonly
 
     def formfield_for_choice_field(
@@ -209,6 +218,20 @@ class UserAdmin(TranslatedPermissionsMixin, HospitalScopedAdminMixin, DjangoUser
 
     def get_fieldsets(self, request: HttpRequest, obj: User | None = None):
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not request.user.is_superuser:
+            fieldsets = tuple(
+                (
+                    name,
+                    options
+                    | {
+                        "fields": tuple(
+                            "user_permission_list" if f == "user_permissions" else f
+                            for f in options["fields"]
+                        )
+                    },
+                )
+                for name, options in fieldsets
+            )
         if self._may_grant_levels(request, obj):
             fieldsets = (
                 *fieldsets,

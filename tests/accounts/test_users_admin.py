@@ -292,3 +292,25 @@ def test_saving_a_group_keeps_the_chosen_permissions(client, root):
 
     assert response.status_code == 302
     assert list(Group.objects.get(name="挂号处").permissions.all()) == [chosen]
+
+
+def test_a_platform_admin_reads_a_users_extra_permissions_in_chinese(
+    client, platform_admin
+):
+    # given
+    staff = StaffFactory()
+    staff.user_permissions.add(Permission.objects.get(codename="view_pointsentry"))
+    client.force_login(platform_admin)
+
+    # when
+    with translation.override("zh-hans"):
+        response = client.get(
+            reverse("admin:accounts_user_change", args=[staff.pk]),
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        )
+
+    # then
+    html = response.content.decode()
+    assert "user_permissions" not in response.context["adminform"].form.fields
+    assert "<div>账户与就诊人 | 积分明细 | 可以查看</div>" in html
+    assert "Can view points entry" not in html
