@@ -7,6 +7,7 @@ class HospitalsConfig(AppConfig):
     verbose_name = _("Hospitals")
 
     def ready(self) -> None:
+        # Models can be imported only once the app registry is ready, i.e. here.
         from accounts.models import User
         from accounts.roles import role_grant
 
