@@ -1,9 +1,47 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
+    verbose_name = _("Accounts and patients")
 
     def ready(self) -> None:
         # Registers the OpenAPI extension for our JWT authentication class.
         from accounts import schema  # noqa: F401
+        from accounts.models import User
+        from accounts.roles import role_grant
+
+        # Hospital staff onboard their own hospital's doctors and colleagues (a doctor's
+        # page links a doctor account). The user admin keeps them inside their hospital,
+        # offers only the doctor and staff roles, and never lets them hand out superuser
+        # status, groups or permissions. Patients' profiles are personal data of people
+        # who are not the hospital's until they book: staff see a patient through the
+        # appointment, not here.
+        role_grant(
+            role=User.Role.HOSPITAL_STAFF,
+            permissions=[
+                "accounts.view_user",
+                "accounts.add_user",
+                "accounts.change_user",
+            ],
+        )
+        # Doctors need nothing here: they change their own password from the admin's
+        # own page, which needs no permission.
+        # Platform admins look after every account, the patients' profiles (masked) and
+        # the membership table; the ledger and the late cancels are history, read only.
+        role_grant(
+            role=User.Role.PLATFORM_ADMIN,
+            permissions=[
+                "accounts.view_user",
+                "accounts.add_user",
+                "accounts.change_user",
+                "accounts.view_patientprofile",
+                "accounts.change_patientprofile",
+                "accounts.view_memberlevel",
+                "accounts.add_memberlevel",
+                "accounts.change_memberlevel",
+                "accounts.view_pointsentry",
+                "accounts.view_latecanceluse",
+            ],
+        )

@@ -1,8 +1,10 @@
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common.models import TimeStampedModel
 
@@ -31,12 +33,12 @@ class MemberLevel(TimeStampedModel):
         help_text=_("How many hours before the public release this level may book."),
     )
     reserved_share_bp = models.PositiveSmallIntegerField(
-        _("reserved seats (basis points)"),
+        _("reserved seats"),
         default=0,
         validators=[MaxValueValidator(BASIS_POINTS)],
         help_text=_(
             "Share of each session's seats this level may book through the priority "
-            "channel before the public release, in 1/10000: 1000 = 10 %."
+            "channel before the public release; stored in 1/10000 (1000 = 10 percent)."
         ),
     )
     late_cancel_monthly_quota = models.PositiveSmallIntegerField(
@@ -45,10 +47,13 @@ class MemberLevel(TimeStampedModel):
         help_text=_("Cancellations allowed after the normal deadline, per month."),
     )
     discount_rate_bp = models.PositiveSmallIntegerField(
-        _("share of the fee paid (basis points)"),
+        _("discount"),
         default=BASIS_POINTS,
         validators=[MinValueValidator(1), MaxValueValidator(BASIS_POINTS)],
-        help_text=_("10000 = full price, 9500 = 5 % off."),
+        help_text=_(
+            "Share of the fee the member pays; stored in 1/10000 (10000 = full price, "
+            "9500 = 5 percent off). Staff type it in zhe (折): 9.5."
+        ),
     )
     waitlist_priority = models.SmallIntegerField(
         _("waitlist priority"),
@@ -88,6 +93,9 @@ class User(AbstractUser):
         DOCTOR = "doctor", _("Doctor")
         HOSPITAL_STAFF = "hospital_staff", _("Hospital staff")
         PLATFORM_ADMIN = "platform_admin", _("Platform admin")
+
+    # The roles that belong to one hospital (the constraint below).
+    HOSPITAL_ROLES = (Role.DOCTOR, Role.HOSPITAL_STAFF)
 
     role = models.CharField(
         _("role"), max_length=20, choices=Role.choices, default=Role.PATIENT
@@ -155,26 +163,41 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.username
 
+    def clean(self) -> None:
+        super().clean()
+        # The database constraint says the same, but only by its name; this puts a
+        # sentence next to the hospital field (full_clean() then skips the constraint).
+        if self.role in self.HOSPITAL_ROLES and self.hospital_id is None:
+            raise ValidationError(
+                {
+                    "hospital": ValidationError(
+                        _(
+                            "Doctors and hospital staff belong to a hospital: choose theirs."
+                        ),
+                        code="hospital_required",
+                    )
+                }
+            )
+
     @property
     def is_hospital_scoped(self) -> bool:
-        return (
-            self.role in (self.Role.HOSPITAL_STAFF, self.Role.DOCTOR)
-            and not self.is_superuser
-        )
+        return self.role in self.HOSPITAL_ROLES and not self.is_superuser
 
 
 class SmsCode(models.Model):
     """One login code sent by SMS. Only a hash of the code is kept."""
 
-    phone = models.CharField(max_length=20, db_index=True)
-    code_hash = models.CharField(max_length=128)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(db_index=True)
-    expires_at = models.DateTimeField()
-    wrong_tries = models.PositiveSmallIntegerField(default=0)
-    used_at = models.DateTimeField(null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, db_index=True)
+    code_hash = models.CharField(_("code hash"), max_length=128)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    wrong_tries = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("SMS login code")
+        verbose_name_plural = _("SMS login codes")
         indexes = [models.Index(fields=["ip", "created_at"], name="smscode_ip_created")]
 
     def __str__(self) -> str:
@@ -199,7 +222,7 @@ class PatientProfile(TimeStampedModel):
     user = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="profiles", verbose_name=_("user")
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     relation = models.CharField(_("relation"), max_length=10, choices=Relation.choices)
     gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"))

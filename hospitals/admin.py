@@ -16,6 +16,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import HospitalScopedAdminMixin
+from common.forms import YuanField
+from common.money import yuan_display
 from common.services import Actor
 from hospitals import services
 from hospitals.models import Department, Doctor, Hospital
@@ -51,6 +53,18 @@ class DepartmentAdminForm(CatalogAdminForm):
 
 
 class DoctorAdminForm(CatalogAdminForm):
+    # Staff type yuan; the model keeps fen. A general outpatient registration costs a few
+    # yuan and a renowned expert's or special-needs (特需) clinic some hundreds: 1 to 2000
+    # yuan covers every real fee, so "0.5" or "50000" is a typing mistake (typing fen
+    # where yuan is meant, an extra zero). 0 stays allowed for free clinics (义诊).
+    fee = YuanField(
+        label=_("registration fee (yuan)"),
+        min_yuan=1,
+        max_yuan=2000,
+        allow_zero=True,
+        help_text=_("In yuan, e.g. 50 or 12.50; 0 for a free clinic."),
+    )
+
     def service_validate(self) -> None:
         services.doctor_validate(doctor=self.instance)
 
@@ -100,6 +114,13 @@ class CatalogAdmin(HospitalScopedAdminMixin, admin.ModelAdmin):
             # Staff see one hospital: a filter listing every hospital is noise.
             list_filter = tuple(f for f in list_filter if f != "hospital")
         return list_filter
+
+    def get_list_display(self, request: HttpRequest) -> tuple:
+        list_display = tuple(super().get_list_display(request))
+        if self.is_scoped(request):
+            # ...and a column repeating their own hospital on every row too.
+            list_display = tuple(f for f in list_display if f != "hospital")
+        return list_display
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         if (
@@ -152,8 +173,18 @@ class HospitalAdmin(CatalogAdmin):
     search_fields = ("name", "region", "address")
     ordering = ("id",)
 
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Hospital | None = None
+    ) -> tuple:
+        if self.is_scoped(request):
+            # A hospital keeps its own page up to date, but its name and its official
+            # grade (三甲 …) are what patients trust: only the platform changes them.
+            return ("name", "level")
+        return ()
+
     def has_add_permission(self, request: HttpRequest) -> bool:
-        # Hospitals join the platform through the platform admins.
+        # Hospitals join the platform through the platform admins. Creating one goes
+        # through hospital_create, whose HospitalCreated event gives it its booking rule.
         return not self.is_scoped(request) and super().has_add_permission(request)
 
     def has_delete_permission(
@@ -240,7 +271,7 @@ class DoctorAdmin(CatalogAdmin):
         "title",
         "department",
         "hospital",
-        "fee_yuan",
+        "fee_display",
         "is_active",
     )
     list_filter = ("title", "is_active", "hospital")
@@ -262,10 +293,15 @@ class DoctorAdmin(CatalogAdmin):
         "is_active",
     )
 
-    @admin.display(description=_("fee (yuan)"), ordering="fee")
-    def fee_yuan(self, obj: Doctor) -> str:
-        # Money stays in fen; yuan is only how it is shown.
-        return f"{obj.fee // 100}.{obj.fee % 100:02d}"
+    @admin.display(description=_("registration fee"), ordering="fee")
+    def fee_display(self, obj: Doctor) -> str:
+        return yuan_display(obj.fee)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Other admins' doctor pickers (autocomplete) read "内科 · 张三（主任医师）":
+        # the department comes in the same query. (A queryset that already joins makes
+        # the change list skip list_select_related, so join the same here.)
+        return super().get_queryset(request).select_related(*self.list_select_related)
 
     def get_readonly_fields(
         self, request: HttpRequest, obj: Doctor | None = None

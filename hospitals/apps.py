@@ -1,5 +1,45 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HospitalsConfig(AppConfig):
     name = "hospitals"
+    verbose_name = _("Hospitals")
+
+    def ready(self) -> None:
+        # Models can be imported only once the app registry is ready, i.e. here.
+        from accounts.models import User
+        from accounts.roles import role_grant
+
+        # Hospital staff run their own hospital's catalogue: its departments and doctors,
+        # and the hospital's own page (name and grade stay with the platform, see
+        # HospitalAdmin). Deleting only succeeds for rows nothing refers to yet.
+        role_grant(
+            role=User.Role.HOSPITAL_STAFF,
+            permissions=[
+                "hospitals.view_hospital",
+                "hospitals.change_hospital",
+                *_crud("department"),
+                *_crud("doctor"),
+            ],
+        )
+        # Doctors look up their hospital's catalogue; they change nothing in it.
+        role_grant(
+            role=User.Role.DOCTOR,
+            permissions=[
+                "hospitals.view_hospital",
+                "hospitals.view_department",
+                "hospitals.view_doctor",
+            ],
+        )
+        # Platform admins onboard hospitals and look after every catalogue.
+        role_grant(
+            role=User.Role.PLATFORM_ADMIN,
+            permissions=[*_crud("hospital"), *_crud("department"), *_crud("doctor")],
+        )
+
+
+def _crud(model: str) -> list[str]:
+    return [
+        f"hospitals.{action}_{model}" for action in ("view", "add", "change", "delete")
+    ]

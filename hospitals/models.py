@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
@@ -21,7 +22,8 @@ class Hospital(TimeStampedModel):
     )
     region = models.CharField(_("region"), max_length=50, db_index=True)
     address = models.CharField(_("address"), max_length=255)
-    phone = models.CharField(_("phone"), max_length=30)
+    # An institution's switchboard (电话), not a person's mobile (手机号).
+    phone = models.CharField(pgettext_lazy("institution", "phone"), max_length=30)
     introduction = models.TextField(_("introduction"), blank=True)
     logo_url = models.URLField(_("logo URL"), blank=True)
     is_open = models.BooleanField(_("open"), default=True)
@@ -90,12 +92,17 @@ class Doctor(TimeStampedModel):
         related_name="doctors",
         verbose_name=_("department"),
     )
-    name = models.CharField(_("name"), max_length=50)
-    title = models.CharField(_("title"), max_length=20, choices=Title.choices)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
+    title = models.CharField(
+        pgettext_lazy("doctor", "title"), max_length=20, choices=Title.choices
+    )
     specialty = models.CharField(_("specialty"), max_length=255, blank=True)
     introduction = models.TextField(_("introduction"), blank=True)
     photo_url = models.URLField(_("photo URL"), blank=True)
-    fee = models.PositiveIntegerField(_("registration fee (fen)"))
+    fee = models.PositiveIntegerField(
+        _("registration fee"),
+        help_text=_("Stored in fen; staff type and read it in yuan."),
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -117,4 +124,14 @@ class Doctor(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.get_title_display()})"
+        """ "内科 · 张三（主任医师）" in doctor pickers.
+
+        The department is named only when it is already loaded (select_related), so a
+        list of choices never runs a query per doctor; otherwise "张三（主任医师）".
+        """
+        params = {"name": self.name, "title": self.get_title_display()}
+        if self.department_id is not None and Doctor.department.is_cached(self):
+            return gettext("%(department)s · %(name)s (%(title)s)") % (
+                params | {"department": self.department.name}
+            )
+        return gettext("%(name)s (%(title)s)") % params

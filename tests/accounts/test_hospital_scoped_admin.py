@@ -65,7 +65,8 @@ def test_objects_of_the_own_hospital_fall_back_to_model_permissions(two_hospital
     a, _ = two_hospitals
     mine = _doctor(a)
     model_admin = DoctorAdmin(Doctor, admin.site)
-    staff = StaffFactory(hospital=a)  # no model permissions at all
+    # a doctor's role brings only view permissions on the catalogue, no change
+    staff = StaffFactory(hospital=a, role=User.Role.DOCTOR)
 
     assert model_admin.has_change_permission(_request(staff), mine) is False
     staff.is_superuser = True  # superuser: every permission, every hospital

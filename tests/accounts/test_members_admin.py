@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import MemberLevel, PointsEntry, User
 from accounts.services import points_apply
@@ -23,9 +24,9 @@ LEVEL_FORM = {
     "name": "金卡",
     "points_required": "1000",
     "priority_hours": "2",
-    "reserved_share_bp": "1000",
+    "reserved_share_bp": "10",  # percent
     "late_cancel_monthly_quota": "1",
-    "discount_rate_bp": "9300",
+    "discount_rate_bp": "9.3",  # 折
     "waitlist_priority": "2",
 }
 
@@ -123,7 +124,9 @@ def test_a_platform_admin_edits_a_level_through_the_service(
     )
 
 
-def test_the_level_list_shows_shares_as_percentages(client, root, levels):
+def test_the_level_list_shows_the_discount_in_zhe_and_the_seats_in_percent(
+    client, root, levels
+):
     client.force_login(root)
 
     response = client.get(reverse("admin:accounts_memberlevel_changelist"))
@@ -136,8 +139,8 @@ def test_the_level_list_shows_shares_as_percentages(client, root, levels):
         "vip",
     ]
     content = response.content.decode()
-    assert "95 %" in content
-    assert "20 %" in content
+    assert '<td class="field-discount">9.5折</td>' in content
+    assert '<td class="field-reserved_share">20%</td>' in content
 
 
 def test_a_level_with_an_invalid_rate_is_refused_in_the_form(client, root, levels):
@@ -326,3 +329,92 @@ def test_hospital_staff_get_no_grant_field_and_a_posted_grant_is_ignored(
     colleague.refresh_from_db()
     assert (colleague.member_level, colleague.member_level_floor) == (None, None)
     assert OperationLog.objects.filter(action="member.level_grant").exists() is False
+
+
+# -- rates in the units people use -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("discount", "reserved", "stored"),
+    [
+        ("8.5", "12.5", (8500, 1250)),
+        ("10", "0", (10000, 0)),
+        ("8.5折", "20%", (8500, 2000)),
+    ],
+)
+def test_the_discount_is_typed_in_zhe_and_the_seats_in_percent(
+    client, root, levels, discount, reserved, stored
+):
+    client.force_login(root)
+    gold = levels["gold"]
+
+    response = client.post(
+        reverse("admin:accounts_memberlevel_change", args=[gold.pk]),
+        LEVEL_FORM | {"discount_rate_bp": discount, "reserved_share_bp": reserved},
+    )
+
+    assert response.status_code == 302
+    gold.refresh_from_db()
+    assert (gold.discount_rate_bp, gold.reserved_share_bp) == stored
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "message"),
+    [
+        (
+            "discount_rate_bp",
+            "85",
+            "Enter a discount in 折 from 1 to 10 (8.5 means paying 85 percent of the "
+            "fee), or the percentage paid followed by a percent sign.",
+        ),
+        (
+            "reserved_share_bp",
+            "60",
+            "Enter a percentage from 0 to 50 with at most two decimals, e.g. 20 or 12.5.",
+        ),
+        (
+            "reserved_share_bp",
+            "1000",
+            "Enter a percentage from 0 to 50 with at most two decimals, e.g. 20 or 12.5.",
+        ),
+        (
+            "reserved_share_bp",
+            "10.005",
+            "Enter a percentage from 0 to 50 with at most two decimals, e.g. 20 or 12.5.",
+        ),
+    ],
+)
+def test_an_implausible_rate_is_refused_with_a_message(
+    client, root, levels, field, typed, message
+):
+    client.force_login(root)
+    gold = levels["gold"]
+
+    response = client.post(
+        reverse("admin:accounts_memberlevel_change", args=[gold.pk]),
+        LEVEL_FORM | {field: typed},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {field: [message]}
+    gold.refresh_from_db()
+    assert (gold.discount_rate_bp, gold.reserved_share_bp) == (9500, 1000)
+    assert OperationLog.objects.exists() is False
+
+
+def test_the_level_form_shows_the_stored_rates_in_zhe_and_percent(client, root, levels):
+    client.force_login(root)
+
+    with translation.override("zh-hans"):
+        response = client.get(
+            reverse("admin:accounts_memberlevel_change", args=[levels["vip"].pk]),
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        )
+
+    form = response.context["adminform"].form
+    html = response.content.decode()
+    assert (form["discount_rate_bp"].value(), form["reserved_share_bp"].value()) == (
+        "9",
+        "20",
+    )
+    assert "按“折”填写：10 为原价，9.5 即九五折" in html

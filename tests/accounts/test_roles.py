@@ -60,3 +60,46 @@ def test_role_grant_refuses_a_malformed_permission(monkeypatch):
         role_grant(role="hospital_staff", permissions=["view_doctor"])
 
     assert role_permissions("hospital_staff") == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("role", "granted", "refused"),
+    [
+        (
+            "hospital_staff",
+            {
+                "hospitals.change_hospital",
+                "hospitals.add_doctor",
+                "hospitals.delete_department",
+                "accounts.add_user",
+            },
+            {
+                "hospitals.add_hospital",
+                "hospitals.delete_hospital",
+                "accounts.view_patientprofile",
+                "accounts.change_memberlevel",
+            },
+        ),
+        (
+            "doctor",
+            {"hospitals.view_doctor", "hospitals.view_department"},
+            {"hospitals.change_doctor", "accounts.view_user", "accounts.add_user"},
+        ),
+        (
+            "platform_admin",
+            {
+                "hospitals.add_hospital",
+                "accounts.change_user",
+                "accounts.view_patientprofile",
+                "accounts.change_memberlevel",
+            },
+            {"accounts.delete_user", "accounts.change_pointsentry"},
+        ),
+        ("patient", set(), {"hospitals.view_doctor", "accounts.view_user"}),
+    ],
+)
+def test_each_role_brings_what_its_work_needs(role, granted, refused):
+    brought = role_permissions(role)
+
+    assert granted <= brought
+    assert refused & brought == set()

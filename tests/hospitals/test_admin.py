@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from common.models import OperationLog
+from common.money import fen_to_yuan
 from hospitals.models import Department, Doctor, Hospital
 from tests.hospitals.factories import DepartmentFactory, DoctorFactory, HospitalFactory
 
@@ -38,7 +39,7 @@ def _doctor_form(doctor: Doctor, **changes) -> dict:
         "department": doctor.department_id,
         "name": doctor.name,
         "title": doctor.title,
-        "fee": doctor.fee,
+        "fee": fen_to_yuan(doctor.fee),  # staff type yuan
         "specialty": doctor.specialty,
         "introduction": doctor.introduction,
         "photo_url": doctor.photo_url,
@@ -91,7 +92,7 @@ def test_staff_cannot_change_another_hospitals_doctor(client):
     # when
     response = client.post(
         reverse("admin:hospitals_doctor_change", args=[theirs.pk]),
-        _doctor_form(theirs, fee=1),
+        _doctor_form(theirs, fee="1"),
     )
 
     # then
@@ -132,7 +133,7 @@ def test_staff_adding_a_doctor_get_their_own_hospital_whatever_they_post(client)
             "department": department.pk,
             "name": "张三",
             "title": "chief",
-            "fee": "5000",
+            "fee": "50",
             "is_active": "on",
             "_save": "Save",
         },
@@ -164,7 +165,7 @@ def test_staff_cannot_put_a_doctor_in_another_hospitals_department(client):
             "department": elsewhere.pk,
             "name": "张三",
             "title": "chief",
-            "fee": "5000",
+            "fee": "50",
             "_save": "Save",
         },
     )
@@ -331,7 +332,7 @@ def test_staff_fee_change_goes_through_the_service(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("admin:hospitals_doctor_change", args=[doctor.pk]),
-            _doctor_form(doctor, fee=3500),
+            _doctor_form(doctor, fee="35"),
         )
 
     # then
@@ -357,7 +358,7 @@ def test_superuser_adding_a_doctor_in_another_hospitals_department_sees_a_form_e
             "department": department.pk,
             "name": "张三",
             "title": "chief",
-            "fee": "5000",
+            "fee": "50",
             "_save": "Save",
         },
     )
@@ -496,7 +497,7 @@ def test_doctor_changelist_shows_the_fee_in_yuan(client, superuser):
 
     # then
     assert response.status_code == 200
-    assert '<td class="field-fee_yuan">50.05</td>' in response.content.decode()
+    assert '<td class="field-fee_display">¥50.05</td>' in response.content.decode()
 
 
 def _changelist_queries(client, doctors: int) -> int:

@@ -516,7 +516,7 @@ def test_doctor_update_moves_within_the_hospital_and_logs(actor):
             "doctor.update",
             "hospitals.doctor",
             str(doctor.pk),
-            "张三 (主治医师): department, fee",
+            f"{clinic.name} · 张三 (主治医师): department, fee",
         )
     ]
 

@@ -1,0 +1,134 @@
+"""Patient profiles (就诊人) in the admin.
+
+Profiles hold personal data: only superusers and platform admins see them, always masked,
+and the encrypted columns are never shown, not even as ciphertext.
+"""
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import PatientProfile
+from accounts.selectors import (
+    ID_CARD_HASH_CONTEXT,
+    profile_id_card_masked,
+    profile_insurance_card_masked,
+    profile_phone_masked,
+)
+from accounts.services import patient_profile_update
+from accounts.validators import ID_CARD_RE
+from common.admin import user_sees_every_hospital
+from common.crypto import lookup_hash
+from common.errors import DomainError
+from common.services import Actor
+
+
+@admin.register(PatientProfile)
+class PatientProfileAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "name",
+        "user",
+        "relation",
+        "gender",
+        "birth_date",
+        "masked_id_card",
+        "masked_phone",
+        "is_active",
+        "created_at",
+    )
+    list_filter = ("relation", "gender", "is_active")
+    search_fields = ("name", "user__username")
+    search_help_text = _("Name, username or a full ID-card number.")
+    list_select_related = ("user",)
+    raw_id_fields = ("user",)
+    # The encrypted columns are never shown, not even as ciphertext.
+    fields = (
+        "user",
+        "name",
+        "relation",
+        "gender",
+        "birth_date",
+        "masked_id_card",
+        "masked_phone",
+        "masked_insurance_card",
+        "is_active",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = (
+        "user",
+        "gender",
+        "birth_date",
+        "masked_id_card",
+        "masked_phone",
+        "masked_insurance_card",
+        "is_active",
+        "created_at",
+        "updated_at",
+    )
+
+    @admin.display(description=_("ID-card number"))
+    def masked_id_card(self, obj: PatientProfile) -> str:
+        return profile_id_card_masked(obj)
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, obj: PatientProfile) -> str:
+        return profile_phone_masked(obj)
+
+    @admin.display(description=_("insurance card number"))
+    def masked_insurance_card(self, obj: PatientProfile) -> str:
+        return profile_insurance_card_masked(obj) or "-"
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ):
+        term = search_term.strip().upper()
+        if ID_CARD_RE.fullmatch(term):
+            # Numbers are stored encrypted; find them through the lookup hash.
+            digest = lookup_hash(term, context=ID_CARD_HASH_CONTEXT)
+            return queryset.filter(id_card_hash=digest), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return user_sees_every_hospital(request.user) and super().has_module_permission(
+            request
+        )
+
+    def has_view_permission(
+        self, request: HttpRequest, obj: PatientProfile | None = None
+    ) -> bool:
+        return user_sees_every_hospital(request.user) and super().has_view_permission(
+            request, obj
+        )
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: PatientProfile | None = None
+    ) -> bool:
+        if obj is not None and obj.is_active is not True:
+            return False  # deleted profiles stay as they were
+        return user_sees_every_hospital(request.user) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # patients add their own profiles; IDs are checked there
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: PatientProfile | None = None
+    ) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: PatientProfile, form, change: bool
+    ) -> None:
+        try:
+            patient_profile_update(
+                actor=Actor.from_request(request),
+                profile=obj,
+                name=obj.name,
+                relation=obj.relation,
+            )
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
