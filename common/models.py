@@ -61,15 +61,18 @@ class IdempotencyKey(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         db_constraint=False,
+        verbose_name=_("user"),
     )
-    scope = models.CharField(max_length=64)
-    key = models.CharField(max_length=128)
-    request_hash = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField()
-    response_body = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    scope = models.CharField(_("scope"), max_length=64)
+    key = models.CharField(_("key"), max_length=128)
+    request_hash = models.CharField(_("request hash"), max_length=64)
+    response_status = models.PositiveSmallIntegerField(_("response status"))
+    response_body = models.JSONField(_("response body"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "scope", "key"],
