@@ -16,7 +16,8 @@ from common.money import yuan_display
 
 _LABELS: dict[str, str | Promise] = {}
 
-# Services write amounts as "<integer> fen" in log summaries.
+# Services write amounts as "<integer> fen" (or "<integer> of <integer> fen") in summaries.
+_FEN_RANGE = re.compile(r"\b(\d+) of (\d+) fen\b")
 _FEN_AMOUNT = re.compile(r"\b(\d+) fen\b")
 
 
@@ -40,4 +41,11 @@ def action_labels_all() -> dict[str, str | Promise]:
 
 def summary_display(summary: str) -> str:
     """A log summary with every "<n> fen" amount written in yuan ("5000 fen" -> "¥50.00")."""
+    summary = _FEN_RANGE.sub(
+        lambda match: (
+            f"{yuan_display(int(match.group(1)))} of "
+            f"{yuan_display(int(match.group(2)))}"
+        ),
+        summary,
+    )
     return _FEN_AMOUNT.sub(lambda match: yuan_display(int(match.group(1))), summary)
