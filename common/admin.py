@@ -330,6 +330,22 @@ class OperationLogHistoryMixin:
         return TemplateResponse(request, "admin/object_history.html", context)
 
 
+class OperationLogActionFilter(admin.SimpleListFilter):
+    """Filter by action, offering each logged code under its readable label."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin):
+        codes = OperationLog.objects.values_list("action", flat=True).distinct()
+        return sorted(
+            ((code, action_label(code)) for code in codes), key=lambda c: c[1]
+        )
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(OperationLog)
 class OperationLogAdmin(PlatformReadOnlyAdmin):
     """The audit trail: read-only, for superusers and platform admins only.
@@ -348,7 +364,7 @@ class OperationLogAdmin(PlatformReadOnlyAdmin):
         "summary_display",
     )
     # No date_hierarchy: it needs the database's time-zone tables on MySQL/MariaDB.
-    list_filter = ("action", "object_type", "created_at")
+    list_filter = (OperationLogActionFilter, "object_type", "created_at")
     search_fields = ("action", "object_type", "object_id", "summary", "ip")
     list_select_related = ("actor",)
     raw_id_fields = ("actor",)

@@ -156,20 +156,27 @@ class AppointmentAdmin(
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         return self.readonly_fields
 
-    def get_list_display(self, request: HttpRequest):
-        # Staff of one hospital know their hospital; only the platform needs the column.
+    def _sees_every_hospital(self, request: HttpRequest) -> bool:
         try:
-            scoped = self.hospital_scope_id(request) is not None
+            return self.hospital_scope_id(request) is None
         except LookupError:
-            scoped = True
-        if scoped:
-            return self.list_display
-        return (*self.list_display, "hospital")
+            return False
+
+    def get_list_display(self, request: HttpRequest):
+        columns = list(self.list_display)
+        if not self.has_change_permission(request):
+            columns.remove(
+                "check_in_button"
+            )  # e.g. doctors: they see, they do not check in
+        if self._sees_every_hospital(request):
+            # Staff of one hospital know their hospital; only the platform needs the column.
+            columns.append("hospital")
+        return columns
 
     def get_list_filter(self, request: HttpRequest):
-        if self.get_list_display(request) == self.list_display:
-            return self.list_filter
-        return (*self.list_filter, "hospital")
+        if self._sees_every_hospital(request):
+            return (*self.list_filter, "hospital")
+        return self.list_filter
 
     # -- columns ---------------------------------------------------------------------
 

@@ -274,6 +274,7 @@ def test_a_doctor_sees_the_list_but_cannot_check_in(client):
 
     # when
     listing = client.get(reverse(CHANGELIST))
+    button = reverse("admin:appointments_appointment_check_in", args=[appointment.pk])
     with visit_day(appointment):
         post = client.post(
             reverse("admin:appointments_appointment_check_in", args=[appointment.pk])
@@ -281,6 +282,7 @@ def test_a_doctor_sees_the_list_but_cannot_check_in(client):
 
     # then
     assert listing.status_code == 200
+    assert button not in listing.content.decode()
     assert post.status_code == 403
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.BOOKED
