@@ -163,6 +163,7 @@ class RefundAdmin(ReadOnlyAdminMixin, HospitalScopedAdminMixin, admin.ModelAdmin
         "patient",
         "doctor",
         "visit",
+        "appointment_no",
         "order",
         "out_refund_no",
         "kind",
@@ -193,12 +194,15 @@ class RefundAdmin(ReadOnlyAdminMixin, HospitalScopedAdminMixin, admin.ModelAdmin
         return obj.order.appointment.doctor.name
 
     @admin.display(
-        description=_("appointment"), ordering="order__appointment__visit_starts_at"
+        description=_("visit"), ordering="order__appointment__visit_starts_at"
     )
     def visit(self, obj: Refund) -> str:
-        appointment = obj.order.appointment
-        starts = timezone.localtime(appointment.visit_starts_at)
-        return f"{starts:%Y-%m-%d %H:%M} · {appointment.order_no}"
+        starts = timezone.localtime(obj.order.appointment.visit_starts_at)
+        return f"{starts:%Y-%m-%d %H:%M}"
+
+    @admin.display(description=_("order number"))
+    def appointment_no(self, obj: Refund) -> str:
+        return obj.order.appointment.order_no
 
     @admin.display(description=_("amount"), ordering="amount")
     def amount_yuan(self, obj: Refund) -> str:

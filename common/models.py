@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.action_labels import action_label
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
@@ -48,7 +50,7 @@ class OperationLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.action} {self.object_type}#{self.object_id}"
+        return f"{action_label(self.action)} {self.object_type}#{self.object_id}"
 
 
 class IdempotencyKey(models.Model):

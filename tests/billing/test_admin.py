@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from billing import services
 from billing.models import PaymentOrder, ReconciliationReport, Refund
@@ -240,7 +240,8 @@ def test_the_refund_list_names_patient_doctor_and_visit_in_few_queries(
     for order in orders:
         assert order.appointment.profile.name in html
         assert order.appointment.doctor.name in html
-        assert order.appointment.order_no in html
+        visit = timezone.localtime(order.appointment.visit_starts_at)
+        assert f"{visit:%Y-%m-%d %H:%M}" in html
 
 
 def test_the_refund_list_says_channel_failures_and_kinds_in_chinese(
@@ -337,3 +338,30 @@ def test_staff_cannot_refund_orders_themselves(client, dev_gateway):
     # then: the action is not offered to the desk
     assert Refund.objects.exists() is False
     assert response.status_code in (200, 302)
+
+
+def test_order_and_refund_pages_name_the_patient_and_never_link_to_accounts(
+    client, dev_gateway
+):
+    # given
+    order = paid_dev_order()
+    refund = failed_refund(order, failure="ABNORMAL")
+    client.force_login(clerk_of(order.appointment.hospital))
+
+    # when
+    with translation.override("zh-hans"):
+        pages = [
+            client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+            for url in (
+                reverse("admin:billing_paymentorder_change", args=[order.pk]),
+                reverse("admin:billing_refund_change", args=[refund.pk]),
+            )
+        ]
+
+    # then
+    for html in pages:
+        assert order.appointment.profile.name in html
+        assert "/admin/accounts/" not in html
+        assert 'name="_save"' not in html
+    assert "停诊退款" in pages[1]  # the reason "stop_clinic", said in Chinese
+    assert "退款异常" in pages[1]
