@@ -214,8 +214,9 @@ class AppointmentAdmin(
 
     @admin.display(description=_("check-in"))
     def check_in_button(self, obj: Appointment):
-        if obj.status != Appointment.Status.BOOKED:
-            return "—"
+        visit_day = timezone.localdate(obj.visit_starts_at)
+        if obj.status != Appointment.Status.BOOKED or visit_day != timezone.localdate():
+            return "—"  # staff check in paid bookings on the day of the visit
         # The changelist is one form holding the CSRF token; the button posts it to the
         # check-in view instead of the actions URL.
         return format_html(
