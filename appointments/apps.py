@@ -1,5 +1,28 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from appointments.action_labels import ACTION_LABELS
+from common.action_labels import action_labels_register
 
 
 class AppointmentsConfig(AppConfig):
     name = "appointments"
+    verbose_name = _("Appointments")
+
+    def ready(self) -> None:
+        # Both import models, which load only once the app registry is ready.
+        from accounts.models import User
+        from accounts.roles import role_grant
+
+        # The desk sees and checks in its hospital's patients (check-in, completing and
+        # cancelling are the admin's change actions); doctors see their hospital's list.
+        role_grant(
+            role=User.Role.HOSPITAL_STAFF,
+            permissions=[
+                "appointments.view_appointment",
+                "appointments.change_appointment",
+                "appointments.view_waitlistentry",
+            ],
+        )
+        role_grant(role=User.Role.DOCTOR, permissions=["appointments.view_appointment"])
+        action_labels_register(ACTION_LABELS)

@@ -38,18 +38,28 @@ class Appointment(TimeStampedModel):
         verbose_name=_("patient"),
     )
     slot = models.ForeignKey(
-        "scheduling.Slot", on_delete=models.PROTECT, related_name="appointments"
+        "scheduling.Slot",
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("time slot"),
     )
     session = models.ForeignKey(
         "scheduling.ClinicSession",
         on_delete=models.PROTECT,
         related_name="appointments",
+        verbose_name=_("clinic session"),
     )
     doctor = models.ForeignKey(
-        "hospitals.Doctor", on_delete=models.PROTECT, related_name="appointments"
+        "hospitals.Doctor",
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("doctor"),
     )
     hospital = models.ForeignKey(
-        "hospitals.Hospital", on_delete=models.PROTECT, related_name="appointments"
+        "hospitals.Hospital",
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("hospital"),
     )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, db_index=True
@@ -75,7 +85,9 @@ class Appointment(TimeStampedModel):
     )
     # True while the appointment holds its seat and queue number, NULL once cancelled.
     # Unique keys skip NULLs on every engine, so these unconditional keys work on MySQL too.
-    holds_seat = models.BooleanField(null=True, default=True, editable=False)
+    holds_seat = models.BooleanField(
+        _("holds a seat"), null=True, default=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("appointment")
@@ -126,16 +138,19 @@ class WaitlistEntry(TimeStampedModel):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="waitlist_entries",
+        verbose_name=_("user"),
     )
     profile = models.ForeignKey(
         "accounts.PatientProfile",
         on_delete=models.PROTECT,
         related_name="waitlist_entries",
+        verbose_name=_("patient"),
     )
     session = models.ForeignKey(
         "scheduling.ClinicSession",
         on_delete=models.PROTECT,
         related_name="waitlist_entries",
+        verbose_name=_("clinic session"),
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.WAITING
@@ -148,9 +163,12 @@ class WaitlistEntry(TimeStampedModel):
         null=True,
         blank=True,
         related_name="waitlist_entry",
+        verbose_name=_("appointment"),
     )
     # True while waiting, NULL afterwards: one waiting entry per profile and session.
-    is_waiting = models.BooleanField(null=True, default=True, editable=False)
+    is_waiting = models.BooleanField(
+        _("waiting"), null=True, default=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("waitlist entry")

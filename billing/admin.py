@@ -1,12 +1,15 @@
 """Staff views of payments: read-only, scoped to the staff member's hospital.
 
 Nothing here changes money directly: the refund and retry actions call the services, which
-check every rule and write the operation log.
+check every rule and write the operation log. Hospital staff get the view permissions and
+the refund retry through their role (see BillingConfig.ready).
 """
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from billing import services
@@ -16,32 +19,19 @@ from billing.models import (
     ReconciliationReport,
     Refund,
 )
-from common.money import fen_to_yuan
-from common.admin import HospitalScopedAdminMixin, user_sees_every_hospital
+from billing.refund_texts import channel_failure_display, refund_reason_display
+from common.admin import (
+    HospitalScopedAdminMixin,
+    ReadOnlyAdminMixin,
+    user_sees_every_hospital,
+)
 from common.errors import DomainError
+from common.money import yuan_display
 from common.services import Actor
 
 
-class ReadOnlyAdminMixin:
-    """Forms show rows read-only; the list-level change permission only enables actions."""
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        if obj is not None:
-            return False
-        return super().has_change_permission(request, obj)  # type: ignore[misc]
-
-    def get_readonly_fields(self, request: HttpRequest, obj=None):
-        return [field.name for field in self.model._meta.fields]  # type: ignore[attr-defined]
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
 def _yuan(fen: int) -> str:
-    return fen_to_yuan(fen)
+    return yuan_display(fen)
 
 
 class RefundInline(admin.TabularInline):
@@ -51,13 +41,21 @@ class RefundInline(admin.TabularInline):
     fields = (
         "out_refund_no",
         "kind",
-        "amount",
+        "amount_yuan",
         "status",
-        "failure_reason",
+        "failure",
         "created_at",
     )
     readonly_fields = fields
     show_change_link = True
+
+    @admin.display(description=_("amount"))
+    def amount_yuan(self, obj: Refund) -> str:
+        return _yuan(obj.amount)
+
+    @admin.display(description=_("failure reason"))
+    def failure(self, obj: Refund) -> str:
+        return channel_failure_display(obj.failure_reason)
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
@@ -73,22 +71,29 @@ class PaymentOrderAdmin(ReadOnlyAdminMixin, HospitalScopedAdminMixin, admin.Mode
         "status",
         "amount_yuan",
         "refunded_yuan",
+        "patient",
         "appointment",
         "paid_at",
         "created_at",
     )
     list_filter = ("status", "channel", ("created_at", admin.DateFieldListFilter))
     search_fields = ("out_trade_no", "transaction_id", "appointment__order_no")
-    list_select_related = ("appointment",)
-    raw_id_fields = ("appointment", "user")
+    list_select_related = ("appointment__profile",)
+    # The payer's platform account is not the desk's business: the patient is named.
+    exclude = ("user",)
+    readonly_fields = ("patient",)
     inlines = [RefundInline]
     actions = ["refund_in_full"]
 
-    @admin.display(description=_("amount (yuan)"), ordering="amount")
+    @admin.display(description=_("amount"), ordering="amount")
     def amount_yuan(self, obj: PaymentOrder) -> str:
         return _yuan(obj.amount)
 
-    @admin.display(description=_("refunded (yuan)"), ordering="refunded_amount")
+    @admin.display(description=_("patient"), ordering="appointment__profile__name")
+    def patient(self, obj: PaymentOrder) -> str:
+        return obj.appointment.profile.name
+
+    @admin.display(description=_("refunded"), ordering="refunded_amount")
     def refunded_yuan(self, obj: PaymentOrder) -> str:
         return _yuan(obj.refunded_amount)
 
@@ -113,7 +118,7 @@ class PaymentOrderAdmin(ReadOnlyAdminMixin, HospitalScopedAdminMixin, admin.Mode
         if done:
             self.message_user(
                 request,
-                _("%(count)d refunds requested.") % {"count": done},
+                gettext("%(count)d refunds requested.") % {"count": done},
                 level=messages.SUCCESS,
             )
 
@@ -124,14 +129,15 @@ class RefundAdmin(ReadOnlyAdminMixin, HospitalScopedAdminMixin, admin.ModelAdmin
 
     hospital_field = "order__appointment__hospital"
     list_display = (
-        "out_refund_no",
+        "patient",
+        "doctor",
+        "visit",
         "kind",
         "status",
         "amount_yuan",
         "attempts",
-        "failure_reason",
+        "failure",
         "created_at",
-        "succeeded_at",
     )
     list_filter = (
         "status",
@@ -139,14 +145,76 @@ class RefundAdmin(ReadOnlyAdminMixin, HospitalScopedAdminMixin, admin.ModelAdmin
         "order__channel",
         ("created_at", admin.DateFieldListFilter),
     )
-    search_fields = ("out_refund_no", "channel_refund_id", "order__out_trade_no")
-    list_select_related = ("order",)
-    raw_id_fields = ("order",)
+    search_fields = (
+        "order__appointment__profile__name",
+        "out_refund_no",
+        "channel_refund_id",
+        "order__out_trade_no",
+        "order__appointment__order_no",
+    )
+    search_help_text = _(
+        "Search by the patient's name, the refund, payment or appointment number."
+    )
+    list_select_related = (
+        "order__appointment__profile",
+        "order__appointment__doctor",
+    )
+    fields = (
+        "patient",
+        "doctor",
+        "visit",
+        "appointment_no",
+        "order",
+        "out_refund_no",
+        "kind",
+        "reason_display",
+        "amount_yuan",
+        "status",
+        "failure",
+        "failure_reason",
+        "attempts",
+        "channel_refund_id",
+        "submitted_at",
+        "succeeded_at",
+        "created_at",
+    )
     actions = ["retry"]
 
-    @admin.display(description=_("amount (yuan)"), ordering="amount")
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return self.fields
+
+    @admin.display(
+        description=_("patient"), ordering="order__appointment__profile__name"
+    )
+    def patient(self, obj: Refund) -> str:
+        return obj.order.appointment.profile.name
+
+    @admin.display(description=_("doctor"), ordering="order__appointment__doctor__name")
+    def doctor(self, obj: Refund) -> str:
+        return obj.order.appointment.doctor.name
+
+    @admin.display(
+        description=_("visit"), ordering="order__appointment__visit_starts_at"
+    )
+    def visit(self, obj: Refund) -> str:
+        starts = timezone.localtime(obj.order.appointment.visit_starts_at)
+        return f"{starts:%Y-%m-%d %H:%M}"
+
+    @admin.display(description=_("order number"))
+    def appointment_no(self, obj: Refund) -> str:
+        return obj.order.appointment.order_no
+
+    @admin.display(description=_("amount"), ordering="amount")
     def amount_yuan(self, obj: Refund) -> str:
         return _yuan(obj.amount)
+
+    @admin.display(description=_("failure reason"))
+    def failure(self, obj: Refund) -> str:
+        return channel_failure_display(obj.failure_reason)
+
+    @admin.display(description=_("reason"))
+    def reason_display(self, obj: Refund) -> str:
+        return refund_reason_display(obj.reason)
 
     @admin.action(
         description=_("Send the selected failed refunds again"), permissions=["change"]
@@ -154,13 +222,19 @@ class RefundAdmin(ReadOnlyAdminMixin, HospitalScopedAdminMixin, admin.ModelAdmin
     def retry(self, request: HttpRequest, queryset: QuerySet) -> None:
         actor = Actor.from_request(request)
         done = 0
-        for refund in queryset.order_by("pk"):
+        for refund in queryset.select_related("order__appointment__profile").order_by(
+            "pk"
+        ):
             try:
                 services.refund_retry(refund=refund, actor=actor)
             except DomainError as exc:
                 self.message_user(
                     request,
-                    f"{refund.out_refund_no}: {exc.message}",
+                    gettext("%(patient)s: %(error)s")
+                    % {
+                        "patient": refund.order.appointment.profile.name,
+                        "error": exc.message,
+                    },
                     level=messages.ERROR,
                 )
             else:
@@ -168,7 +242,7 @@ class RefundAdmin(ReadOnlyAdminMixin, HospitalScopedAdminMixin, admin.ModelAdmin
         if done:
             self.message_user(
                 request,
-                _("%(count)d refunds sent again.") % {"count": done},
+                gettext("%(count)d refunds sent again.") % {"count": done},
                 level=messages.SUCCESS,
             )
 
@@ -191,7 +265,7 @@ class PaymentLedgerEntryAdmin(
     list_select_related = ("order",)
     raw_id_fields = ("order", "refund")
 
-    @admin.display(description=_("amount (yuan)"), ordering="amount")
+    @admin.display(description=_("amount"), ordering="amount")
     def amount_yuan(self, obj: PaymentLedgerEntry) -> str:
         return _yuan(obj.amount)
 

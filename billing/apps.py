@@ -1,5 +1,29 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from billing.action_labels import ACTION_LABELS
+from common.action_labels import action_labels_register
 
 
 class BillingConfig(AppConfig):
     name = "billing"
+    verbose_name = _("Payments")
+
+    def ready(self) -> None:
+        # Both import models, which load only once the app registry is ready.
+        from accounts.models import User
+        from accounts.roles import role_grant
+
+        # The desk sees its hospital's payments and refunds, and sends a failed refund
+        # again (the refund list's retry action needs the change permission; every
+        # refund page stays read-only).
+        role_grant(
+            role=User.Role.HOSPITAL_STAFF,
+            permissions=[
+                "billing.view_paymentorder",
+                "billing.view_refund",
+                "billing.change_refund",
+                "billing.view_paymentledgerentry",
+            ],
+        )
+        action_labels_register(ACTION_LABELS)

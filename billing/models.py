@@ -65,7 +65,9 @@ class PaymentOrder(TimeStampedModel):
         _("channel transaction id"), max_length=64, unique=True, null=True, blank=True
     )
     # WeChat's prepay_id stays valid for two hours, longer than any hold: reused on retries.
-    prepay_id = models.CharField(max_length=64, blank=True, editable=False)
+    prepay_id = models.CharField(
+        _("prepay id"), max_length=64, blank=True, editable=False
+    )
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # Sum of every refund requested and not abandoned (in flight, failed or done).
@@ -73,7 +75,7 @@ class PaymentOrder(TimeStampedModel):
     # True while the order can still be paid (status created), NULL afterwards: one open
     # order per appointment and channel. MySQL ignores conditional unique keys; unique keys
     # skip NULLs on every engine, hence this column.
-    is_open = models.BooleanField(null=True, default=True, editable=False)
+    is_open = models.BooleanField(_("open"), null=True, default=True, editable=False)
 
     class Meta:
         verbose_name = _("payment order")
@@ -123,7 +125,7 @@ class Refund(TimeStampedModel):
 
     class Kind(models.TextChoices):
         CANCEL = "cancel", _("Appointment cancelled")
-        STOP_CLINIC = "stop_clinic", _("Clinic stopped")
+        STOP_CLINIC = "stop_clinic", _("Stop-clinic refund")
         LATE_PAYMENT = "late_payment", _("Paid after the seat was released")
         NOT_PAYABLE = (
             "not_payable",
@@ -186,7 +188,10 @@ class PaymentLedgerEntry(models.Model):
         REFUND = "refund", _("Refund")
 
     order = models.ForeignKey(
-        PaymentOrder, on_delete=models.PROTECT, related_name="ledger_entries"
+        PaymentOrder,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        verbose_name=_("payment order"),
     )
     refund = models.OneToOneField(
         Refund,
@@ -194,13 +199,14 @@ class PaymentLedgerEntry(models.Model):
         null=True,
         blank=True,
         related_name="ledger_entry",
+        verbose_name=_("refund"),
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     amount = models.PositiveIntegerField(_("amount (fen)"))
     channel_reference = models.CharField(_("channel reference"), max_length=64)
     # "payment:<order id>" or "refund:<refund id>": the same event can never be booked twice.
-    key = models.CharField(max_length=64, unique=True, editable=False)
+    key = models.CharField(_("entry key"), max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
 
     class Meta:

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.action_labels import action_label
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
@@ -48,7 +50,7 @@ class OperationLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.action} {self.object_type}#{self.object_id}"
+        return f"{action_label(self.action)} {self.object_type}#{self.object_id}"
 
 
 class IdempotencyKey(models.Model):
@@ -61,15 +63,18 @@ class IdempotencyKey(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         db_constraint=False,
+        verbose_name=_("user"),
     )
-    scope = models.CharField(max_length=64)
-    key = models.CharField(max_length=128)
-    request_hash = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField()
-    response_body = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    scope = models.CharField(_("scope"), max_length=64)
+    key = models.CharField(_("key"), max_length=128)
+    request_hash = models.CharField(_("request hash"), max_length=64)
+    response_status = models.PositiveSmallIntegerField(_("response status"))
+    response_body = models.JSONField(_("response body"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "scope", "key"],

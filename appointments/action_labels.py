@@ -1,0 +1,20 @@
+"""Readable labels of the operation-log action codes the appointment services write."""
+
+from django.utils.translation import gettext_lazy as _
+
+ACTION_LABELS = {
+    "appointment.create": _("Appointment booked (awaiting payment)"),
+    "appointment.pending_payment": _("Appointment awaiting payment"),
+    "appointment.booked": _("Appointment confirmed"),
+    "appointment.checked_in": _("Patient checked in"),
+    "appointment.completed": _("Visit completed"),
+    "appointment.cancelled": _("Appointment cancelled"),
+    "appointment.no_show": _("Patient did not come"),
+    "appointment.reminders_on": _("Visit reminders turned on"),
+    "appointment.reminders_off": _("Visit reminders turned off"),
+    "session.stop": _("Clinic session stopped"),
+    "waitlist.join": _("Joined the waitlist"),
+    "waitlist.promoted": _("Seat given from the waitlist"),
+    "waitlist.left": _("Left the waitlist"),
+    "waitlist.closed": _("Waitlist closed"),
+}
