@@ -227,6 +227,11 @@ class PatientProfile(TimeStampedModel):
     gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"))
     phone_encrypted = models.TextField(_("phone (encrypted)"))
+    # A keyed hash of the phone, so the desk can find a family member by the full number
+    # without the number being readable in the table (common.crypto.lookup_hash).
+    phone_hash = models.CharField(
+        _("phone lookup hash"), max_length=64, db_index=True, blank=True, editable=False
+    )
     id_card_encrypted = models.TextField(_("ID-card number (encrypted)"))
     id_card_hash = models.CharField(
         _("ID-card lookup hash"), max_length=64, db_index=True

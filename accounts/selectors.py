@@ -33,6 +33,7 @@ ID_CARD_CONTEXT = "accounts.PatientProfile.id_card_no"
 PHONE_CONTEXT = "accounts.PatientProfile.phone"
 INSURANCE_CARD_CONTEXT = "accounts.PatientProfile.insurance_card_no"
 ID_CARD_HASH_CONTEXT = "id_card_no"
+PHONE_HASH_CONTEXT = "profile_phone"
 SESSION_KEY_CONTEXT = "accounts.User.wechat_session_key"
 
 _MAX_ID = 2**63 - 1  # larger ids cannot exist and overflow some database drivers

@@ -40,6 +40,7 @@ from accounts.selectors import (
     ID_CARD_HASH_CONTEXT,
     INSURANCE_CARD_CONTEXT,
     PHONE_CONTEXT,
+    PHONE_HASH_CONTEXT,
     SESSION_KEY_CONTEXT,
     profile_insurance_card_no,
     profile_phone,
@@ -475,6 +476,7 @@ def patient_profile_create(
         gender=id_card.gender,
         birth_date=id_card.birth_date,
         phone_encrypted=crypto.encrypt(phone, context=PHONE_CONTEXT),
+        phone_hash=crypto.lookup_hash(phone, context=PHONE_HASH_CONTEXT),
         id_card_encrypted=crypto.encrypt(id_card.number, context=ID_CARD_CONTEXT),
         id_card_hash=id_card_hash,
         id_card_last4=id_card.number[-4:],
@@ -552,6 +554,7 @@ def patient_profile_update(
         changed.append("relation")
     if phone is not None and phone != profile_phone(profile):
         profile.phone_encrypted = crypto.encrypt(phone, context=PHONE_CONTEXT)
+        profile.phone_hash = crypto.lookup_hash(phone, context=PHONE_HASH_CONTEXT)
         changed.append("phone_encrypted")
     if insurance_card_no is not None and insurance_card_no != profile_insurance_card_no(
         profile
@@ -566,7 +569,9 @@ def patient_profile_update(
         return profile
 
     profile.full_clean()
-    profile.save(update_fields=[*changed, "updated_at"])
+    # The phone's lookup hash follows its ciphertext (not listed in the log's summary).
+    hash_field = ["phone_hash"] if "phone_encrypted" in changed else []
+    profile.save(update_fields=[*changed, *hash_field, "updated_at"])
     operation_log_write(
         actor=actor,
         action="patient_profile_update",

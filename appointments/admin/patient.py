@@ -1,7 +1,7 @@
 """How the desk sees and finds a patient: name, queue number, masked ID and phone.
 
 The phone and ID number are stored encrypted; the desk finds a patient by the exact
-account phone, the full ID number (through its keyed lookup hash) or the ID number's last
+account or patient phone, the full ID number (through its keyed lookup hash) or the ID number's last
 four characters, and sees them only masked.
 """
 
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import PatientProfile
 from accounts.selectors import (
     ID_CARD_HASH_CONTEXT,
+    PHONE_HASH_CONTEXT,
     profile_id_card_masked,
     profile_phone_masked,
 )
@@ -46,12 +47,16 @@ def phone_masked(profile: PatientProfile) -> str:
 def patient_search_q(term: str, *, path: str = "profile") -> Q | None:
     """A filter for the patient a search term names exactly, or None.
 
-    11 digits: the account phone; 18 characters: the ID number by its lookup hash; four
+    11 digits: the account phone or the patient's own phone (by its lookup hash); 18 characters: the ID number by its lookup hash; four
     digits (the last may be X): the ID number's last four. Names are searched as text.
     """
     term = term.strip()
     if _PHONE.fullmatch(term):
-        return Q(**{f"{path}__user__phone": term})
+        # The account's phone, or the patient's own (family members have their own).
+        digest = lookup_hash(term, context=PHONE_HASH_CONTEXT)
+        return Q(**{f"{path}__user__phone": term}) | Q(
+            **{f"{path}__phone_hash": digest}
+        )
     if len(term) == 18:
         try:
             number = parse_id_card(term).number

@@ -10,6 +10,7 @@ from accounts.selectors import (
     ID_CARD_HASH_CONTEXT,
     INSURANCE_CARD_CONTEXT,
     PHONE_CONTEXT,
+    PHONE_HASH_CONTEXT,
 )
 from accounts.validators import id_card_check_char
 from appointments.models import Appointment
@@ -134,6 +135,9 @@ class PatientProfileFactory(factory.django.DjangoModelFactory):
     id_card_last4 = factory.LazyAttribute(lambda o: o.id_card_no[-4:])
     phone_encrypted = factory.LazyAttribute(
         lambda o: encrypt(o.phone, context=PHONE_CONTEXT)
+    )
+    phone_hash = factory.LazyAttribute(
+        lambda o: lookup_hash(o.phone, context=PHONE_HASH_CONTEXT)
     )
     insurance_card_encrypted = factory.LazyAttribute(
         lambda o: (

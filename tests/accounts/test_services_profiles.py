@@ -6,6 +6,7 @@ from django.db import connection
 
 from accounts.models import PatientProfile
 from accounts.selectors import (
+    PHONE_HASH_CONTEXT,
     profile_id_card_masked,
     profile_id_card_no,
     profile_insurance_card_no,
@@ -18,6 +19,7 @@ from accounts.services import (
     patient_profile_update,
 )
 from appointments.models import Appointment
+from common.crypto import lookup_hash
 from common.errors import Conflict, NotFound
 from common.models import OperationLog
 from common.services import Actor
@@ -26,6 +28,7 @@ from tests.accounts.factories import (
     PatientProfileFactory,
     make_appointment,
     make_id_card_no,
+    make_phone,
 )
 
 pytestmark = pytest.mark.django_db
@@ -293,3 +296,26 @@ def test_generated_ids_are_accepted_by_the_service():
     )
 
     assert (profile.gender, profile.birth_date) == ("male", datetime.date(2015, 8, 1))
+
+
+def test_a_profile_phone_is_findable_by_its_keyed_hash_and_follows_updates():
+    # given
+    user = PatientFactory()
+    first, second = make_phone(), make_phone()
+    profile = patient_profile_create(
+        actor=Actor.system(),
+        user=user,
+        name="周九",
+        relation=PatientProfile.Relation.SELF,
+        id_card_no=make_id_card_no(),
+        phone=first,
+    )
+
+    # when
+    patient_profile_update(actor=Actor.system(), profile=profile, phone=second)
+
+    # then
+    profile.refresh_from_db()
+    assert profile.phone_hash == lookup_hash(second, context=PHONE_HASH_CONTEXT)
+    assert first not in profile.phone_hash
+    assert second not in profile.phone_hash

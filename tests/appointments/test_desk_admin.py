@@ -176,6 +176,19 @@ def test_the_desk_finds_a_patient_by_name_phone_full_id_or_its_last_four(client)
     assert other.pk not in {a.pk for a in found(client, id_card_no)}
 
 
+def test_the_desk_finds_a_family_member_by_their_own_phone(client):
+    # given: the account belongs to a parent; the child's profile has its own phone
+    own_phone = make_phone()
+    slot = SlotFactory(session__fee=0)
+    wanted = booked(slot, name="钱小八", phone=own_phone)
+    booked(SlotFactory(session=slot.session, session__fee=0))
+    client.force_login(clerk_of(wanted.hospital))
+
+    # when / then
+    assert wanted.user.phone != own_phone
+    assert found(client, own_phone) == [wanted]
+
+
 def test_search_never_reaches_another_hospital(client):
     # given
     phone = make_phone()
@@ -225,7 +238,9 @@ def test_list_and_page_show_masked_id_and_phone_and_no_account_links(client):
         assert id_card_no not in html
         assert phone not in html
     assert "孙七" in page
-    assert "/admin/accounts/" not in page  # no link to the platform's accounts
+    # no link to the patient's account or profile pages
+    assert f"/admin/accounts/user/{appointment.user_id}/" not in page
+    assert f"/admin/accounts/patientprofile/{appointment.profile_id}/" not in page
     assert 'name="_save"' not in page  # read-only: no save buttons
 
 
