@@ -8,19 +8,29 @@ import datetime
 import itertools
 from dataclasses import dataclass
 
+from django.contrib.auth.models import Permission
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.models import User
 from appointments.models import Appointment
 from billing.models import Channel, PaymentOrder, Refund
 from hospitals.models import Hospital
 from scheduling.models import ClinicSession, Slot
+from tests.accounts.factories import StaffFactory
 from tests.appointments.factories import PatientProfileFactory
 from tests.hospitals.factories import DoctorFactory
 from tests.scheduling.factories import ClinicSessionFactory, SlotFactory
 
 S = Appointment.Status
 _numbers = itertools.count(1)
+# What a clinic desk needs to open every list the figures link to.
+DESK_PERMISSIONS = (
+    "scheduling.view_clinicsession",
+    "scheduling.view_slot",
+    "appointments.view_appointment",
+    "billing.view_refund",
+)
 
 
 def appointment_on(slot: Slot, *, status: str) -> Appointment:
@@ -113,3 +123,14 @@ def hospital_day(hospital: Hospital) -> DayExpected:
     done = appointment_on(SlotFactory(session=tomorrow), status=S.BOOKED)
     refund_for(done, status=Refund.Status.SUCCEEDED)
     return DayExpected()
+
+
+def staff_with(hospital: Hospital, permissions=DESK_PERMISSIONS, **kwargs) -> User:
+    """A hospital staff account with the given admin permissions (password Strong-pass-123)."""
+    staff = StaffFactory(hospital=hospital, **kwargs)
+    for name in permissions:
+        app_label, codename = name.split(".")
+        staff.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return staff

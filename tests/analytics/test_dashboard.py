@@ -4,12 +4,11 @@ import html
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from accounts.models import User
-from tests.accounts.factories import StaffFactory, UserFactory
-from tests.analytics.factories import hospital_day
+from tests.accounts.factories import UserFactory
+from tests.analytics.factories import DESK_PERMISSIONS, hospital_day, staff_with
 from tests.hospitals.factories import HospitalFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,12 +18,6 @@ FIGURE = re.compile(
     r'<li class="figure">\s*(?:<a href="(?P<url>[^"]+)">)?\s*'
     r'<span class="value">(?P<value>\d+)</span>\s*'
     r'<span class="label">(?P<label>[^<]+)</span>'
-)
-DESK_PERMISSIONS = (
-    "scheduling.view_clinicsession",
-    "scheduling.view_slot",
-    "appointments.view_appointment",
-    "billing.view_refund",
 )
 
 
@@ -38,16 +31,6 @@ def figures_on_index(client) -> dict[str, tuple[int, str | None]]:
         )
         for match in FIGURE.finditer(response.content.decode())
     }
-
-
-def staff_with(hospital, permissions=DESK_PERMISSIONS) -> User:
-    staff = StaffFactory(hospital=hospital)
-    for name in permissions:
-        app_label, codename = name.split(".")
-        staff.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    return staff
 
 
 def rows_behind(client, url: str, label: str) -> int:
