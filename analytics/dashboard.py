@@ -7,9 +7,11 @@ count there is the number shown here (for seats left: the slots whose free seats
 """
 
 import datetime
+import zoneinfo
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.admin import AdminSite
 from django.contrib.admin.exceptions import NotRegistered
 from django.db.models import Model
@@ -79,7 +81,9 @@ def today_panel(admin_site: AdminSite, request: HttpRequest) -> TodayPanel | Non
     if scope is None:
         return None
     hospital_id, scope_name = scope
-    today = timezone.localdate()
+    # The hospitals' own calendar day (settings.TIME_ZONE, Asia/Shanghai), whatever time
+    # zone the request may have activated.
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(settings.TIME_ZONE))
     figures: TodayFigures = today_figures(hospital_id=hospital_id, today=today)
     # The admin's date filter selects a day as [day, next day): its "Today" choice shows
     # as chosen in the sidebar.

@@ -1,15 +1,21 @@
 """Today's figures on the admin index: who sees them, and that each link lists its rows."""
 
+import datetime
 import html
 import re
 
 import pytest
+import time_machine
+from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
+from analytics.dashboard import today_panel
 from tests.accounts.factories import UserFactory
 from tests.analytics.factories import DESK_PERMISSIONS, hospital_day, staff_with
-from tests.hospitals.factories import HospitalFactory
+from tests.hospitals.factories import DoctorFactory, HospitalFactory
+from tests.scheduling.factories import ClinicSessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +115,22 @@ def test_a_staff_account_of_no_hospital_role_sees_no_figures(client):
 
     # then no figures are shown
     assert figures == {}
+
+
+def test_today_is_the_hospitals_calendar_day_whatever_time_zone_is_active(rf):
+    # given sessions on 10 and 11 March, and the moment 07:30 on 11 March in Shanghai
+    # (23:30 on 10 March in UTC)
+    hospital = HospitalFactory()
+    for day in (datetime.date(2026, 3, 10), datetime.date(2026, 3, 11)):
+        ClinicSessionFactory(doctor=DoctorFactory(hospital=hospital), date=day)
+    request = rf.get(INDEX)
+    request.user = staff_with(hospital)
+    moment = datetime.datetime(2026, 3, 10, 23, 30, tzinfo=datetime.UTC)
+
+    # when the panel is built while UTC is the active time zone
+    with time_machine.travel(moment, tick=False), timezone.override("UTC"):
+        panel = today_panel(admin.site, request)
+
+    # then "today" is 11 March, the hospital's day, with its one session
+    assert panel.date == datetime.date(2026, 3, 11)
+    assert panel.figures[0].value == 1
