@@ -97,7 +97,9 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with our site: Chinese titles, "view site" at the front door and
+    # today's figures on the index for hospital staff (config/admin_site.py).
+    "config.apps.PlatformAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -176,6 +178,11 @@ USE_TZ = True  # store UTC, always use timezone.now()
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The front door's and the admin overrides' own files (no CDN: everything is served here).
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# The name the front door and the admin show.
+PLATFORM_NAME = os.environ.get("PLATFORM_NAME") or "预约挂号平台"
 
 # DATABASE ------------------------------------------------------------------------------
 # mysql://user:password@host:3306/hospital?charset=utf8mb4  (driver: mysqlclient)
