@@ -3,15 +3,38 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
 
 
 class Period(models.TextChoices):
-    MORNING = "morning", _("上午")
-    AFTERNOON = "afternoon", _("下午")
-    EVENING = "evening", _("晚上")
+    MORNING = "morning", _("Morning")
+    AFTERNOON = "afternoon", _("Afternoon")
+    EVENING = "evening", _("Evening")
+
+
+# The hours each period may span, (earliest start, latest end), local time. A clerk who
+# picks 上午 and types 13:30-17:00 made a mistake: patients read the period, not the hours.
+# Morning and afternoon overlap around lunch (a morning clinic may run to 13:00, an
+# afternoon one may start at 12:00); the evening ends before midnight as a session is on
+# one date.
+PERIOD_HOURS = {
+    Period.MORNING: (datetime.time(6, 0), datetime.time(13, 0)),
+    Period.AFTERNOON: (datetime.time(12, 0), datetime.time(18, 30)),
+    Period.EVENING: (datetime.time(17, 0), datetime.time(23, 59)),
+}
+
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
 
 
 class BookingRule(TimeStampedModel):
@@ -149,10 +172,28 @@ class BookingRule(TimeStampedModel):
 
 
 def validate_session_fields(obj: models.Model, *, slot_minutes: int | None) -> None:
-    """Shared checks of a template or session: times, slot length and fee."""
+    """Shared checks of a template or session: times within the period, slot length, fee."""
     errors: dict[str, str] = {}
     start, end = obj.start_time, obj.end_time
-    if start is not None and end is not None:
+    hours = PERIOD_HOURS.get(obj.period)
+    if hours is not None:
+        earliest, latest = hours
+        params = {
+            "period": Period(obj.period).label,
+            "earliest": f"{earliest:%H:%M}",
+            "latest": f"{latest:%H:%M}",
+        }
+        if start is not None and not earliest <= start <= latest:
+            errors["start_time"] = (
+                _("A %(period)s clinic starts between %(earliest)s and %(latest)s.")
+                % params
+            )
+        if end is not None and not earliest < end <= latest:
+            errors["end_time"] = (
+                _("A %(period)s clinic ends by %(latest)s (after %(earliest)s).")
+                % params
+            )
+    if start is not None and end is not None and "end_time" not in errors:
         if end <= start:
             errors["end_time"] = _("The end must be after the start.")
         elif slot_minutes is not None and (
@@ -183,10 +224,7 @@ class ScheduleTemplate(TimeStampedModel):
     )
     weekday = models.PositiveSmallIntegerField(
         _("weekday"),
-        choices=[
-            (i, name)
-            for i, name in enumerate(["一", "二", "三", "四", "五", "六", "日"])
-        ],
+        choices=WEEKDAYS,
     )
     period = models.CharField(_("period"), max_length=10, choices=Period.choices)
     start_time = models.TimeField(_("start"))
@@ -196,7 +234,10 @@ class ScheduleTemplate(TimeStampedModel):
     )
     seats_per_slot = models.PositiveSmallIntegerField(_("seats per slot"), default=5)
     fee = models.PositiveIntegerField(
-        _("fee (fen); empty uses the doctor's fee"), null=True, blank=True
+        _("registration fee"),
+        null=True,
+        blank=True,
+        help_text=_("Stored in fen. Empty uses the doctor's fee."),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -250,7 +291,7 @@ class ClinicSession(TimeStampedModel):
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
-        STOPPED = "stopped", _("Stopped (停诊)")
+        STOPPED = "stopped", _("Stopped")
 
     doctor = models.ForeignKey(
         "hospitals.Doctor",
@@ -271,12 +312,15 @@ class ClinicSession(TimeStampedModel):
         null=True,
         blank=True,
         related_name="sessions",
+        verbose_name=_("schedule template"),
     )
     date = models.DateField(_("date"), db_index=True)
     period = models.CharField(_("period"), max_length=10, choices=Period.choices)
     start_time = models.TimeField(_("start"))
     end_time = models.TimeField(_("end"))
-    fee = models.PositiveIntegerField(_("fee (fen)"))
+    fee = models.PositiveIntegerField(
+        _("registration fee"), help_text=_("Stored in fen.")
+    )
     place = models.CharField(_("place"), max_length=100, blank=True)
     # The moment patients may start booking; computed from the hospital's rule when generated.
     release_at = models.DateTimeField(_("released at"), db_index=True)
@@ -287,7 +331,9 @@ class ClinicSession(TimeStampedModel):
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
     stop_reason = models.CharField(_("stop reason"), max_length=255, blank=True)
-    no_shows_marked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    no_shows_marked_at = models.DateTimeField(
+        _("no-shows marked at"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("clinic session")
@@ -305,7 +351,11 @@ class ClinicSession(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.doctor.name} {self.date} {self.get_period_display()}"
+        # date and times are local already (a session is a local date and wall-clock times)
+        return (
+            f"{self.doctor.name} {self.date} {self.get_period_display()} "
+            f"{self.start_time:%H:%M}-{self.end_time:%H:%M}"
+        )
 
     def clean(self) -> None:
         validate_session_fields(self, slot_minutes=None)
@@ -353,7 +403,10 @@ class Slot(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.starts_at:%Y-%m-%d %H:%M} ({self.booked}/{self.capacity})"
+        # Stored in UTC; people read the hospital's local time.
+        starts = timezone.localtime(self.starts_at)
+        ends = timezone.localtime(self.ends_at)
+        return f"{starts:%Y-%m-%d %H:%M}-{ends:%H:%M} ({self.booked}/{self.capacity})"
 
     @property
     def seats_left(self) -> int:

@@ -19,6 +19,7 @@ from scheduling.services.generation import (
     DEFAULT_SLOT_MINUTES,
     MAX_GENERATE_DAYS,
     _generate_one,
+    schedule_template_generate,
     sessions_generate,
     sessions_release,
 )
@@ -29,10 +30,17 @@ from scheduling.services.sessions import (
     session_create,
     session_create_check,
     session_edit_check,
+    session_overlap_check,
     session_update,
     slot_add_seats,
 )
-from scheduling.services.setup import booking_rule_save, schedule_template_save
+from scheduling.services.setup import (
+    booking_rule_create_default,
+    booking_rule_save,
+    hospital_created_booking_rule,
+    schedule_template_check,
+    schedule_template_save,
+)
 
 __all__ = [
     "DEFAULT_SEATS_PER_SLOT",
@@ -44,13 +52,18 @@ __all__ = [
     "availability_changed",
     "availability_hospital_changed",
     "availability_versions",
+    "booking_rule_create_default",
     "booking_rule_save",
+    "hospital_created_booking_rule",
+    "schedule_template_check",
+    "schedule_template_generate",
     "schedule_template_save",
     "session_add_slot",
     "session_add_slot_check",
     "session_create",
     "session_create_check",
     "session_edit_check",
+    "session_overlap_check",
     "session_update",
     "sessions_generate",
     "sessions_release",

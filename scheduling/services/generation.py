@@ -139,7 +139,10 @@ def _generate_one(
 
 
 def sessions_generate(
-    *, today: datetime.date | None = None, days: int | None = None
+    *,
+    today: datetime.date | None = None,
+    days: int | None = None,
+    template_ids: list[int] | None = None,
 ) -> int:
     """Create the sessions of every active template from `today` to the window end + 1 day.
 
@@ -151,6 +154,7 @@ def sessions_generate(
 
     Each session is created in its own transaction: a failure part way keeps the sessions
     made so far, and the next run fills in the rest. Returns the number created.
+    `template_ids` limits the run to those templates (staff saving one template).
     """
     if days is not None and not 0 <= days <= MAX_GENERATE_DAYS:
         raise Unprocessable(
@@ -161,12 +165,15 @@ def sessions_generate(
     now = timezone.now()
     today = today or timezone.localdate(now)
 
+    candidates = ScheduleTemplate.objects.filter(
+        is_active=True, doctor__is_active=True, doctor__hospital__is_open=True
+    )
+    if template_ids is not None:
+        candidates = candidates.filter(pk__in=template_ids)
     templates = list(
-        ScheduleTemplate.objects.filter(
-            is_active=True, doctor__is_active=True, doctor__hospital__is_open=True
+        candidates.select_related("doctor__hospital", "doctor__department").order_by(
+            "doctor_id", "weekday", "period"
         )
-        .select_related("doctor__hospital", "doctor__department")
-        .order_by("doctor_id", "weekday", "period")
     )
     if not templates:
         return 0
@@ -214,6 +221,16 @@ def sessions_generate(
     if created:
         logger.info("Generated %s clinic sessions", created)
     return created
+
+
+def schedule_template_generate(*, templates: list[ScheduleTemplate]) -> int:
+    """Create the sessions of `templates` for their hospitals' booking window now.
+
+    Staff expect a template they just saved to show its sessions at once rather than at the
+    next hourly run; this is the same generation, limited to those templates, so the hourly
+    run later finds them and creates nothing twice. Returns the number created.
+    """
+    return sessions_generate(template_ids=[template.pk for template in templates])
 
 
 # -- release ----------------------------------------------------------------------------

@@ -38,6 +38,38 @@ def session_create_check(
         raise Unprocessable("date_in_past", _("The date has already passed."))
 
 
+def session_overlap_check(
+    *,
+    doctor_id: int,
+    date: datetime.date,
+    start_time: datetime.time,
+    end_time: datetime.time,
+    exclude_pk: int | None = None,
+) -> None:
+    """Raise Conflict if an open session of the doctor on `date` overlaps these hours."""
+    clash = (
+        ClinicSession.objects.filter(
+            doctor_id=doctor_id,
+            date=date,
+            status=ClinicSession.Status.OPEN,
+            start_time__lt=end_time,
+            end_time__gt=start_time,
+        )
+        .exclude(pk=exclude_pk)
+        .order_by("start_time")
+        .first()
+    )
+    if clash is not None:
+        raise Conflict(
+            "session_overlaps",
+            _("The doctor already has a session at %(start)s-%(end)s on that date.")
+            % {
+                "start": f"{clash.start_time:%H:%M}",
+                "end": f"{clash.end_time:%H:%M}",
+            },
+        )
+
+
 @transaction.atomic
 def session_create(
     *,
@@ -79,6 +111,9 @@ def session_create(
         fee=fee,
     ).clean()
     session.full_clean()
+    session_overlap_check(
+        doctor_id=doctor.pk, date=date, start_time=start_time, end_time=end_time
+    )
     session.save()
     _slots_create(
         session=session, slot_minutes=slot_minutes, seats_per_slot=seats_per_slot
@@ -188,6 +223,13 @@ def session_update(
             slot_minutes=slot_minutes,
             seats_per_slot=seats,
         ).clean()
+        session_overlap_check(
+            doctor_id=locked.doctor_id,
+            date=locked.date,
+            start_time=start_time,
+            end_time=end_time,
+            exclude_pk=locked.pk,
+        )
     locked.full_clean()
     locked.save()
     if times_changed:
