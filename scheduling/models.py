@@ -185,12 +185,12 @@ def validate_session_fields(obj: models.Model, *, slot_minutes: int | None) -> N
         }
         if start is not None and not earliest <= start <= latest:
             errors["start_time"] = (
-                _("A %(period)s clinic starts between %(earliest)s and %(latest)s.")
+                _("%(period)s clinics start between %(earliest)s and %(latest)s.")
                 % params
             )
         if end is not None and not earliest < end <= latest:
             errors["end_time"] = (
-                _("A %(period)s clinic ends by %(latest)s (after %(earliest)s).")
+                _("%(period)s clinics end after %(earliest)s and by %(latest)s.")
                 % params
             )
     if start is not None and end is not None and "end_time" not in errors:
