@@ -194,13 +194,19 @@ def sessions_generate(
         )
 
     last_day = today + datetime.timedelta(days=max(map(horizon, hospital_ids)))
-    existing = set(
-        ClinicSession.objects.filter(
-            doctor_id__in={t.doctor_id for t in templates},
-            date__gte=today,
-            date__lte=last_day,
-        ).values_list("doctor_id", "date", "period")
-    )
+    rows = ClinicSession.objects.filter(
+        doctor_id__in={t.doctor_id for t in templates},
+        date__gte=today,
+        date__lte=last_day,
+    ).values_list("doctor_id", "date", "period", "start_time", "end_time", "status")
+    existing = set()
+    # Open sessions by (doctor, date): a template's session must not overlap one staff
+    # added by hand (临时加诊), as session_create refuses overlaps too.
+    busy: dict[tuple, list[tuple[datetime.time, datetime.time]]] = {}
+    for doctor_id, date, period, start, end, status in rows:
+        existing.add((doctor_id, date, period))
+        if status == ClinicSession.Status.OPEN:
+            busy.setdefault((doctor_id, date), []).append((start, end))
 
     created = 0
     for template in templates:
@@ -215,6 +221,11 @@ def sessions_generate(
             if (template.doctor_id, date, template.period) in existing:
                 continue
             if rules.local_datetime(date, template.end_time) <= now:
+                continue
+            if any(
+                start < template.end_time and end > template.start_time
+                for start, end in busy.get((template.doctor_id, date), ())
+            ):
                 continue
             if _generate_one(template=template, rule=rule, date=date, now=now):
                 created += 1

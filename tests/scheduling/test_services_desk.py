@@ -167,3 +167,29 @@ def test_the_default_rule_is_created_once_and_an_edited_rule_is_kept():
     assert kept == edited
     assert BookingRule.objects.get(pk=edited.pk).window_days == 14
     assert BookingRule.objects.count() == 2
+
+
+def test_generation_skips_a_date_where_an_open_session_overlaps(frozen):
+    # given: an afternoon template from 12:00, and on its only Wednesday in the window
+    # an extra morning session until 12:30
+    template = ScheduleTemplateFactory(
+        weekday=2, period=Period.AFTERNOON, start_time=T(12), end_time=T(16)
+    )
+    extra = ClinicSessionFactory(
+        doctor=template.doctor,
+        date=MONDAY + 2 * DAY,
+        period=Period.MORNING,
+        start_time=T(8),
+        end_time=T(12, 30),
+    )
+
+    # when
+    skipped = schedule_template_generate(templates=[template])
+    ClinicSession.objects.filter(pk=extra.pk).update(
+        status=ClinicSession.Status.STOPPED
+    )
+    created = schedule_template_generate(templates=[template])
+
+    # then
+    assert (skipped, created) == (0, 1)
+    assert template.sessions.get().date == MONDAY + 2 * DAY
