@@ -300,12 +300,13 @@ def test_an_overlapping_extra_session_of_the_same_doctor_is_refused(client, froz
     assert ClinicSession.objects.count() == 2
 
 
+@pytest.mark.parametrize("model", ["scheduletemplate", "clinicsession"])
 def test_doctor_choices_cost_no_query_per_doctor_and_lists_show_the_department(
-    client, frozen
+    client, frozen, model
 ):
     hospital = HospitalFactory()
     client.force_login(_clerk(hospital))
-    url = reverse("admin:scheduling_scheduletemplate_add")
+    url = reverse(f"admin:scheduling_{model}_add")
 
     def queries_with(doctors: int) -> int:
         DoctorFactory.create_batch(doctors, hospital=hospital)
@@ -315,8 +316,25 @@ def test_doctor_choices_cost_no_query_per_doctor_and_lists_show_the_department(
 
     assert queries_with(1) == queries_with(5)
     template = ScheduleTemplateFactory(doctor__hospital=hospital)
-    listing = client.get(_changelist("scheduletemplate")).content.decode()
-    assert template.doctor.department.name in listing
+    session = ClinicSessionFactory(doctor=template.doctor)
+    listing = client.get(_changelist(model)).content.decode()
+    assert session.doctor.department.name in listing
+
+
+@pytest.mark.parametrize("model", ["clinicsession", "slot", "scheduletemplate"])
+def test_lists_cost_no_query_per_row(client, frozen, model):
+    hospital = HospitalFactory()
+    client.force_login(_clerk(hospital))
+
+    def queries_with(rows: int) -> int:
+        for _ in range(rows):
+            slot = SlotFactory(session__doctor__hospital=hospital)
+            ScheduleTemplateFactory(doctor=slot.session.doctor)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(_changelist(model)).status_code == 200
+        return len(captured)
+
+    assert queries_with(1) == queries_with(4)
 
 
 @pytest.mark.parametrize(
