@@ -3,15 +3,26 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
+from scheduling.periods import (
+    MAX_FEE,
+    MAX_SLOT_MINUTES,
+    WEEKDAYS,
+    Period,
+    validate_session_fields,
+)
 
-
-class Period(models.TextChoices):
-    MORNING = "morning", _("上午")
-    AFTERNOON = "afternoon", _("下午")
-    EVENING = "evening", _("晚上")
+__all__ = [
+    "BookingRule",
+    "ClinicSession",
+    "Period",
+    "ScheduleTemplate",
+    "Slot",
+    "validate_session_fields",
+]
 
 
 class BookingRule(TimeStampedModel):
@@ -148,30 +159,6 @@ class BookingRule(TimeStampedModel):
             raise ValidationError(errors)
 
 
-def validate_session_fields(obj: models.Model, *, slot_minutes: int | None) -> None:
-    """Shared checks of a template or session: times, slot length and fee."""
-    errors: dict[str, str] = {}
-    start, end = obj.start_time, obj.end_time
-    if start is not None and end is not None:
-        if end <= start:
-            errors["end_time"] = _("The end must be after the start.")
-        elif slot_minutes is not None and (
-            datetime.datetime.combine(datetime.date.min, end)
-            - datetime.datetime.combine(datetime.date.min, start)
-        ) < datetime.timedelta(minutes=slot_minutes):
-            errors["end_time"] = _("The clinic must last at least one slot.")
-    if slot_minutes is not None and not (
-        5 <= slot_minutes <= ScheduleTemplate.MAX_SLOT_MINUTES
-    ):
-        errors["slot_minutes"] = _("Must be between 5 and %(highest)s.") % {
-            "highest": ScheduleTemplate.MAX_SLOT_MINUTES
-        }
-    if obj.fee is not None and obj.fee > ScheduleTemplate.MAX_FEE:
-        errors["fee"] = _("The fee is too high.")
-    if errors:
-        raise ValidationError(errors)
-
-
 class ScheduleTemplate(TimeStampedModel):
     """A doctor's weekly clinic: generates one session per matching date."""
 
@@ -183,10 +170,7 @@ class ScheduleTemplate(TimeStampedModel):
     )
     weekday = models.PositiveSmallIntegerField(
         _("weekday"),
-        choices=[
-            (i, name)
-            for i, name in enumerate(["一", "二", "三", "四", "五", "六", "日"])
-        ],
+        choices=WEEKDAYS,
     )
     period = models.CharField(_("period"), max_length=10, choices=Period.choices)
     start_time = models.TimeField(_("start"))
@@ -196,7 +180,10 @@ class ScheduleTemplate(TimeStampedModel):
     )
     seats_per_slot = models.PositiveSmallIntegerField(_("seats per slot"), default=5)
     fee = models.PositiveIntegerField(
-        _("fee (fen); empty uses the doctor's fee"), null=True, blank=True
+        _("registration fee"),
+        null=True,
+        blank=True,
+        help_text=_("Stored in fen. Empty uses the doctor's fee."),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -228,9 +215,9 @@ class ScheduleTemplate(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.doctor} {self.get_weekday_display()} {self.get_period_display()}"
 
-    MAX_SLOT_MINUTES = 240
+    MAX_SLOT_MINUTES = MAX_SLOT_MINUTES
     MAX_SEATS_PER_SLOT = 200
-    MAX_FEE = 10_000_000  # fen, as hospitals.Doctor
+    MAX_FEE = MAX_FEE
 
     def clean(self) -> None:
         validate_session_fields(self, slot_minutes=self.slot_minutes)
@@ -250,7 +237,7 @@ class ClinicSession(TimeStampedModel):
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
-        STOPPED = "stopped", _("Stopped (停诊)")
+        STOPPED = "stopped", _("Stopped")
 
     doctor = models.ForeignKey(
         "hospitals.Doctor",
@@ -271,12 +258,15 @@ class ClinicSession(TimeStampedModel):
         null=True,
         blank=True,
         related_name="sessions",
+        verbose_name=_("schedule template"),
     )
     date = models.DateField(_("date"), db_index=True)
     period = models.CharField(_("period"), max_length=10, choices=Period.choices)
     start_time = models.TimeField(_("start"))
     end_time = models.TimeField(_("end"))
-    fee = models.PositiveIntegerField(_("fee (fen)"))
+    fee = models.PositiveIntegerField(
+        _("registration fee"), help_text=_("Stored in fen.")
+    )
     place = models.CharField(_("place"), max_length=100, blank=True)
     # The moment patients may start booking; computed from the hospital's rule when generated.
     release_at = models.DateTimeField(_("released at"), db_index=True)
@@ -287,7 +277,9 @@ class ClinicSession(TimeStampedModel):
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
     stop_reason = models.CharField(_("stop reason"), max_length=255, blank=True)
-    no_shows_marked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    no_shows_marked_at = models.DateTimeField(
+        _("no-shows marked at"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("clinic session")
@@ -305,7 +297,11 @@ class ClinicSession(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.doctor.name} {self.date} {self.get_period_display()}"
+        # date and times are local already (a session is a local date and wall-clock times)
+        return (
+            f"{self.doctor.name} {self.date} {self.get_period_display()} "
+            f"{self.start_time:%H:%M}-{self.end_time:%H:%M}"
+        )
 
     def clean(self) -> None:
         validate_session_fields(self, slot_minutes=None)
@@ -353,7 +349,10 @@ class Slot(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.starts_at:%Y-%m-%d %H:%M} ({self.booked}/{self.capacity})"
+        # Stored in UTC; people read the hospital's local time.
+        starts = timezone.localtime(self.starts_at)
+        ends = timezone.localtime(self.ends_at)
+        return f"{starts:%Y-%m-%d %H:%M}-{ends:%H:%M} ({self.booked}/{self.capacity})"
 
     @property
     def seats_left(self) -> int:

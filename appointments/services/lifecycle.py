@@ -1,9 +1,11 @@
 """Cancel, stop-clinic, check-in, completion and no-shows."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,11 +29,16 @@ from scheduling.rules import (
 S = Appointment.Status
 
 
-def refund_request(*, actor: Actor, appointment: Appointment, reason: str) -> None:
-    """The one refund entry point: billing refunds whatever was paid for this appointment."""
+def refund_request(*, actor: Actor, appointment: Appointment, reason: str) -> int:
+    """The one refund entry point: billing refunds whatever was paid for this appointment.
+
+    Returns the amount refunded in fen (0 when nothing was paid)."""
     from billing.services import appointment_refund_request
 
-    appointment_refund_request(actor=actor, appointment=appointment, reason=reason)
+    refund = appointment_refund_request(
+        actor=actor, appointment=appointment, reason=reason
+    )
+    return refund.amount if refund is not None else 0
 
 
 def orders_settle_later(*, appointment: Appointment) -> None:
@@ -118,6 +125,30 @@ def appointment_cancel(
     return appointment
 
 
+@dataclass(frozen=True)
+class SessionStopResult:
+    """What stopping one session did: appointments cancelled, refunds asked, fen refunded."""
+
+    cancelled: int
+    refunds: int
+    refunded: int
+
+
+def session_stop_impact(*, session_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """{session id: (upcoming appointments, paid ones)}: what stopping them would cancel
+    and refund, for staff to confirm before they stop. Sessions without any are left out."""
+    paid = (S.BOOKED, S.CHECKED_IN)  # as session_stop decides whether to refund
+    rows = (
+        Appointment.objects.filter(
+            session_id__in=session_ids, status__in=Appointment.UPCOMING
+        )
+        .values("session_id")
+        .annotate(upcoming=Count("pk"), paid=Count("pk", filter=Q(status__in=paid)))
+        .order_by("session_id")
+    )
+    return {row["session_id"]: (row["upcoming"], row["paid"]) for row in rows}
+
+
 @transaction.atomic
 def session_stop(
     *,
@@ -125,10 +156,10 @@ def session_stop(
     session: ClinicSession,
     reason: str,
     now: datetime.datetime | None = None,
-) -> int:
+) -> SessionStopResult:
     """Stop a clinic session (停诊): cancel its appointments, close its waitlist, refund, notify.
 
-    Returns the number of cancelled appointments. The slots are locked first so that no
+    Returns how many appointments were cancelled and refunds asked for. The slots are locked first so that no
     booking in flight can commit into the stopped session (booking re-reads the status after
     taking its slot lock).
     """
@@ -156,7 +187,7 @@ def session_stop(
     session.status, session.stop_reason = ClinicSession.Status.STOPPED, reason[:255]
     operation_log_write(actor=actor, action="session.stop", obj=session, summary=reason)
 
-    cancelled = 0
+    cancelled = refunds = refunded = 0
     upcoming = (
         session.appointments.select_related("user")
         .filter(status__in=Appointment.UPCOMING)
@@ -172,7 +203,12 @@ def session_stop(
             now=now,
         )
         if was_paid:
-            refund_request(actor=actor, appointment=appointment, reason="stop_clinic")
+            amount = refund_request(
+                actor=actor, appointment=appointment, reason="stop_clinic"
+            )
+            if amount:
+                refunds += 1
+                refunded += amount
         else:
             orders_settle_later(appointment=appointment)
         appointment_notify(appointment=appointment, event="stop_clinic")
@@ -180,7 +216,7 @@ def session_stop(
     waitlist_close_for_session(actor=actor, session=session, reason="stop_clinic")
     doctor_id = session.doctor_id
     transaction.on_commit(lambda: availability_changed(doctor_id=doctor_id))
-    return cancelled
+    return SessionStopResult(cancelled=cancelled, refunds=refunds, refunded=refunded)
 
 
 @transaction.atomic

@@ -17,11 +17,14 @@ from appointments.services import (
     waitlist_join,
     waitlist_leave,
 )
+from appointments.services.lifecycle import SessionStopResult, session_stop_impact
+from billing.services import payment_order_dev_pay
 from common.errors import Conflict, DomainError
 from common.models import OperationLog
 from common.services import Actor
 from scheduling.models import ClinicSession
 from tests.appointments.factories import PatientProfileFactory
+from tests.billing.factories import open_order
 from tests.scheduling.factories import BookingRuleFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
@@ -260,10 +263,10 @@ def test_stop_clinic_cancels_every_upcoming_appointment_and_closes_the_waitlist(
     )
 
     # when
-    cancelled = session_stop(actor=ACTOR, session=session, reason="医生临时出差")
+    result = session_stop(actor=ACTOR, session=session, reason="医生临时出差")
 
-    # then
-    assert cancelled == 2
+    # then: free bookings, so nothing to refund
+    assert result == SessionStopResult(cancelled=2, refunds=0, refunded=0)
     session.refresh_from_db()
     assert session.status == ClinicSession.Status.STOPPED
     assert session.stop_reason == "医生临时出差"
@@ -276,6 +279,26 @@ def test_stop_clinic_cancels_every_upcoming_appointment_and_closes_the_waitlist(
     assert entry.status == WaitlistEntry.Status.CLOSED
     slot.refresh_from_db()
     assert slot.booked == 0
+
+
+def test_stop_clinic_reports_the_refunds_it_asked_for_and_the_impact_before(
+    settings,
+):
+    # given: one booking paid 15 yuan and one still awaiting payment, in one session
+    settings.PAYMENTS_DEV_GATEWAY = True
+    order = open_order(fee=1500)
+    payment_order_dev_pay(order=order, actor=ACTOR)
+    session = order.appointment.session
+    book(order.appointment.slot)
+
+    # when
+    impact = session_stop_impact(session_ids=[session.pk])
+    result = session_stop(actor=ACTOR, session=session, reason="医生出差")
+
+    # then
+    assert impact == {session.pk: (2, 1)}
+    assert result == SessionStopResult(cancelled=2, refunds=1, refunded=1500)
+    assert session_stop_impact(session_ids=[session.pk]) == {}
 
 
 def test_stopping_twice_or_without_a_reason_is_refused():

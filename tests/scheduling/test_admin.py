@@ -7,13 +7,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import translation
 
 from appointments.models import Appointment
 from appointments.services import appointment_book
+from billing.services import payment_order_dev_pay
 from common.models import OperationLog
+from common.money import fen_to_yuan
 from common.services import Actor
 from scheduling.models import BookingRule, ClinicSession, Period, ScheduleTemplate, Slot
 from tests.appointments.factories import PatientProfileFactory
+from tests.billing.factories import open_order
 from tests.hospitals.factories import DoctorFactory, HospitalFactory
 from tests.scheduling.conftest import MONDAY, at
 from tests.scheduling.factories import (
@@ -57,23 +61,35 @@ def _change(model: str, pk: int) -> str:
     return reverse(f"admin:scheduling_{model}_change", args=[pk])
 
 
-def _session_form(session: ClinicSession, **changes) -> dict:
-    """The change form's POST: the editable fields and the read-only slot inline."""
+def _session_form(session: ClinicSession, new_slots=(), **changes) -> dict:
+    """The change form's POST: the editable fields (fee in yuan), the read-only slot
+    inline and the inline of extra slots, `new_slots` as (start, end, seats)."""
     slots = list(session.slots.order_by("starts_at", "id"))
     data = {
         "start_time": session.start_time.strftime("%H:%M"),
         "end_time": session.end_time.strftime("%H:%M"),
-        "fee": session.fee,
+        "fee": fen_to_yuan(session.fee),
         "place": session.place,
         "slots-TOTAL_FORMS": len(slots),
         "slots-INITIAL_FORMS": len(slots),
         "slots-MIN_NUM_FORMS": 0,
         "slots-MAX_NUM_FORMS": 1000,
+        "slots-2-TOTAL_FORMS": max(1, len(new_slots)),
+        "slots-2-INITIAL_FORMS": 0,
+        "slots-2-MIN_NUM_FORMS": 0,
+        "slots-2-MAX_NUM_FORMS": 1000,
         "_save": "Save",
     }
     for i, slot in enumerate(slots):
         data[f"slots-{i}-id"] = slot.pk
         data[f"slots-{i}-session"] = session.pk
+    for i, (start, end, seats) in enumerate(new_slots):
+        data |= {
+            f"slots-2-{i}-start": start,
+            f"slots-2-{i}-end": end,
+            f"slots-2-{i}-seats": seats,
+            f"slots-2-{i}-session": session.pk,
+        }
     return data | changes
 
 
@@ -150,7 +166,9 @@ def test_the_hospital_filter_lists_every_hospital_for_superusers_and_none_for_st
         client.force_login(user)
         response = client.get(_changelist("clinicsession"))
         specs = response.context["cl"].filter_specs
-        spec = next((f for f in specs if f.field_path == "hospital"), None)
+        spec = next(
+            (f for f in specs if getattr(f, "field_path", None) == "hospital"), None
+        )
         return None if spec is None else [pk for pk, _name in spec.lookup_choices]
 
     assert sorted(hospital_choices(superuser)) == sorted(
@@ -176,54 +194,96 @@ def test_staff_see_only_their_hospitals_rules_templates_and_slots(client, frozen
 # -- stop (停诊) -----------------------------------------------------------------------------
 
 
-def test_stopping_a_session_cancels_its_appointments_and_reports_the_count(
-    client, frozen
+def _stop(client, sessions, **extra):
+    return client.post(
+        _changelist("clinicsession"),
+        {"action": "stop_sessions", "_selected_action": [s.pk for s in sessions]}
+        | extra,
+        follow=True,
+    )
+
+
+def _paid_booking(settings, fee: int):
+    settings.PAYMENTS_DEV_GATEWAY = True
+    order = open_order(fee=fee)
+    payment_order_dev_pay(order=order, actor=Actor.system())
+    return order.appointment
+
+
+def test_stopping_first_shows_each_session_and_who_is_affected_and_changes_nothing(
+    client, frozen, settings
 ):
-    # given: one booked patient
-    slot = SlotFactory(session__fee=0)
+    # given: a session with a paid booking and an unpaid one, and an empty session
+    paid = _paid_booking(settings, fee=1500)
+    busy = paid.session
     profile = PatientProfileFactory()
     appointment_book(
-        actor=Actor.system(), user=profile.user, profile=profile, slot=slot
+        actor=Actor.system(), user=profile.user, profile=profile, slot=paid.slot
     )
-    session = slot.session
+    empty = SlotFactory(session__doctor__hospital=busy.hospital).session
+    client.force_login(_staff(busy.hospital))
+
+    # when
+    response = _stop(client, [busy, empty])
+
+    # then
+    assert response.status_code == 200
+    assert (
+        response.templates[0].name
+        == "admin/scheduling/clinicsession/stop_confirmation.html"
+    )
+    assert response.context["rows"] == [(busy, 2, 1), (empty, 0, 0)]
+    page = response.content.decode()
+    assert busy.doctor.name in page
+    assert busy.date.isoformat() in page
+    assert "In all: 2 patients affected, 1 paid bookings will be refunded." in page
+    assert 'name="confirm"' in page
+    assert 'name="reason"' in page
+    assert set(ClinicSession.objects.values_list("status", flat=True)) == {"open"}
+    assert Appointment.objects.filter(status=Appointment.Status.CANCELLED).count() == 0
+
+
+def test_confirming_stops_cancels_refunds_and_reports_the_totals(
+    client, frozen, settings
+):
+    # given
+    paid = _paid_booking(settings, fee=1500)
+    session = paid.session
+    profile = PatientProfileFactory()
+    appointment_book(
+        actor=Actor.system(), user=profile.user, profile=profile, slot=paid.slot
+    )
     client.force_login(_staff(session.hospital))
 
     # when
-    response = client.post(
-        _changelist("clinicsession"),
-        {
-            "action": "stop_sessions",
-            "_selected_action": [session.pk],
-            "reason": "医生外出会诊",
-        },
-        follow=True,
-    )
+    response = _stop(client, [session], reason="医生外出会诊", confirm="Yes")
 
     # then
     session.refresh_from_db()
     assert session.status == ClinicSession.Status.STOPPED
     assert session.stop_reason == "医生外出会诊"
-    assert Appointment.objects.get().status == Appointment.Status.CANCELLED
+    assert set(Appointment.objects.values_list("status", flat=True)) == {
+        Appointment.Status.CANCELLED
+    }
     assert _messages(response) == [
-        ("success", f"{session} stopped; 1 appointment cancelled.")
+        (
+            "success",
+            "1 session stopped; 2 appointments cancelled; 1 refund requested (¥15.00)",
+        )
     ]
 
 
-def test_stopping_without_a_reason_is_refused_and_nothing_changes(client, frozen):
+def test_confirming_without_a_reason_asks_again_and_changes_nothing(client, frozen):
     session = SlotFactory().session
     client.force_login(_staff(session.hospital))
 
-    response = client.post(
-        _changelist("clinicsession"),
-        {"action": "stop_sessions", "_selected_action": [session.pk], "reason": " "},
-        follow=True,
-    )
+    response = _stop(client, [session], reason=" ", confirm="Yes")
 
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"reason": ["This field is required."]}
     session.refresh_from_db()
     assert session.status == ClinicSession.Status.OPEN
-    assert _messages(response) == [
-        ("error", "Give a reason for stopping the sessions.")
-    ]
+    assert _messages(response) == []
 
 
 def test_stopping_a_stopped_session_reports_the_refusal(client, frozen):
@@ -232,21 +292,27 @@ def test_stopping_a_stopped_session_reports_the_refusal(client, frozen):
     ).session
     client.force_login(_staff(session.hospital))
 
-    response = client.post(
-        _changelist("clinicsession"),
-        {
-            "action": "stop_sessions",
-            "_selected_action": [session.pk],
-            "reason": "新原因",
-        },
-        follow=True,
-    )
+    response = _stop(client, [session], reason="新原因", confirm="Yes")
 
     session.refresh_from_db()
     assert session.stop_reason == "旧原因"
     [(level, message)] = _messages(response)
     assert level == "error"
     assert message.startswith(f"{session}: ")
+
+
+def test_the_stop_confirmation_reads_in_chinese(client, frozen):
+    session = SlotFactory().session
+    client.force_login(_staff(session.hospital))
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    with translation.override("zh-hans"):
+        response = _stop(client, [session])
+
+    page = response.content.decode()
+    assert "停诊" in page
+    assert "Stop" not in page
+    assert "Patients affected" not in page
 
 
 # -- session edits --------------------------------------------------------------------------
@@ -259,7 +325,7 @@ def test_editing_a_session_goes_through_the_service(client, frozen):
 
     response = client.post(
         _change("clinicsession", session.pk),
-        _session_form(session, fee=1500, place="门诊楼 2 层"),
+        _session_form(session, fee="15", place="门诊楼 2 层"),
     )
 
     assert response.status_code == 302
@@ -273,19 +339,21 @@ def test_editing_a_session_goes_through_the_service(client, frozen):
     )
 
 
-def test_editing_a_booked_session_shows_the_refusal_and_changes_nothing(client, frozen):
+def test_a_booked_sessions_times_and_fee_are_read_only_and_a_post_changes_nothing(
+    client, frozen
+):
     slot = SlotFactory(booked=1)
     session = slot.session
     client.force_login(_staff(session.hospital))
 
+    page = client.get(_change("clinicsession", session.pk))
     response = client.post(
-        _change("clinicsession", session.pk), _session_form(session, fee=1)
+        _change("clinicsession", session.pk), _session_form(session, fee="1")
     )
 
-    assert response.status_code == 200
-    assert response.context["adminform"].form.non_field_errors() == [
-        "Patients have booked this session; it can no longer be edited."
-    ]
+    assert page.context["adminform"].form.fields == {}
+    assert "¥20.00" in page.content.decode()
+    assert response.status_code == 302
     session.refresh_from_db()
     assert session.fee == 2000
     assert OperationLog.objects.exists() is False

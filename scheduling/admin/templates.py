@@ -1,0 +1,116 @@
+"""Weekly templates (每周出诊): saving one generates its sessions for the booking window."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from common.money import yuan_display
+from common.services import Actor
+from scheduling import services
+from scheduling.admin.shared import SchedulingAdmin, ServiceCheckedForm, fee_field
+from scheduling.models import ScheduleTemplate
+
+
+class TemplateForm(ServiceCheckedForm):
+    fee = fee_field(
+        required=False, help_text=_("Empty uses the doctor's fee; 0 is a free clinic.")
+    )
+
+    class Meta:
+        model = ScheduleTemplate
+        fields = (
+            "doctor",
+            "weekday",
+            "period",
+            "start_time",
+            "end_time",
+            "slot_minutes",
+            "seats_per_slot",
+            "fee",
+            "is_active",
+        )
+
+    def service_check(self) -> None:
+        services.schedule_template_check(template=self.instance)
+
+
+@admin.register(ScheduleTemplate)
+class ScheduleTemplateAdmin(SchedulingAdmin):
+    hospital_field = "doctor__hospital"
+    form = TemplateForm
+    list_display = (
+        "doctor_name",
+        "department",
+        "weekday",
+        "period",
+        "time_range",
+        "slot_minutes",
+        "seats_per_slot",
+        "fee_yuan",
+        "is_active",
+    )
+    list_filter = (
+        "is_active",
+        "weekday",
+        "period",
+        ("doctor__department", admin.RelatedOnlyFieldListFilter),
+        ("doctor__hospital", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("doctor__name", "doctor__department__name")
+    list_select_related = ("doctor__department",)
+    ordering = ("doctor_id", "weekday", "start_time")
+    actions = ("generate_sessions",)
+
+    @admin.display(description=_("doctor"), ordering="doctor__name")
+    def doctor_name(self, obj: ScheduleTemplate) -> str:
+        return obj.doctor.name
+
+    @admin.display(description=_("department"), ordering="doctor__department__name")
+    def department(self, obj: ScheduleTemplate) -> str:
+        return obj.doctor.department.name
+
+    @admin.display(description=_("hours"), ordering="start_time")
+    def time_range(self, obj: ScheduleTemplate) -> str:
+        return f"{obj.start_time:%H:%M}-{obj.end_time:%H:%M}"
+
+    @admin.display(description=_("registration fee"), ordering="fee")
+    def fee_yuan(self, obj: ScheduleTemplate) -> str:
+        return yuan_display(obj.fee) if obj.fee is not None else _("doctor's fee")
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: ScheduleTemplate | None = None
+    ) -> bool:
+        return False  # untick "active" instead; generated sessions keep their link
+
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: ScheduleTemplate,
+        form: forms.Form,
+        change: bool,
+    ) -> None:
+        services.schedule_template_save(actor=Actor.from_request(request), template=obj)
+        self._report_generated(
+            request, services.schedule_template_generate(templates=[obj])
+        )
+
+    @admin.action(description=_("Generate sessions now"), permissions=["change"])
+    def generate_sessions(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._report_generated(
+            request, services.schedule_template_generate(templates=list(queryset))
+        )
+
+    def _report_generated(self, request: HttpRequest, created: int) -> None:
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d session generated for the booking window.",
+                "%(count)d sessions generated for the booking window.",
+                created,
+            )
+            % {"count": created},
+            level=messages.SUCCESS if created else messages.INFO,
+        )

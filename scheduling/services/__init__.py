@@ -1,0 +1,71 @@
+"""Scheduling writes: booking rules, weekly templates, sessions and slots, release, staff edits.
+
+Every write that staff make goes through here and leaves an operation-log row. The
+availability cache (see scheduling.selectors) is refreshed by bumping a version number
+after commit; booking code elsewhere calls `availability_changed` the same way.
+
+Split by concern: availability (cache versions), setup (rules and templates), generation
+(sessions from templates, release) and sessions (staff edits of sessions and slots).
+"""
+
+from scheduling.services.availability import (
+    _availability_changed_on_commit,
+    availability_changed,
+    availability_hospital_changed,
+    availability_versions,
+)
+from scheduling.services.generation import (
+    DEFAULT_SEATS_PER_SLOT,
+    DEFAULT_SLOT_MINUTES,
+    MAX_GENERATE_DAYS,
+    _generate_one,
+    schedule_template_generate,
+    sessions_generate,
+    sessions_release,
+)
+from scheduling.services.sessions import (
+    MAX_SLOT_CAPACITY,
+    session_add_slot,
+    session_add_slot_check,
+    session_create,
+    session_create_check,
+    session_edit_check,
+    session_overlap_check,
+    session_update,
+    slot_add_seats,
+)
+from scheduling.services.setup import (
+    booking_rule_create_default,
+    booking_rule_save,
+    hospital_created_booking_rule,
+    schedule_template_check,
+    schedule_template_save,
+)
+
+__all__ = [
+    "DEFAULT_SEATS_PER_SLOT",
+    "DEFAULT_SLOT_MINUTES",
+    "MAX_GENERATE_DAYS",
+    "MAX_SLOT_CAPACITY",
+    "_availability_changed_on_commit",
+    "_generate_one",
+    "availability_changed",
+    "availability_hospital_changed",
+    "availability_versions",
+    "booking_rule_create_default",
+    "booking_rule_save",
+    "hospital_created_booking_rule",
+    "schedule_template_check",
+    "schedule_template_generate",
+    "schedule_template_save",
+    "session_add_slot",
+    "session_add_slot_check",
+    "session_create",
+    "session_create_check",
+    "session_edit_check",
+    "session_overlap_check",
+    "session_update",
+    "sessions_generate",
+    "sessions_release",
+    "slot_add_seats",
+]
