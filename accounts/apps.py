@@ -1,12 +1,16 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from accounts.action_labels import ACTION_LABELS
+from common.action_labels import action_labels_register
+
 
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Accounts and patients")
 
     def ready(self) -> None:
+        action_labels_register(ACTION_LABELS)
         # Registers the OpenAPI extension for our JWT authentication class.
         from accounts import schema  # noqa: F401
         from accounts.models import User

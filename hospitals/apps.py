@@ -1,12 +1,16 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from common.action_labels import action_labels_register
+from hospitals.action_labels import ACTION_LABELS
+
 
 class HospitalsConfig(AppConfig):
     name = "hospitals"
     verbose_name = _("Hospitals")
 
     def ready(self) -> None:
+        action_labels_register(ACTION_LABELS)
         # Models can be imported only once the app registry is ready, i.e. here.
         from accounts.models import User
         from accounts.roles import role_grant

@@ -1,6 +1,9 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from common.action_labels import action_labels_register
+from scheduling.action_labels import ACTION_LABELS
+
 # Hospital staff run their hospital's schedule: the booking rule (edited, never added or
 # deleted: every hospital gets one when it is created), weekly templates, sessions and
 # slots. Nothing is deleted: templates are deactivated, sessions stopped (停诊).
@@ -30,6 +33,7 @@ class SchedulingConfig(AppConfig):
     verbose_name = _("Scheduling")
 
     def ready(self) -> None:
+        action_labels_register(ACTION_LABELS)
         from django.contrib.auth import get_user_model
 
         from accounts.roles import role_grant
