@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import OperationLogHistoryMixin
 from common.errors import DomainError
 from common.money import yuan_display
 from common.services import Actor
@@ -70,8 +71,14 @@ class SlotAddInline(admin.TabularInline):
 
 
 @admin.register(ClinicSession)
-class ClinicSessionAdmin(SchedulingAdmin):
-    """Sessions per doctor and date, with booked / capacity over all slots."""
+class ClinicSessionAdmin(OperationLogHistoryMixin, SchedulingAdmin):
+    """Sessions per doctor and date, with booked / capacity over all slots.
+
+    The 历史 page lists what happened to the session, its slots and its appointments
+    (stops, 加号, check-ins) from the operation log.
+    """
+
+    operation_log_related = ("slots", "appointments")
 
     hospital_field = "hospital"
     list_display = (

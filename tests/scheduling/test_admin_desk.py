@@ -12,10 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from appointments.services.lifecycle import session_stop
 from common.models import OperationLog
 from common.services import Actor
 from hospitals.models import Hospital
 from hospitals.services import hospital_create
+from scheduling import services
 from scheduling.models import BookingRule, ClinicSession, Period, ScheduleTemplate, Slot
 from tests.hospitals.factories import DoctorFactory, HospitalFactory
 from tests.scheduling.conftest import MONDAY, at
@@ -544,3 +546,34 @@ def test_a_stopped_session_page_is_a_view_without_save(client, frozen):
     assert 'name="_save"' not in html
     assert "add_seats" not in html
     assert "¥20.00" in html
+
+
+# -- history ---------------------------------------------------------------------------------
+
+
+def test_a_sessions_history_page_shows_its_stop_and_its_added_seats_readably(
+    client, frozen
+):
+    # given
+    slot = SlotFactory(capacity=2)
+    session = slot.session
+    clerk = _clerk(session.hospital)
+    services.slot_add_seats(actor=Actor.system(), slot=slot, seats=1)
+    session_stop(actor=Actor.system(), session=session, reason="doctor ill")
+    client.force_login(clerk)
+
+    # when
+    with translation.override("zh-hans"):
+        response = client.get(
+            reverse("admin:scheduling_clinicsession_history", args=[session.pk]),
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+        )
+
+    # then
+    assert response.status_code == 200
+    actions = [entry.row.action for entry in response.context["action_list"]]
+    assert actions[:2] == ["session.stop", "slot_add_seats"]
+    html = response.content.decode()
+    assert "停诊" in html
+    assert "时段加号" in html
+    assert "slot_add_seats" not in html
