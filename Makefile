@@ -14,7 +14,7 @@ test test-clocks: SYSTEM_PACKAGES_FLAGS := --for-tests
 
 # Checked on every run (it is quick, and prints nothing when nothing is missing).
 system-packages:
-	bash scripts/system_packages.sh $(SYSTEM_PACKAGES_FLAGS)
+	PYTHON=$(PYTHON) bash scripts/system_packages.sh $(SYSTEM_PACKAGES_FLAGS)
 
 $(STAMP): requirements.txt requirements-dev.txt | system-packages
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)

@@ -5,8 +5,9 @@
 #   scripts/system_packages.sh --for-tests  # also what the browser tests need (`make test`)
 #   scripts/system_packages.sh --check      # only say what is missing; install nothing
 #
-# Needed by everyone: pkg-config and the MariaDB client headers (mysqlclient builds against
-# them), and gettext (msgfmt and xgettext, for the translation catalog). For the tests also:
+# Needed by everyone: what creates the virtualenv and builds mysqlclient (Python's venv module
+# and headers, a C compiler, pkg-config and the MariaDB client headers), and gettext (msgfmt and
+# xgettext, for the translation catalog). For the tests also:
 # Chromium, which the browser tests drive, and a CJK font so that Chinese pages render.
 #
 # As root with apt-get (Debian/Ubuntu), the missing packages are installed after one
@@ -16,6 +17,7 @@
 # Environment:
 #   SYSTEM_PACKAGES_CHECK=1   same as --check (exit 1 if anything is missing, 0 otherwise)
 #   APT_GET=COMMAND           the apt-get to run (default: apt-get from PATH)
+#   PYTHON=COMMAND            the Python that creates the virtualenv (default: python3.11)
 # The detection honours PKG_CONFIG_PATH and PKG_CONFIG_LIBDIR, as mysqlclient's build does, and
 # MYSQLCLIENT_CFLAGS with MYSQLCLIENT_LDFLAGS, which let that build skip pkg-config.
 set -euo pipefail
@@ -36,6 +38,18 @@ need() {  # need PACKAGE: add it once
   for p in "${missing[@]}"; do [ "$p" = "$1" ] && return 0; done
   missing+=("$1")
 }
+
+# The virtualenv and mysqlclient's C extension: venv with ensurepip, the Python headers, a compiler.
+python=${PYTHON:-python3.11}
+command -v "$python" >/dev/null 2>&1 || python=python3
+if command -v "$python" >/dev/null 2>&1; then
+  version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  "$python" -m ensurepip --version >/dev/null 2>&1 || need "python$version-venv"
+  "$python" -c 'import os, sys, sysconfig
+sys.exit(not os.path.exists(os.path.join(sysconfig.get_path("include"), "Python.h")))' \
+    || need "python$version-dev"
+fi  # (without any Python, make stops at creating the virtualenv and says so)
+command -v gcc >/dev/null 2>&1 || command -v cc >/dev/null 2>&1 || need gcc
 
 if ! command -v pkg-config >/dev/null 2>&1; then
   # Without pkg-config the headers cannot be found either (mysqlclient asks pkg-config);

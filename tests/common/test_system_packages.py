@@ -35,6 +35,7 @@ class Machine:
     commands: set[str] = field(default_factory=set)
     pc_files: set[str] = field(default_factory=set)
     cjk_font: bool = True
+    python_lacks: set[str] = field(default_factory=set)  # "ensurepip", "Python.h"
 
     @property
     def apt_log(self) -> Path:
@@ -56,6 +57,8 @@ class Machine:
                 (bin_dir / name).symlink_to(PKG_CONFIG)
             elif name == "apt-get":
                 self._script(bin_dir / name, f'echo "$*" >> {self.apt_log}')
+            elif name == "python3.11":
+                self._script(bin_dir / name, self._python())
             elif name == "fc-list":
                 self._script(
                     bin_dir / name, 'echo "Noto Sans CJK SC"' if self.cjk_font else ""
@@ -80,13 +83,20 @@ class Machine:
             timeout=30,
         )
 
+    def _python(self) -> str:
+        """Answers the script's three questions: version, ensurepip, and the headers."""
+        lacks = "".join(
+            f"  *{part}*) exit 1 ;;\n" for part in sorted(self.python_lacks)
+        )
+        return f'case "$*" in\n  *version_info*) echo 3.11 ;;\n{lacks}esac\nexit 0'
+
     @staticmethod
     def _script(path: Path, body: str) -> None:
         path.write_text(f"#!/bin/sh\n{body}\n")
         path.chmod(0o755)
 
 
-EVERYTHING = {"pkg-config", "msgfmt", "xgettext", "apt-get"}
+EVERYTHING = {"python3.11", "gcc", "pkg-config", "msgfmt", "xgettext", "apt-get"}
 FOR_TESTS = EVERYTHING | {"chromium", "fc-list"}
 
 
@@ -115,6 +125,28 @@ def test_as_root_with_apt_it_installs_the_missing_mariadb_headers(tmp_path):
     assert installed(machine) == ["libmariadb-dev"]
     assert "-y" in machine.apt_calls()[1]
     assert result.stdout == "installing system packages: libmariadb-dev\n"
+
+
+@pytest.mark.parametrize(
+    ("python_lacks", "commands", "expected"),
+    [
+        ({"ensurepip"}, EVERYTHING, ["python3.11-venv", "libmariadb-dev"]),
+        ({"Python.h"}, EVERYTHING, ["python3.11-dev", "libmariadb-dev"]),
+        (set(), EVERYTHING - {"gcc"}, ["gcc", "libmariadb-dev"]),
+    ],
+)
+def test_as_root_with_apt_it_installs_what_builds_the_virtualenv(
+    tmp_path, python_lacks, commands, expected
+):
+    # given
+    machine = Machine(tmp_path, commands=commands, python_lacks=python_lacks)
+
+    # when
+    result = machine.run()
+
+    # then
+    assert result.returncode == 0, result.stderr
+    assert installed(machine) == expected
 
 
 @pytest.mark.parametrize(
