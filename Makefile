@@ -17,7 +17,7 @@ system-packages:
 	PYTHON=$(PYTHON) bash scripts/system_packages.sh $(SYSTEM_PACKAGES_FLAGS)
 
 $(STAMP): requirements.txt requirements-dev.txt | system-packages
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	test -x $(BIN)/pip || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
