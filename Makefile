@@ -4,11 +4,20 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The clock-dependent tests (marked `clock`) run again at each of these instants.
+CLOCKS := 2026-11-27T00:10:00+08:00 2026-11-27T23:50:00+08:00 2027-02-28T23:50:00+08:00 2027-12-31T23:50:00+08:00
 
-.PHONY: run test lint format setup migrate demo bench clean
+.PHONY: run test test-clocks lint format setup system-packages migrate demo bench clean
 
-$(STAMP): requirements.txt requirements-dev.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+# The tests also need what the browser tests drive (passed on to system-packages below).
+test test-clocks: SYSTEM_PACKAGES_FLAGS := --for-tests
+
+# Checked on every run (it is quick, and prints nothing when nothing is missing).
+system-packages:
+	PYTHON=$(PYTHON) bash scripts/system_packages.sh $(SYSTEM_PACKAGES_FLAGS)
+
+$(STAMP): requirements.txt requirements-dev.txt | system-packages
+	test -x $(BIN)/pip || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
@@ -26,6 +35,10 @@ run: demo
 
 test: $(STAMP)
 	$(BIN)/pytest -q
+
+# pytest exits 5 when no test is marked `clock`: that fails here too.
+test-clocks: $(STAMP)
+	for c in $(CLOCKS); do $(BIN)/pytest -q -m clock --clock "$$c" || exit $$?; done
 
 bench: $(STAMP)
 	$(BIN)/python manage.py rush_benchmark
