@@ -26,3 +26,10 @@ class AppointmentsConfig(AppConfig):
         )
         role_grant(role=User.Role.DOCTOR, permissions=["appointments.view_appointment"])
         action_labels_register(ACTION_LABELS)
+
+        from appointments.services.waitlist import waitlist_offer_added_seats
+        from common.events import Phase, subscribe
+        from scheduling.events import SeatsAdded
+
+        # 加号 in the schedule: the waitlist gets the new seats in the same transaction.
+        subscribe(SeatsAdded, waitlist_offer_added_seats, when=Phase.IN_TRANSACTION)

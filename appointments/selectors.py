@@ -1,8 +1,11 @@
+import datetime
+
 from django.db.models import QuerySet
 
 from accounts.models import User
 from appointments.models import Appointment, WaitlistEntry
 from common.errors import NotFound
+from scheduling.models import ClinicSession, Slot
 
 
 def appointment_list_for_user(
@@ -56,9 +59,14 @@ def appointment_day_list(
     return qs.order_by("visit_starts_at", "queue_no")
 
 
-def slot_get_for_booking(*, slot_id: int):
-    from scheduling.models import Slot
+def appointment_holds_due(*, now: datetime.datetime) -> QuerySet[Appointment]:
+    """Unpaid appointments whose hold has passed, oldest first (for the hold-expiry job)."""
+    return Appointment.objects.filter(
+        status=Appointment.Status.PENDING_PAYMENT, hold_expires_at__lte=now
+    ).order_by("hold_expires_at", "pk")
 
+
+def slot_get_for_booking(*, slot_id: int) -> Slot:
     slot = (
         Slot.objects.select_related("session", "session__doctor", "session__hospital")
         .filter(pk=slot_id)
@@ -69,9 +77,7 @@ def slot_get_for_booking(*, slot_id: int):
     return slot
 
 
-def session_get_for_waitlist(*, session_id: int):
-    from scheduling.models import ClinicSession
-
+def session_get_for_waitlist(*, session_id: int) -> ClinicSession:
     session = (
         ClinicSession.objects.select_related("doctor", "hospital")
         .filter(pk=session_id)

@@ -27,3 +27,15 @@ class BillingConfig(AppConfig):
             ],
         )
         action_labels_register(ACTION_LABELS)
+
+        from appointments.events import AppointmentCancelled
+        from billing.services.cancellations import appointment_cancelled_settle
+        from common.events import Phase, subscribe
+
+        # A cancelled paid booking is refunded in the cancelling transaction (the refund
+        # is sent to the channel after commit); an unpaid one has its open orders closed.
+        subscribe(
+            AppointmentCancelled,
+            appointment_cancelled_settle,
+            when=Phase.IN_TRANSACTION,
+        )

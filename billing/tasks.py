@@ -5,8 +5,10 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
+from appointments.models import Appointment
 from billing.models import PaymentOrder, Refund
 from common.errors import ServiceUnavailable
+from common.services import Actor
 
 REFUND_MAX_RETRIES = 5
 SYNC_AFTER = datetime.timedelta(minutes=5)
@@ -53,7 +55,6 @@ def refund_submit(self, refund_id: int) -> None:
 def order_settle(self, order_id: int) -> None:
     """Settle an open order with its channel (paid: record it; unpaid: close it)."""
     from billing.services.settlement import order_settle as order_settle_service
-    from common.services import Actor
 
     order = PaymentOrder.objects.filter(pk=order_id).first()
     if order is None:
@@ -94,9 +95,7 @@ def orders_settle_abandoned() -> int:
     Meant for celery beat (every 10 minutes). A payment that raced the cancel is found and
     recorded (then refunded); the others are closed at the channel. Returns how many closed.
     """
-    from appointments.models import Appointment
     from billing.services.settlement import order_settle as order_settle_service
-    from common.services import Actor
 
     stale = timezone.now() - SYNC_AFTER
     due = (
@@ -115,3 +114,11 @@ def orders_settle_abandoned() -> int:
         except ServiceUnavailable:
             continue  # tried again on the next run
     return closed
+
+
+@shared_task
+def holds_expire() -> int:
+    """Expire passed unpaid holds, asking each channel first (billing drives the flow)."""
+    from billing.services.settlement import holds_expire as expire
+
+    return expire()

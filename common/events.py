@@ -18,7 +18,7 @@ A higher app subscribes in its AppConfig.ready, and says when its handler runs:
     subscribe(SessionStopped, notify_patients, when=Phase.ON_COMMIT)         # after commit
 
 An in-transaction handler is part of the publisher's unit of work: if it raises, the whole
-write rolls back. An on-commit handler runs only once the write is durable (for messages and
+write rolls back (so a subscriber may also refuse the publisher's action with a DomainError). An on-commit handler runs only once the write is durable (for messages and
 other side effects) and cannot undo it. Handlers run in the order they were subscribed.
 """
 
@@ -72,10 +72,19 @@ def subscriptions(event_type: type[DomainEvent]) -> tuple[Subscription, ...]:
     return tuple(_SUBSCRIPTIONS.get(event_type, ()))
 
 
-def publish(event: DomainEvent) -> None:
-    """Run the event's in-transaction handlers now, and queue its on-commit ones."""
+def publish(event: DomainEvent) -> list[object]:
+    """Run the event's in-transaction handlers now, and queue its on-commit ones.
+
+    Returns what the in-transaction handlers returned, in order, without their Nones. An
+    event that wants an answer says in its docstring what its handlers return (e.g. the
+    amount refunded); the publisher never needs to know who answered.
+    """
+    answers: list[object] = []
     for subscription in subscriptions(type(event)):
         if subscription.when is Phase.ON_COMMIT:
             transaction.on_commit(partial(subscription.handler, event))
-        else:
-            subscription.handler(event)
+            continue
+        answer = subscription.handler(event)
+        if answer is not None:
+            answers.append(answer)
+    return answers

@@ -40,7 +40,7 @@ PERIODIC_JOBS = (
     ),
     PeriodicJob(
         name="Expire unpaid holds",
-        task="appointments.tasks.appointments_expire_holds",
+        task="billing.tasks.holds_expire",
         minute="*",  # every minute
         description="Cancel unpaid appointments whose hold has expired; free the seats.",
     ),

@@ -1,6 +1,12 @@
-"""The clinic desk's admin: appointments (list, check-in, identity), waitlist and outbox."""
+"""The clinic desk's admin: appointments (list, check-in, identity), waitlist, outbox, 停诊."""
 
 from appointments.admin.appointment import AppointmentAdmin
 from appointments.admin.others import NotificationAdmin, WaitlistEntryAdmin
+from appointments.admin.stop import ClinicSessionStopAdmin
 
-__all__ = ["AppointmentAdmin", "NotificationAdmin", "WaitlistEntryAdmin"]
+__all__ = [
+    "AppointmentAdmin",
+    "ClinicSessionStopAdmin",
+    "NotificationAdmin",
+    "WaitlistEntryAdmin",
+]

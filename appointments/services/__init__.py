@@ -5,15 +5,14 @@ from appointments.services.lifecycle import (
     appointment_cancel,
     appointment_check_in,
     appointment_complete,
-    session_stop,
     sessions_mark_no_shows,
 )
 from appointments.services.notify import appointment_notify
 from appointments.services.payment import (
     appointment_expire,
-    appointment_expire_holds,
     appointment_mark_paid,
 )
+from appointments.services.stopping import session_stop
 from appointments.services.transitions import appointment_transition
 from appointments.services.waitlist import (
     waitlist_close_for_profile,
@@ -28,7 +27,6 @@ __all__ = [
     "appointment_check_in",
     "appointment_complete",
     "appointment_expire",
-    "appointment_expire_holds",
     "appointment_mark_paid",
     "appointment_notify",
     "appointment_transition",

@@ -11,20 +11,24 @@ The order of work inside the transaction matters on InnoDB:
 import datetime
 import secrets
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import PatientProfile, User
+from accounts.selectors import member_privileges_for_user
 from appointments.models import Appointment
 from appointments.services.notify import appointment_notify
 from common.errors import Conflict, NotAllowed
 from common.services import Actor, operation_log_write
 from scheduling.models import BookingRule, ClinicSession, Slot
 from scheduling.rules import booking_cutoff_at, rule_for_hospital_id
+from scheduling.services import availability_changed
+from scheduling.soldout import (
+    slot_is_known_sold_out,
+    slot_mark_sold_out,
+)
 
 S = Appointment.Status
 
@@ -43,8 +47,6 @@ def booking_is_early(
     False after the public release. Before it, True inside the user's level's priority
     window (its hours before release); otherwise the session is not released yet.
     """
-    from accounts.selectors import member_privileges_for_user
-
     if now >= session.release_at:
         return False
     hours = member_privileges_for_user(user=user).priority_hours
@@ -61,8 +63,6 @@ def priority_quota_check(*, user: User, session: ClinicSession) -> None:
     Locks the session row, so concurrent early bookings count each other; the caller already
     holds its slot lock (slot, then session: the order stop-clinic uses too).
     """
-    from accounts.selectors import member_privileges_for_user
-
     share = member_privileges_for_user(user=user).reserved_share
     capacity = (
         Slot.objects.filter(session_id=session.pk).aggregate(total=Sum("capacity"))[
@@ -110,30 +110,6 @@ def slot_check_bookable(
         raise Conflict("slot_in_past", _("This time slot has already started."))
     if now >= booking_cutoff_at(rule, slot, session):
         raise Conflict("booking_closed", _("Booking for this time slot has closed."))
-
-
-def _sold_out_key(slot_id: int) -> str:
-    return f"appointments:slot-sold-out:{slot_id}"
-
-
-def slot_is_known_sold_out(*, slot_id: int) -> bool:
-    """A recent booking found the slot full: refuse without asking the database."""
-    until = cache.get(_sold_out_key(slot_id))
-    # Our clock decides, not only the cache server's timeout (see slot_mark_sold_out).
-    return until is not None and timezone.now().timestamp() < until
-
-
-def slot_mark_sold_out(*, slot_id: int) -> None:
-    # Short-lived: a seat that comes back clears it (slot_seats_returned), and where the
-    # cache is per process (locmem) the other processes learn within these seconds.
-    seconds = settings.SOLD_OUT_CACHE_SECONDS
-    until = timezone.now().timestamp() + seconds
-    cache.set(_sold_out_key(slot_id), until, timeout=seconds)
-
-
-def slot_seats_returned(*, slot_id: int) -> None:
-    """Call inside the transaction that gives seats back; clears the flag after commit."""
-    transaction.on_commit(lambda: cache.delete(_sold_out_key(slot_id)))
 
 
 def seat_take(*, slot_id: int) -> bool:
@@ -319,8 +295,6 @@ def _appointment_book_seat(
     early: bool,
 ) -> Appointment:
     """The writing half of appointment_book: take the seat, then check and insert."""
-    from scheduling.services import availability_changed
-
     session = slot.session
     if not seat_take(slot_id=slot.pk):
         slot_mark_sold_out(slot_id=slot.pk)  # what the UPDATE saw was committed

@@ -1,58 +1,56 @@
-"""Cancel, stop-clinic, check-in, completion and no-shows."""
+"""Cancel, check-in, completion and no-shows (stopping a whole session: stopping.py)."""
 
 import datetime
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.selectors import member_late_cancel_allowed
+from accounts.services import member_late_cancel_use, points_apply
+from appointments.events import AppointmentCancelled
 from appointments.models import Appointment
 from appointments.services.notify import appointment_notify
 from appointments.services.transitions import (
     appointment_cancel_and_release,
     appointment_transition,
 )
-from appointments.services.waitlist import waitlist_close_for_session, waitlist_promote
-from common.errors import Conflict, DomainError
-from common.services import Actor, operation_log_write
-from scheduling.models import ClinicSession, Slot
+from appointments.services.waitlist import waitlist_promote
+from common.errors import Conflict
+from common.events import publish
+from common.services import Actor
+from scheduling.models import ClinicSession
 from scheduling.rules import (
     cancel_deadline_at,
     checkin_window,
     local_datetime,
     rule_for_hospital_id,
 )
+from scheduling.services import availability_changed
 
 S = Appointment.Status
 
 
-def refund_request(*, actor: Actor, appointment: Appointment, reason: str) -> int:
-    """The one refund entry point: billing refunds whatever was paid for this appointment.
-
-    Returns the amount refunded in fen (0 when nothing was paid)."""
-    from billing.services import appointment_refund_request
-
-    refund = appointment_refund_request(
-        actor=actor, appointment=appointment, reason=reason
+def appointment_cancelled_publish(
+    *, actor: Actor, appointment: Appointment, was_paid: bool, refund_reason: str
+) -> int:
+    """Tell billing (through AppointmentCancelled) to refund what was paid, or close the
+    orders opened but not paid. Returns the amount refunded, in fen."""
+    refunded = publish(
+        AppointmentCancelled(
+            appointment_id=appointment.pk,
+            was_paid=was_paid,
+            refund_reason=refund_reason,
+            actor=actor,
+        )
     )
-    return refund.amount if refund is not None else 0
-
-
-def orders_settle_later(*, appointment: Appointment) -> None:
-    """Close the payment orders a patient opened but did not pay (after commit)."""
-    from billing.services import appointment_orders_settle_later
-
-    appointment_orders_settle_later(appointment_id=appointment.pk)
+    return sum(amount for amount in refunded if isinstance(amount, int))
 
 
 def seat_returned_effects(
     *, actor: Actor, appointment: Appointment, now: datetime.datetime
 ) -> None:
-    from scheduling.services import availability_changed
-
     waitlist_promote(actor=actor, session=appointment.session, now=now)
     doctor_id = appointment.doctor_id
     transaction.on_commit(lambda: availability_changed(doctor_id=doctor_id))
@@ -63,8 +61,6 @@ def late_cancel_check(
 ) -> None:
     """After the deadline only members with a late-cancel right may cancel, within their
     monthly quota. The use itself is recorded (under the user's lock) after the cancel."""
-    from accounts.selectors import member_late_cancel_allowed
-
     if not member_late_cancel_allowed(user=appointment.user, now=now):
         raise Conflict(
             "cancel_deadline_passed",
@@ -111,112 +107,18 @@ def appointment_cancel(
     )
     if is_late:
         # The user row is locked last, as booking and payment do: no lock-order deadlock.
-        from accounts.services import member_late_cancel_use
-
         member_late_cancel_use(
             user=appointment.user, appointment_id=appointment.pk, now=now
         )
-    if was_paid:
-        refund_request(actor=actor, appointment=appointment, reason=f"cancel:{by}")
-    else:
-        orders_settle_later(appointment=appointment)
+    appointment_cancelled_publish(
+        actor=actor,
+        appointment=appointment,
+        was_paid=was_paid,
+        refund_reason=f"cancel:{by}",
+    )
     appointment_notify(appointment=appointment, event="cancelled")
     seat_returned_effects(actor=actor, appointment=appointment, now=now)
     return appointment
-
-
-@dataclass(frozen=True)
-class SessionStopResult:
-    """What stopping one session did: appointments cancelled, refunds asked, fen refunded."""
-
-    cancelled: int
-    refunds: int
-    refunded: int
-
-
-def session_stop_impact(*, session_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """{session id: (upcoming appointments, paid ones)}: what stopping them would cancel
-    and refund, for staff to confirm before they stop. Sessions without any are left out."""
-    paid = (S.BOOKED, S.CHECKED_IN)  # as session_stop decides whether to refund
-    rows = (
-        Appointment.objects.filter(
-            session_id__in=session_ids, status__in=Appointment.UPCOMING
-        )
-        .values("session_id")
-        .annotate(upcoming=Count("pk"), paid=Count("pk", filter=Q(status__in=paid)))
-        .order_by("session_id")
-    )
-    return {row["session_id"]: (row["upcoming"], row["paid"]) for row in rows}
-
-
-@transaction.atomic
-def session_stop(
-    *,
-    actor: Actor,
-    session: ClinicSession,
-    reason: str,
-    now: datetime.datetime | None = None,
-) -> SessionStopResult:
-    """Stop a clinic session (停诊): cancel its appointments, close its waitlist, refund, notify.
-
-    Returns how many appointments were cancelled and refunds asked for. The slots are locked first so that no
-    booking in flight can commit into the stopped session (booking re-reads the status after
-    taking its slot lock).
-    """
-    from scheduling.services import availability_changed
-
-    now = now or timezone.now()
-    reason = reason.strip()
-    if not reason:
-        raise DomainError(
-            "reason_required", _("Give a reason for stopping the session.")
-        )
-    list(
-        Slot.objects.select_for_update()
-        .filter(session=session)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    stopped = ClinicSession.objects.filter(
-        pk=session.pk, status=ClinicSession.Status.OPEN
-    ).update(
-        status=ClinicSession.Status.STOPPED, stop_reason=reason[:255], updated_at=now
-    )
-    if stopped != 1:
-        raise Conflict("session_already_stopped", _("This session is already stopped."))
-    session.status, session.stop_reason = ClinicSession.Status.STOPPED, reason[:255]
-    operation_log_write(actor=actor, action="session.stop", obj=session, summary=reason)
-
-    cancelled = refunds = refunded = 0
-    upcoming = (
-        session.appointments.select_related("user")
-        .filter(status__in=Appointment.UPCOMING)
-        .order_by("pk")
-    )
-    for appointment in upcoming:
-        was_paid = appointment.status in (S.BOOKED, S.CHECKED_IN)
-        appointment_cancel_and_release(
-            actor=actor,
-            appointment=appointment,
-            cancelled_by=Appointment.CancelledBy.STOP_CLINIC,
-            reason=reason,
-            now=now,
-        )
-        if was_paid:
-            amount = refund_request(
-                actor=actor, appointment=appointment, reason="stop_clinic"
-            )
-            if amount:
-                refunds += 1
-                refunded += amount
-        else:
-            orders_settle_later(appointment=appointment)
-        appointment_notify(appointment=appointment, event="stop_clinic")
-        cancelled += 1
-    waitlist_close_for_session(actor=actor, session=session, reason="stop_clinic")
-    doctor_id = session.doctor_id
-    transaction.on_commit(lambda: availability_changed(doctor_id=doctor_id))
-    return SessionStopResult(cancelled=cancelled, refunds=refunds, refunded=refunded)
 
 
 @transaction.atomic
@@ -266,8 +168,6 @@ def appointment_check_in(
 @transaction.atomic
 def appointment_complete(*, actor: Actor, appointment: Appointment) -> Appointment:
     """The visit happened: close the appointment and award the member's visit points."""
-    from accounts.services import points_apply
-
     appointment_transition(actor=actor, appointment=appointment, to_status=S.COMPLETED)
     points_apply(
         user=appointment.user,

@@ -6,18 +6,12 @@ inbox copy) in that transaction and queues its delivery after the commit; see
 appointments.notifications.delivery for how it is sent and why it is never lost.
 """
 
-from typing import TYPE_CHECKING
-
 from appointments.models import Appointment, Notification, WaitlistEntry
 from appointments.notifications.delivery import notification_create
 from appointments.notifications.messages import (
     appointment_context,
-    refund_context,
     waitlist_context,
 )
-
-if TYPE_CHECKING:
-    from billing.models import Refund
 
 EVENTS = (
     "booked",
@@ -62,18 +56,4 @@ def waitlist_notify(*, entry: WaitlistEntry, event: str) -> Notification | None:
         context=waitlist_context(entry),
         appointment_id=entry.appointment_id,
         profile_id=entry.profile_id,
-    )
-
-
-def refund_notify(*, refund: "Refund") -> Notification | None:
-    """Tell the payer that a refund reached them (called when billing records its success)."""
-    order = refund.order
-    appointment = order.appointment
-    return notification_create(
-        user_id=order.user_id,
-        event="refund_done",
-        dedupe_key=f"refund:{refund.pk}:refund_done",
-        context=refund_context(appointment=appointment, amount=refund.amount),
-        appointment_id=appointment.pk,
-        profile_id=appointment.profile_id,
     )

@@ -104,32 +104,3 @@ def appointment_expire(
     appointment_notify(appointment=appointment, event="expired")
     seat_returned_effects(actor=actor, appointment=appointment, now=now)
     return True
-
-
-def appointment_expire_holds(
-    *, now: datetime.datetime | None = None, limit: int = 500
-) -> int:
-    """Expire unpaid holds that have passed. Returns how many were expired.
-
-    Before expiring, billing asks the payment channel whether the order was paid after all
-    (a network call, so outside any transaction); if it was, the payment path books it.
-    """
-    from billing.services import payment_settle_before_expiry
-
-    now = now or timezone.now()
-    actor = Actor.system()
-    expired = 0
-    due = Appointment.objects.filter(
-        status=S.PENDING_PAYMENT, hold_expires_at__lte=now
-    ).order_by("hold_expires_at", "pk")
-    for appointment in due[:limit]:
-        try:
-            if payment_settle_before_expiry(appointment=appointment):
-                continue
-        except Exception:  # a channel outage must not keep seats hostage: expire anyway
-            logger.exception(
-                "payment query failed for appointment %s; expiring it", appointment.pk
-            )
-        if appointment_expire(actor=actor, appointment_id=appointment.pk, now=now):
-            expired += 1
-    return expired

@@ -17,6 +17,7 @@ from appointments.models import Appointment
 from common.errors import Conflict
 from common.services import Actor, operation_log_write
 from scheduling.models import Slot
+from scheduling.soldout import slot_seats_returned
 
 logger = logging.getLogger(__name__)
 
@@ -95,8 +96,6 @@ def appointment_cancel_and_release(
         cancelled_at=now,
         hold_expires_at=None,
     )
-    from appointments.services.booking import slot_seats_returned
-
     slot_seats_returned(slot_id=appointment.slot_id)
     Slot.objects.filter(pk=appointment.slot_id, booked__gt=0).update(
         booked=F("booked") - 1

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import PatientProfile, User
+from accounts.selectors import member_privileges_for_user
 from appointments.models import Appointment, WaitlistEntry
 from appointments.services.booking import (
     appointment_create_on_taken_seat,
@@ -22,14 +23,13 @@ from appointments.services.booking import (
 from appointments.services.notify import appointment_notify, waitlist_notify
 from common.errors import Conflict, DomainError, NotAllowed
 from common.services import Actor, operation_log_write
+from scheduling.events import SeatsAdded
 from scheduling.models import BookingRule, ClinicSession, Slot
 from scheduling.rules import booking_cutoff_at, rule_for_hospital_id
 
 
 def waitlist_priority_for_user(*, user: User) -> int:
     """The waitlist priority of the user's member level."""
-    from accounts.selectors import member_privileges_for_user
-
     return member_privileges_for_user(user=user).waitlist_priority
 
 
@@ -156,6 +156,12 @@ def waitlist_close_for_session(
             closed += 1
             waitlist_notify(entry=entry, event="waitlist_closed")
     return closed
+
+
+def waitlist_offer_added_seats(event: SeatsAdded) -> None:
+    """Subscriber of SeatsAdded (加号): the new seats go to the waitlist at once."""
+    session = ClinicSession.objects.get(pk=event.session_id)
+    waitlist_promote(actor=event.actor, session=session)
 
 
 def waitlist_promote(

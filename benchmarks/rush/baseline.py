@@ -39,6 +39,7 @@ from common.errors import Conflict, NotAllowed
 from common.services import Actor
 from scheduling.models import ClinicSession, Slot
 from scheduling.rules import rule_for_hospital_id
+from scheduling.services import availability_changed
 
 
 @transaction.atomic
@@ -55,8 +56,6 @@ def appointment_book_naive(
     Same rules, errors and result as appointment_book; only the seat is taken differently.
     Lock order as in the real service: slot row, then user row, then the insert.
     """
-    from scheduling.services import availability_changed
-
     now = now or timezone.now()
     if profile.user_id != user.pk or profile.is_active is not True:
         raise NotAllowed(

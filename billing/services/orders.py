@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import PointsEntry
 from accounts.services import points_apply
 from appointments.models import Appointment
+from appointments.services import appointment_mark_paid
 from billing import tasks
 from billing.gateways import channel_is_enabled, gateway_for
 from billing.models import Channel, PaymentLedgerEntry, PaymentOrder, Refund
@@ -251,8 +252,6 @@ def _points_award_for_payment(*, order: PaymentOrder, actor: Actor) -> None:
 
 def _appointment_confirm(*, order: PaymentOrder, actor: Actor) -> bool:
     """Book the appointment the order paid for. False (and a refund) when it cannot be."""
-    from appointments.services import appointment_mark_paid
-
     appointment = Appointment.objects.get(pk=order.appointment_id)
     paid_elsewhere = (
         PaymentOrder.objects.filter(

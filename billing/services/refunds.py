@@ -18,7 +18,8 @@ from accounts.models import PointsEntry
 from accounts.selectors import points_applied_for_sources
 from accounts.services import points_apply
 from appointments.models import Appointment
-from appointments.services.notify import refund_notify
+from appointments.notifications.delivery import notification_create
+from appointments.notifications.messages import refund_context
 from billing import tasks
 from billing.gateways import gateway_for
 from billing.gateways.base import ChannelRefundState, ChannelRejected
@@ -355,3 +356,18 @@ def _points_take_back_for_refund(
             source_id=str(refund.pk),
             actor=actor,
         )
+
+
+def refund_notify(*, refund: Refund) -> None:
+    """Tell the payer that a refund reached them (once per refund; when its success is
+    recorded). Written to appointments' notification outbox like every patient message."""
+    order = refund.order
+    appointment = order.appointment
+    notification_create(
+        user_id=order.user_id,
+        event="refund_done",
+        dedupe_key=f"refund:{refund.pk}:refund_done",
+        context=refund_context(appointment=appointment, amount=refund.amount),
+        appointment_id=appointment.pk,
+        profile_id=appointment.profile_id,
+    )

@@ -5,11 +5,15 @@ or its hold expires). Every function here asks the channel, so none is atomic an
 may be called inside a transaction.
 """
 
+import datetime
 import logging
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments.models import Appointment
+from appointments.selectors import appointment_holds_due
+from appointments.services.payment import appointment_expire
 from billing.gateways import gateway_for
 from billing.gateways.base import ChannelRejected, ChannelTrade
 from billing.models import PaymentOrder
@@ -91,3 +95,27 @@ def payment_settle_before_expiry(*, appointment: Appointment) -> bool:
         if order_settle(order=order, actor=actor):
             paid = True
     return paid
+
+
+def holds_expire(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
+    """Expire unpaid holds that have passed. Returns how many were expired.
+
+    Billing drives this: before appointments expires a hold, the payment channel is asked
+    whether the order was paid after all (a network call, so outside any transaction); if
+    it was, the payment path books it. A channel outage must not keep seats hostage: the
+    hold expires anyway and a late payment is then refunded or re-takes a free seat.
+    """
+    now = now or timezone.now()
+    actor = Actor.system()
+    expired = 0
+    for appointment in appointment_holds_due(now=now)[:limit]:
+        try:
+            if payment_settle_before_expiry(appointment=appointment):
+                continue
+        except Exception:
+            logger.exception(
+                "payment query failed for appointment %s; expiring it", appointment.pk
+            )
+        if appointment_expire(actor=actor, appointment_id=appointment.pk, now=now):
+            expired += 1
+    return expired

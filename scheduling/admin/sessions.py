@@ -26,7 +26,6 @@ from scheduling.admin.session_forms import (
     session_is_open,
 )
 from scheduling.admin.shared import LocalDateFilter, SchedulingAdmin
-from scheduling.admin.stop import stop_sessions
 from scheduling.models import ClinicSession, Slot
 
 
@@ -104,7 +103,8 @@ class ClinicSessionAdmin(OperationLogHistoryMixin, SchedulingAdmin):
     list_select_related = ("doctor__department", "hospital")
     date_hierarchy = "date"
     ordering = ("date", "start_time", "doctor_id")
-    actions = (stop_sessions,)
+    # 停诊 is added by appointments (appointments.admin.stop), which drives stopping.
+    actions = ()
     readonly_on_change = (
         "doctor",
         "hospital",

@@ -41,8 +41,10 @@ from scheduling.services.setup import (
     schedule_template_check,
     schedule_template_save,
 )
+from scheduling.services.stopping import session_mark_stopped
 
 __all__ = [
+    "session_mark_stopped",
     "DEFAULT_SEATS_PER_SLOT",
     "DEFAULT_SLOT_MINUTES",
     "MAX_GENERATE_DAYS",

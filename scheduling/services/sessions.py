@@ -8,9 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import Conflict, Unprocessable
+from common.events import publish
 from common.services import Actor, operation_log_write
 from hospitals.models import Doctor
 from scheduling import rules
+from scheduling.events import SeatsAdded
 from scheduling.models import ClinicSession, ScheduleTemplate, Slot
 from scheduling.services.availability import _availability_changed_on_commit
 from scheduling.services.generation import (
@@ -19,6 +21,7 @@ from scheduling.services.generation import (
     _session_build,
     _slots_create,
 )
+from scheduling.soldout import slot_seats_returned
 
 # A slot never holds more seats than this (the column is a small integer).
 MAX_SLOT_CAPACITY = 500
@@ -257,8 +260,6 @@ def slot_add_seats(*, actor: Actor, slot: Slot, seats: int) -> Slot:
     if slot.ends_at <= timezone.now():
         raise Conflict("slot_over", _("This time slot is already over."))
 
-    from appointments.services.booking import slot_seats_returned
-
     added = Slot.objects.filter(
         pk=slot.pk, capacity__lte=MAX_SLOT_CAPACITY - seats
     ).update(capacity=F("capacity") + seats)
@@ -277,10 +278,7 @@ def slot_add_seats(*, actor: Actor, slot: Slot, seats: int) -> Slot:
         summary=f"+{seats} seats, capacity={slot.capacity}",
     )
 
-    # appointments imports scheduling; importing here avoids an import cycle.
-    from appointments.services import waitlist_promote
-
-    waitlist_promote(session=session, actor=actor)
+    publish(SeatsAdded(session_id=session.pk, actor=actor))
     _availability_changed_on_commit([session.doctor_id])
     slot.refresh_from_db()
     return slot
@@ -366,9 +364,7 @@ def session_add_slot(
         ),
     )
 
-    from appointments.services import waitlist_promote
-
-    waitlist_promote(session=locked, actor=actor)
+    publish(SeatsAdded(session_id=locked.pk, actor=actor))
     _availability_changed_on_commit([locked.doctor_id])
     slot.refresh_from_db()
     return slot

@@ -17,7 +17,7 @@ from appointments.services import (
     waitlist_join,
     waitlist_leave,
 )
-from appointments.services.lifecycle import SessionStopResult, session_stop_impact
+from appointments.services.stopping import SessionStopResult, session_stop_impact
 from billing.services import payment_order_dev_pay
 from common.errors import Conflict, DomainError
 from common.models import OperationLog

@@ -18,7 +18,7 @@ from billing.services.notifications import (
     wechatpay_notification_handle,
 )
 from billing.services.orders import payment_order_open, payment_order_pay_params
-from billing.services.settlement import payment_settle_before_expiry
+from billing.services.settlement import holds_expire, payment_settle_before_expiry
 from billing.wechatpay import NotificationRejected as WeChatRejected
 from common.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from common.models import OperationLog
@@ -591,7 +591,6 @@ def test_settle_with_an_unreachable_channel_raises_and_changes_nothing(
 
 def test_the_expiry_job_books_an_appointment_paid_at_the_channel(alipay):
     # given: paid at Alipay, notification lost, hold now over
-    from appointments.services import appointment_expire_holds
 
     order = open_order(channel="alipay")
     alipay.pay(order.out_trade_no, total_amount="20.00")
@@ -600,7 +599,7 @@ def test_the_expiry_job_books_an_appointment_paid_at_the_channel(alipay):
     )
 
     # when
-    expired = appointment_expire_holds()
+    expired = holds_expire()
 
     # then
     assert expired == 0

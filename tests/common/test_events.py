@@ -86,3 +86,16 @@ def test_an_event_without_subscribers_is_a_no_op():
     publish(ThingHappened(thing_id=9))
 
     assert subscriptions(ThingHappened) == ()
+
+
+def test_publish_returns_the_in_transaction_handlers_answers_without_nones(
+    django_capture_on_commit_callbacks,
+):
+    subscribe(ThingHappened, lambda e: e.thing_id * 10)
+    subscribe(ThingHappened, lambda e: None)
+    subscribe(ThingHappened, lambda e: "later", when=Phase.ON_COMMIT)
+
+    with django_capture_on_commit_callbacks(execute=False):
+        answers = publish(ThingHappened(thing_id=4))
+
+    assert answers == [40]

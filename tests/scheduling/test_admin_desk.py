@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from appointments.services.lifecycle import session_stop
+from appointments.services.stopping import session_stop
 from common.models import OperationLog
 from common.services import Actor
 from hospitals.models import Hospital

@@ -163,7 +163,7 @@ EXPECTED = {
         True,
     ),
     "Expire unpaid holds": (
-        "appointments.tasks.appointments_expire_holds",
+        "billing.tasks.holds_expire",
         "*",
         "*",
         "Asia/Shanghai",

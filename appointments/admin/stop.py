@@ -1,8 +1,10 @@
-"""停诊: stopping sessions cancels and refunds their bookings, so staff confirm first.
+"""停诊 in the session admin: stopping sessions cancels and refunds their bookings.
 
-Like Django's delete confirmation: the action shows each selected session with the
-patients affected and the paid bookings that will be refunded, asks for the reason, and
-stops nothing until staff confirm.
+The schedule's session admin (scheduling.admin) knows nothing of appointments; this app
+drives the stop, so it adds the action to that admin here (the session admin is registered
+again with it). Like Django's delete confirmation, the action first shows each selected
+session with the patients affected and the paid bookings that will be refunded, asks for
+the reason, and stops nothing until staff confirm.
 """
 
 from django import forms
@@ -14,9 +16,12 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from appointments.services.stopping import session_stop, session_stop_impact
 from common.errors import DomainError
 from common.money import yuan_display
 from common.services import Actor
+from scheduling.admin.sessions import ClinicSessionAdmin
+from scheduling.models import ClinicSession
 
 
 class StopReasonForm(forms.Form):
@@ -32,10 +37,6 @@ class StopReasonForm(forms.Form):
 def stop_sessions(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
 ):
-    # An upward call (appointments sits above scheduling) that predates this module; it
-    # stays in this one place until stopping moves behind a domain event.
-    from appointments.services.lifecycle import session_stop, session_stop_impact
-
     sessions = list(
         queryset.select_related("doctor__department").order_by(
             "date", "start_time", "pk"
@@ -100,3 +101,11 @@ def stop_sessions(
             request, _("; ").join(str(part) for part in parts), level=messages.SUCCESS
         )
     return None
+
+
+class ClinicSessionStopAdmin(ClinicSessionAdmin):
+    actions = (*ClinicSessionAdmin.actions, stop_sessions)
+
+
+admin.site.unregister(ClinicSession)
+admin.site.register(ClinicSession, ClinicSessionStopAdmin)

@@ -1,0 +1,23 @@
+"""Events appointments publish for higher apps (common/events.py explains the mechanism)."""
+
+from dataclasses import dataclass
+
+from common.events import DomainEvent
+from common.services import Actor
+
+
+@dataclass(frozen=True)
+class AppointmentCancelled(DomainEvent):
+    """An upcoming appointment was cancelled and its seat returned (by the patient, by
+    staff, or by stopping its session). Published inside the cancelling transaction.
+
+    `was_paid`: the booking had been paid, so what was paid is to be refunded for
+    `refund_reason` ("cancel:patient", "cancel:staff", "stop_clinic"); otherwise the
+    payment orders the patient opened but did not pay are to be closed. A subscriber that
+    refunds returns the amount it refunded, in fen.
+    """
+
+    appointment_id: int
+    was_paid: bool
+    refund_reason: str
+    actor: Actor

@@ -1,0 +1,18 @@
+"""Events the schedule publishes for higher apps (common/events.py explains the mechanism)."""
+
+from dataclasses import dataclass
+
+from common.events import DomainEvent
+from common.services import Actor
+
+
+@dataclass(frozen=True)
+class SeatsAdded(DomainEvent):
+    """Staff added seats to a session (加号: more seats on a slot, or a new slot).
+
+    Published inside the service's transaction, with the session's slots locked; the
+    waitlist (appointments) offers the new seats at once.
+    """
+
+    session_id: int
+    actor: Actor
