@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "consult",
     "analytics",
     "benchmarks",
+    "demo",
 ]
 
 MIDDLEWARE = [

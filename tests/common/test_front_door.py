@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import User
-from hospitals.management.commands import seed_demo
+from demo.people import ADMIN_USERNAME, DEFAULT_DEMO_PASSWORD, PATIENTS, STAFF
 from tests.accounts.factories import UserFactory
 
 HOME = reverse("home")
@@ -21,9 +21,9 @@ def chinese(settings):
 
 def demo_secrets() -> list[str]:
     return [
-        seed_demo.DEFAULT_DEMO_PASSWORD,
-        *(staff["username"] for staff in seed_demo._STAFF),
-        *(patient.phone for patient in seed_demo._PATIENTS),
+        DEFAULT_DEMO_PASSWORD,
+        *(staff["username"] for staff in STAFF),
+        *(patient.phone for patient in PATIENTS),
     ]
 
 
@@ -56,7 +56,7 @@ def test_the_front_door_shows_the_demo_logins_only_with_debug(client, settings):
 
     # then the demo's admin, staff and patient logins are shown
     assert 'id="demo-logins"' in page
-    assert f"<code>{seed_demo.ADMIN_USERNAME}</code>" in page
+    assert f"<code>{ADMIN_USERNAME}</code>" in page
     for secret in demo_secrets():
         assert secret in page
 

@@ -10,7 +10,8 @@ from accounts.models import PatientProfile, User
 from accounts.selectors import profile_id_card_no
 from accounts.validators import id_card_check_char, parse_id_card
 from common.models import OperationLog
-from hospitals.management.commands import seed_demo
+from demo import people, story
+from demo.seeding import SeedStep
 from hospitals.models import Department, Doctor, Hospital
 from scheduling.models import ClinicSession, ScheduleTemplate
 
@@ -64,15 +65,15 @@ def test_seed_creates_the_demo_data_set():
     ]
     assert PatientProfile.objects.count() == 5
     assert (
-        "Demo data: 235 created, 0 already present (hospitals 3/0, departments 23/0, "
-        "doctors 60/0, groups 1/0, admins 1/0, staff 3/0, patients 3/0, profiles 5/0, "
+        "Demo data: 234 created, 0 already present (hospitals 3/0, departments 23/0, "
+        "doctors 60/0, admins 1/0, staff 3/0, patients 3/0, profiles 5/0, "
         "templates 135/0, sessions 1/0)."
     ) in output
     assert output.rstrip().splitlines()[-3] == (
         "Admin login: http://127.0.0.1:8000/admin/  username: admin  "
-        f"password: {seed_demo.DEFAULT_DEMO_PASSWORD}"
+        f"password: {people.DEFAULT_DEMO_PASSWORD}"
     )
-    assert "[##############################] 235/235 sessions" in output
+    assert "[##############################] 234/234 sessions" in output
 
 
 def test_seed_writes_an_operation_log_for_every_created_row():
@@ -86,8 +87,9 @@ def test_seed_writes_an_operation_log_for_every_created_row():
     assert actions.count("doctor.create") == 60
     assert actions.count("user_create_by_admin") == 7
     assert actions.count("patient_profile_create") == 5
-    assert actions.count("group_permissions_add_by_seed") == 1
-    assert actions.count("user_group_add_by_seed") == 3
+    # Staff need no group: their role brings their permissions.
+    assert actions.count("group_permissions_add_by_seed") == 0
+    assert actions.count("user_group_add_by_seed") == 0
 
 
 def test_seed_twice_creates_nothing_and_writes_no_logs():
@@ -100,7 +102,7 @@ def test_seed_twice_creates_nothing_and_writes_no_logs():
 
     # then
     assert _snapshot() == before
-    assert "Demo data: 0 created, 235 already present" in output
+    assert "Demo data: 0 created, 234 already present" in output
 
 
 def test_seed_leaves_rows_that_staff_changed_alone():
@@ -132,7 +134,7 @@ def test_seed_fills_in_only_what_is_missing():
 
     # then
     assert Doctor.objects.count() == 60
-    assert "Demo data: 4 created, 231 already present" in output
+    assert "Demo data: 4 created, 230 already present" in output
     assert "doctors 1/59" in output
     assert "templates 2/133" in output
     assert ClinicSession.objects.filter(doctor__name="刘洋").exists()
@@ -167,7 +169,7 @@ def test_seed_says_so_when_the_admin_password_was_not_changed(monkeypatch):
 
     # then
     assert User.objects.get(username="admin").check_password(
-        seed_demo.DEFAULT_DEMO_PASSWORD
+        people.DEFAULT_DEMO_PASSWORD
     )
     assert "it was not changed" in output
 
@@ -192,9 +194,7 @@ def test_a_failing_step_rolls_the_whole_seed_back(monkeypatch):
         raise CommandError("broken step")
 
     monkeypatch.setattr(
-        seed_demo,
-        "SEED_STEPS",
-        [*seed_demo.SEED_STEPS, seed_demo.SeedStep("broken", [1], fail)],
+        story, "SEED_STEPS", [*story.SEED_STEPS, SeedStep("broken", [1], fail)]
     )
 
     # when
@@ -209,9 +209,9 @@ def test_a_failing_step_rolls_the_whole_seed_back(monkeypatch):
 
 def test_id_card_check_character_follows_gb_11643():
     # The standard's own example number.
-    assert seed_demo.id_card_number("11010519491231002") == "11010519491231002X"
+    assert people.id_card_number("11010519491231002") == "11010519491231002X"
     # And every demo number agrees with the accounts app's own check.
-    for _phone, _name, _relation, number in seed_demo._profile_items():
+    for _phone, _name, _relation, number in people.profile_items():
         assert number[17] == id_card_check_char(number[:17])
 
 
@@ -248,7 +248,8 @@ def test_seeded_staff_work_in_the_admin_on_their_own_hospital_only(client):
         True,
         "北京仁和医院",
     )
-    assert staff.groups.get().name == "Hospital staff"
+    assert staff.groups.exists() is False
+    assert Group.objects.exists() is False
     assert changelist.status_code == 200
     doctors = changelist.context["cl"].result_list
     assert len(doctors) == 28
@@ -257,3 +258,34 @@ def test_seeded_staff_work_in_the_admin_on_their_own_hospital_only(client):
     assert add_hospital.status_code == 403
     assert staff.has_perm("scheduling.change_clinicsession") is True
     assert staff.has_perm("appointments.delete_appointment") is False
+
+
+def test_seeded_staff_open_the_desk_lists_with_their_role_alone(client):
+    # given a seeded desk account: no group, no permission of its own
+    _seed()
+    staff = User.objects.get(username="staff_ruikang")
+    client.force_login(staff)
+
+    # when it opens the appointment, session and refund lists
+    pages = {
+        name: client.get(reverse(f"admin:{name}_changelist"))
+        for name in (
+            "appointments_appointment",
+            "scheduling_clinicsession",
+            "billing_refund",
+        )
+    }
+
+    # then its role lets it in, to its own hospital's sessions only
+    assert staff.groups.exists() is False
+    assert staff.user_permissions.exists() is False
+    assert {name: page.status_code for name, page in pages.items()} == {
+        "appointments_appointment": 200,
+        "scheduling_clinicsession": 200,
+        "billing_refund": 200,
+    }
+    sessions = pages["scheduling_clinicsession"].context["cl"].queryset
+    assert sessions.exists() is True
+    assert set(sessions.values_list("doctor__hospital__name", flat=True)) == {
+        "上海瑞康医院"
+    }

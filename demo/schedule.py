@@ -1,0 +1,73 @@
+"""The demo's clinics: each doctor's weekly clinic times, and the booking window's sessions.
+
+Every doctor sees patients two half-days a week (mornings 08:00-11:30, afternoons
+13:30-17:00, in 30-minute slots); chief physicians also hold a Saturday morning clinic
+with fewer seats per slot: the famous doctors whose slots sell out. The sessions of the
+booking window are then generated from these templates, as the periodic job does.
+"""
+
+import datetime
+from typing import Any
+
+from demo.catalog import doctor_items
+from demo.seeding import SeedContext
+from hospitals.models import Doctor
+from scheduling.models import ScheduleTemplate
+from scheduling.services import schedule_template_save, sessions_generate
+
+_MORNING = (datetime.time(8, 0), datetime.time(11, 30))
+_AFTERNOON = (datetime.time(13, 30), datetime.time(17, 0))
+
+
+def template_items() -> list[dict[str, Any]]:
+    """Each doctor sees patients two half-days a week; chief physicians also on Saturday
+    morning, with fewer seats per slot (the famous doctors whose slots sell out)."""
+    items = []
+    for index, doctor in enumerate(doctor_items()):
+        is_chief = doctor["title"] == "chief"
+        seats = 2 if is_chief else 4
+        base = {
+            "hospital": doctor["hospital"],
+            "clinic": doctor["clinic"],
+            "name": doctor["name"],
+            "seats": seats,
+        }
+        items.append(
+            base | {"weekday": index % 5, "period": "morning", "times": _MORNING}
+        )
+        items.append(
+            base
+            | {"weekday": (index + 2) % 5, "period": "afternoon", "times": _AFTERNOON}
+        )
+        if is_chief:
+            items.append(base | {"weekday": 5, "period": "morning", "times": _MORNING})
+    return items
+
+
+def seed_template(ctx: SeedContext, data: dict[str, Any]) -> bool:
+    doctor = Doctor.objects.get(
+        hospital=ctx.hospital(data["hospital"]),
+        department__name=data["clinic"],
+        name=data["name"],
+    )
+    if ScheduleTemplate.objects.filter(
+        doctor=doctor, weekday=data["weekday"], period=data["period"]
+    ).exists():
+        return False
+    start, end = data["times"]
+    template = ScheduleTemplate(
+        doctor=doctor,
+        weekday=data["weekday"],
+        period=data["period"],
+        start_time=start,
+        end_time=end,
+        slot_minutes=30,
+        seats_per_slot=data["seats"],
+    )
+    schedule_template_save(actor=ctx.actor, template=template)
+    return True
+
+
+def seed_sessions(ctx: SeedContext, item: str) -> bool:
+    """Sessions for the booking window from the templates (idempotent, like the beat job)."""
+    return sessions_generate() > 0
