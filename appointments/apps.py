@@ -10,9 +10,11 @@ class AppointmentsConfig(AppConfig):
     verbose_name = _("Appointments")
 
     def ready(self) -> None:
-        # Both import models, which load only once the app registry is ready.
+        # These import models, which load only once the app registry is ready.
         from accounts.models import User
         from accounts.roles import role_grant
+        from appointments.periodic import PERIODIC_JOBS
+        from common.periodic import periodic_jobs_register
 
         # The desk sees and checks in its hospital's patients (check-in, completing and
         # cancelling are the admin's change actions); doctors see their hospital's list.
@@ -26,6 +28,7 @@ class AppointmentsConfig(AppConfig):
         )
         role_grant(role=User.Role.DOCTOR, permissions=["appointments.view_appointment"])
         action_labels_register(ACTION_LABELS)
+        periodic_jobs_register(*PERIODIC_JOBS, app=self.name)
 
         from appointments.services.waitlist import waitlist_offer_added_seats
         from common.events import Phase, subscribe

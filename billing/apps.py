@@ -10,9 +10,11 @@ class BillingConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
-        # Both import models, which load only once the app registry is ready.
+        # These import models, which load only once the app registry is ready.
         from accounts.models import User
         from accounts.roles import role_grant
+        from billing.periodic import PERIODIC_JOBS
+        from common.periodic import periodic_jobs_register
 
         # The desk sees its hospital's payments and refunds, and sends a failed refund
         # again (the refund list's retry action needs the change permission; every
@@ -27,6 +29,7 @@ class BillingConfig(AppConfig):
             ],
         )
         action_labels_register(ACTION_LABELS)
+        periodic_jobs_register(*PERIODIC_JOBS, app=self.name)
 
         from appointments.events import AppointmentCancelled
         from billing.services.cancellations import appointment_cancelled_settle

@@ -38,7 +38,9 @@ class SchedulingConfig(AppConfig):
 
         from accounts.roles import role_grant
         from common.events import Phase, subscribe
+        from common.periodic import periodic_jobs_register
         from hospitals.events import HospitalCreated
+        from scheduling.periodic import PERIODIC_JOBS
         from scheduling.services import hospital_created_booking_rule
 
         # Imported here, not at the top: models and services need the app registry ready.
@@ -48,3 +50,4 @@ class SchedulingConfig(AppConfig):
         subscribe(
             HospitalCreated, hospital_created_booking_rule, when=Phase.IN_TRANSACTION
         )
+        periodic_jobs_register(*PERIODIC_JOBS, app=self.name)

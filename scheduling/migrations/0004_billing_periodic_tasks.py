@@ -1,52 +1,6 @@
-"""Add the payment housekeeping jobs to the beat schedule (frozen list, as in 0003)."""
+"""Once added the payment housekeeping jobs to the beat schedule; now a no-op (see 0003)."""
 
 from django.db import migrations
-from django.utils import timezone
-
-TIME_ZONE = "Asia/Shanghai"
-JOBS = [
-    # (name, task, minute, description)
-    (
-        "Sync pending refunds",
-        "billing.tasks.refunds_sync_pending",
-        "*/10",  # every 10 minutes
-        "Ask the channels about refunds still in flight; retry ones that were never sent.",
-    ),
-    (
-        "Settle abandoned payment orders",
-        "billing.tasks.orders_settle_abandoned",
-        "5-59/10",  # every 10 minutes, offset from the refund sync
-        "Close open orders of cancelled or expired appointments; record late payments.",
-    ),
-]
-
-
-def create_jobs(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
-    for name, task, minute, description in JOBS:
-        crontab, _ = CrontabSchedule.objects.get_or_create(
-            minute=minute,
-            hour="*",
-            day_of_week="*",
-            day_of_month="*",
-            month_of_year="*",
-            timezone=TIME_ZONE,
-        )
-        PeriodicTask.objects.get_or_create(
-            name=name,
-            defaults={"task": task, "crontab": crontab, "description": description},
-        )
-    # What PeriodicTask.save() does: tell a running beat to reload its schedule.
-    PeriodicTasks.objects.update_or_create(
-        ident=1, defaults={"last_update": timezone.now()}
-    )
-
-
-def delete_jobs(apps, schema_editor):
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTask.objects.filter(name__in=[job[0] for job in JOBS]).delete()
 
 
 class Migration(migrations.Migration):
@@ -54,4 +8,10 @@ class Migration(migrations.Migration):
         ("scheduling", "0003_periodic_tasks"),
     ]
 
-    operations = [migrations.RunPython(create_jobs, delete_jobs)]
+    # The schedule is now synced after every migrate by common.periodic: each app registers its
+    # own jobs, and common's post_migrate handler creates or updates their rows. This migration
+    # no longer names any job (it listed other apps' tasks); where it was already applied its
+    # rows stay, and a fresh database gets them from the post_migrate sync.
+    operations = [
+        migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)
+    ]

@@ -1,17 +1,17 @@
 from django.core.management.base import BaseCommand
 
-from scheduling.periodic import PERIODIC_JOBS, periodic_tasks_setup
+from common.periodic import periodic_jobs, periodic_tasks_setup
 
 
 class Command(BaseCommand):
     help = (
-        "Create or update the periodic jobs in the beat database schedule "
-        "(session generation and release, hold expiry, no-shows). Safe to rerun."
+        "Create or update every app's periodic jobs in the beat database schedule "
+        "(migrate also does this). Safe to rerun; a job paused in the admin stays paused."
     )
 
     def handle(self, *args, **options) -> None:
         created, updated = periodic_tasks_setup()
-        unchanged = len(PERIODIC_JOBS) - created - updated
+        unchanged = len(periodic_jobs()) - created - updated
         self.stdout.write(
             f"Periodic tasks: {created} created, {updated} updated, {unchanged} unchanged."
         )

@@ -1,0 +1,25 @@
+"""Billing's periodic jobs, registered in BillingConfig.ready (see common/periodic.py)."""
+
+from common.periodic import PeriodicJob
+
+PERIODIC_JOBS = (
+    PeriodicJob(
+        name="Expire unpaid holds",
+        task="billing.tasks.holds_expire",
+        minute="*",  # every minute
+        # Billing drives hold expiry: it asks the channel before appointments expire a hold.
+        description="Cancel unpaid appointments whose hold has expired; free the seats.",
+    ),
+    PeriodicJob(
+        name="Sync pending refunds",
+        task="billing.tasks.refunds_sync_pending",
+        minute="*/10",  # every 10 minutes
+        description="Ask the channels about refunds still in flight; retry ones that were never sent.",
+    ),
+    PeriodicJob(
+        name="Settle abandoned payment orders",
+        task="billing.tasks.orders_settle_abandoned",
+        minute="5-59/10",  # every 10 minutes, offset from the refund sync
+        description="Close open orders of cancelled or expired appointments; record late payments.",
+    ),
+)
