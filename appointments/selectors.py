@@ -3,8 +3,10 @@ import datetime
 from django.db.models import QuerySet
 
 from accounts.models import User
+from appointments.errors import ErrorCode
 from appointments.models import Appointment, WaitlistEntry
 from common.errors import NotFound
+from scheduling.errors import ErrorCode as SchedulingError
 from scheduling.models import ClinicSession, Slot
 
 
@@ -28,7 +30,7 @@ def appointment_get_for_user(*, user: User, appointment_id: int) -> Appointment:
         .first()
     )
     if appointment is None:
-        raise NotFound("appointment_not_found")
+        raise NotFound(ErrorCode.APPOINTMENT_NOT_FOUND)
     return appointment
 
 
@@ -43,7 +45,7 @@ def waitlist_list_for_user(*, user: User) -> QuerySet[WaitlistEntry]:
 def waitlist_entry_get_for_user(*, user: User, entry_id: int) -> WaitlistEntry:
     entry = waitlist_list_for_user(user=user).filter(pk=entry_id).first()
     if entry is None:
-        raise NotFound("waitlist_entry_not_found")
+        raise NotFound(ErrorCode.WAITLIST_ENTRY_NOT_FOUND)
     return entry
 
 
@@ -73,7 +75,7 @@ def slot_get_for_booking(*, slot_id: int) -> Slot:
         .first()
     )
     if slot is None:
-        raise NotFound("slot_not_found")
+        raise NotFound(ErrorCode.SLOT_NOT_FOUND)
     return slot
 
 
@@ -84,5 +86,5 @@ def session_get_for_waitlist(*, session_id: int) -> ClinicSession:
         .first()
     )
     if session is None:
-        raise NotFound("session_not_found")
+        raise NotFound(SchedulingError.SESSION_NOT_FOUND)
     return session

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from accounts.selectors import member_privileges_for_user
+from billing.errors import ErrorCode
 from billing.models import PaymentOrder, Refund
 from common.errors import NotFound
 
@@ -25,7 +26,7 @@ def payment_order_get_for_user(*, user: User, order_id: int) -> PaymentOrder:
     """The user's own order; anyone else's id answers 404, never their data."""
     order = payment_order_list_for_user(user=user).filter(pk=order_id).first()
     if order is None:
-        raise NotFound("payment_order_not_found")
+        raise NotFound(ErrorCode.PAYMENT_ORDER_NOT_FOUND)
     return order
 
 

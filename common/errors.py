@@ -1,5 +1,7 @@
 """Errors a business rule raises. Services raise them; common.api renders them."""
 
+from enum import StrEnum
+
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,3 +44,9 @@ class ServiceUnavailable(DomainError):
     """An external system (WeChat, SMS, a payment channel) did not answer usefully."""
 
     status_code = 503
+
+
+# The codes common itself raises (each app lists its own in <app>/errors.py).
+class ErrorCode(StrEnum):
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from common.errors import DomainError, Unprocessable
+from common.errors import DomainError, ErrorCode, Unprocessable
 from common.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -33,7 +33,7 @@ def _request_hash(request: Request) -> str:
 def _replay(record: IdempotencyKey, request_hash: str) -> Response:
     if record.request_hash != request_hash:
         raise Unprocessable(
-            "idempotency_key_reused",
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
             _("This Idempotency-Key was already used with a different request."),
         )
     response = Response(record.response_body, status=record.response_status)
@@ -51,7 +51,7 @@ def idempotent(
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH or not key.isascii():
         raise DomainError(
-            "invalid_idempotency_key",
+            ErrorCode.INVALID_IDEMPOTENCY_KEY,
             _("Idempotency-Key must be 1 to 128 ASCII characters."),
         )
     request_hash = _request_hash(request)

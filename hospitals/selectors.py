@@ -9,6 +9,7 @@ from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, W
 from django.utils.translation import gettext as _
 
 from common.errors import NotFound
+from hospitals.errors import ErrorCode
 from hospitals.models import Department, Doctor, Hospital
 
 # Primary keys are BigAutoFields; a larger number from a URL cannot name a row, and the
@@ -44,7 +45,7 @@ def hospital_get_for_patient(*, hospital_id: int) -> Hospital:
     Three queries: the hospital, its top-level departments and their clinics.
     """
     if not 0 < hospital_id <= _MAX_ID:
-        raise NotFound("hospital_not_found", _("Hospital not found."))
+        raise NotFound(ErrorCode.HOSPITAL_NOT_FOUND, _("Hospital not found."))
     active = Department.objects.filter(is_active=True).order_by("sort_order", "id")
     hospital = (
         Hospital.objects.filter(pk=hospital_id, is_open=True)
@@ -60,14 +61,14 @@ def hospital_get_for_patient(*, hospital_id: int) -> Hospital:
         .first()
     )
     if hospital is None:
-        raise NotFound("hospital_not_found", _("Hospital not found."))
+        raise NotFound(ErrorCode.HOSPITAL_NOT_FOUND, _("Hospital not found."))
     return hospital
 
 
 def department_get_for_patient(*, department_id: int) -> Department:
     """An active department of an open hospital whose parent (if any) is active too."""
     if not 0 < department_id <= _MAX_ID:
-        raise NotFound("department_not_found", _("Department not found."))
+        raise NotFound(ErrorCode.DEPARTMENT_NOT_FOUND, _("Department not found."))
     department = (
         Department.objects.select_related("hospital", "parent")
         .filter(pk=department_id, is_active=True, hospital__is_open=True)
@@ -75,7 +76,7 @@ def department_get_for_patient(*, department_id: int) -> Department:
         .first()
     )
     if department is None:
-        raise NotFound("department_not_found", _("Department not found."))
+        raise NotFound(ErrorCode.DEPARTMENT_NOT_FOUND, _("Department not found."))
     return department
 
 
@@ -94,7 +95,7 @@ def doctor_list_for_department(*, department: Department) -> QuerySet:
 def doctor_get_for_patient(*, doctor_id: int) -> Doctor:
     """An active doctor in an active department of an open hospital, with both loaded."""
     if not 0 < doctor_id <= _MAX_ID:
-        raise NotFound("doctor_not_found", _("Doctor not found."))
+        raise NotFound(ErrorCode.DOCTOR_NOT_FOUND, _("Doctor not found."))
     doctor = (
         Doctor.objects.select_related("hospital", "department", "department__parent")
         .filter(
@@ -109,5 +110,5 @@ def doctor_get_for_patient(*, doctor_id: int) -> Doctor:
         .first()
     )
     if doctor is None:
-        raise NotFound("doctor_not_found", _("Doctor not found."))
+        raise NotFound(ErrorCode.DOCTOR_NOT_FOUND, _("Doctor not found."))
     return doctor

@@ -17,6 +17,7 @@ from common.errors import Conflict
 from common.events import publish
 from common.services import Actor, operation_log_write
 from hospitals.cache import catalog_invalidate
+from hospitals.errors import ErrorCode
 from hospitals.events import HospitalCreated
 from hospitals.models import Department, Doctor, Hospital
 
@@ -176,7 +177,7 @@ def hospital_delete(*, actor: Actor, hospital: Hospital) -> None:
     )
     _delete(
         hospital,
-        code="hospital_in_use",
+        code=ErrorCode.HOSPITAL_IN_USE,
         message=_(
             "This hospital still has departments, doctors or other records; close it instead of deleting it."
         ),
@@ -243,7 +244,7 @@ def department_delete(*, actor: Actor, department: Department) -> None:
     )
     _delete(
         department,
-        code="department_in_use",
+        code=ErrorCode.DEPARTMENT_IN_USE,
         message=_(
             "This department still has sub-departments or doctors; deactivate it instead of deleting it."
         ),
@@ -312,7 +313,7 @@ def doctor_delete(*, actor: Actor, doctor: Doctor) -> None:
     )
     _delete(
         doctor,
-        code="doctor_in_use",
+        code=ErrorCode.DOCTOR_IN_USE,
         message=_(
             "This doctor already has clinic sessions; deactivate the doctor instead of deleting."
         ),

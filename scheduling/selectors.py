@@ -9,8 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import NotFound
+from hospitals.errors import ErrorCode as HospitalsError
 from hospitals.models import Doctor
 from scheduling import rules
+from scheduling.errors import ErrorCode
 from scheduling.models import ClinicSession, Slot
 from scheduling.services import availability_versions
 
@@ -21,7 +23,7 @@ def doctor_get_bookable(*, doctor_id: int) -> Doctor:
         pk=doctor_id, is_active=True, hospital__is_open=True
     ).first()
     if doctor is None:
-        raise NotFound("doctor_not_found", _("Doctor not found."))
+        raise NotFound(HospitalsError.DOCTOR_NOT_FOUND, _("Doctor not found."))
     return doctor
 
 
@@ -143,12 +145,12 @@ def session_availability_get(
         .first()
     )
     if doctor_id is None:
-        raise NotFound("session_not_found", _("Session not found."))
+        raise NotFound(ErrorCode.SESSION_NOT_FOUND, _("Session not found."))
     try:
         doctor = doctor_get_bookable(doctor_id=doctor_id)
     except NotFound:
-        raise NotFound("session_not_found", _("Session not found.")) from None
+        raise NotFound(ErrorCode.SESSION_NOT_FOUND, _("Session not found.")) from None
     for session in doctor_availability(doctor=doctor, now=now):
         if session["id"] == session_id:
             return session
-    raise NotFound("session_not_found", _("Session not found."))
+    raise NotFound(ErrorCode.SESSION_NOT_FOUND, _("Session not found."))

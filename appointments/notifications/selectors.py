@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from appointments.errors import ErrorCode
 from appointments.models import Notification
 from common.errors import NotFound
 
@@ -23,5 +24,5 @@ def notification_get_for_user(*, user: User, notification_id: int) -> Notificati
         notification_list_for_user(user=user).filter(pk=notification_id).first()
     )
     if notification is None:
-        raise NotFound("notification_not_found", _("Notification not found."))
+        raise NotFound(ErrorCode.NOTIFICATION_NOT_FOUND, _("Notification not found."))
     return notification

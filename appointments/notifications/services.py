@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from appointments.errors import ErrorCode
 from appointments.models import Appointment, Notification
 from common.errors import Conflict
 from common.services import Actor, operation_log_write
@@ -56,7 +57,7 @@ def appointment_reminders_set(
     )
     if changed != 1:
         raise Conflict(
-            "not_upcoming",
+            ErrorCode.NOT_UPCOMING,
             _("Reminders can only be changed for upcoming appointments."),
         )
     appointment.refresh_from_db(fields=["reminders_enabled", "updated_at"])

@@ -18,10 +18,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import PatientProfile, User
 from accounts.selectors import member_privileges_for_user
+from appointments.errors import ErrorCode
 from appointments.models import Appointment
 from appointments.services.notify import appointment_notify
 from common.errors import Conflict, NotAllowed
 from common.services import Actor, operation_log_write
+from scheduling.errors import ErrorCode as SchedulingError
 from scheduling.models import BookingRule, ClinicSession, Slot
 from scheduling.rules import booking_cutoff_at, rule_for_hospital_id
 from scheduling.services import availability_changed
@@ -53,7 +55,7 @@ def booking_is_early(
     if hours and now >= session.release_at - datetime.timedelta(hours=hours):
         return True
     raise Conflict(
-        "not_released_yet", _("Booking for this session has not opened yet.")
+        ErrorCode.NOT_RELEASED_YET, _("Booking for this session has not opened yet.")
     )
 
 
@@ -79,7 +81,7 @@ def priority_quota_check(*, user: User, session: ClinicSession) -> None:
     ).count()
     if taken >= quota:
         raise Conflict(
-            "priority_seats_taken",
+            ErrorCode.PRIORITY_SEATS_TAKEN,
             _(
                 "The seats reserved for members are taken; booking opens to everyone at release."
             ),
@@ -99,17 +101,26 @@ def slot_check_bookable(
     `early`: the booking goes through the members' priority channel (booking_is_early).
     """
     if session.status != ClinicSession.Status.OPEN:
-        raise Conflict("session_stopped", _("This clinic session has been stopped."))
+        raise Conflict(
+            SchedulingError.SESSION_STOPPED, _("This clinic session has been stopped.")
+        )
     if not session.doctor.is_active or not session.hospital.is_open:
-        raise Conflict("doctor_unavailable", _("This doctor is not taking bookings."))
+        raise Conflict(
+            SchedulingError.DOCTOR_UNAVAILABLE, _("This doctor is not taking bookings.")
+        )
     if now < session.release_at and not early:
         raise Conflict(
-            "not_released_yet", _("Booking for this session has not opened yet.")
+            ErrorCode.NOT_RELEASED_YET,
+            _("Booking for this session has not opened yet."),
         )
     if now >= slot.starts_at:
-        raise Conflict("slot_in_past", _("This time slot has already started."))
+        raise Conflict(
+            SchedulingError.SLOT_IN_PAST, _("This time slot has already started.")
+        )
     if now >= booking_cutoff_at(rule, slot, session):
-        raise Conflict("booking_closed", _("Booking for this time slot has closed."))
+        raise Conflict(
+            ErrorCode.BOOKING_CLOSED, _("Booking for this time slot has closed.")
+        )
 
 
 def seat_take(*, slot_id: int) -> bool:
@@ -155,7 +166,7 @@ def caps_check(*, user: User, session: ClinicSession, rule: BookingRule) -> None
     )
     if sum(1 for d in dates if d == day) >= rule.max_active_per_day:
         raise Conflict(
-            "daily_limit_reached",
+            ErrorCode.DAILY_LIMIT_REACHED,
             _("You already have %(n)d bookings on this day.")
             % {"n": rule.max_active_per_day},
         )
@@ -164,7 +175,7 @@ def caps_check(*, user: User, session: ClinicSession, rule: BookingRule) -> None
         in_window = sum(1 for d in dates if start <= d <= start + week)
         if in_window >= rule.max_active_per_week:
             raise Conflict(
-                "weekly_limit_reached",
+                ErrorCode.WEEKLY_LIMIT_REACHED,
                 _("You already have %(n)d bookings within 7 days.")
                 % {"n": rule.max_active_per_week},
             )
@@ -217,14 +228,16 @@ def appointment_create_on_taken_seat(
                 profile=profile, session=session, holds_seat=True
             ).exists():
                 raise Conflict(
-                    "already_booked",
+                    ErrorCode.ALREADY_BOOKED,
                     _("This patient already has a booking in this session."),
                 ) from None
             appointment.pk = (
                 None  # a queue number taken by a concurrent booking: pick again
             )
     else:
-        raise Conflict("slot_busy", _("Too many bookings at once; please try again."))
+        raise Conflict(
+            ErrorCode.SLOT_BUSY, _("Too many bookings at once; please try again.")
+        )
     operation_log_write(
         actor=actor,
         action="appointment.create",
@@ -255,7 +268,8 @@ def appointment_book(
     now = now or timezone.now()
     if profile.user_id != user.pk or profile.is_active is not True:
         raise NotAllowed(
-            "profile_not_yours", _("This patient profile does not belong to you.")
+            ErrorCode.PROFILE_NOT_YOURS,
+            _("This patient profile does not belong to you."),
         )
     session = slot.session
     rule = rule_for_hospital_id(session.hospital_id)
@@ -265,13 +279,14 @@ def appointment_book(
         profile=profile, session=session, holds_seat=True
     ).exists():
         raise Conflict(
-            "already_booked", _("This patient already has a booking in this session.")
+            ErrorCode.ALREADY_BOOKED,
+            _("This patient already has a booking in this session."),
         )
     if slot_is_known_sold_out(slot_id=slot.pk):
-        raise Conflict("slot_full", _("This time slot is fully booked."))
+        raise Conflict(ErrorCode.SLOT_FULL, _("This time slot is fully booked."))
     if not Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).exists():
         slot_mark_sold_out(slot_id=slot.pk)
-        raise Conflict("slot_full", _("This time slot is fully booked."))
+        raise Conflict(ErrorCode.SLOT_FULL, _("This time slot is fully booked."))
     return _appointment_book_seat(
         actor=actor,
         user=user,
@@ -298,13 +313,15 @@ def _appointment_book_seat(
     session = slot.session
     if not seat_take(slot_id=slot.pk):
         slot_mark_sold_out(slot_id=slot.pk)  # what the UPDATE saw was committed
-        raise Conflict("slot_full", _("This time slot is fully booked."))
+        raise Conflict(ErrorCode.SLOT_FULL, _("This time slot is fully booked."))
     # Staff may have stopped the session while we waited for the slot lock; stop-clinic locks
     # the slots before changing the status, so this read sees its commit.
     if not ClinicSession.objects.filter(
         pk=session.pk, status=ClinicSession.Status.OPEN
     ).exists():
-        raise Conflict("session_stopped", _("This clinic session has been stopped."))
+        raise Conflict(
+            SchedulingError.SESSION_STOPPED, _("This clinic session has been stopped.")
+        )
     if early:
         priority_quota_check(user=user, session=session)
     User.objects.select_for_update().filter(pk=user.pk).first()

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.selectors import member_late_cancel_allowed
 from accounts.services import member_late_cancel_use, points_apply
+from appointments.errors import ErrorCode
 from appointments.events import AppointmentCancelled
 from appointments.models import Appointment
 from appointments.services.notify import appointment_notify
@@ -63,7 +64,7 @@ def late_cancel_check(
     monthly quota. The use itself is recorded (under the user's lock) after the cancel."""
     if not member_late_cancel_allowed(user=appointment.user, now=now):
         raise Conflict(
-            "cancel_deadline_passed",
+            ErrorCode.CANCEL_DEADLINE_PASSED,
             _("Cancellation closed at %(time)s.")
             % {"time": timezone.localtime(deadline).strftime("%m-%d %H:%M")},
         )
@@ -85,11 +86,13 @@ def appointment_cancel(
     now = now or timezone.now()
     if appointment.status not in (S.PENDING_PAYMENT, S.BOOKED):
         raise Conflict(
-            "not_cancellable",
+            ErrorCode.NOT_CANCELLABLE,
             _("Only upcoming, unvisited appointments can be cancelled."),
         )
     if now >= appointment.visit_starts_at:
-        raise Conflict("visit_started", _("The visit time has already started."))
+        raise Conflict(
+            ErrorCode.VISIT_STARTED, _("The visit time has already started.")
+        )
     is_late = False
     if by == Appointment.CancelledBy.PATIENT:
         rule = rule_for_hospital_id(appointment.hospital_id)
@@ -133,7 +136,8 @@ def appointment_check_in(
     now = now or timezone.now()
     if appointment.status != S.BOOKED:
         raise Conflict(
-            "not_checkable", _("Only a paid, upcoming booking can be checked in.")
+            ErrorCode.NOT_CHECKABLE,
+            _("Only a paid, upcoming booking can be checked in."),
         )
     if by_staff:
         if (
@@ -141,7 +145,8 @@ def appointment_check_in(
             or now >= appointment.visit_ends_at
         ):
             raise Conflict(
-                "not_visit_day", _("Check-in is only possible on the day of the visit.")
+                ErrorCode.NOT_VISIT_DAY,
+                _("Check-in is only possible on the day of the visit."),
             )
     else:
         rule = rule_for_hospital_id(appointment.hospital_id)
@@ -150,7 +155,7 @@ def appointment_check_in(
         )
         if not opens <= now < closes:
             raise Conflict(
-                "checkin_window_closed",
+                ErrorCode.CHECKIN_WINDOW_CLOSED,
                 _("Check-in opens at %(time)s and closes when the time slot ends.")
                 % {"time": timezone.localtime(opens).strftime("%H:%M")},
             )

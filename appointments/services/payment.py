@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appointments.errors import ErrorCode
 from appointments.models import Appointment
 from appointments.services.booking import queue_no_free, seat_take
 from appointments.services.lifecycle import seat_returned_effects
@@ -53,7 +54,7 @@ def appointment_mark_paid(*, actor: Actor, appointment: Appointment) -> Appointm
     )
     if not revivable or not seat_take(slot_id=appointment.slot_id):
         raise Conflict(
-            "seat_no_longer_available",
+            ErrorCode.SEAT_NO_LONGER_AVAILABLE,
             _("The seat was released before the payment arrived."),
         )
     if Appointment.objects.filter(
@@ -62,7 +63,7 @@ def appointment_mark_paid(*, actor: Actor, appointment: Appointment) -> Appointm
         holds_seat=True,
     ).exists():
         raise Conflict(
-            "seat_no_longer_available",
+            ErrorCode.SEAT_NO_LONGER_AVAILABLE,
             _("The patient already holds another booking in this session."),
         )
     appointment_transition(

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appointments.errors import ErrorCode
 from appointments.models import Appointment
 from common.errors import Conflict
 from common.services import Actor, operation_log_write
@@ -51,7 +52,7 @@ def appointment_transition(
     from_status = appointment.status
     if to_status not in ALLOWED[from_status]:
         raise Conflict(
-            "transition_not_allowed",
+            ErrorCode.TRANSITION_NOT_ALLOWED,
             _("An appointment that is %(from)s cannot become %(to)s.")
             % {"from": S(from_status).label, "to": S(to_status).label},
         )
@@ -62,7 +63,7 @@ def appointment_transition(
     )
     if moved != 1:
         raise Conflict(
-            "appointment_state_changed",
+            ErrorCode.APPOINTMENT_STATE_CHANGED,
             _("The appointment was changed by someone else; please refresh."),
         )
     for field, value in values.items():

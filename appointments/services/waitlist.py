@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import PatientProfile, User
 from accounts.selectors import member_privileges_for_user
+from appointments.errors import ErrorCode
 from appointments.models import Appointment, WaitlistEntry
 from appointments.services.booking import (
     appointment_create_on_taken_seat,
@@ -55,27 +56,34 @@ def waitlist_join(
     now = now or timezone.now()
     if profile.user_id != user.pk or profile.is_active is not True:
         raise NotAllowed(
-            "profile_not_yours", _("This patient profile does not belong to you.")
+            ErrorCode.PROFILE_NOT_YOURS,
+            _("This patient profile does not belong to you."),
         )
     rule = rule_for_hospital_id(session.hospital_id)
     slots = _bookable_slots(session=session, rule=rule, now=now)
     if not slots:
-        raise Conflict("booking_closed", _("Booking for this session has closed."))
+        raise Conflict(
+            ErrorCode.BOOKING_CLOSED, _("Booking for this session has closed.")
+        )
     slot_check_bookable(slot=slots[0], session=session, rule=rule, now=now)
     if any(slot.booked < slot.capacity for slot in slots):
         raise Conflict(
-            "seats_available", _("Seats are still available; please book directly.")
+            ErrorCode.SEATS_AVAILABLE,
+            _("Seats are still available; please book directly."),
         )
     if Appointment.objects.filter(
         profile=profile, session=session, holds_seat=True
     ).exists():
         raise Conflict(
-            "already_booked", _("This patient already has a booking in this session.")
+            ErrorCode.ALREADY_BOOKED,
+            _("This patient already has a booking in this session."),
         )
     if WaitlistEntry.objects.filter(
         profile=profile, session=session, is_waiting=True
     ).exists():
-        raise Conflict("already_waiting", _("This patient is already on the waitlist."))
+        raise Conflict(
+            ErrorCode.ALREADY_WAITING, _("This patient is already on the waitlist.")
+        )
     entry = WaitlistEntry(
         user=user,
         profile=profile,
@@ -88,7 +96,7 @@ def waitlist_join(
             entry.save(force_insert=True)
     except IntegrityError:  # the unique key: a concurrent join of the same profile
         raise Conflict(
-            "already_waiting", _("This patient is already on the waitlist.")
+            ErrorCode.ALREADY_WAITING, _("This patient is already on the waitlist.")
         ) from None
     operation_log_write(
         actor=actor, action="waitlist.join", obj=entry, summary=f"session={session.pk}"
@@ -118,7 +126,9 @@ def waitlist_leave(*, actor: Actor, entry: WaitlistEntry) -> WaitlistEntry:
         status=WaitlistEntry.Status.LEFT,
         summary="left by patient",
     ):
-        raise Conflict("not_waiting", _("This waitlist entry is no longer waiting."))
+        raise Conflict(
+            ErrorCode.NOT_WAITING, _("This waitlist entry is no longer waiting.")
+        )
     return entry
 
 

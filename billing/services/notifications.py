@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import alipay, wechatpay
+from billing.errors import ErrorCode
 from billing.gateways import dev_gateway_enabled
 from billing.gateways import wechatpay as wechatpay_gateway
 from billing.gateways.base import ChannelRefundState
@@ -33,10 +34,10 @@ def payment_order_dev_pay(*, order: PaymentOrder, actor: Actor) -> PaymentOrder:
         raise NotFound()
     if order.channel != Channel.DEV:
         raise Conflict(
-            "not_a_dev_order", _("Only dev-gateway orders can be paid here.")
+            ErrorCode.NOT_A_DEV_ORDER, _("Only dev-gateway orders can be paid here.")
         )
     if order.status == OrderStatus.CLOSED:
-        raise Conflict("order_closed", _("This payment order was closed."))
+        raise Conflict(ErrorCode.ORDER_CLOSED, _("This payment order was closed."))
     return payment_order_mark_paid(
         order=order,
         transaction_id=f"DEV-{order.out_trade_no}",

@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import PointsEntry
 from accounts.services import points_apply
+from appointments.errors import ErrorCode as AppointmentsError
 from appointments.models import Appointment
 from appointments.services import appointment_mark_paid
 from billing import tasks
+from billing.errors import ErrorCode
 from billing.gateways import channel_is_enabled, gateway_for
 from billing.models import Channel, PaymentLedgerEntry, PaymentOrder, Refund
 from billing.selectors import discount_rate_for_user
@@ -56,10 +58,10 @@ def payment_order_open(
     the appointment's fee after the payer's member discount, in whole fen (half up).
     """
     if channel not in Channel.values:
-        raise Unprocessable("unknown_channel", _("Unknown payment channel."))
+        raise Unprocessable(ErrorCode.UNKNOWN_CHANNEL, _("Unknown payment channel."))
     if not channel_is_enabled(channel):
         raise Unprocessable(
-            "channel_not_available", _("This payment method is not available.")
+            ErrorCode.CHANNEL_NOT_AVAILABLE, _("This payment method is not available.")
         )
     # Serialises order requests and payments for one appointment (see the lock order above).
     appointment = (
@@ -69,19 +71,21 @@ def payment_order_open(
     )
     if appointment.status != Appointment.Status.PENDING_PAYMENT:
         raise Conflict(
-            "appointment_not_payable", _("This appointment is not awaiting payment.")
+            ErrorCode.APPOINTMENT_NOT_PAYABLE,
+            _("This appointment is not awaiting payment."),
         )
     if (
         appointment.hold_expires_at is None
         or appointment.hold_expires_at <= timezone.now()
     ):
         raise Conflict(
-            "payment_time_expired",
+            ErrorCode.PAYMENT_TIME_EXPIRED,
             _("The time to pay for this appointment has passed."),
         )
     if channel == Channel.WECHAT and not appointment.user.wechat_openid:
         raise Unprocessable(
-            "wechat_login_required", _("Log in with WeChat to pay with WeChat Pay.")
+            ErrorCode.WECHAT_LOGIN_REQUIRED,
+            _("Log in with WeChat to pay with WeChat Pay."),
         )
     existing = PaymentOrder.objects.filter(
         appointment=appointment, channel=channel, status=OrderStatus.CREATED
@@ -93,7 +97,7 @@ def payment_order_open(
     amount = apply_rate(appointment.fee, rate)
     if amount < 1:
         raise Conflict(
-            "nothing_to_pay", _("There is nothing to pay for this appointment.")
+            ErrorCode.NOTHING_TO_PAY, _("There is nothing to pay for this appointment.")
         )
     order = PaymentOrder(
         appointment=appointment,
@@ -187,7 +191,7 @@ def payment_order_mark_paid(
     """
     if not transaction_id:
         raise Unprocessable(
-            "transaction_id_missing", _("The channel sent no transaction id.")
+            ErrorCode.TRANSACTION_ID_MISSING, _("The channel sent no transaction id.")
         )
     Appointment.objects.select_for_update().filter(pk=order.appointment_id).first()
     locked = PaymentOrder.objects.select_for_update().get(pk=order.pk)
@@ -202,7 +206,7 @@ def payment_order_mark_paid(
         return locked
     if amount != locked.amount:
         raise Conflict(
-            "amount_mismatch", f"paid {amount} fen, order is {locked.amount}"
+            ErrorCode.AMOUNT_MISMATCH, f"paid {amount} fen, order is {locked.amount}"
         )
     now = timezone.now()
     moved = PaymentOrder.objects.filter(
@@ -275,7 +279,7 @@ def _appointment_confirm(*, order: PaymentOrder, actor: Actor) -> bool:
     except DomainError as exc:
         kind = (
             Refund.Kind.LATE_PAYMENT
-            if exc.code == "seat_no_longer_available"
+            if exc.code == AppointmentsError.SEAT_NO_LONGER_AVAILABLE
             else Refund.Kind.NOT_PAYABLE
         )
         logger.info("order %s paid but not bookable (%s): refunding", order, exc.code)

@@ -21,6 +21,7 @@ from appointments.models import Appointment
 from appointments.notifications.delivery import notification_create
 from appointments.notifications.messages import refund_context
 from billing import tasks
+from billing.errors import ErrorCode
 from billing.gateways import gateway_for
 from billing.gateways.base import ChannelRefundState, ChannelRejected
 from billing.models import PaymentLedgerEntry, PaymentOrder, Refund
@@ -93,21 +94,25 @@ def refund_create(
     """
     order = PaymentOrder.objects.select_for_update().get(pk=order.pk)
     if order.status not in PaymentOrder.PAID_STATUSES:
-        raise Conflict("order_not_paid", _("This order has not been paid."))
+        raise Conflict(ErrorCode.ORDER_NOT_PAID, _("This order has not been paid."))
     if Refund.objects.filter(order=order, kind=kind).exists():
         raise Conflict(
-            "refund_already_requested",
+            ErrorCode.REFUND_ALREADY_REQUESTED,
             _("A refund of this kind was already requested for this order."),
         )
     remaining = order.refundable_amount
     if remaining <= 0:
-        raise Conflict("nothing_to_refund", _("Everything paid was already refunded."))
+        raise Conflict(
+            ErrorCode.NOTHING_TO_REFUND, _("Everything paid was already refunded.")
+        )
     amount = remaining if amount is None else amount
     if amount < 1:
-        raise Unprocessable("invalid_refund_amount", _("Refund at least 0.01 yuan."))
+        raise Unprocessable(
+            ErrorCode.INVALID_REFUND_AMOUNT, _("Refund at least 0.01 yuan.")
+        )
     if amount > remaining:
         raise Unprocessable(
-            "refund_exceeds_payment",
+            ErrorCode.REFUND_EXCEEDS_PAYMENT,
             _("At most %(yuan)s yuan can be refunded.")
             % {"yuan": fen_to_yuan(remaining)},
         )
@@ -120,7 +125,7 @@ def refund_create(
     )
     if taken != 1:
         raise Unprocessable(
-            "refund_exceeds_payment", _("The refund exceeds the payment.")
+            ErrorCode.REFUND_EXCEEDS_PAYMENT, _("The refund exceeds the payment.")
         )
     refund = Refund(
         order=order,
@@ -297,7 +302,9 @@ def refund_retry(*, refund: Refund, actor: Actor) -> Refund:
         status=RefundStatus.REFUNDING, updated_at=timezone.now()
     )
     if moved != 1:
-        raise Conflict("refund_not_failed", _("Only a failed refund can be retried."))
+        raise Conflict(
+            ErrorCode.REFUND_NOT_FAILED, _("Only a failed refund can be retried.")
+        )
     refund.refresh_from_db()
     operation_log_write(
         actor=actor,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from appointments.models import Appointment
 from appointments.selectors import appointment_holds_due
 from appointments.services.payment import appointment_expire
+from billing.errors import ErrorCode
 from billing.gateways import gateway_for
 from billing.gateways.base import ChannelRejected, ChannelTrade
 from billing.models import PaymentOrder
@@ -49,7 +50,7 @@ def order_settle(*, order: PaymentOrder, actor: Actor) -> bool:
                 _payment_from_query(order=order, trade=trade, actor=actor)
                 return True
             raise ServiceUnavailable(
-                "channel_close_failed",
+                ErrorCode.CHANNEL_CLOSE_FAILED,
                 _("The payment channel did not close the order."),
             ) from exc
     payment_order_close(
@@ -68,7 +69,7 @@ def _payment_from_query(
             trade.amount,
             order.amount,
         )
-        raise Conflict("amount_mismatch", "the channel reports another amount")
+        raise Conflict(ErrorCode.AMOUNT_MISMATCH, "the channel reports another amount")
     payment_order_mark_paid(
         order=order,
         transaction_id=trade.transaction_id,

@@ -11,6 +11,7 @@ from common.errors import Unprocessable
 from common.services import Actor, operation_log_write
 from hospitals.models import Doctor
 from scheduling import rules
+from scheduling.errors import ErrorCode
 from scheduling.models import BookingRule, ClinicSession, ScheduleTemplate, Slot
 from scheduling.services.availability import _availability_changed_on_commit
 
@@ -158,7 +159,7 @@ def sessions_generate(
     """
     if days is not None and not 0 <= days <= MAX_GENERATE_DAYS:
         raise Unprocessable(
-            "invalid_days",
+            ErrorCode.INVALID_DAYS,
             _("days must be between 0 and %(highest)s.")
             % {"highest": MAX_GENERATE_DAYS},
         )

@@ -12,6 +12,7 @@ from common.events import publish
 from common.services import Actor, operation_log_write
 from hospitals.models import Doctor
 from scheduling import rules
+from scheduling.errors import ErrorCode
 from scheduling.events import SeatsAdded
 from scheduling.models import ClinicSession, ScheduleTemplate, Slot
 from scheduling.services.availability import _availability_changed_on_commit
@@ -34,11 +35,11 @@ def session_create_check(
     now = now or timezone.now()
     if not doctor.is_active or not doctor.hospital.is_open:
         raise Conflict(
-            "doctor_unavailable",
+            ErrorCode.DOCTOR_UNAVAILABLE,
             _("The doctor or the hospital is not taking patients."),
         )
     if date < timezone.localdate(now):
-        raise Unprocessable("date_in_past", _("The date has already passed."))
+        raise Unprocessable(ErrorCode.DATE_IN_PAST, _("The date has already passed."))
 
 
 def session_overlap_check(
@@ -64,7 +65,7 @@ def session_overlap_check(
     )
     if clash is not None:
         raise Conflict(
-            "session_overlaps",
+            ErrorCode.SESSION_OVERLAPS,
             _("The doctor already has a session at %(start)s-%(end)s on that date.")
             % {
                 "start": f"{clash.start_time:%H:%M}",
@@ -167,15 +168,15 @@ def session_edit_check(
     """Raise Conflict unless staff may still change the session's times, fee or place."""
     now = now or timezone.now()
     if session.status != ClinicSession.Status.OPEN:
-        raise Conflict("session_stopped", _("The session has been stopped."))
+        raise Conflict(ErrorCode.SESSION_STOPPED, _("The session has been stopped."))
     if rules.local_datetime(session.date, session.end_time) <= now:
-        raise Conflict("session_over", _("The session is already over."))
+        raise Conflict(ErrorCode.SESSION_OVER, _("The session is already over."))
     if (
         Slot.objects.filter(session_id=session.pk, booked__gt=0).exists()
         or session.appointments.exists()
     ):
         raise Conflict(
-            "session_has_bookings",
+            ErrorCode.SESSION_HAS_BOOKINGS,
             _("Patients have booked this session; it can no longer be edited."),
         )
 
@@ -250,15 +251,15 @@ def slot_add_seats(*, actor: Actor, slot: Slot, seats: int) -> Slot:
     """Add seats to a slot (加号) and offer them to the session's waitlist at once."""
     if not 1 <= seats <= MAX_SLOT_CAPACITY:
         raise Unprocessable(
-            "invalid_seats",
+            ErrorCode.INVALID_SEATS,
             _("Seats must be between 1 and %(highest)s.")
             % {"highest": MAX_SLOT_CAPACITY},
         )
     session, _slots = _session_lock(slot.session_id)
     if session.status != ClinicSession.Status.OPEN:
-        raise Conflict("session_stopped", _("The session has been stopped."))
+        raise Conflict(ErrorCode.SESSION_STOPPED, _("The session has been stopped."))
     if slot.ends_at <= timezone.now():
-        raise Conflict("slot_over", _("This time slot is already over."))
+        raise Conflict(ErrorCode.SLOT_OVER, _("This time slot is already over."))
 
     added = Slot.objects.filter(
         pk=slot.pk, capacity__lte=MAX_SLOT_CAPACITY - seats
@@ -266,7 +267,7 @@ def slot_add_seats(*, actor: Actor, slot: Slot, seats: int) -> Slot:
     slot_seats_returned(slot_id=slot.pk)
     if added != 1:
         raise Conflict(
-            "slot_capacity_limit",
+            ErrorCode.SLOT_CAPACITY_LIMIT,
             _("A time slot holds at most %(highest)s seats.")
             % {"highest": MAX_SLOT_CAPACITY},
         )
@@ -295,30 +296,38 @@ def session_add_slot_check(
     """Raise DomainError unless this extra slot may be added to `session`."""
     now = now or timezone.now()
     if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
-        raise Unprocessable("naive_datetime", _("Times must include a time zone."))
+        raise Unprocessable(
+            ErrorCode.NAIVE_DATETIME, _("Times must include a time zone.")
+        )
     if not 1 <= capacity <= MAX_SLOT_CAPACITY:
         raise Unprocessable(
-            "invalid_seats",
+            ErrorCode.INVALID_SEATS,
             _("Seats must be between 1 and %(highest)s.")
             % {"highest": MAX_SLOT_CAPACITY},
         )
     if ends_at <= starts_at:
-        raise Unprocessable("invalid_times", _("The end must be after the start."))
+        raise Unprocessable(
+            ErrorCode.INVALID_TIMES, _("The end must be after the start.")
+        )
     if session.status != ClinicSession.Status.OPEN:
-        raise Conflict("session_stopped", _("The session has been stopped."))
+        raise Conflict(ErrorCode.SESSION_STOPPED, _("The session has been stopped."))
     day_starts = rules.local_datetime(session.date, datetime.time.min)
     day_ends = day_starts + datetime.timedelta(days=1)
     if starts_at < day_starts or ends_at > day_ends:
         raise Unprocessable(
-            "slot_outside_session_date",
+            ErrorCode.SLOT_OUTSIDE_SESSION_DATE,
             _("The slot must lie on the session's date."),
         )
     if starts_at <= now:
-        raise Unprocessable("slot_in_past", _("The slot must start in the future."))
+        raise Unprocessable(
+            ErrorCode.SLOT_IN_PAST, _("The slot must start in the future.")
+        )
     if Slot.objects.filter(
         session_id=session.pk, starts_at__lt=ends_at, ends_at__gt=starts_at
     ).exists():
-        raise Conflict("slot_overlaps", _("The slot overlaps another time slot."))
+        raise Conflict(
+            ErrorCode.SLOT_OVERLAPS, _("The slot overlaps another time slot.")
+        )
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from common.errors import Conflict
 from common.services import Actor, operation_log_write
 from hospitals.events import HospitalCreated
 from scheduling import rules
+from scheduling.errors import ErrorCode
 from scheduling.models import BookingRule, ClinicSession, ScheduleTemplate
 from scheduling.services.availability import availability_hospital_changed
 
@@ -103,7 +104,7 @@ def schedule_template_check(*, template: ScheduleTemplate) -> None:
             template.start_time, template.end_time, other.start_time, other.end_time
         ):
             raise Conflict(
-                "template_overlaps",
+                ErrorCode.TEMPLATE_OVERLAPS,
                 _(
                     "The doctor already has an active weekly clinic at "
                     "%(start)s-%(end)s on this weekday."

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from common.errors import Conflict, DomainError
 from common.services import Actor, operation_log_write
+from scheduling.errors import ErrorCode
 from scheduling.models import ClinicSession, Slot
 from scheduling.services.availability import _availability_changed_on_commit
 
@@ -34,7 +35,7 @@ def session_mark_stopped(
     reason = reason.strip()
     if not reason:
         raise DomainError(
-            "reason_required", _("Give a reason for stopping the session.")
+            ErrorCode.REASON_REQUIRED, _("Give a reason for stopping the session.")
         )
     list(
         Slot.objects.select_for_update()
@@ -48,7 +49,9 @@ def session_mark_stopped(
         status=ClinicSession.Status.STOPPED, stop_reason=reason[:255], updated_at=now
     )
     if stopped != 1:
-        raise Conflict("session_already_stopped", _("This session is already stopped."))
+        raise Conflict(
+            ErrorCode.SESSION_ALREADY_STOPPED, _("This session is already stopped.")
+        )
     session.status, session.stop_reason = ClinicSession.Status.STOPPED, reason[:255]
     operation_log_write(actor=actor, action="session.stop", obj=session, summary=reason)
     _availability_changed_on_commit([session.doctor_id])

@@ -1,0 +1,36 @@
+"""The error codes appointments raises: stable snake_case values the clients switch on.
+
+Each is raised with a human message (gettext) in a common.errors.DomainError subclass;
+the API renders {"error": {"code": ..., "message": ..., "fields": {}}}.
+"""
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    ALREADY_BOOKED = "already_booked"
+    ALREADY_WAITING = "already_waiting"
+    APPOINTMENT_NOT_FOUND = "appointment_not_found"
+    APPOINTMENT_STATE_CHANGED = "appointment_state_changed"
+    BOOKING_CLOSED = "booking_closed"
+    CANCEL_DEADLINE_PASSED = "cancel_deadline_passed"
+    CHECKIN_WINDOW_CLOSED = "checkin_window_closed"
+    DAILY_LIMIT_REACHED = "daily_limit_reached"
+    NOTIFICATION_NOT_FOUND = "notification_not_found"
+    NOT_CANCELLABLE = "not_cancellable"
+    NOT_CHECKABLE = "not_checkable"
+    NOT_RELEASED_YET = "not_released_yet"
+    NOT_UPCOMING = "not_upcoming"
+    NOT_VISIT_DAY = "not_visit_day"
+    NOT_WAITING = "not_waiting"
+    PRIORITY_SEATS_TAKEN = "priority_seats_taken"
+    PROFILE_NOT_YOURS = "profile_not_yours"
+    SEATS_AVAILABLE = "seats_available"
+    SEAT_NO_LONGER_AVAILABLE = "seat_no_longer_available"
+    SLOT_BUSY = "slot_busy"
+    SLOT_FULL = "slot_full"
+    SLOT_NOT_FOUND = "slot_not_found"
+    TRANSITION_NOT_ALLOWED = "transition_not_allowed"
+    VISIT_STARTED = "visit_started"
+    WAITLIST_ENTRY_NOT_FOUND = "waitlist_entry_not_found"
+    WEEKLY_LIMIT_REACHED = "weekly_limit_reached"

@@ -1,0 +1,28 @@
+"""The error codes billing raises: stable snake_case values the clients switch on.
+
+Each is raised with a human message (gettext) in a common.errors.DomainError subclass;
+the API renders {"error": {"code": ..., "message": ..., "fields": {}}}.
+"""
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    AMOUNT_MISMATCH = "amount_mismatch"
+    APPOINTMENT_NOT_PAYABLE = "appointment_not_payable"
+    CHANNEL_CLOSE_FAILED = "channel_close_failed"
+    CHANNEL_NOT_AVAILABLE = "channel_not_available"
+    INVALID_REFUND_AMOUNT = "invalid_refund_amount"
+    NOTHING_TO_PAY = "nothing_to_pay"
+    NOTHING_TO_REFUND = "nothing_to_refund"
+    NOT_A_DEV_ORDER = "not_a_dev_order"
+    ORDER_CLOSED = "order_closed"
+    ORDER_NOT_PAID = "order_not_paid"
+    PAYMENT_ORDER_NOT_FOUND = "payment_order_not_found"
+    PAYMENT_TIME_EXPIRED = "payment_time_expired"
+    REFUND_ALREADY_REQUESTED = "refund_already_requested"
+    REFUND_EXCEEDS_PAYMENT = "refund_exceeds_payment"
+    REFUND_NOT_FAILED = "refund_not_failed"
+    TRANSACTION_ID_MISSING = "transaction_id_missing"
+    UNKNOWN_CHANNEL = "unknown_channel"
+    WECHAT_LOGIN_REQUIRED = "wechat_login_required"
