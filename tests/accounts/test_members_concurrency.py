@@ -32,6 +32,7 @@ from tests.billing.factories import open_order
 from tests.scheduling.factories import ClinicSessionFactory, SlotFactory
 
 pytestmark = [
+    pytest.mark.clock,
     pytest.mark.concurrency,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(

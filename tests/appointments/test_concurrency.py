@@ -26,6 +26,7 @@ from tests.appointments.factories import PatientProfileFactory
 from tests.scheduling.factories import SlotFactory
 
 pytestmark = [
+    pytest.mark.clock,
     pytest.mark.concurrency,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(

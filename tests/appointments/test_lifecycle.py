@@ -24,7 +24,7 @@ from scheduling.models import ClinicSession
 from tests.appointments.factories import PatientProfileFactory
 from tests.scheduling.factories import BookingRuleFactory, SlotFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 ACTOR = Actor.system()
 S = Appointment.Status

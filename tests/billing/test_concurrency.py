@@ -17,6 +17,7 @@ from common.models import OperationLog
 from tests.billing.factories import open_order
 
 pytestmark = [
+    pytest.mark.clock,
     pytest.mark.concurrency,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
