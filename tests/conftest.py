@@ -1,7 +1,57 @@
+import argparse
+import datetime
+
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.utils import translation
 from rest_framework.test import APIClient
+
+
+def _instant(value: str) -> datetime.datetime:
+    """An aware datetime from ISO 8601 text; the offset is required (no guessing a zone)."""
+    try:
+        instant = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO 8601 datetime: {value!r}"
+        ) from None
+    if instant.utcoffset() is None:
+        raise argparse.ArgumentTypeError(
+            f"needs a UTC offset, as in 2026-11-27T23:50:00+08:00: {value!r}"
+        )
+    return instant
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock",
+        type=_instant,
+        default=None,
+        metavar="ISO_DATETIME",
+        help="Run the tests marked `clock` as if it were this instant (ISO 8601 with "
+        "an offset, e.g. 2027-02-28T23:50:00+08:00); the clock keeps ticking from there.",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _clock(request):
+    """Travel to --clock for a test marked `clock`; otherwise leave the real time alone.
+
+    Tests marked `clock` build their data from the current time (sessions two days ahead,
+    a visit in two hours...), so they must hold at any hour and date. The CI runs them at
+    the awkward moments: just after and just before midnight, on 28 February and on
+    31 December. time-machine moves the whole process, threads the test starts included,
+    and with tick=True time still passes, as timeouts and ordering need. This fixture is
+    the first of this module's autouse fixtures, so every fixture the test asks for is
+    built at the travelled time.
+    """
+    instant = request.config.getoption("clock")
+    if instant is None or request.node.get_closest_marker("clock") is None:
+        yield None
+        return
+    with time_machine.travel(instant, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

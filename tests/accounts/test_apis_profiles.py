@@ -227,6 +227,7 @@ def test_delete_soft_deletes_my_profile(client, user):
     assert detail.status_code == 404
 
 
+@pytest.mark.clock
 def test_delete_with_an_upcoming_appointment_answers_409(client, user):
     profile = PatientProfileFactory(user=user)
     make_appointment(profile=profile, status=Appointment.Status.BOOKED)

@@ -110,6 +110,7 @@ def test_a_gold_member_sees_gold_privileges_and_the_late_cancel_left(
     }
 
 
+@pytest.mark.clock
 def test_a_late_cancel_this_month_leaves_none(client, user, levels):
     User.objects.filter(pk=user.pk).update(member_level=levels["gold"])
     LateCancelUse.objects.create(

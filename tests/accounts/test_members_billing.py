@@ -16,7 +16,7 @@ from tests.accounts.factories import default_levels
 from tests.appointments.factories import PatientProfileFactory
 from tests.billing.factories import open_order, pending_appointment
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 ACTOR = Actor.system()
 

@@ -33,6 +33,7 @@ from tests.race import run_at_once
 from tests.scheduling.factories import ClinicSessionFactory, SlotFactory
 
 pytestmark = [
+    pytest.mark.clock,
     pytest.mark.concurrency,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(

@@ -19,7 +19,7 @@ from tests.accounts.factories import default_levels
 from tests.appointments.factories import PatientProfileFactory
 from tests.scheduling.factories import ClinicSessionFactory, SlotFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 ACTOR = Actor.system()
 HOUR = datetime.timedelta(hours=1)

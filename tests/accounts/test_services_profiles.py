@@ -247,6 +247,7 @@ def test_an_invalid_update_changes_nothing():
     assert OperationLog.objects.exists() is False
 
 
+@pytest.mark.clock
 def test_delete_is_soft_and_logs_once():
     profile = PatientProfileFactory()
     make_appointment(profile=profile, status=Appointment.Status.COMPLETED)
@@ -260,6 +261,7 @@ def test_delete_is_soft_and_logs_once():
     assert (log.action, log.object_id) == ("patient_profile_delete", str(profile.pk))
 
 
+@pytest.mark.clock
 @pytest.mark.parametrize("status", list(Appointment.UPCOMING))
 def test_delete_is_refused_while_an_appointment_is_upcoming(status):
     profile = PatientProfileFactory()

@@ -25,6 +25,21 @@ def at(
     return datetime.datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI)
 
 
+def slot_ends_at(starts_at: datetime.datetime) -> datetime.datetime:
+    """The end of a 30-minute slot starting at `starts_at`, cut at the end of its local day.
+
+    A session is one date with a start and an end time (the database refuses an end before
+    the start), so a slot cannot run past midnight; one starting at 23:50 ends at
+    23:59:59.999999, the last moment a time of day can hold. Tests that book "a visit in two
+    hours" may then run at any hour.
+    """
+    local = timezone.localtime(starts_at)
+    end_of_day = timezone.make_aware(
+        datetime.datetime.combine(local.date(), datetime.time.max)
+    )
+    return min(local + datetime.timedelta(minutes=30), end_of_day)
+
+
 def appointment_at(
     starts_at: datetime.datetime,
     *,
@@ -36,14 +51,15 @@ def appointment_at(
     """Book the slot starting at `starts_at` (local time, 30 minutes) as a patient would.
 
     A free slot is booked at once; a fee leaves it pending payment. `openid` "auto" gives
-    the user a fresh openid; None leaves the user without one.
+    the user a fresh openid; None leaves the user without one. A slot starting in the last
+    half hour of a day ends with that day (see slot_ends_at), so any `starts_at` works.
     """
     if profile is None:
         if openid == "auto":
             openid = f"o-patient-{next(_openids)}"
         profile = PatientProfileFactory(user__wechat_openid=openid, phone=PROFILE_PHONE)
     local = timezone.localtime(starts_at)
-    ends = local + datetime.timedelta(minutes=30)
+    ends = slot_ends_at(local)
     slot = SlotFactory(
         session__date=local.date(),
         session__start_time=local.time(),
@@ -51,7 +67,7 @@ def appointment_at(
         session__fee=fee,
         session__doctor__fee=fee,
         starts_at=starts_at,
-        ends_at=starts_at + datetime.timedelta(minutes=30),
+        ends_at=ends,
     )
     if rule:
         BookingRuleFactory(hospital=slot.session.hospital, **rule)

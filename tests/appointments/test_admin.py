@@ -8,7 +8,7 @@ from common.services import Actor
 from tests.appointments.factories import PatientProfileFactory
 from tests.scheduling.factories import SlotFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 def staff_of(hospital, username="desk"):

@@ -12,7 +12,7 @@ from scheduling.models import ClinicSession
 from tests.appointments.factories import PatientProfileFactory
 from tests.scheduling.factories import SlotFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 BOOK = reverse("api:appointments:book")
 

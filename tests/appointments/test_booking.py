@@ -17,7 +17,7 @@ from tests.scheduling.factories import (
     SlotFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 ACTOR = Actor.system()
 

@@ -26,6 +26,7 @@ from tests.race import run_at_once
 from tests.scheduling.factories import SlotFactory
 
 pytestmark = [
+    pytest.mark.clock,
     pytest.mark.concurrency,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(

@@ -27,7 +27,7 @@ from tests.appointments.factories import PatientProfileFactory
 from tests.billing.factories import open_order
 from tests.scheduling.factories import BookingRuleFactory, SlotFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 ACTOR = Actor.system()
 S = Appointment.Status

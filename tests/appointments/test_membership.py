@@ -19,7 +19,7 @@ from common.services import Actor
 from tests.appointments.factories import PatientProfileFactory
 from tests.scheduling.factories import BookingRuleFactory, SlotFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 ACTOR = Actor.system()
 HOUR = datetime.timedelta(hours=1)

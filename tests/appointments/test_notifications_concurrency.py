@@ -28,6 +28,7 @@ from tests.appointments.notification_helpers import appointment_at
 from tests.race import run_at_once
 
 pytestmark = [
+    pytest.mark.clock,
     pytest.mark.concurrency,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(

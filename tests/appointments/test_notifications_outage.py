@@ -18,7 +18,7 @@ from appointments.services import appointment_cancel
 from tests.appointments.notification_helpers import ACTOR, appointment_at
 
 # transaction=True: the cancel really commits, and its on-commit callbacks really run.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.clock]
 
 
 def test_with_the_broker_down_the_event_commits_and_the_sweeper_sends_it_once(

@@ -36,6 +36,8 @@ from tests.appointments.factories import PatientProfileFactory
 from tests.appointments.test_concurrency import outcome, run_at_once
 from tests.scheduling.factories import SlotFactory
 
+pytestmark = pytest.mark.clock
+
 ACTOR = Actor.system()
 
 

@@ -12,7 +12,7 @@ from billing.models import PaymentOrder, ReconciliationReport, Refund
 from common.services import Actor
 from tests.billing.factories import open_order
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 User = get_user_model()
 ACTOR = Actor.system()

@@ -16,6 +16,7 @@ from tests.billing.conftest import ALIPAY_APP_ID, ALIPAY_SELLER_ID
 from tests.fakes.keys import generate_rsa_key
 
 
+@pytest.mark.clock
 def test_wap_pay_returns_an_order_string_signed_with_the_app_key(alipay):
     # given
     client = get_client()

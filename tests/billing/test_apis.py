@@ -8,7 +8,7 @@ from billing.models import PaymentLedgerEntry, PaymentOrder
 from tests.appointments.factories import PatientProfileFactory
 from tests.billing.factories import open_order, pending_appointment
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 CREATE = reverse("api:billing:order-create")
 

@@ -16,6 +16,7 @@ from tests.billing.factories import open_order
 from tests.race import run_at_once
 
 pytestmark = [
+    pytest.mark.clock,
     pytest.mark.concurrency,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(

@@ -16,7 +16,7 @@ from common.models import OperationLog
 from common.services import Actor
 from tests.billing.factories import open_order
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 DATA = Path(__file__).parent / "data"
 WECHAT_BILL = DATA / "wechat_tradebill_2024-05-01.csv"

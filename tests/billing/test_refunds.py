@@ -34,7 +34,7 @@ from common.models import OperationLog
 from common.services import Actor
 from tests.billing.factories import open_order, pending_appointment
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 ACTOR = Actor.system()
 OS = PaymentOrder.Status

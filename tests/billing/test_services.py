@@ -26,7 +26,7 @@ from common.services import Actor
 from tests.appointments.factories import PatientProfileFactory
 from tests.billing.factories import open_order, pending_appointment
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 ACTOR = Actor.system()
 S = Appointment.Status

@@ -19,6 +19,7 @@ from billing.wechatpay import (
 from tests.billing.conftest import WECHATPAY_APPID, WECHATPAY_MCHID
 
 
+@pytest.mark.clock
 def test_prepay_sends_a_merchant_signed_request_and_returns_the_prepay_id(wechatpay):
     # given
     client = get_client()

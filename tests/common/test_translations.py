@@ -63,6 +63,7 @@ def chinese_client(api_client):
     return api_client
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_booking_a_full_slot_answers_in_chinese(chinese_client):
     # given
@@ -104,6 +105,7 @@ def test_a_validation_error_answers_in_chinese(chinese_client):
     assert Appointment.objects.exists() is False
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_the_accept_language_header_alone_picks_chinese(chinese_client):
     # given: the autouse fixture made English the active language and the default

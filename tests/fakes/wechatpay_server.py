@@ -55,15 +55,18 @@ def aead_encrypt(apiv3_key: str, plaintext: str, *, associated_data: str) -> dic
 
 def self_signed_certificate(key: rsa.RSAPrivateKey, serial_number: int) -> str:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Tenpay.com Root CA")])
+    # Valid for years either side of its making: the keys are made once per test session,
+    # and tests run under --clock (see tests/conftest.py) may be far from that moment.
     now = datetime.datetime.now(datetime.UTC)
+    years = datetime.timedelta(days=10 * 365)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(serial_number)
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=365))
+        .not_valid_before(now - years)
+        .not_valid_after(now + years)
         .sign(key, hashes.SHA256())
     )
     return certificate.public_bytes(serialization.Encoding.PEM).decode()
