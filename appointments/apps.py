@@ -10,9 +10,12 @@ class AppointmentsConfig(AppConfig):
     verbose_name = _("Appointments")
 
     def ready(self) -> None:
-        # Both import models, which load only once the app registry is ready.
+        # Imported here: models and services load only once the app registry is ready.
+        from accounts.events import PatientProfileDeleting
         from accounts.models import User
         from accounts.roles import role_grant
+        from appointments.subscribers import patient_profile_deleting
+        from common.events import Phase, subscribe
 
         # The desk sees and checks in its hospital's patients (check-in, completing and
         # cancelling are the admin's change actions); doctors see their hospital's list.
@@ -26,3 +29,6 @@ class AppointmentsConfig(AppConfig):
         )
         role_grant(role=User.Role.DOCTOR, permissions=["appointments.view_appointment"])
         action_labels_register(ACTION_LABELS)
+        subscribe(
+            PatientProfileDeleting, patient_profile_deleting, when=Phase.IN_TRANSACTION
+        )

@@ -111,7 +111,7 @@ def appointment_cancel(
     )
     if is_late:
         # The user row is locked last, as booking and payment do: no lock-order deadlock.
-        from accounts.services import member_late_cancel_use
+        from accounts.members import member_late_cancel_use
 
         member_late_cancel_use(
             user=appointment.user, appointment_id=appointment.pk, now=now
@@ -266,7 +266,7 @@ def appointment_check_in(
 @transaction.atomic
 def appointment_complete(*, actor: Actor, appointment: Appointment) -> Appointment:
     """The visit happened: close the appointment and award the member's visit points."""
-    from accounts.services import points_apply
+    from accounts.members import points_apply
 
     appointment_transition(actor=actor, appointment=appointment, to_status=S.COMPLETED)
     points_apply(

@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.members import points_apply
 from accounts.models import PointsEntry
-from accounts.services import points_apply
 from appointments.models import Appointment
 from billing import tasks
 from billing.gateways import channel_is_enabled, gateway_for

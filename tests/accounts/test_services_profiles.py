@@ -13,7 +13,7 @@ from accounts.selectors import (
     profile_phone,
     profile_phone_masked,
 )
-from accounts.services import (
+from accounts.services.profiles import (
     patient_profile_create,
     patient_profile_delete,
     patient_profile_update,

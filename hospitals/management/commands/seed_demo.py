@@ -29,7 +29,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import PatientProfile, User
 from accounts.selectors import ID_CARD_HASH_CONTEXT
-from accounts.services import patient_profile_create, user_save_by_admin
+from accounts.services.profiles import patient_profile_create
+from accounts.services.staff import user_save_by_admin
 from common.crypto import lookup_hash
 from common.services import Actor, operation_log_write
 from hospitals.models import Department, Doctor, Hospital
