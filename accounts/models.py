@@ -316,16 +316,12 @@ class LateCancelUse(models.Model):
         related_name="late_cancel_uses",
         verbose_name=_("user"),
     )
-    # No database FK: the row is written inside the cancel transaction, and the FK check
-    # would take a shared lock on the appointment row that the cancel then updates (two
-    # such upgrades deadlock on InnoDB). Appointments are never deleted.
-    appointment = models.OneToOneField(
-        "appointments.Appointment",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-        verbose_name=_("appointment"),
-    )
+    # The appointment's id, not a foreign key: appointments sit in a higher app, which
+    # accounts never refers to. There never was a database FK either: the row is written
+    # inside the cancel transaction, and the FK check would take a shared lock on the
+    # appointment row that the cancel then updates (two such upgrades deadlock on InnoDB).
+    # Appointments are never deleted. One use per appointment.
+    appointment_id = models.PositiveBigIntegerField(_("appointment"), unique=True)
     used_at = models.DateTimeField(_("used at"))
 
     class Meta:

@@ -1,19 +1,20 @@
 from django.urls import path
 
-from accounts.apis import (
+from accounts.apis.auth import (
     LogoutApi,
     MeApi,
-    MemberApi,
-    MemberPointsListApi,
+    SmsLoginApi,
+    SmsSendApi,
+    TokenRefreshApi,
+    WeChatLoginApi,
+)
+from accounts.apis.members import MemberApi, MemberPointsListApi
+from accounts.apis.profiles import (
     ProfileCreateApi,
     ProfileDeleteApi,
     ProfileDetailApi,
     ProfileListApi,
     ProfileUpdateApi,
-    SmsLoginApi,
-    SmsSendApi,
-    TokenRefreshApi,
-    WeChatLoginApi,
 )
 
 app_name = "accounts"

@@ -11,9 +11,11 @@ class AppointmentsConfig(AppConfig):
 
     def ready(self) -> None:
         # These import models, which load only once the app registry is ready.
+        from accounts.events import PatientProfileDeleting
         from accounts.models import User
         from accounts.roles import role_grant
         from appointments.periodic import PERIODIC_JOBS
+        from appointments.subscribers import patient_profile_deleting
         from common.periodic import periodic_jobs_register
 
         # The desk sees and checks in its hospital's patients (check-in, completing and
@@ -36,3 +38,8 @@ class AppointmentsConfig(AppConfig):
 
         # 加号 in the schedule: the waitlist gets the new seats in the same transaction.
         subscribe(SeatsAdded, waitlist_offer_added_seats, when=Phase.IN_TRANSACTION)
+
+        # A patient profile is deleted only without upcoming bookings; its waitlist closes.
+        subscribe(
+            PatientProfileDeleting, patient_profile_deleting, when=Phase.IN_TRANSACTION
+        )

@@ -14,8 +14,8 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.members import member_level_save
 from accounts.models import BASIS_POINTS, LateCancelUse, MemberLevel, PointsEntry
-from accounts.services import member_level_save
 from common.admin import user_sees_every_hospital
 from common.errors import DomainError
 from common.forms import ZheField

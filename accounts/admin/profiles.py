@@ -16,7 +16,7 @@ from accounts.selectors import (
     profile_insurance_card_masked,
     profile_phone_masked,
 )
-from accounts.services import patient_profile_update
+from accounts.services.profiles import patient_profile_update
 from accounts.validators import ID_CARD_RE
 from common.admin import user_sees_every_hospital
 from common.crypto import lookup_hash

@@ -24,10 +24,11 @@ from accounts.admin.permissions import (
     permission_label,
     permissions_by_name,
 )
+from accounts.members import member_level_grant
 from accounts.models import MemberLevel, User
 from accounts.roles import role_permissions
 from accounts.selectors import user_phone_masked
-from accounts.services import member_level_grant, user_save_by_admin
+from accounts.services.staff import user_save_by_admin
 from accounts.validators import normalize_phone
 from common.admin import HospitalScopedAdminMixin, user_sees_every_hospital
 from common.errors import DomainError

@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.members import member_late_cancel_use, points_apply
 from accounts.selectors import member_late_cancel_allowed
-from accounts.services import member_late_cancel_use, points_apply
 from appointments.errors import ErrorCode
 from appointments.events import AppointmentCancelled
 from appointments.models import Appointment

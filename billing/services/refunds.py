@@ -14,9 +14,9 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.members import points_apply
 from accounts.models import PointsEntry
 from accounts.selectors import points_applied_for_sources
-from accounts.services import points_apply
 from appointments.models import Appointment
 from appointments.notifications.delivery import notification_create
 from appointments.notifications.messages import refund_context

@@ -9,7 +9,7 @@ from rest_framework_simplejwt.token_blacklist.models import (
 )
 
 from accounts.models import SmsCode, User
-from accounts.services import user_tokens_issue
+from accounts.services.tokens import user_tokens_issue
 from common.models import OperationLog
 from tests.accounts.factories import PatientFactory, default_levels
 

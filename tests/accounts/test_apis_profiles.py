@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from accounts.models import PatientProfile
 from accounts.selectors import profile_phone
-from accounts.services import user_tokens_issue
+from accounts.services.tokens import user_tokens_issue
 from appointments.models import Appointment
 from common.models import OperationLog
 from tests.accounts.factories import (

@@ -2,7 +2,7 @@ import pytest
 from rest_framework.test import APIRequestFactory
 
 from accounts.auth import AuthenticationFailed, JWTAuthentication
-from accounts.services import user_tokens_issue
+from accounts.services.tokens import user_tokens_issue
 from tests.accounts.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db

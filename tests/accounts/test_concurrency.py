@@ -12,14 +12,13 @@ import pytest
 from django.db import connection
 
 from accounts.models import PatientProfile, SmsCode, User
-from accounts.services import (
-    patient_profile_create,
+from accounts.services.login import (
     sms_code_send,
-    token_refresh,
     user_login_with_sms,
     user_login_with_wechat,
-    user_tokens_issue,
 )
+from accounts.services.profiles import patient_profile_create
+from accounts.services.tokens import token_refresh, user_tokens_issue
 from common.errors import DomainError
 from common.models import OperationLog
 from common.services import Actor

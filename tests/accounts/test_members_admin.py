@@ -5,8 +5,8 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.members import points_apply
 from accounts.models import MemberLevel, PointsEntry, User
-from accounts.services import points_apply
 from common.models import OperationLog
 from common.services import Actor
 from tests.accounts.factories import (

@@ -7,8 +7,9 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.members import points_apply
 from accounts.models import LateCancelUse, MemberLevel, PointsEntry, User
-from accounts.services import points_apply, user_tokens_issue
+from accounts.services.tokens import user_tokens_issue
 from common.services import Actor
 from tests.accounts.factories import (
     PatientFactory,

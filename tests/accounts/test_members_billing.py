@@ -4,8 +4,8 @@ visits, and points taken back by refunds. Payments go through billing's real ser
 
 import pytest
 
+from accounts.members import points_apply
 from accounts.models import MemberLevel, PointsEntry, User
-from accounts.services import points_apply
 from appointments.models import Appointment
 from appointments.services import appointment_cancel
 from billing import services

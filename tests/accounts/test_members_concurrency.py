@@ -11,8 +11,8 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 
+from accounts.members import member_late_cancel_use, points_apply
 from accounts.models import LateCancelUse, PointsEntry
-from accounts.services import member_late_cancel_use, points_apply
 from appointments.models import Appointment
 from appointments.services import appointment_book, appointment_cancel
 from billing.services import payment_order_mark_paid

@@ -7,14 +7,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
 
-from accounts.models import LateCancelUse, MemberLevel, PointsEntry, User
-from accounts.services import (
+from accounts.members import (
     member_late_cancel_use,
     member_level_grant,
     member_level_save,
     points_apply,
-    user_save_by_admin,
 )
+from accounts.models import LateCancelUse, MemberLevel, PointsEntry, User
+from accounts.services.staff import user_save_by_admin
 from common.errors import Conflict, NotAllowed
 from common.models import OperationLog
 from common.services import Actor

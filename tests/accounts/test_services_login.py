@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from accounts import wechat
 from accounts.models import SmsCode, User
 from accounts.selectors import SESSION_KEY_CONTEXT
-from accounts.services import (
+from accounts.services.login import (
     AccountDisabled,
     NotAPatientAccount,
     sms_code_send,

@@ -13,12 +13,14 @@ from accounts.selectors import (
     profile_phone,
     profile_phone_masked,
 )
-from accounts.services import (
+from accounts.services.profiles import (
     patient_profile_create,
     patient_profile_delete,
     patient_profile_update,
 )
-from appointments.models import Appointment
+from appointments.models import Appointment, WaitlistEntry
+from appointments.services.booking import appointment_book
+from appointments.services.waitlist import waitlist_join
 from common.crypto import lookup_hash
 from common.errors import Conflict, NotFound
 from common.models import OperationLog
@@ -30,6 +32,7 @@ from tests.accounts.factories import (
     make_id_card_no,
     make_phone,
 )
+from tests.scheduling.factories import SlotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -321,3 +324,58 @@ def test_a_profile_phone_is_findable_by_its_keyed_hash_and_follows_updates():
     assert profile.phone_hash == lookup_hash(second, context=PHONE_HASH_CONTEXT)
     assert first not in profile.phone_hash
     assert second not in profile.phone_hash
+
+
+def _waiting_profile() -> tuple[PatientProfile, WaitlistEntry]:
+    """A profile on the waitlist of a full session (its one seat booked by another)."""
+    slot = SlotFactory(capacity=1)
+    holder = PatientProfileFactory()
+    appointment_book(actor=Actor.system(), user=holder.user, profile=holder, slot=slot)
+    profile = PatientProfileFactory()
+    entry = waitlist_join(
+        actor=Actor.system(), user=profile.user, profile=profile, session=slot.session
+    )
+    return profile, entry
+
+
+def test_delete_closes_the_waitlist_entries_in_the_deleting_users_name():
+    # given: a profile waiting for a seat
+    profile, entry = _waiting_profile()
+    OperationLog.objects.all().delete()
+
+    # when: its owner deletes it
+    patient_profile_delete(
+        actor=Actor(user=profile.user, ip="203.0.113.7"), profile=profile
+    )
+
+    # then: the entry is closed, logged under the owner and their address
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.CLOSED
+    assert entry.is_waiting is None
+    log = OperationLog.objects.get(action="waitlist.closed")
+    assert (log.actor_id, log.ip, log.object_id) == (
+        profile.user.pk,
+        "203.0.113.7",
+        str(entry.pk),
+    )
+    assert OperationLog.objects.filter(action="patient_profile_delete").count() == 1
+
+
+def test_a_refused_delete_leaves_the_waitlist_entry_waiting():
+    # given: a waiting profile that also has an upcoming appointment
+    profile, entry = _waiting_profile()
+    make_appointment(profile=profile, status=Appointment.Status.BOOKED)
+    logs_before = OperationLog.objects.count()
+
+    # when
+    with pytest.raises(Conflict) as excinfo:
+        patient_profile_delete(actor=Actor(user=profile.user), profile=profile)
+
+    # then: refused, and nothing changed
+    assert excinfo.value.code == "profile_has_active_bookings"
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.WAITING
+    assert entry.is_waiting is True
+    profile.refresh_from_db()
+    assert profile.is_active is True
+    assert OperationLog.objects.count() == logs_before

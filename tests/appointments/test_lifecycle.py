@@ -477,7 +477,7 @@ def test_cancelling_an_unpaid_booking_closes_the_order_the_patient_opened(
 
 
 def test_deleting_a_waiting_profile_closes_its_entry_so_it_is_never_promoted():
-    from accounts.services import patient_profile_delete
+    from accounts.services.profiles import patient_profile_delete
 
     slot = SlotFactory(capacity=1)
     holder = book(slot)

@@ -1,0 +1,9 @@
+"""Writes of the accounts app, by concern; import from the module that holds the service.
+
+- login: WeChat and SMS login, SMS codes, finding or creating the patient
+- tokens: JWT pairs, refresh-token rotation, logout
+- profiles: patient profiles (就诊人)
+- staff: user accounts edited by staff in the management site
+
+Membership writes (points, levels, late cancels) are in accounts.members.
+"""

@@ -1,0 +1,81 @@
+"""JWT pairs: issuing them at login, rotating the refresh token, and logging out."""
+
+from django.contrib.auth.models import update_last_login
+from django.db import transaction
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.exceptions import TokenError
+
+# A library serializer, not our interface layer: it holds simplejwt's rotation logic.
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import (
+    BlacklistedToken,
+    OutstandingToken,
+)
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.models import User
+from common.errors import DomainError
+from common.services import Actor, operation_log_write
+
+
+class TokenNotValid(DomainError):
+    status_code = 401
+
+    def __init__(self) -> None:
+        super().__init__("token_not_valid", _("The token is invalid or has expired."))
+
+
+@transaction.atomic
+def user_tokens_issue(*, user: User) -> dict[str, str]:
+    """A new JWT pair for the user: {"access": ..., "refresh": ...}."""
+    refresh = RefreshToken.for_user(user)  # also records it as outstanding
+    update_last_login(None, user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+@transaction.atomic
+def token_refresh(*, refresh: str) -> dict[str, str]:
+    """Rotate a refresh token: blacklist it and return a new pair.
+
+    Raises TokenNotValid (401) for a bad, expired, blacklisted or already used token.
+    """
+    try:
+        token = RefreshToken(refresh)
+    except TokenError:
+        raise TokenNotValid() from None
+    # Lock the token's row so two concurrent refreshes with the same token run one after
+    # the other: the second then sees the blacklist entry the first wrote.
+    outstanding = (
+        OutstandingToken.objects.select_for_update()
+        .filter(jti=token[jwt_settings.JTI_CLAIM])
+        .first()
+    )
+    if (
+        outstanding is None
+        or BlacklistedToken.objects.filter(token=outstanding).exists()
+    ):
+        raise TokenNotValid()
+    user_id = token.payload.get(jwt_settings.USER_ID_CLAIM)
+    if not User.objects.filter(pk=user_id).exists():
+        raise TokenNotValid()
+    try:
+        return TokenRefreshSerializer().validate({"refresh": refresh})
+    except (TokenError, AuthenticationFailed):
+        raise TokenNotValid() from None
+
+
+@transaction.atomic
+def user_logout(*, actor: Actor, refresh: str) -> None:
+    """Blacklist the user's refresh token. Access tokens already issued run out on their own."""
+    try:
+        token = RefreshToken(refresh)
+    except TokenError:
+        raise TokenNotValid() from None
+    if actor.user is None or str(token.payload.get(jwt_settings.USER_ID_CLAIM)) != str(
+        actor.user.pk
+    ):
+        raise TokenNotValid()
+    token.blacklist()
+    operation_log_write(actor=actor, action="user_logout", obj=actor.user)

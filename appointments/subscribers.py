@@ -1,0 +1,36 @@
+"""Appointments' handlers of events that lower apps publish; subscribed in AppointmentsConfig.ready."""
+
+from django.utils.translation import gettext as _
+
+from accounts.events import PatientProfileDeleting
+from accounts.models import PatientProfile, User
+from appointments.models import Appointment
+from appointments.services.waitlist import waitlist_close_for_profile
+from common.errors import Conflict
+from common.services import Actor
+
+
+def patient_profile_deleting(event: PatientProfileDeleting) -> None:
+    """Refuse to delete a profile with upcoming appointments; else close its waitlist entries.
+
+    Runs inside patient_profile_delete's transaction (the profile's row is locked), so the
+    refusal rolls the deletion back and a deleted patient is never promoted from the
+    waitlist into a booking.
+    """
+    if Appointment.objects.filter(
+        profile_id=event.profile_id, status__in=Appointment.UPCOMING
+    ).exists():
+        raise Conflict(
+            "profile_has_active_bookings",
+            _("This patient has upcoming appointments; cancel them first."),
+        )
+    actor = Actor(
+        user=(
+            None
+            if event.actor_user_id is None
+            else User.objects.filter(pk=event.actor_user_id).first()
+        ),
+        ip=event.actor_ip,
+    )
+    profile = PatientProfile.objects.get(pk=event.profile_id)
+    waitlist_close_for_profile(actor=actor, profile=profile)
