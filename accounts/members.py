@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.errors import ErrorCode
 from accounts.models import LateCancelUse, MemberLevel, PointsEntry, User
 from accounts.selectors import (
     local_month_bounds,
@@ -126,7 +127,9 @@ def points_apply(
         applied
         and User.objects.filter(pk=user.pk, points=points).update(points=balance) != 1
     ):
-        raise Conflict("points_changed", _("Points changed meanwhile; try again."))
+        raise Conflict(
+            ErrorCode.POINTS_CHANGED, _("Points changed meanwhile; try again.")
+        )
     user.points = balance
     operation_log_write(
         actor=actor,
@@ -167,7 +170,7 @@ def member_level_grant(*, actor: Actor, user: User, level: MemberLevel) -> User:
     """
     if not _can_grant(actor):
         raise NotAllowed(
-            "not_allowed_to_grant_level",
+            ErrorCode.NOT_ALLOWED_TO_GRANT_LEVEL,
             _("Only platform administrators can grant member levels."),
         )
     points, level_id, floor_id = _user_lock(user)
@@ -213,7 +216,7 @@ def member_late_cancel_use(
     quota = member_privileges_for_user(user=user).late_cancel_monthly_quota
     if quota == 0:
         raise Conflict(
-            "late_cancel_not_allowed",
+            ErrorCode.LATE_CANCEL_NOT_ALLOWED,
             _("Your member level cannot cancel after the deadline."),
         )
     start, end = local_month_bounds(now)
@@ -226,7 +229,7 @@ def member_late_cancel_use(
     )
     if used >= quota:
         raise Conflict(
-            "late_cancel_quota_used",
+            ErrorCode.LATE_CANCEL_QUOTA_USED,
             _("You have used your %(count)d late cancellations this month.")
             % {"count": quota},
         )
@@ -253,7 +256,7 @@ def member_level_save(
     """
     if not _can_grant(actor):
         raise NotAllowed(
-            "not_allowed_to_edit_levels",
+            ErrorCode.NOT_ALLOWED_TO_EDIT_LEVELS,
             _("Only platform administrators can edit member levels."),
         )
     level.full_clean()

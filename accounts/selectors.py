@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.errors import ErrorCode
 from accounts.models import (
     BASIS_POINTS,
     LateCancelUse,
@@ -54,7 +55,7 @@ def patient_profile_get_for_user(*, user: User, profile_id: int) -> PatientProfi
     if isinstance(profile_id, int) and 0 < profile_id <= _MAX_ID:
         profile = patient_profile_list_for_user(user=user).filter(pk=profile_id).first()
     if profile is None:
-        raise NotFound("profile_not_found", _("Patient profile not found."))
+        raise NotFound(ErrorCode.PROFILE_NOT_FOUND, _("Patient profile not found."))
     return profile
 
 

@@ -25,6 +25,7 @@ import requests
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from accounts.errors import ErrorCode
 from common.crypto import mask
 from common.errors import ServiceUnavailable
 
@@ -37,7 +38,7 @@ HTTP_TIMEOUT_SECONDS = 5
 class SmsUnavailable(ServiceUnavailable):
     def __init__(self) -> None:
         super().__init__(
-            "sms_unavailable",
+            ErrorCode.SMS_UNAVAILABLE,
             _("The text message could not be sent, please try again later."),
         )
 

@@ -20,6 +20,7 @@ from wechatpy.client.api.base import BaseWeChatAPI
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 from wechatpy.session import SessionStorage
 
+from accounts.errors import ErrorCode
 from common.errors import DomainError, NotAllowed, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ class WeChatRateLimited(WeChatUnavailable):
 
     def __init__(self) -> None:
         super().__init__(
-            "wechat_rate_limited",
+            ErrorCode.WECHAT_RATE_LIMITED,
             _("Too many WeChat login attempts, please try again in a minute."),
         )
 
@@ -79,7 +80,7 @@ class WeChatCodeInvalid(DomainError):
 
     def __init__(self) -> None:
         super().__init__(
-            "invalid_wechat_code",
+            ErrorCode.INVALID_WECHAT_CODE,
             _("The WeChat login code is invalid or has expired, please log in again."),
         )
 
@@ -87,7 +88,7 @@ class WeChatCodeInvalid(DomainError):
 class WeChatLoginRefused(NotAllowed):
     def __init__(self) -> None:
         super().__init__(
-            "wechat_login_refused",
+            ErrorCode.WECHAT_LOGIN_REFUSED,
             _("WeChat refused this login for security reasons."),
         )
 

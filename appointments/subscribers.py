@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext as _
 
+from accounts.errors import ErrorCode as AccountsError
 from accounts.events import PatientProfileDeleting
 from accounts.models import PatientProfile, User
 from appointments.models import Appointment
@@ -21,7 +22,7 @@ def patient_profile_deleting(event: PatientProfileDeleting) -> None:
         profile_id=event.profile_id, status__in=Appointment.UPCOMING
     ).exists():
         raise Conflict(
-            "profile_has_active_bookings",
+            AccountsError.PROFILE_HAS_ACTIVE_BOOKINGS,
             _("This patient has upcoming appointments; cancel them first."),
         )
     actor = Actor(

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing.errors import ErrorCode
 from common.errors import ServiceUnavailable
 from common.money import InvalidAmount, fen_to_yuan, yuan_to_fen
 
@@ -44,7 +45,7 @@ class AlipayUnavailable(ServiceUnavailable):
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(
-            "alipay_unavailable",
+            ErrorCode.ALIPAY_UNAVAILABLE,
             _("Alipay is not available right now, please try again later."),
         )
         self.detail = detail

@@ -8,10 +8,12 @@ from enum import StrEnum
 
 
 class ErrorCode(StrEnum):
+    ALIPAY_UNAVAILABLE = "alipay_unavailable"
     AMOUNT_MISMATCH = "amount_mismatch"
     APPOINTMENT_NOT_PAYABLE = "appointment_not_payable"
     CHANNEL_CLOSE_FAILED = "channel_close_failed"
     CHANNEL_NOT_AVAILABLE = "channel_not_available"
+    CHANNEL_REFUSED = "channel_refused"
     INVALID_REFUND_AMOUNT = "invalid_refund_amount"
     NOTHING_TO_PAY = "nothing_to_pay"
     NOTHING_TO_REFUND = "nothing_to_refund"

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from accounts.models import PatientProfile, User
 from accounts.selectors import ID_CARD_HASH_CONTEXT
-from accounts.services import patient_profile_create, user_save_by_admin
+from accounts.services.profiles import patient_profile_create
+from accounts.services.staff import user_save_by_admin
 from common.crypto import lookup_hash
 from demo.seeding import SeedContext
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import sms, wechat
+from accounts.errors import ErrorCode
 from accounts.models import SmsCode, User
 from accounts.selectors import SESSION_KEY_CONTEXT
 from accounts.validators import normalize_phone
@@ -29,13 +30,15 @@ logger = logging.getLogger(__name__)
 
 class AccountDisabled(NotAllowed):
     def __init__(self) -> None:
-        super().__init__("account_disabled", _("This account has been disabled."))
+        super().__init__(
+            ErrorCode.ACCOUNT_DISABLED, _("This account has been disabled.")
+        )
 
 
 class NotAPatientAccount(NotAllowed):
     def __init__(self) -> None:
         super().__init__(
-            "not_patient_account",
+            ErrorCode.NOT_PATIENT_ACCOUNT,
             _("This login is for patients; staff sign in to the management site."),
         )
 
@@ -151,7 +154,7 @@ def _sms_code_create(*, actor: Actor, phone: str, code: str) -> SmsCode:
     interval = timedelta(seconds=settings.SMS_RESEND_INTERVAL_SECONDS)
     if last is not None and now - last.created_at < interval:
         raise Throttled(
-            "sms_too_frequent",
+            ErrorCode.SMS_TOO_FREQUENT,
             _("A code was sent moments ago, please wait a minute before asking again."),
         )
     day_start = timezone.localtime(now).replace(
@@ -160,7 +163,7 @@ def _sms_code_create(*, actor: Actor, phone: str, code: str) -> SmsCode:
     sent_today = SmsCode.objects.filter(created_at__gte=day_start)
     if sent_today.filter(phone=phone).count() >= settings.SMS_DAILY_LIMIT_PER_PHONE:
         raise Throttled(
-            "sms_daily_limit",
+            ErrorCode.SMS_DAILY_LIMIT,
             _("Too many codes were sent to this number today, please try tomorrow."),
         )
     if (
@@ -168,7 +171,7 @@ def _sms_code_create(*, actor: Actor, phone: str, code: str) -> SmsCode:
         and sent_today.filter(ip=actor.ip).count() >= settings.SMS_DAILY_LIMIT_PER_IP
     ):
         raise Throttled(
-            "sms_daily_limit",
+            ErrorCode.SMS_DAILY_LIMIT,
             _("Too many codes were requested from this network today."),
         )
     sms_code = SmsCode(
@@ -202,7 +205,7 @@ def sms_code_send(*, actor: Actor, phone: str) -> SmsCode:
         taken = cache.get(guard)
         if taken is not None and now - taken < interval:
             raise Throttled(
-                "sms_too_frequent",
+                ErrorCode.SMS_TOO_FREQUENT,
                 _(
                     "A code was sent moments ago, please wait a minute before asking again."
                 ),
@@ -291,13 +294,14 @@ def user_login_with_sms(*, actor: Actor, phone: str, code: str) -> tuple[User, b
     outcome = _sms_code_consume(phone=phone, code=code)
     if outcome == _SMS_EXPIRED:
         raise DomainError(
-            "sms_code_expired", _("The code has expired, please request a new one.")
+            ErrorCode.SMS_CODE_EXPIRED,
+            _("The code has expired, please request a new one."),
         )
     if outcome == _SMS_EXHAUSTED:
         raise DomainError(
-            "sms_code_exhausted",
+            ErrorCode.SMS_CODE_EXHAUSTED,
             _("Too many wrong codes, please request a new one."),
         )
     if outcome != _SMS_OK:
-        raise DomainError("sms_code_invalid", _("The code is not correct."))
+        raise DomainError(ErrorCode.SMS_CODE_INVALID, _("The code is not correct."))
     return user_get_or_create_for_phone(actor=actor, phone=phone)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.errors import ErrorCode
 from accounts.events import PatientProfileDeleting
 from accounts.models import PatientProfile, User
 from accounts.selectors import (
@@ -89,14 +90,14 @@ def patient_profile_create(
     active = PatientProfile.objects.filter(user=user, is_active=True)
     if active.count() >= settings.MAX_PATIENT_PROFILES:
         raise Conflict(
-            "profile_limit_reached",
+            ErrorCode.PROFILE_LIMIT_REACHED,
             _("You can keep at most %(count)d patient profiles.")
             % {"count": settings.MAX_PATIENT_PROFILES},
         )
     id_card_hash = crypto.lookup_hash(id_card.number, context=ID_CARD_HASH_CONTEXT)
     if active.filter(id_card_hash=id_card_hash).exists():
         raise Conflict(
-            "profile_duplicate_id_card",
+            ErrorCode.PROFILE_DUPLICATE_ID_CARD,
             _("A patient profile with this ID-card number already exists."),
         )
 
@@ -136,7 +137,7 @@ def _locked_active_profile(profile: PatientProfile) -> PatientProfile:
         .first()
     )
     if locked is None:
-        raise NotFound("profile_not_found", _("Patient profile not found."))
+        raise NotFound(ErrorCode.PROFILE_NOT_FOUND, _("Patient profile not found."))
     return locked
 
 

@@ -15,6 +15,7 @@ from rest_framework_simplejwt.token_blacklist.models import (
 )
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.errors import ErrorCode
 from accounts.models import User
 from common.errors import DomainError
 from common.services import Actor, operation_log_write
@@ -24,7 +25,9 @@ class TokenNotValid(DomainError):
     status_code = 401
 
     def __init__(self) -> None:
-        super().__init__("token_not_valid", _("The token is invalid or has expired."))
+        super().__init__(
+            ErrorCode.TOKEN_NOT_VALID, _("The token is invalid or has expired.")
+        )
 
 
 @transaction.atomic

@@ -27,6 +27,7 @@ from accounts.models import PatientProfile, User
 from accounts.selectors import patient_profile_get_for_user
 from appointments import selectors
 from appointments.apis import AppointmentOutputSerializer
+from appointments.errors import ErrorCode as AppointmentsError
 from appointments.models import Appointment
 from appointments.services.booking import (
     appointment_create_on_taken_seat,
@@ -37,6 +38,7 @@ from appointments.services.booking import (
 )
 from common.errors import Conflict, NotAllowed
 from common.services import Actor
+from scheduling.errors import ErrorCode as SchedulingError
 from scheduling.models import ClinicSession, Slot
 from scheduling.rules import rule_for_hospital_id
 from scheduling.services import availability_changed
@@ -59,7 +61,8 @@ def appointment_book_naive(
     now = now or timezone.now()
     if profile.user_id != user.pk or profile.is_active is not True:
         raise NotAllowed(
-            "profile_not_yours", _("This patient profile does not belong to you.")
+            AppointmentsError.PROFILE_NOT_YOURS,
+            _("This patient profile does not belong to you."),
         )
     session = slot.session
     rule = rule_for_hospital_id(session.hospital_id)
@@ -69,12 +72,15 @@ def appointment_book_naive(
         profile=profile, session=session, holds_seat=True
     ).exists():
         raise Conflict(
-            "already_booked", _("This patient already has a booking in this session.")
+            AppointmentsError.ALREADY_BOOKED,
+            _("This patient already has a booking in this session."),
         )
 
     locked = Slot.objects.select_for_update().get(pk=slot.pk)
     if locked.booked >= locked.capacity:
-        raise Conflict("slot_full", _("This time slot is fully booked."))
+        raise Conflict(
+            AppointmentsError.SLOT_FULL, _("This time slot is fully booked.")
+        )
     locked.booked += 1
     locked.full_clean(
         exclude=["session"], validate_unique=False, validate_constraints=False
@@ -85,7 +91,9 @@ def appointment_book_naive(
     if not ClinicSession.objects.filter(
         pk=session.pk, status=ClinicSession.Status.OPEN
     ).exists():
-        raise Conflict("session_stopped", _("This clinic session has been stopped."))
+        raise Conflict(
+            SchedulingError.SESSION_STOPPED, _("This clinic session has been stopped.")
+        )
     if early:
         priority_quota_check(user=user, session=session)
     User.objects.select_for_update().filter(pk=user.pk).first()

@@ -5,6 +5,7 @@ import logging
 from django.utils.translation import gettext as _
 
 from billing import wechatpay
+from billing.errors import ErrorCode
 from billing.gateways.base import (
     PROCESSING,
     ChannelRefundState,
@@ -51,7 +52,7 @@ class WeChatPayGateway:
         except wechatpay.WeChatPayRejected as exc:
             logger.warning("WeChat Pay refused prepay for %s: %s", order, exc)
             raise Conflict(
-                "channel_refused",
+                ErrorCode.CHANNEL_REFUSED,
                 _("WeChat Pay refused this payment: %(reason)s")
                 % {"reason": exc.message or exc.code},
             ) from None
