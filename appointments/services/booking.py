@@ -266,22 +266,7 @@ def appointment_book(
     read can only refuse; the conditional UPDATE inside the transaction decides every seat.
     """
     now = now or timezone.now()
-    if profile.user_id != user.pk or profile.is_active is not True:
-        raise NotAllowed(
-            ErrorCode.PROFILE_NOT_YOURS,
-            _("This patient profile does not belong to you."),
-        )
-    session = slot.session
-    rule = rule_for_hospital_id(session.hospital_id)
-    early = booking_is_early(user=user, session=session, now=now)
-    slot_check_bookable(slot=slot, session=session, rule=rule, now=now, early=early)
-    if Appointment.objects.filter(
-        profile=profile, session=session, holds_seat=True
-    ).exists():
-        raise Conflict(
-            ErrorCode.ALREADY_BOOKED,
-            _("This patient already has a booking in this session."),
-        )
+    rule, early = booking_check(user=user, profile=profile, slot=slot, now=now)
     if slot_is_known_sold_out(slot_id=slot.pk):
         raise Conflict(ErrorCode.SLOT_FULL, _("This time slot is fully booked."))
     if not Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).exists():
@@ -298,6 +283,32 @@ def appointment_book(
     )
 
 
+def booking_check(
+    *, user: User, profile: PatientProfile, slot: Slot, now: datetime.datetime
+) -> tuple[BookingRule, bool]:
+    """The refusals that only read: whose profile, bookable now, booked already.
+
+    Returns the hospital's rule and whether this is an early (members') booking.
+    """
+    if profile.user_id != user.pk or profile.is_active is not True:
+        raise NotAllowed(
+            ErrorCode.PROFILE_NOT_YOURS,
+            _("This patient profile does not belong to you."),
+        )
+    session = slot.session
+    rule = rule_for_hospital_id(session.hospital_id)
+    early = booking_is_early(user=user, session=session, now=now)
+    slot_check_bookable(slot=slot, session=session, rule=rule, now=now, early=early)
+    if Appointment.objects.filter(
+        profile=profile, session=session, holds_seat=True
+    ).exists():
+        raise Conflict(
+            ErrorCode.ALREADY_BOOKED,
+            _("This patient already has a booking in this session."),
+        )
+    return rule, early
+
+
 @transaction.atomic
 def _appointment_book_seat(
     *,
@@ -310,10 +321,33 @@ def _appointment_book_seat(
     early: bool,
 ) -> Appointment:
     """The writing half of appointment_book: take the seat, then check and insert."""
-    session = slot.session
     if not seat_take(slot_id=slot.pk):
         slot_mark_sold_out(slot_id=slot.pk)  # what the UPDATE saw was committed
         raise Conflict(ErrorCode.SLOT_FULL, _("This time slot is fully booked."))
+    return booking_complete_on_taken_seat(
+        actor=actor,
+        user=user,
+        profile=profile,
+        slot=slot,
+        rule=rule,
+        now=now,
+        early=early,
+    )
+
+
+def booking_complete_on_taken_seat(
+    *,
+    actor: Actor,
+    user: User,
+    profile: PatientProfile,
+    slot: Slot,
+    rule: BookingRule,
+    now: datetime.datetime,
+    early: bool,
+) -> Appointment:
+    """After the caller took the seat (and so holds the slot's row lock): the checks under
+    locks, the insert and its effects. Runs inside the caller's transaction."""
+    session = slot.session
     # Staff may have stopped the session while we waited for the slot lock; stop-clinic locks
     # the slots before changing the status, so this read sees its commit.
     if not ClinicSession.objects.filter(
