@@ -1,20 +1,16 @@
-"""Pieces every scheduling admin uses: service-checked forms, the add-race handling,
-the doctor picker with departments, local times and the date filter desk clerks ask for."""
+"""Pieces every scheduling admin uses: the base admin with its doctor picker, the fee
+field, local times and the date filter desk clerks ask for."""
 
 import datetime
 from typing import Any
 
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.admin import HospitalScopedAdminMixin
-from common.errors import DomainError
+from common.admin import HospitalScopedAdminMixin, ServiceAdminMixin
 from common.forms import YuanField
 from hospitals.models import Doctor
 
@@ -43,27 +39,8 @@ def local_minute(value: datetime.datetime | None) -> str:
     return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
 
 
-class ServiceCheckedForm(forms.ModelForm):
-    """A model form that also runs a service's checks and shows a refusal as a form error."""
-
-    def service_check(self) -> None:
-        pass
-
-    def _post_clean(self) -> None:
-        super()._post_clean()  # builds self.instance and runs full_clean()
-        if self.errors:
-            return
-        try:
-            self.service_check()
-        except DomainError as exc:
-            self.add_error(None, str(exc.message))
-        except ValidationError as exc:
-            self._update_errors(exc)
-
-
-class SchedulingAdmin(HospitalScopedAdminMixin, admin.ModelAdmin):
-    """Adding may fail in the service after the form passed (a race): then no row exists,
-    so the admin must neither log an addition nor redirect to the row's page.
+class SchedulingAdmin(ServiceAdminMixin, HospitalScopedAdminMixin, admin.ModelAdmin):
+    """Saves go through the services (ServiceAdminMixin reports a refused add).
 
     Doctor pickers read with the department (the doctor's name alone is ambiguous in a
     hospital), loaded in the same query.
@@ -80,27 +57,6 @@ class SchedulingAdmin(HospitalScopedAdminMixin, admin.ModelAdmin):
                 ),
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
-        if obj.pk is None:
-            return None
-        return super().log_addition(request, obj, message)
-
-    def response_add(
-        self, request: HttpRequest, obj: Any, post_url_continue: str | None = None
-    ) -> HttpResponse:
-        if obj.pk is None:
-            opts = self.model._meta
-            return HttpResponseRedirect(
-                reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-            )
-        return super().response_add(request, obj, post_url_continue)
-
-    def _adopt(self, obj: Any, created: Any) -> None:
-        """The admin goes on with `obj` (messages, redirect, its own change log)."""
-        obj.pk = created.pk
-        obj._state.adding = False
-        obj._state.db = created._state.db
 
 
 class LocalDateFilter(admin.SimpleListFilter):

@@ -7,10 +7,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.admin import ServiceCheckedForm
 from common.money import yuan_display
 from common.services import Actor
 from scheduling import services
-from scheduling.admin.shared import SchedulingAdmin, ServiceCheckedForm, fee_field
+from scheduling.admin.shared import SchedulingAdmin, fee_field
 from scheduling.models import ScheduleTemplate
 
 
