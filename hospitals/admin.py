@@ -26,6 +26,23 @@ from hospitals import services
 from hospitals.models import Department, Doctor, Hospital
 
 
+def fee_field(*, required: bool, help_text: Any = "") -> YuanField:
+    """A registration fee typed in yuan and kept in fen (a doctor's, a session's).
+
+    0 is a free clinic (义诊). Otherwise 1 to 2000 yuan: a registration fee, even a top
+    expert's (特需), stays well under 2000 yuan, and anything under 1 yuan is a fee typed
+    in fen by mistake ("50" meant as 50 yuan, not 0.50), so both ends are refused.
+    """
+    return YuanField(
+        label=_("registration fee (yuan)"),
+        required=required,
+        min_yuan=1,
+        max_yuan=2000,
+        allow_zero=True,
+        help_text=help_text,
+    )
+
+
 class CatalogAdminForm(ServiceCheckedForm):
     """Runs the service's own rules too, so they show next to the field, not as a crash."""
 
@@ -44,16 +61,9 @@ class DepartmentAdminForm(CatalogAdminForm):
 
 
 class DoctorAdminForm(CatalogAdminForm):
-    # Staff type yuan; the model keeps fen. A general outpatient registration costs a few
-    # yuan and a renowned expert's or special-needs (特需) clinic some hundreds: 1 to 2000
-    # yuan covers every real fee, so "0.5" or "50000" is a typing mistake (typing fen
-    # where yuan is meant, an extra zero). 0 stays allowed for free clinics (义诊).
-    fee = YuanField(
-        label=_("registration fee (yuan)"),
-        min_yuan=1,
-        max_yuan=2000,
-        allow_zero=True,
-        help_text=_("In yuan, e.g. 50 or 12.50; 0 for a free clinic."),
+    # Staff type yuan; the model keeps fen.
+    fee = fee_field(
+        required=True, help_text=_("In yuan, e.g. 50 or 12.50; 0 for a free clinic.")
     )
 
     def service_check(self) -> None:

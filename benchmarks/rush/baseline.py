@@ -18,15 +18,9 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework import serializers, status
-from rest_framework.request import Request
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.models import PatientProfile, User
-from accounts.selectors import patient_profile_get_for_user
-from appointments import selectors
-from appointments.apis import AppointmentOutputSerializer
+from appointments.apis import AppointmentBookApi
 from appointments.models import Appointment
 from appointments.services.booking import (
     appointment_create_on_taken_seat,
@@ -107,31 +101,7 @@ def appointment_book_naive(
     return appointment
 
 
-class AppointmentBookNaiveApi(APIView):
+class AppointmentBookNaiveApi(AppointmentBookApi):
     """POST {"slot_id", "profile_id"}: as AppointmentBookApi, through the naive service."""
 
-    class InputSerializer(serializers.Serializer):
-        slot_id = serializers.IntegerField(min_value=1)
-        profile_id = serializers.IntegerField(min_value=1)
-
-    def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        profile = patient_profile_get_for_user(
-            user=request.user, profile_id=data["profile_id"]
-        )
-        slot = selectors.slot_get_for_booking(slot_id=data["slot_id"])
-        appointment = appointment_book_naive(
-            actor=Actor.from_request(request),
-            user=request.user,
-            profile=profile,
-            slot=slot,
-        )
-        appointment = selectors.appointment_get_for_user(
-            user=request.user, appointment_id=appointment.pk
-        )
-        return Response(
-            AppointmentOutputSerializer(appointment).data,
-            status=status.HTTP_201_CREATED,
-        )
+    book_service = staticmethod(appointment_book_naive)

@@ -25,7 +25,12 @@ from scheduling.admin.session_forms import (
     SlotAddInlineForm,
     session_is_open,
 )
-from scheduling.admin.shared import LocalDateFilter, SchedulingAdmin
+from scheduling.admin.shared import (
+    LocalDateFilter,
+    SchedulingAdmin,
+    clock_hours,
+    doctor_columns,
+)
 from scheduling.admin.stop import stop_sessions
 from scheduling.models import ClinicSession, Slot
 
@@ -188,17 +193,8 @@ class ClinicSessionAdmin(OperationLogHistoryMixin, SchedulingAdmin):
             return False
         return super().has_change_permission(request, obj)
 
-    @admin.display(description=_("doctor"), ordering="doctor__name")
-    def doctor_name(self, obj: ClinicSession) -> str:
-        return obj.doctor.name
-
-    @admin.display(description=_("department"), ordering="doctor__department__name")
-    def department(self, obj: ClinicSession) -> str:
-        return obj.doctor.department.name
-
-    @admin.display(description=_("hours"), ordering="start_time")
-    def hours(self, obj: ClinicSession) -> str:
-        return f"{obj.start_time:%H:%M}-{obj.end_time:%H:%M}"
+    doctor_name, department = doctor_columns()
+    hours = clock_hours
 
     @admin.display(description=_("booked / seats"), ordering="booked_total")
     def booked_of_capacity(self, obj: ClinicSession) -> str:

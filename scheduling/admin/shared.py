@@ -1,7 +1,8 @@
-"""Pieces every scheduling admin uses: the base admin with its doctor picker, the fee
-field, local times and the date filter desk clerks ask for."""
+"""Pieces every scheduling admin uses: the base admin with its doctor picker, the doctor
+columns, local times and the date filter desk clerks ask for."""
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
@@ -11,25 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import HospitalScopedAdminMixin, ServiceAdminMixin
-from common.forms import YuanField
 from hospitals.models import Doctor
-
-
-def fee_field(*, required: bool, help_text: Any = "") -> YuanField:
-    """A registration fee typed in yuan and kept in fen.
-
-    0 is a free clinic (义诊). Otherwise 1 to 2000 yuan: a registration fee, even a top
-    expert's (特需), stays well under 2000 yuan, and anything under 1 yuan is a fee typed
-    in fen by mistake ("50" meant as 50 yuan, not 0.50), so both ends are refused.
-    """
-    return YuanField(
-        label=_("registration fee (yuan)"),
-        required=required,
-        min_yuan=1,
-        max_yuan=2000,
-        allow_zero=True,
-        help_text=help_text,
-    )
 
 
 def local_minute(value: datetime.datetime | None) -> str:
@@ -37,6 +20,34 @@ def local_minute(value: datetime.datetime | None) -> str:
     if value is None:
         return "-"
     return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+
+
+def doctor_columns(path: str = "doctor") -> tuple[Callable, Callable]:
+    """The "doctor" and "department" list columns of rows whose `path` leads to a doctor.
+
+    In a ModelAdmin: `doctor_name, department = doctor_columns("session__doctor")`.
+    """
+
+    def doctor_of(obj: Any) -> Doctor:
+        for part in path.split("__"):
+            obj = getattr(obj, part)
+        return obj
+
+    @admin.display(description=_("doctor"), ordering=f"{path}__name")
+    def doctor_name(self: Any, obj: Any) -> str:
+        return doctor_of(obj).name
+
+    @admin.display(description=_("department"), ordering=f"{path}__department__name")
+    def department(self: Any, obj: Any) -> str:
+        return doctor_of(obj).department.name
+
+    return doctor_name, department
+
+
+@admin.display(description=_("hours"), ordering="start_time")
+def clock_hours(self: Any, obj: Any) -> str:
+    """A session's or a template's hours: "08:00-12:00"."""
+    return f"{obj.start_time:%H:%M}-{obj.end_time:%H:%M}"
 
 
 class SchedulingAdmin(ServiceAdminMixin, HospitalScopedAdminMixin, admin.ModelAdmin):

@@ -12,7 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from common.admin import ServiceCheckedForm, run_service_action
 from common.services import Actor
 from scheduling import services
-from scheduling.admin.shared import SchedulingAdmin, SlotDateFilter, local_minute
+from scheduling.admin.shared import (
+    SchedulingAdmin,
+    SlotDateFilter,
+    doctor_columns,
+    local_minute,
+)
 from scheduling.models import Slot
 
 
@@ -79,15 +84,7 @@ class SlotAdmin(SchedulingAdmin):
     def ends(self, obj: Slot) -> str:
         return f"{timezone.localtime(obj.ends_at):%H:%M}"
 
-    @admin.display(description=_("doctor"), ordering="session__doctor__name")
-    def doctor_name(self, obj: Slot) -> str:
-        return obj.session.doctor.name
-
-    @admin.display(
-        description=_("department"), ordering="session__doctor__department__name"
-    )
-    def department(self, obj: Slot) -> str:
-        return obj.session.doctor.department.name
+    doctor_name, department = doctor_columns("session__doctor")
 
     @admin.display(description=_("period"), ordering="session__period")
     def period(self, obj: Slot) -> str:
