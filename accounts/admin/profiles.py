@@ -56,17 +56,9 @@ class PatientProfileAdmin(ServiceAdminMixin, PlatformOnlyMixin, admin.ModelAdmin
         "created_at",
         "updated_at",
     )
-    readonly_fields = (
-        "user",
-        "gender",
-        "birth_date",
-        "masked_id_card",
-        "masked_phone",
-        "masked_insurance_card",
-        "is_active",
-        "created_at",
-        "updated_at",
-    )
+    # Staff correct a name or the relation; the rest is the patient's own (IDs are checked
+    # where patients enter them).
+    readonly_fields = tuple(f for f in fields if f not in ("name", "relation"))
 
     @admin.display(description=_("ID-card number"))
     def masked_id_card(self, obj: PatientProfile) -> str:
