@@ -57,6 +57,9 @@ class SchedulingAdmin(ServiceAdminMixin, HospitalScopedAdminMixin, admin.ModelAd
     hospital), loaded in the same query.
     """
 
+    # Staff see one hospital's rows: its column and filters would repeat it.
+    hospital_columns = ("hospital", "session__hospital", "doctor__hospital")
+
     def formfield_for_foreignkey(
         self, db_field: Any, request: HttpRequest, **kwargs: Any
     ) -> Any:
