@@ -183,6 +183,12 @@ class User(AbstractUser):
     def is_hospital_scoped(self) -> bool:
         return self.role in self.HOSPITAL_ROLES and not self.is_superuser
 
+    @property
+    def sees_every_hospital(self) -> bool:
+        """Superusers and platform admins are not tied to one hospital (the admin's
+        hospital scoping asks this; anyone else sees at most their own hospital)."""
+        return self.is_superuser or self.role == self.Role.PLATFORM_ADMIN
+
 
 class SmsCode(models.Model):
     """One login code sent by SMS. Only a hash of the code is kept."""

@@ -56,7 +56,7 @@ class WaitlistOutputSerializer(serializers.Serializer):
 
 
 class AppointmentBookApi(APIView):
-    # The rush benchmark's naive endpoint swaps the service and keeps everything else.
+    # The service that takes the seat (the rush benchmark's naive baseline swaps in its own).
     book_service = staticmethod(services.appointment_book)
 
     class InputSerializer(serializers.Serializer):

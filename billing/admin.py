@@ -5,7 +5,7 @@ check every rule and write the operation log. Hospital staff get the view permis
 the refund retry through their role (see BillingConfig.ready).
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -21,11 +21,10 @@ from billing.models import (
 )
 from billing.refund_texts import channel_failure_display, refund_reason_display
 from common.admin import (
-    HospitalScopedAdminMixin,
-    ReadOnlyAdminMixin,
-    user_sees_every_hospital,
+    PlatformReadOnlyAdmin,
+    ScopedReadOnlyAdmin,
+    run_service_action,
 )
-from common.errors import DomainError
 from common.money import yuan_display
 from common.services import Actor
 
@@ -62,7 +61,7 @@ class RefundInline(admin.TabularInline):
 
 
 @admin.register(PaymentOrder)
-class PaymentOrderAdmin(ReadOnlyAdminMixin, HospitalScopedAdminMixin, admin.ModelAdmin):
+class PaymentOrderAdmin(ScopedReadOnlyAdmin):
     # No date_hierarchy: on MySQL it needs the server's time-zone tables.
     hospital_field = "appointment__hospital"
     list_display = (
@@ -103,28 +102,18 @@ class PaymentOrderAdmin(ReadOnlyAdminMixin, HospitalScopedAdminMixin, admin.Mode
     )
     def refund_in_full(self, request: HttpRequest, queryset: QuerySet) -> None:
         actor = Actor.from_request(request)
-        done = 0
-        for order in queryset.order_by("pk"):
-            try:
-                services.refund_create_by_staff(order=order, actor=actor)
-            except DomainError as exc:
-                self.message_user(
-                    request,
-                    f"{order.out_trade_no}: {exc.message}",
-                    level=messages.ERROR,
-                )
-            else:
-                done += 1
-        if done:
-            self.message_user(
-                request,
-                gettext("%(count)d refunds requested.") % {"count": done},
-                level=messages.SUCCESS,
-            )
+        run_service_action(
+            self,
+            request,
+            queryset.order_by("pk"),
+            lambda order: services.refund_create_by_staff(order=order, actor=actor),
+            label=lambda order: order.out_trade_no,
+            success_message=gettext("%(count)d refunds requested."),
+        )
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdminMixin, HospitalScopedAdminMixin, admin.ModelAdmin):
+class RefundAdmin(ScopedReadOnlyAdmin):
     """Failed refunds stay here, visible, until staff retry them."""
 
     hospital_field = "order__appointment__hospital"
@@ -180,9 +169,6 @@ class RefundAdmin(ReadOnlyAdminMixin, HospitalScopedAdminMixin, admin.ModelAdmin
     )
     actions = ["retry"]
 
-    def get_readonly_fields(self, request: HttpRequest, obj=None):
-        return self.fields
-
     @admin.display(
         description=_("patient"), ordering="order__appointment__profile__name"
     )
@@ -221,36 +207,18 @@ class RefundAdmin(ReadOnlyAdminMixin, HospitalScopedAdminMixin, admin.ModelAdmin
     )
     def retry(self, request: HttpRequest, queryset: QuerySet) -> None:
         actor = Actor.from_request(request)
-        done = 0
-        for refund in queryset.select_related("order__appointment__profile").order_by(
-            "pk"
-        ):
-            try:
-                services.refund_retry(refund=refund, actor=actor)
-            except DomainError as exc:
-                self.message_user(
-                    request,
-                    gettext("%(patient)s: %(error)s")
-                    % {
-                        "patient": refund.order.appointment.profile.name,
-                        "error": exc.message,
-                    },
-                    level=messages.ERROR,
-                )
-            else:
-                done += 1
-        if done:
-            self.message_user(
-                request,
-                gettext("%(count)d refunds sent again.") % {"count": done},
-                level=messages.SUCCESS,
-            )
+        run_service_action(
+            self,
+            request,
+            queryset.select_related("order__appointment__profile").order_by("pk"),
+            lambda refund: services.refund_retry(refund=refund, actor=actor),
+            label=lambda refund: refund.order.appointment.profile.name,
+            success_message=gettext("%(count)d refunds sent again."),
+        )
 
 
 @admin.register(PaymentLedgerEntry)
-class PaymentLedgerEntryAdmin(
-    ReadOnlyAdminMixin, HospitalScopedAdminMixin, admin.ModelAdmin
-):
+class PaymentLedgerEntryAdmin(ScopedReadOnlyAdmin):
     hospital_field = "order__appointment__hospital"
     list_display = (
         "key",
@@ -274,7 +242,7 @@ class PaymentLedgerEntryAdmin(
 
 
 @admin.register(ReconciliationReport)
-class ReconciliationReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReconciliationReportAdmin(PlatformReadOnlyAdmin):
     """Bills cover every hospital, so only superusers and platform admins see them."""
 
     list_display = (
@@ -288,16 +256,3 @@ class ReconciliationReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     )
     list_filter = ("channel",)
     date_hierarchy = "date"
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return user_sees_every_hospital(request.user) and super().has_module_permission(
-            request
-        )
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return user_sees_every_hospital(request.user) and super().has_view_permission(
-            request, obj
-        )
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

@@ -1,7 +1,8 @@
-"""Form fields for staff: amounts typed in yuan and rates typed in 折, stored as integers.
+"""Form fields for staff: amounts typed in yuan, rates in 折 and shares in percent, stored
+as integers.
 
 The database keeps fen and basis points (CONVENTIONS: money in integer fen); people type and
-read yuan and 折. A field converts at the edge, so a model form saves the integer unchanged
+read yuan, 折 and percent. A field converts at the edge, so a model form saves the integer unchanged
 and a staff member never has to know the storage unit.
 """
 
@@ -132,4 +133,51 @@ class ZheField(forms.CharField):
             or not 1000 <= basis_points <= BASIS_POINTS
         ):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(basis_points)
+
+
+def percent_text(basis_points: int) -> str:
+    """Basis points as a percentage without needless decimals: 2000 -> "20", 1250 -> "12.5"."""
+    return f"{Decimal(basis_points) * 100 / BASIS_POINTS:.2f}".rstrip("0").rstrip(".")
+
+
+class PercentField(forms.CharField):
+    """A share typed in percent ("20", "12.5", "20%"), cleaned to basis points (2000)."""
+
+    default_error_messages = {
+        "invalid": _(
+            "Enter a percentage from 0 to %(limit)s with at most two decimals, e.g. 20 or 12.5."
+        ),
+    }
+
+    def __init__(self, *, max_percent: int = 100, **kwargs: Any) -> None:
+        self.max_percent = max_percent
+        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 6}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        # Initial data is basis points from the model; bound data is what was typed.
+        if isinstance(value, int) and not isinstance(value, bool):
+            return percent_text(value)
+        return value
+
+    def to_python(self, value: Any) -> int | None:
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        text = str(text).strip().rstrip("%％").strip()
+        try:
+            basis_points = Decimal(text) * 100
+        except InvalidOperation:
+            basis_points = Decimal("NaN")
+        if (
+            not basis_points.is_finite()
+            or basis_points != basis_points.to_integral_value()
+            or not 0 <= basis_points <= self.max_percent * 100
+        ):
+            raise forms.ValidationError(
+                self.error_messages["invalid"],
+                code="invalid",
+                params={"limit": self.max_percent},
+            )
         return int(basis_points)

@@ -137,6 +137,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+# The model staff are scoped by in the admin (common/admin_scoping.py): a staff member of
+# one hospital sees only the rows of that hospital, and keys to it offer only theirs.
+HOSPITAL_MODEL = "hospitals.Hospital"
 # A staff member's role brings its admin permissions (accounts/roles.py); groups and
 # per-user permissions from ModelBackend add exceptions on top.
 AUTHENTICATION_BACKENDS = [

@@ -9,13 +9,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from common.admin import HospitalScopedAdminMixin
+from common.admin import (
+    HospitalScopedAdminMixin,
+    ServiceAdminMixin,
+    ServiceCheckedForm,
+)
 from common.forms import YuanField
 from common.money import yuan_display
 from common.services import Actor
@@ -23,7 +26,24 @@ from hospitals import services
 from hospitals.models import Department, Doctor, Hospital
 
 
-class CatalogAdminForm(forms.ModelForm):
+def fee_field(*, required: bool, help_text: Any = "") -> YuanField:
+    """A registration fee typed in yuan and kept in fen (a doctor's, a session's).
+
+    0 is a free clinic (义诊). Otherwise 1 to 2000 yuan: a registration fee, even a top
+    expert's (特需), stays well under 2000 yuan, and anything under 1 yuan is a fee typed
+    in fen by mistake ("50" meant as 50 yuan, not 0.50), so both ends are refused.
+    """
+    return YuanField(
+        label=_("registration fee (yuan)"),
+        required=required,
+        min_yuan=1,
+        max_yuan=2000,
+        allow_zero=True,
+        help_text=help_text,
+    )
+
+
+class CatalogAdminForm(ServiceCheckedForm):
     """Runs the service's own rules too, so they show next to the field, not as a crash."""
 
     # Set by CatalogAdmin.get_form for hospital staff adding a row.
@@ -34,45 +54,31 @@ class CatalogAdminForm(forms.ModelForm):
         if self.forced_hospital_id is not None and self.instance._state.adding:
             self.instance.hospital_id = self.forced_hospital_id
 
-    def service_validate(self) -> None:
-        pass
-
-    def _post_clean(self) -> None:
-        super()._post_clean()  # builds self.instance and runs full_clean()
-        if self.errors:
-            return
-        try:
-            self.service_validate()
-        except ValidationError as exc:
-            self._update_errors(exc)
-
 
 class DepartmentAdminForm(CatalogAdminForm):
-    def service_validate(self) -> None:
+    def service_check(self) -> None:
         services.department_validate(department=self.instance)
 
 
 class DoctorAdminForm(CatalogAdminForm):
-    # Staff type yuan; the model keeps fen. A general outpatient registration costs a few
-    # yuan and a renowned expert's or special-needs (特需) clinic some hundreds: 1 to 2000
-    # yuan covers every real fee, so "0.5" or "50000" is a typing mistake (typing fen
-    # where yuan is meant, an extra zero). 0 stays allowed for free clinics (义诊).
-    fee = YuanField(
-        label=_("registration fee (yuan)"),
-        min_yuan=1,
-        max_yuan=2000,
-        allow_zero=True,
-        help_text=_("In yuan, e.g. 50 or 12.50; 0 for a free clinic."),
+    # Staff type yuan; the model keeps fen.
+    fee = fee_field(
+        required=True, help_text=_("In yuan, e.g. 50 or 12.50; 0 for a free clinic.")
     )
 
-    def service_validate(self) -> None:
+    def service_check(self) -> None:
         services.doctor_validate(doctor=self.instance)
 
 
-class CatalogAdmin(HospitalScopedAdminMixin, admin.ModelAdmin):
-    """Shared save/delete plumbing; subclasses name their services and fields."""
+class CatalogAdmin(ServiceAdminMixin, HospitalScopedAdminMixin, admin.ModelAdmin):
+    """Shared save/delete plumbing; subclasses name their services and fields.
+
+    Staff see one hospital: a filter listing every hospital is noise, and so is a column
+    repeating their own hospital on every row.
+    """
 
     update_fields: frozenset[str] = frozenset()
+    hospital_columns = ("hospital",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def create(self, *, actor: Actor, obj: models.Model) -> models.Model:
@@ -86,12 +92,6 @@ class CatalogAdmin(HospitalScopedAdminMixin, admin.ModelAdmin):
     def delete(self, *, actor: Actor, obj: models.Model) -> None:
         raise NotImplementedError
 
-    def is_scoped(self, request: HttpRequest) -> bool:
-        try:
-            return self.hospital_scope_id(request) is not None
-        except LookupError:  # a scoped account without a hospital
-            return True
-
     def get_form(
         self,
         request: HttpRequest,
@@ -100,7 +100,7 @@ class CatalogAdmin(HospitalScopedAdminMixin, admin.ModelAdmin):
         **kwargs: Any,
     ) -> type[forms.ModelForm]:
         form = super().get_form(request, obj, change, **kwargs)
-        if obj is None and self.is_scoped(request):
+        if obj is None and self.is_hospital_scoped(request):
             form = type(
                 form.__name__,
                 (form,),
@@ -108,23 +108,17 @@ class CatalogAdmin(HospitalScopedAdminMixin, admin.ModelAdmin):
             )
         return form
 
-    def get_list_filter(self, request: HttpRequest) -> tuple:
-        list_filter = tuple(super().get_list_filter(request))
-        if self.is_scoped(request):
-            # Staff see one hospital: a filter listing every hospital is noise.
-            list_filter = tuple(f for f in list_filter if f != "hospital")
-        return list_filter
-
-    def get_list_display(self, request: HttpRequest) -> tuple:
-        list_display = tuple(super().get_list_display(request))
-        if self.is_scoped(request):
-            # ...and a column repeating their own hospital on every row too.
-            list_display = tuple(f for f in list_display if f != "hospital")
-        return list_display
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: models.Model | None = None
+    ) -> tuple:
+        # A row's hospital is chosen once, on creation; staff only ever add to their own.
+        if obj is not None or self.is_hospital_scoped(request):
+            return ("hospital",)
+        return ()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         if (
-            self.is_scoped(request)
+            self.is_hospital_scoped(request)
             and getattr(request.user, "hospital_id", None) is None
         ):
             return False
@@ -149,11 +143,7 @@ class CatalogAdmin(HospitalScopedAdminMixin, admin.ModelAdmin):
             }
             self.update(actor=actor, obj=fresh, data=data)
         else:
-            created = self.create(actor=actor, obj=obj)
-            # The admin goes on with `obj` (messages, redirect, its own change log).
-            obj.pk = created.pk
-            obj._state.adding = False
-            obj._state.db = created._state.db
+            self.adopt(obj, self.create(actor=actor, obj=obj))
 
     def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
         self.delete(actor=Actor.from_request(request), obj=obj)
@@ -176,7 +166,7 @@ class HospitalAdmin(CatalogAdmin):
     def get_readonly_fields(
         self, request: HttpRequest, obj: Hospital | None = None
     ) -> tuple:
-        if self.is_scoped(request):
+        if self.is_hospital_scoped(request):
             # A hospital keeps its own page up to date, but its name and its official
             # grade (三甲 …) are what patients trust: only the platform changes them.
             return ("name", "level")
@@ -185,12 +175,14 @@ class HospitalAdmin(CatalogAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Hospitals join the platform through the platform admins. Creating one goes
         # through hospital_create, whose HospitalCreated event gives it its booking rule.
-        return not self.is_scoped(request) and super().has_add_permission(request)
+        return not self.is_hospital_scoped(request) and super().has_add_permission(
+            request
+        )
 
     def has_delete_permission(
         self, request: HttpRequest, obj: Hospital | None = None
     ) -> bool:
-        return not self.is_scoped(request) and super().has_delete_permission(
+        return not self.is_hospital_scoped(request) and super().has_delete_permission(
             request, obj
         )
 
@@ -224,13 +216,6 @@ class DepartmentAdmin(CatalogAdmin):
     list_select_related = ("hospital", "parent")
     ordering = ("hospital_id", "sort_order", "id")
     fields = ("hospital", "parent", "name", "introduction", "sort_order", "is_active")
-
-    def get_readonly_fields(
-        self, request: HttpRequest, obj: Department | None = None
-    ) -> tuple:
-        if obj is not None or self.is_scoped(request):
-            return ("hospital",)
-        return ()
 
     def formfield_for_foreignkey(
         self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any
@@ -302,13 +287,6 @@ class DoctorAdmin(CatalogAdmin):
         # the department comes in the same query. (A queryset that already joins makes
         # the change list skip list_select_related, so join the same here.)
         return super().get_queryset(request).select_related(*self.list_select_related)
-
-    def get_readonly_fields(
-        self, request: HttpRequest, obj: Doctor | None = None
-    ) -> tuple:
-        if obj is not None or self.is_scoped(request):
-            return ("hospital",)
-        return ()
 
     def create(self, *, actor: Actor, obj: Doctor) -> Doctor:
         return services.doctor_create(

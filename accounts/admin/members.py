@@ -6,109 +6,22 @@ late cancels are read-only; points and levels change only through the ledger, an
 platform admin grants a level on the user's page (accounts/admin/users.py).
 """
 
-from decimal import Decimal, InvalidOperation
-from typing import Any
-
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.members import member_level_save
-from accounts.models import BASIS_POINTS, LateCancelUse, MemberLevel, PointsEntry
-from common.admin import user_sees_every_hospital
-from common.errors import DomainError
-from common.forms import ZheField
+from accounts.models import LateCancelUse, MemberLevel, PointsEntry
+from common.admin import PlatformOnlyMixin, PlatformReadOnlyAdmin, ServiceAdminMixin
+from common.forms import PercentField, ZheField, percent_text
 from common.money import zhe_display
 from common.services import Actor
-
-
-class PlatformOnlyAdmin(admin.ModelAdmin):
-    """Visible to superusers and platform admins only (and then by model permission)."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        allowed = super().has_module_permission(request)
-        return allowed and user_sees_every_hospital(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        allowed = super().has_view_permission(request, obj)
-        return allowed and user_sees_every_hospital(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        allowed = super().has_add_permission(request)
-        return allowed and user_sees_every_hospital(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        allowed = super().has_change_permission(request, obj)
-        return allowed and user_sees_every_hospital(request.user)
-
-
-class ReadOnlyAdmin(PlatformOnlyAdmin):
-    """The ledger and the late cancels are history: nobody adds, edits or deletes rows."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
 
 # More than half of a session's seats held for the priority channel would leave the
 # public release (most patients) with the smaller part; a larger share is a typing
 # mistake (basis points typed as a percentage), not a policy.
 MAX_RESERVED_PERCENT = 50
-
-
-class PercentField(forms.CharField):
-    """A share typed in percent ("20", "12.5", "20%"), cleaned to basis points (2000).
-
-    (Generic enough for common/forms.py beside YuanField and ZheField.)
-    """
-
-    default_error_messages = {
-        "invalid": _(
-            "Enter a percentage from 0 to %(limit)s with at most two decimals, e.g. 20 or 12.5."
-        ),
-    }
-
-    def __init__(self, *, max_percent: int = 100, **kwargs: Any) -> None:
-        self.max_percent = max_percent
-        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 6}))
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value: Any) -> Any:
-        # Initial data is basis points from the model; bound data is what was typed.
-        if isinstance(value, int) and not isinstance(value, bool):
-            return _percent_text(value)
-        return value
-
-    def to_python(self, value: Any) -> int | None:
-        text = super().to_python(value)
-        if text in self.empty_values:
-            return None
-        text = str(text).strip().rstrip("%％").strip()
-        try:
-            basis_points = Decimal(text) * 100
-        except InvalidOperation:
-            basis_points = Decimal("NaN")
-        if (
-            not basis_points.is_finite()
-            or basis_points != basis_points.to_integral_value()
-            or not 0 <= basis_points <= self.max_percent * 100
-        ):
-            raise forms.ValidationError(
-                self.error_messages["invalid"],
-                code="invalid",
-                params={"limit": self.max_percent},
-            )
-        return int(basis_points)
-
-
-def _percent_text(basis_points: int) -> str:
-    return f"{Decimal(basis_points) * 100 / BASIS_POINTS:.2f}".rstrip("0").rstrip(".")
 
 
 class MemberLevelAdminForm(forms.ModelForm):
@@ -143,7 +56,7 @@ class MemberLevelAdminForm(forms.ModelForm):
 
 
 @admin.register(MemberLevel)
-class MemberLevelAdmin(PlatformOnlyAdmin):
+class MemberLevelAdmin(ServiceAdminMixin, PlatformOnlyMixin, admin.ModelAdmin):
     form = MemberLevelAdminForm
     list_display = (
         "name",
@@ -161,7 +74,7 @@ class MemberLevelAdmin(PlatformOnlyAdmin):
 
     @admin.display(description=_("reserved seats"), ordering="reserved_share_bp")
     def reserved_share(self, obj: MemberLevel) -> str:
-        return f"{_percent_text(obj.reserved_share_bp)}%"
+        return f"{percent_text(obj.reserved_share_bp)}%"
 
     @admin.display(description=_("discount"), ordering="discount_rate_bp")
     def discount(self, obj: MemberLevel) -> str:
@@ -176,19 +89,19 @@ class MemberLevelAdmin(PlatformOnlyAdmin):
     def save_model(
         self, request: HttpRequest, obj: MemberLevel, form, change: bool
     ) -> None:
-        try:
-            member_level_save(
+        self.run_service(
+            request,
+            lambda: member_level_save(
                 actor=Actor.from_request(request),
                 level=obj,
                 is_new=not change,
                 changed_fields=sorted(form.changed_data),
-            )
-        except DomainError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
+            ),
+        )
 
 
 @admin.register(PointsEntry)
-class PointsEntryAdmin(ReadOnlyAdmin):
+class PointsEntryAdmin(PlatformReadOnlyAdmin):
     list_display = (
         "created_at",
         "user",
@@ -206,7 +119,7 @@ class PointsEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(LateCancelUse)
-class LateCancelUseAdmin(ReadOnlyAdmin):
+class LateCancelUseAdmin(PlatformReadOnlyAdmin):
     list_display = ("used_at", "user", "appointment_number")
     search_fields = ("user__username",)
     list_select_related = ("user",)

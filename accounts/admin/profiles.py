@@ -4,7 +4,7 @@ Profiles hold personal data: only superusers and platform admins see them, alway
 and the encrypted columns are never shown, not even as ciphertext.
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -18,14 +18,13 @@ from accounts.selectors import (
 )
 from accounts.services.profiles import patient_profile_update
 from accounts.validators import ID_CARD_RE
-from common.admin import user_sees_every_hospital
+from common.admin import PlatformOnlyMixin, ServiceAdminMixin
 from common.crypto import lookup_hash
-from common.errors import DomainError
 from common.services import Actor
 
 
 @admin.register(PatientProfile)
-class PatientProfileAdmin(admin.ModelAdmin):
+class PatientProfileAdmin(ServiceAdminMixin, PlatformOnlyMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "name",
@@ -57,17 +56,9 @@ class PatientProfileAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     )
-    readonly_fields = (
-        "user",
-        "gender",
-        "birth_date",
-        "masked_id_card",
-        "masked_phone",
-        "masked_insurance_card",
-        "is_active",
-        "created_at",
-        "updated_at",
-    )
+    # Staff correct a name or the relation; the rest is the patient's own (IDs are checked
+    # where patients enter them).
+    readonly_fields = tuple(f for f in fields if f not in ("name", "relation"))
 
     @admin.display(description=_("ID-card number"))
     def masked_id_card(self, obj: PatientProfile) -> str:
@@ -91,26 +82,12 @@ class PatientProfileAdmin(admin.ModelAdmin):
             return queryset.filter(id_card_hash=digest), False
         return super().get_search_results(request, queryset, search_term)
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return user_sees_every_hospital(request.user) and super().has_module_permission(
-            request
-        )
-
-    def has_view_permission(
-        self, request: HttpRequest, obj: PatientProfile | None = None
-    ) -> bool:
-        return user_sees_every_hospital(request.user) and super().has_view_permission(
-            request, obj
-        )
-
     def has_change_permission(
         self, request: HttpRequest, obj: PatientProfile | None = None
     ) -> bool:
         if obj is not None and obj.is_active is not True:
             return False  # deleted profiles stay as they were
-        return user_sees_every_hospital(request.user) and super().has_change_permission(
-            request, obj
-        )
+        return super().has_change_permission(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # patients add their own profiles; IDs are checked there
@@ -123,12 +100,12 @@ class PatientProfileAdmin(admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: PatientProfile, form, change: bool
     ) -> None:
-        try:
-            patient_profile_update(
+        self.run_service(
+            request,
+            lambda: patient_profile_update(
                 actor=Actor.from_request(request),
                 profile=obj,
                 name=obj.name,
                 relation=obj.relation,
-            )
-        except DomainError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
+            ),
+        )

@@ -10,7 +10,7 @@ what the account's role brings (accounts/roles.py), read-only.
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.db import models
@@ -30,8 +30,11 @@ from accounts.roles import role_permissions
 from accounts.selectors import user_phone_masked
 from accounts.services.staff import user_save_by_admin
 from accounts.validators import normalize_phone
-from common.admin import HospitalScopedAdminMixin, user_sees_every_hospital
-from common.errors import DomainError
+from common.admin import (
+    HospitalScopedAdminMixin,
+    ServiceAdminMixin,
+    user_sees_every_hospital,
+)
 from common.services import Actor
 
 # Roles a hospital-scoped staff member may give: never platform admin, never patient
@@ -40,9 +43,6 @@ _SCOPED_ROLE_CHOICES = [
     (User.Role.DOCTOR.value, User.Role.DOCTOR.label),
     (User.Role.HOSPITAL_STAFF.value, User.Role.HOSPITAL_STAFF.label),
 ]
-# Columns and filters that say nothing to someone who sees one hospital's staff only:
-# the hospital is always theirs, and membership is for patients.
-_PLATFORM_ONLY_COLUMNS = frozenset({"hospital", "member_level", "points"})
 
 
 class UserChangeForm(DjangoUserChangeForm):
@@ -66,8 +66,16 @@ class UserGrantLevelChangeForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(TranslatedPermissionsMixin, HospitalScopedAdminMixin, DjangoUserAdmin):
+class UserAdmin(
+    ServiceAdminMixin,
+    TranslatedPermissionsMixin,
+    HospitalScopedAdminMixin,
+    DjangoUserAdmin,
+):
     hospital_field = "hospital"
+    # Columns and filters that say nothing to someone who sees one hospital's staff
+    # only: the hospital is always theirs, and membership is for patients.
+    hospital_columns = ("hospital", "member_level", "points")
     form = UserChangeForm
     list_display = (
         "username",
@@ -158,32 +166,13 @@ class UserAdmin(TranslatedPermissionsMixin, HospitalScopedAdminMixin, DjangoUser
             "", "<div>{}</div>", ((permission_label(p),) for p in permissions)
         ) or gettext("None")
 
-    def _is_scoped(self, request: HttpRequest) -> bool:
-        return not user_sees_every_hospital(request.user)
-
-    def get_list_display(self, request: HttpRequest) -> tuple:
-        list_display = tuple(super().get_list_display(request))
-        if self._is_scoped(request):
-            list_display = tuple(
-                f for f in list_display if f not in _PLATFORM_ONLY_COLUMNS
-            )
-        return list_display
-
-    def get_list_filter(self, request: HttpRequest) -> tuple:
-        list_filter = tuple(super().get_list_filter(request))
-        if self._is_scoped(request):
-            list_filter = tuple(
-                f for f in list_filter if f not in _PLATFORM_ONLY_COLUMNS
-            )
-        return list_filter
-
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         initial = super().get_changeform_initial_data(request)
         # Accounts made here are staff accounts; patients sign up themselves.
         initial.setdefault("role", User.Role.HOSPITAL_STAFF)
         initial.setdefault("is_staff", True)
         hospital_id = getattr(request.user, "hospital_id", None)
-        if self._is_scoped(request) and hospital_id is not None:
+        if self.is_hospital_scoped(request) and hospital_id is not None:
             initial.setdefault("hospital", hospital_id)
         return initial
 
@@ -204,7 +193,7 @@ class UserAdmin(TranslatedPermissionsMixin, HospitalScopedAdminMixin, DjangoUser
     def formfield_for_choice_field(
         self, db_field: models.Field, request: HttpRequest, **kwargs
     ):
-        if db_field.name == "role" and self._is_scoped(request):
+        if db_field.name == "role" and self.is_hospital_scoped(request):
             kwargs["choices"] = _SCOPED_ROLE_CHOICES
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
@@ -255,7 +244,7 @@ class UserAdmin(TranslatedPermissionsMixin, HospitalScopedAdminMixin, DjangoUser
         )
         level = form.cleaned_data.get("grant_level")
         if level is not None and self._may_grant_levels(request, obj):
-            try:
-                member_level_grant(actor=actor, user=obj, level=level)
-            except DomainError as exc:
-                self.message_user(request, exc.message, messages.ERROR)
+            self.run_service(
+                request,
+                lambda: member_level_grant(actor=actor, user=obj, level=level),
+            )

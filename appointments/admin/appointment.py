@@ -4,7 +4,7 @@ Nothing here writes a row itself: the actions and the one-click 签到 button ca
 appointment services, and every message names the patient (name and queue number).
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
@@ -26,11 +26,10 @@ from appointments.admin.patient import (
 )
 from appointments.models import Appointment
 from common.admin import (
-    HospitalScopedAdminMixin,
     OperationLogHistoryMixin,
-    ReadOnlyAdminMixin,
+    ScopedReadOnlyAdmin,
+    run_service_action,
 )
-from common.errors import DomainError
 from common.money import yuan_display
 from common.services import Actor
 
@@ -40,25 +39,16 @@ def _run_for_each(
 ) -> None:
     """Apply a service to each selected row; report successes and each refusal by patient."""
     actor = Actor.from_request(request)
-    done = 0
-    for appointment in queryset.select_related("session", "user", "profile").order_by(
-        "visit_starts_at", "queue_no"
-    ):
-        try:
-            action(actor=actor, appointment=appointment)
-        except DomainError as exc:
-            modeladmin.message_user(
-                request,
-                gettext("%(patient)s: %(error)s")
-                % {"patient": _patient(appointment), "error": exc.message},
-                level=messages.ERROR,
-            )
-        else:
-            done += 1
-    if done:
-        modeladmin.message_user(
-            request, done_message % {"count": done}, level=messages.SUCCESS
-        )
+    run_service_action(
+        modeladmin,
+        request,
+        queryset.select_related("session", "user", "profile").order_by(
+            "visit_starts_at", "queue_no"
+        ),
+        lambda appointment: action(actor=actor, appointment=appointment),
+        label=_patient,
+        success_message=done_message,
+    )
 
 
 def _patient(appointment: Appointment) -> str:
@@ -66,15 +56,12 @@ def _patient(appointment: Appointment) -> str:
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(
-    OperationLogHistoryMixin,
-    ReadOnlyAdminMixin,
-    HospitalScopedAdminMixin,
-    admin.ModelAdmin,
-):
+class AppointmentAdmin(OperationLogHistoryMixin, ScopedReadOnlyAdmin):
     """The clinic desk's view of appointments. Every change goes through the services."""
 
     hospital_field = "hospital"
+    # Staff of one hospital know their hospital; only the platform needs the column.
+    hospital_columns = ("hospital",)
     list_display = (
         "visit",
         "patient",
@@ -83,9 +70,14 @@ class AppointmentAdmin(
         "status",
         "fee_yuan",
         "check_in_button",
+        "hospital",
     )
     list_display_links = ("patient",)
-    list_filter = ("status", ("session__date", admin.DateFieldListFilter))
+    list_filter = (
+        "status",
+        ("session__date", admin.DateFieldListFilter),
+        "hospital",
+    )
     search_fields = ("order_no", "profile__name", "doctor__name")
     search_help_text = _(
         "Search by the patient's name, full mobile number, full ID-card number or its "
@@ -153,30 +145,12 @@ class AppointmentAdmin(
         "created_at",
     )
 
-    def get_readonly_fields(self, request: HttpRequest, obj=None):
-        return self.readonly_fields
-
-    def _sees_every_hospital(self, request: HttpRequest) -> bool:
-        try:
-            return self.hospital_scope_id(request) is None
-        except LookupError:
-            return False
-
     def get_list_display(self, request: HttpRequest):
-        columns = list(self.list_display)
+        columns = super().get_list_display(request)
         if not self.has_change_permission(request):
-            columns.remove(
-                "check_in_button"
-            )  # e.g. doctors: they see, they do not check in
-        if self._sees_every_hospital(request):
-            # Staff of one hospital know their hospital; only the platform needs the column.
-            columns.append("hospital")
+            # e.g. doctors: they see, they do not check in
+            columns = tuple(c for c in columns if c != "check_in_button")
         return columns
-
-    def get_list_filter(self, request: HttpRequest):
-        if self._sees_every_hospital(request):
-            return (*self.list_filter, "hospital")
-        return self.list_filter
 
     # -- columns ---------------------------------------------------------------------
 
@@ -247,25 +221,20 @@ class AppointmentAdmin(
         appointment = get_object_or_404(
             self.get_queryset(request).select_related("profile"), pk=appointment_id
         )
-        try:
-            services.appointment_check_in(
+        run_service_action(
+            self,
+            request,
+            [appointment],
+            lambda appointment: services.appointment_check_in(
                 actor=Actor.from_request(request),
                 appointment=appointment,
                 by_staff=True,
-            )
-        except DomainError as exc:
-            self.message_user(
-                request,
-                gettext("%(patient)s: %(error)s")
-                % {"patient": _patient(appointment), "error": exc.message},
-                level=messages.ERROR,
-            )
-        else:
-            self.message_user(
-                request,
-                gettext("%(patient)s checked in.") % {"patient": _patient(appointment)},
-                level=messages.SUCCESS,
-            )
+            ),
+            label=_patient,
+            row_success=lambda appointment: (
+                gettext("%(patient)s checked in.") % {"patient": _patient(appointment)}
+            ),
+        )
         return self._back(request)
 
     def _back(self, request: HttpRequest) -> HttpResponseRedirect:

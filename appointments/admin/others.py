@@ -1,21 +1,14 @@
 """The waitlist (hospital staff, read-only) and the outbox (platform admins only)."""
 
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Notification, WaitlistEntry
-from common.admin import (
-    HospitalScopedAdminMixin,
-    PlatformReadOnlyAdmin,
-    ReadOnlyAdminMixin,
-)
+from common.admin import PlatformReadOnlyAdmin, ScopedReadOnlyAdmin
 
 
 @admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(
-    ReadOnlyAdminMixin, HospitalScopedAdminMixin, admin.ModelAdmin
-):
+class WaitlistEntryAdmin(ScopedReadOnlyAdmin):
     hospital_field = "session__hospital"
     list_display = ("id", "session", "patient", "status", "priority", "created_at")
     list_filter = ("status",)
@@ -23,19 +16,11 @@ class WaitlistEntryAdmin(
     search_help_text = _("Search by the patient's name.")
     list_select_related = ("session__doctor", "profile")
     exclude = ("user", "profile", "appointment")
+    readonly_fields = ("patient",)
 
     @admin.display(description=_("patient"), ordering="profile__name")
     def patient(self, obj: WaitlistEntry) -> str:
         return obj.profile.name
-
-    def get_readonly_fields(
-        self, request: HttpRequest, obj: WaitlistEntry | None = None
-    ):
-        return [
-            field.name
-            for field in self.model._meta.fields
-            if field.name not in self.exclude
-        ] + ["patient"]
 
 
 @admin.register(Notification)
@@ -60,12 +45,3 @@ class NotificationAdmin(PlatformReadOnlyAdmin):
     list_select_related = ("user",)
     raw_id_fields = ("user", "appointment", "profile")
     exclude = ("body", "context")
-
-    def get_readonly_fields(
-        self, request: HttpRequest, obj: Notification | None = None
-    ):
-        return [
-            field.name
-            for field in self.model._meta.fields
-            if field.name not in self.exclude
-        ]

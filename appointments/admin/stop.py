@@ -16,8 +16,12 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from appointments.services.stopping import session_stop, session_stop_impact
-from common.errors import DomainError
+from appointments.services.stopping import (
+    SessionStopResult,
+    session_stop,
+    session_stop_impact,
+)
+from common.admin import run_service_action
 from common.money import yuan_display
 from common.services import Actor
 from scheduling.admin.sessions import ClinicSessionAdmin
@@ -61,21 +65,19 @@ def stop_sessions(
         )
 
     actor = Actor.from_request(request)
-    stopped = cancelled = refunds = refunded = 0
-    for session in sessions:
-        try:
-            result = session_stop(
+    results: list[SessionStopResult] = []
+
+    def stop(session: ClinicSession) -> None:
+        results.append(
+            session_stop(
                 actor=actor, session=session, reason=form.cleaned_data["reason"]
             )
-        except DomainError as exc:
-            modeladmin.message_user(
-                request, f"{session}: {exc.message}", level=messages.ERROR
-            )
-            continue
-        stopped += 1
-        cancelled += result.cancelled
-        refunds += result.refunds
-        refunded += result.refunded
+        )
+
+    stopped = run_service_action(modeladmin, request, sessions, stop)
+    cancelled = sum(result.cancelled for result in results)
+    refunds = sum(result.refunds for result in results)
+    refunded = sum(result.refunded for result in results)
     if stopped:
         parts = [
             ngettext(

@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import ServiceCheckedForm
 from common.errors import DomainError
+from hospitals.admin import fee_field
 from scheduling import rules, services
-from scheduling.admin.shared import ServiceCheckedForm, fee_field
 from scheduling.models import ClinicSession, ScheduleTemplate, Slot
 
 

@@ -25,7 +25,12 @@ from scheduling.admin.session_forms import (
     SlotAddInlineForm,
     session_is_open,
 )
-from scheduling.admin.shared import LocalDateFilter, SchedulingAdmin
+from scheduling.admin.shared import (
+    LocalDateFilter,
+    SchedulingAdmin,
+    clock_hours,
+    doctor_columns,
+)
 from scheduling.models import ClinicSession, Slot
 
 
@@ -188,17 +193,8 @@ class ClinicSessionAdmin(OperationLogHistoryMixin, SchedulingAdmin):
             return False
         return super().has_change_permission(request, obj)
 
-    @admin.display(description=_("doctor"), ordering="doctor__name")
-    def doctor_name(self, obj: ClinicSession) -> str:
-        return obj.doctor.name
-
-    @admin.display(description=_("department"), ordering="doctor__department__name")
-    def department(self, obj: ClinicSession) -> str:
-        return obj.doctor.department.name
-
-    @admin.display(description=_("hours"), ordering="start_time")
-    def hours(self, obj: ClinicSession) -> str:
-        return f"{obj.start_time:%H:%M}-{obj.end_time:%H:%M}"
+    doctor_name, department = doctor_columns()
+    hours = clock_hours
 
     @admin.display(description=_("booked / seats"), ordering="booked_total")
     def booked_of_capacity(self, obj: ClinicSession) -> str:
@@ -222,30 +218,34 @@ class ClinicSessionAdmin(OperationLogHistoryMixin, SchedulingAdmin):
     ) -> None:
         actor = Actor.from_request(request)
         data = form.cleaned_data
-        try:
-            if change:
-                if form.has_changed():
-                    services.session_update(
+        if change:
+            if form.has_changed():
+                self.run_service(
+                    request,
+                    lambda: services.session_update(
                         actor=actor,
                         session=obj,
                         **{name: data[name] for name in self.editable_on_change},
-                    )
-            else:
-                created = services.session_create(
-                    actor=actor,
-                    doctor=data["doctor"],
-                    date=data["date"],
-                    period=data["period"],
-                    start_time=data["start_time"],
-                    end_time=data["end_time"],
-                    fee=data["fee"],
-                    place=data["place"] or None,  # empty: the default place
-                    slot_minutes=data["slot_minutes"],
-                    seats_per_slot=data["seats_per_slot"],
+                    ),
                 )
-                self._adopt(obj, created)
-        except DomainError as exc:
-            self.message_user(request, str(exc.message), level=messages.ERROR)
+            return
+        created = self.run_service(
+            request,
+            lambda: services.session_create(
+                actor=actor,
+                doctor=data["doctor"],
+                date=data["date"],
+                period=data["period"],
+                start_time=data["start_time"],
+                end_time=data["end_time"],
+                fee=data["fee"],
+                place=data["place"] or None,  # empty: the default place
+                slot_minutes=data["slot_minutes"],
+                seats_per_slot=data["seats_per_slot"],
+            ),
+        )
+        if created is not None:
+            self.adopt(obj, created)
 
     def save_formset(
         self, request: HttpRequest, form: Any, formset: Any, change: bool
@@ -264,18 +264,18 @@ class ClinicSessionAdmin(OperationLogHistoryMixin, SchedulingAdmin):
             if not slot_form.has_changed():
                 continue
             data = slot_form.cleaned_data
-            try:
-                slot = services.session_add_slot(
+            slot = self.run_service(
+                request,
+                lambda data=data: services.session_add_slot(
                     actor=actor,
                     session=form.instance,
                     starts_at=data["starts_at"],
                     ends_at=data["ends_at"],
                     capacity=data["seats"],
-                )
-            except DomainError as exc:
-                self.message_user(request, str(exc.message), level=messages.ERROR)
-                continue
-            formset.new_objects.append(slot)
+                ),
+            )
+            if slot is not None:
+                formset.new_objects.append(slot)
 
     # -- 加号 on the session page -------------------------------------------------------
 

@@ -1,39 +1,18 @@
-"""Pieces every scheduling admin uses: service-checked forms, the add-race handling,
-the doctor picker with departments, local times and the date filter desk clerks ask for."""
+"""Pieces every scheduling admin uses: the base admin with its doctor picker, the doctor
+columns, local times and the date filter desk clerks ask for."""
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.admin import HospitalScopedAdminMixin
-from common.errors import DomainError
-from common.forms import YuanField
+from common.admin import HospitalScopedAdminMixin, ServiceAdminMixin
 from hospitals.models import Doctor
-
-
-def fee_field(*, required: bool, help_text: Any = "") -> YuanField:
-    """A registration fee typed in yuan and kept in fen.
-
-    0 is a free clinic (义诊). Otherwise 1 to 2000 yuan: a registration fee, even a top
-    expert's (特需), stays well under 2000 yuan, and anything under 1 yuan is a fee typed
-    in fen by mistake ("50" meant as 50 yuan, not 0.50), so both ends are refused.
-    """
-    return YuanField(
-        label=_("registration fee (yuan)"),
-        required=required,
-        min_yuan=1,
-        max_yuan=2000,
-        allow_zero=True,
-        help_text=help_text,
-    )
 
 
 def local_minute(value: datetime.datetime | None) -> str:
@@ -43,31 +22,43 @@ def local_minute(value: datetime.datetime | None) -> str:
     return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
 
 
-class ServiceCheckedForm(forms.ModelForm):
-    """A model form that also runs a service's checks and shows a refusal as a form error."""
+def doctor_columns(path: str = "doctor") -> tuple[Callable, Callable]:
+    """The "doctor" and "department" list columns of rows whose `path` leads to a doctor.
 
-    def service_check(self) -> None:
-        pass
+    In a ModelAdmin: `doctor_name, department = doctor_columns("session__doctor")`.
+    """
 
-    def _post_clean(self) -> None:
-        super()._post_clean()  # builds self.instance and runs full_clean()
-        if self.errors:
-            return
-        try:
-            self.service_check()
-        except DomainError as exc:
-            self.add_error(None, str(exc.message))
-        except ValidationError as exc:
-            self._update_errors(exc)
+    def doctor_of(obj: Any) -> Doctor:
+        for part in path.split("__"):
+            obj = getattr(obj, part)
+        return obj
+
+    @admin.display(description=_("doctor"), ordering=f"{path}__name")
+    def doctor_name(self: Any, obj: Any) -> str:
+        return doctor_of(obj).name
+
+    @admin.display(description=_("department"), ordering=f"{path}__department__name")
+    def department(self: Any, obj: Any) -> str:
+        return doctor_of(obj).department.name
+
+    return doctor_name, department
 
 
-class SchedulingAdmin(HospitalScopedAdminMixin, admin.ModelAdmin):
-    """Adding may fail in the service after the form passed (a race): then no row exists,
-    so the admin must neither log an addition nor redirect to the row's page.
+@admin.display(description=_("hours"), ordering="start_time")
+def clock_hours(self: Any, obj: Any) -> str:
+    """A session's or a template's hours: "08:00-12:00"."""
+    return f"{obj.start_time:%H:%M}-{obj.end_time:%H:%M}"
+
+
+class SchedulingAdmin(ServiceAdminMixin, HospitalScopedAdminMixin, admin.ModelAdmin):
+    """Saves go through the services (ServiceAdminMixin reports a refused add).
 
     Doctor pickers read with the department (the doctor's name alone is ambiguous in a
     hospital), loaded in the same query.
     """
+
+    # Staff see one hospital's rows: its column and filters would repeat it.
+    hospital_columns = ("hospital", "session__hospital", "doctor__hospital")
 
     def formfield_for_foreignkey(
         self, db_field: Any, request: HttpRequest, **kwargs: Any
@@ -80,27 +71,6 @@ class SchedulingAdmin(HospitalScopedAdminMixin, admin.ModelAdmin):
                 ),
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
-        if obj.pk is None:
-            return None
-        return super().log_addition(request, obj, message)
-
-    def response_add(
-        self, request: HttpRequest, obj: Any, post_url_continue: str | None = None
-    ) -> HttpResponse:
-        if obj.pk is None:
-            opts = self.model._meta
-            return HttpResponseRedirect(
-                reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-            )
-        return super().response_add(request, obj, post_url_continue)
-
-    def _adopt(self, obj: Any, created: Any) -> None:
-        """The admin goes on with `obj` (messages, redirect, its own change log)."""
-        obj.pk = created.pk
-        obj._state.adding = False
-        obj._state.db = created._state.db
 
 
 class LocalDateFilter(admin.SimpleListFilter):

@@ -9,13 +9,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from common.errors import DomainError
+from common.admin import ServiceCheckedForm, run_service_action
 from common.services import Actor
 from scheduling import services
 from scheduling.admin.shared import (
     SchedulingAdmin,
-    ServiceCheckedForm,
     SlotDateFilter,
+    doctor_columns,
     local_minute,
 )
 from scheduling.models import Slot
@@ -84,15 +84,7 @@ class SlotAdmin(SchedulingAdmin):
     def ends(self, obj: Slot) -> str:
         return f"{timezone.localtime(obj.ends_at):%H:%M}"
 
-    @admin.display(description=_("doctor"), ordering="session__doctor__name")
-    def doctor_name(self, obj: Slot) -> str:
-        return obj.session.doctor.name
-
-    @admin.display(
-        description=_("department"), ordering="session__doctor__department__name"
-    )
-    def department(self, obj: Slot) -> str:
-        return obj.session.doctor.department.name
+    doctor_name, department = doctor_columns("session__doctor")
 
     @admin.display(description=_("period"), ordering="session__period")
     def period(self, obj: Slot) -> str:
@@ -130,18 +122,18 @@ class SlotAdmin(SchedulingAdmin):
         if change:
             return  # every field is read-only on change
         data = form.cleaned_data
-        try:
-            created = services.session_add_slot(
+        created = self.run_service(
+            request,
+            lambda: services.session_add_slot(
                 actor=Actor.from_request(request),
                 session=data["session"],
                 starts_at=data["starts_at"],
                 ends_at=data["ends_at"],
                 capacity=data["capacity"],
-            )
-        except DomainError as exc:
-            self.message_user(request, str(exc.message), level=messages.ERROR)
-            return
-        self._adopt(obj, created)
+            ),
+        )
+        if created is not None:
+            self.adopt(obj, created)
 
     @admin.action(
         description=_("Add seats to the selected slots"), permissions=["change"]
@@ -160,16 +152,12 @@ class SlotAdmin(SchedulingAdmin):
             )
             return
         actor = Actor.from_request(request)
-        for slot in queryset.order_by("starts_at", "pk"):
-            try:
-                slot = services.slot_add_seats(actor=actor, slot=slot, seats=seats)
-            except DomainError as exc:
-                self.message_user(
-                    request, f"{slot}: {exc.message}", level=messages.ERROR
-                )
-                continue
-            self.message_user(
-                request,
-                _("%(slot)s: %(seats)d seats added.") % {"slot": slot, "seats": seats},
-                level=messages.SUCCESS,
-            )
+        run_service_action(
+            self,
+            request,
+            queryset.order_by("starts_at", "pk"),
+            lambda slot: services.slot_add_seats(actor=actor, slot=slot, seats=seats),
+            row_success=lambda slot: (
+                _("%(slot)s: %(seats)d seats added.") % {"slot": slot, "seats": seats}
+            ),
+        )

@@ -7,10 +7,16 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.admin import ServiceCheckedForm
 from common.money import yuan_display
 from common.services import Actor
+from hospitals.admin import fee_field
 from scheduling import services
-from scheduling.admin.shared import SchedulingAdmin, ServiceCheckedForm, fee_field
+from scheduling.admin.shared import (
+    SchedulingAdmin,
+    clock_hours,
+    doctor_columns,
+)
 from scheduling.models import ScheduleTemplate
 
 
@@ -64,17 +70,8 @@ class ScheduleTemplateAdmin(SchedulingAdmin):
     ordering = ("doctor_id", "weekday", "start_time")
     actions = ("generate_sessions",)
 
-    @admin.display(description=_("doctor"), ordering="doctor__name")
-    def doctor_name(self, obj: ScheduleTemplate) -> str:
-        return obj.doctor.name
-
-    @admin.display(description=_("department"), ordering="doctor__department__name")
-    def department(self, obj: ScheduleTemplate) -> str:
-        return obj.doctor.department.name
-
-    @admin.display(description=_("hours"), ordering="start_time")
-    def time_range(self, obj: ScheduleTemplate) -> str:
-        return f"{obj.start_time:%H:%M}-{obj.end_time:%H:%M}"
+    doctor_name, department = doctor_columns()
+    time_range = clock_hours
 
     @admin.display(description=_("registration fee"), ordering="fee")
     def fee_yuan(self, obj: ScheduleTemplate) -> str:

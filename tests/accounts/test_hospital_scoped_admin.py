@@ -151,3 +151,43 @@ def test_foreign_key_choices_are_not_limited_for_superusers(two_hospitals):
     )
 
     assert field.queryset.count() == 2
+
+
+class DoctorListAdmin(HospitalScopedAdminMixin, admin.ModelAdmin):
+    hospital_columns = ("hospital",)
+    list_display = ("name", "hospital", "department")
+    list_filter = (("hospital", admin.RelatedOnlyFieldListFilter), "title")
+
+
+def test_hospital_columns_are_hidden_from_scoped_staff_only(two_hospitals):
+    a, _ = two_hospitals
+    model_admin = DoctorListAdmin(Doctor, admin.site)
+    staff = _request(StaffFactory(hospital=a))
+    platform = _request(PatientFactory(role=User.Role.PLATFORM_ADMIN, is_staff=True))
+
+    assert model_admin.get_list_display(staff) == ("name", "department")
+    assert model_admin.get_list_filter(staff) == ("title",)
+    assert model_admin.get_list_display(platform) == ("name", "hospital", "department")
+    assert len(model_admin.get_list_filter(platform)) == 2
+
+
+def test_a_user_object_that_does_not_say_it_sees_every_hospital_is_scoped():
+    class OddUser:
+        is_authenticated = True
+        is_superuser = True  # not asked: only sees_every_hospital counts
+
+    assert user_sees_every_hospital(OddUser()) is False
+
+
+def test_the_hospital_model_comes_from_the_settings(two_hospitals, settings):
+    a, _ = two_hospitals
+    model_admin = DoctorAdmin(Doctor, admin.site)
+    request = _request(StaffFactory(hospital=a))
+    settings.HOSPITAL_MODEL = "hospitals.Department"  # any other model
+
+    field = model_admin.formfield_for_foreignkey(
+        Doctor._meta.get_field("hospital"), request
+    )
+
+    # Hospital is no longer the scoping model, and has no hospital key of its own.
+    assert field.queryset.count() == 2

@@ -1,7 +1,7 @@
 import pytest
 from django import forms
 
-from common.forms import YuanField, ZheField
+from common.forms import PercentField, YuanField, ZheField
 from common.money import yuan_display, zhe_display
 
 
@@ -80,6 +80,27 @@ def test_zhe_field_refuses_rates_outside_one_to_ten_zhe(typed):
 def test_zhe_field_shows_stored_basis_points_as_zhe():
     assert ZheField().prepare_value(8500) == "8.5"
     assert ZheField().prepare_value(10000) == "10"
+
+
+@pytest.mark.parametrize(
+    ("typed", "basis_points"),
+    [("20", 2000), ("12.5", 1250), ("20%", 2000), ("0", 0), ("50", 5000)],
+)
+def test_percent_field_reads_percent_and_keeps_basis_points(typed, basis_points):
+    assert PercentField(max_percent=50).clean(typed) == basis_points
+
+
+@pytest.mark.parametrize("typed", ["50.5", "-1", "x", "12.345"])
+def test_percent_field_refuses_shares_outside_its_limit(typed):
+    with pytest.raises(forms.ValidationError) as excinfo:
+        PercentField(max_percent=50).clean(typed)
+
+    assert excinfo.value.code == "invalid"
+
+
+def test_percent_field_shows_stored_basis_points_as_percent():
+    assert PercentField().prepare_value(2000) == "20"
+    assert PercentField().prepare_value(1250) == "12.5"
 
 
 def test_displays_read_as_staff_expect():
