@@ -133,10 +133,14 @@ def today_panel(admin_site: AdminSite, request: HttpRequest) -> TodayPanel | Non
             Figure(
                 _("Seats left"),
                 figures.seats_left,
+                # The slot list filters by day through its 今天 choice (a related
+                # field's date range is not a lookup the slot admin accepts).
                 link(
                     Slot,
-                    appointment_day
-                    | {"session__status__exact": ClinicSession.Status.OPEN},
+                    {
+                        "day": "today",
+                        "session__status__exact": ClinicSession.Status.OPEN,
+                    },
                 ),
             ),
             Figure(

@@ -27,4 +27,5 @@ class ErrorCode(StrEnum):
     REFUND_NOT_FAILED = "refund_not_failed"
     TRANSACTION_ID_MISSING = "transaction_id_missing"
     UNKNOWN_CHANNEL = "unknown_channel"
+    WECHATPAY_UNAVAILABLE = "wechatpay_unavailable"
     WECHAT_LOGIN_REQUIRED = "wechat_login_required"

@@ -20,7 +20,7 @@ class WeChatPayUnavailable(ServiceUnavailable):
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(
-            "wechatpay_unavailable",
+            ErrorCode.WECHATPAY_UNAVAILABLE,
             _("WeChat Pay is not available right now, please try again later."),
         )
         self.detail = detail

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from analytics.dashboard import today_panel
 from tests.accounts.factories import UserFactory
-from tests.analytics.factories import DESK_PERMISSIONS, hospital_day, staff_with
+from tests.analytics.factories import hospital_day, staff_with
 from tests.hospitals.factories import DoctorFactory, HospitalFactory
 from tests.scheduling.factories import ClinicSessionFactory
 
@@ -92,10 +92,10 @@ def test_superusers_see_every_hospitals_totals_with_working_links(client):
 
 
 def test_a_figure_whose_list_the_user_may_not_open_has_no_link(client):
-    # given staff who may not view refunds
+    # given a doctor of the hospital: their role may view appointments, not refunds
     hospital = HospitalFactory()
     hospital_day(hospital)
-    client.force_login(staff_with(hospital, DESK_PERMISSIONS[:-1]))
+    client.force_login(staff_with(hospital, [], role=User.Role.DOCTOR))
 
     # when the admin index is opened
     figures = figures_on_index(client)
