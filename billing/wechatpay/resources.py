@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing.errors import ErrorCode
 from common.errors import ServiceUnavailable
 
 # trade_state values (查询订单): the money was received in both.
