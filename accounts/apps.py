@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from accounts.action_labels import ACTION_LABELS
+from accounts.roles import Role, role_grant
 from common.action_labels import action_labels_register
 
 
@@ -11,11 +12,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         action_labels_register(ACTION_LABELS)
-        # Registers the OpenAPI extension for our JWT authentication class.
-        from accounts import schema  # noqa: F401
-        from accounts.models import User
-        from accounts.roles import role_grant
-
         # Hospital staff onboard their own hospital's doctors and colleagues (a doctor's
         # page links a doctor account). The user admin keeps them inside their hospital,
         # offers only the doctor and staff roles, and never lets them hand out superuser
@@ -23,7 +19,7 @@ class AccountsConfig(AppConfig):
         # who are not the hospital's until they book: staff see a patient through the
         # appointment, not here.
         role_grant(
-            role=User.Role.HOSPITAL_STAFF,
+            role=Role.HOSPITAL_STAFF,
             permissions=[
                 "accounts.view_user",
                 "accounts.add_user",
@@ -35,7 +31,7 @@ class AccountsConfig(AppConfig):
         # Platform admins look after every account, the patients' profiles (masked) and
         # the membership table; the ledger and the late cancels are history, read only.
         role_grant(
-            role=User.Role.PLATFORM_ADMIN,
+            role=Role.PLATFORM_ADMIN,
             permissions=[
                 "accounts.view_user",
                 "accounts.add_user",
@@ -49,3 +45,6 @@ class AccountsConfig(AppConfig):
                 "accounts.view_latecanceluse",
             ],
         )
+        # The OpenAPI extension for our JWT authentication class registers itself on
+        # import; it needs the models.
+        from accounts import schema  # noqa: F401

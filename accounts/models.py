@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.roles import Role
 from common.models import TimeStampedModel
 
 BASIS_POINTS = 10_000  # 100 %
@@ -88,11 +89,7 @@ class MemberLevel(TimeStampedModel):
 class User(AbstractUser):
     """Everyone who logs in: patients (mini-program), doctors, hospital staff, platform admins."""
 
-    class Role(models.TextChoices):
-        PATIENT = "patient", _("Patient")
-        DOCTOR = "doctor", _("Doctor")
-        HOSPITAL_STAFF = "hospital_staff", _("Hospital staff")
-        PLATFORM_ADMIN = "platform_admin", _("Platform admin")
+    Role = Role
 
     # The roles that belong to one hospital (the constraint below).
     HOSPITAL_ROLES = (Role.DOCTOR, Role.HOSPITAL_STAFF)

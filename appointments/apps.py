@@ -1,8 +1,14 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from accounts.events import PatientProfileDeleting
+from accounts.roles import Role, role_grant
 from appointments.action_labels import ACTION_LABELS
+from appointments.periodic import PERIODIC_JOBS
 from common.action_labels import action_labels_register
+from common.events import Phase, subscribe
+from common.periodic import periodic_jobs_register
+from scheduling.events import SeatsAdded
 
 
 class AppointmentsConfig(AppConfig):
@@ -10,32 +16,25 @@ class AppointmentsConfig(AppConfig):
     verbose_name = _("Appointments")
 
     def ready(self) -> None:
-        # These import models, which load only once the app registry is ready.
-        from accounts.events import PatientProfileDeleting
-        from accounts.models import User
-        from accounts.roles import role_grant
-        from appointments.periodic import PERIODIC_JOBS
+        # The subscribers are services, which import models: importable only now that
+        # the app registry is ready.
+        from appointments.services.waitlist import waitlist_offer_added_seats
         from appointments.subscribers import patient_profile_deleting
-        from common.periodic import periodic_jobs_register
+
+        action_labels_register(ACTION_LABELS)
+        periodic_jobs_register(*PERIODIC_JOBS, app=self.name)
 
         # The desk sees and checks in its hospital's patients (check-in, completing and
         # cancelling are the admin's change actions); doctors see their hospital's list.
         role_grant(
-            role=User.Role.HOSPITAL_STAFF,
+            role=Role.HOSPITAL_STAFF,
             permissions=[
                 "appointments.view_appointment",
                 "appointments.change_appointment",
                 "appointments.view_waitlistentry",
             ],
         )
-        role_grant(role=User.Role.DOCTOR, permissions=["appointments.view_appointment"])
-        action_labels_register(ACTION_LABELS)
-        periodic_jobs_register(*PERIODIC_JOBS, app=self.name)
-
-        from appointments.services.waitlist import waitlist_offer_added_seats
-        from common.events import Phase, subscribe
-        from scheduling.events import SeatsAdded
-
+        role_grant(role=Role.DOCTOR, permissions=["appointments.view_appointment"])
         # 加号 in the schedule: the waitlist gets the new seats in the same transaction.
         subscribe(SeatsAdded, waitlist_offer_added_seats, when=Phase.IN_TRANSACTION)
 

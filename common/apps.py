@@ -9,11 +9,11 @@ class CommonConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: it loads django-celery-beat's models, which need the app registry.
-        from common.periodic import periodic_tasks_sync_after_migrate
+        from common.beat import periodic_tasks_sync_after_migrate
 
         # Every migrate (and a fresh test database) ends with the beat schedule in sync
         # with the jobs the apps registered.
         post_migrate.connect(
             periodic_tasks_sync_after_migrate,
-            dispatch_uid="common.periodic.periodic_tasks_sync_after_migrate",
+            dispatch_uid="common.beat.periodic_tasks_sync_after_migrate",
         )

@@ -140,11 +140,11 @@ AUTH_USER_MODEL = "accounts.User"
 # The model staff are scoped by in the admin (common/admin_scoping.py): a staff member of
 # one hospital sees only the rows of that hospital, and keys to it offer only theirs.
 HOSPITAL_MODEL = "hospitals.Hospital"
-# A staff member's role brings its admin permissions (accounts/roles.py); groups and
+# A staff member's role brings its admin permissions (accounts/roles.py, accounts/backends.py); groups and
 # per-user permissions from ModelBackend add exceptions on top.
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
-    "accounts.roles.RolePermissionBackend",
+    "accounts.backends.RolePermissionBackend",
 ]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import Role, role_grant
 from common.action_labels import action_labels_register
 from hospitals.action_labels import ACTION_LABELS
 
@@ -11,15 +12,12 @@ class HospitalsConfig(AppConfig):
 
     def ready(self) -> None:
         action_labels_register(ACTION_LABELS)
-        # Models can be imported only once the app registry is ready, i.e. here.
-        from accounts.models import User
-        from accounts.roles import role_grant
 
         # Hospital staff run their own hospital's catalogue: its departments and doctors,
         # and the hospital's own page (name and grade stay with the platform, see
         # HospitalAdmin). Deleting only succeeds for rows nothing refers to yet.
         role_grant(
-            role=User.Role.HOSPITAL_STAFF,
+            role=Role.HOSPITAL_STAFF,
             permissions=[
                 "hospitals.view_hospital",
                 "hospitals.change_hospital",
@@ -29,7 +27,7 @@ class HospitalsConfig(AppConfig):
         )
         # Doctors look up their hospital's catalogue; they change nothing in it.
         role_grant(
-            role=User.Role.DOCTOR,
+            role=Role.DOCTOR,
             permissions=[
                 "hospitals.view_hospital",
                 "hospitals.view_department",
@@ -38,7 +36,7 @@ class HospitalsConfig(AppConfig):
         )
         # Platform admins onboard hospitals and look after every catalogue.
         role_grant(
-            role=User.Role.PLATFORM_ADMIN,
+            role=Role.PLATFORM_ADMIN,
             permissions=[*_crud("hospital"), *_crud("department"), *_crud("doctor")],
         )
 

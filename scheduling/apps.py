@@ -1,8 +1,13 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import Role, role_grant
 from common.action_labels import action_labels_register
+from common.events import Phase, subscribe
+from common.periodic import periodic_jobs_register
+from hospitals.events import HospitalCreated
 from scheduling.action_labels import ACTION_LABELS
+from scheduling.periodic import PERIODIC_JOBS
 
 # Hospital staff run their hospital's schedule: the booking rule (edited, never added or
 # deleted: every hospital gets one when it is created), weekly templates, sessions and
@@ -33,21 +38,14 @@ class SchedulingConfig(AppConfig):
     verbose_name = _("Scheduling")
 
     def ready(self) -> None:
-        action_labels_register(ACTION_LABELS)
-        from django.contrib.auth import get_user_model
-
-        from accounts.roles import role_grant
-        from common.events import Phase, subscribe
-        from common.periodic import periodic_jobs_register
-        from hospitals.events import HospitalCreated
-        from scheduling.periodic import PERIODIC_JOBS
+        # The subscribers are services, which import models: importable only now that
+        # the app registry is ready.
         from scheduling.services import hospital_created_booking_rule
 
-        # Imported here, not at the top: models and services need the app registry ready.
-        roles = get_user_model().Role
-        role_grant(role=roles.HOSPITAL_STAFF, permissions=STAFF_PERMISSIONS)
-        role_grant(role=roles.DOCTOR, permissions=DOCTOR_PERMISSIONS)
+        action_labels_register(ACTION_LABELS)
+        periodic_jobs_register(*PERIODIC_JOBS, app=self.name)
+        role_grant(role=Role.HOSPITAL_STAFF, permissions=STAFF_PERMISSIONS)
+        role_grant(role=Role.DOCTOR, permissions=DOCTOR_PERMISSIONS)
         subscribe(
             HospitalCreated, hospital_created_booking_rule, when=Phase.IN_TRANSACTION
         )
-        periodic_jobs_register(*PERIODIC_JOBS, app=self.name)

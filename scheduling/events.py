@@ -1,9 +1,14 @@
 """Events the schedule publishes for higher apps (common/events.py explains the mechanism)."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from common.events import DomainEvent
-from common.services import Actor
+
+if TYPE_CHECKING:  # a type only: events load with the app configs, before any model
+    from common.services import Actor
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from common import periodic
+from common import beat
 from common.periodic import (
     PeriodicJob,
     periodic_jobs,
@@ -207,7 +207,7 @@ def test_migrate_restores_a_deleted_job_and_syncs_once():
     out = StringIO()
 
     with mock.patch.object(
-        periodic, "periodic_tasks_setup", wraps=periodic.periodic_tasks_setup
+        beat, "periodic_tasks_setup", wraps=beat.periodic_tasks_setup
     ) as setup:
         call_command("migrate", verbosity=1, stdout=out)
 

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from common.periodic import periodic_jobs, periodic_tasks_setup
+from common.beat import periodic_tasks_setup
+from common.periodic import periodic_jobs
 
 
 class Command(BaseCommand):
