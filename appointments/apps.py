@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.events import PatientProfileDeleting
 from accounts.roles import Role, role_grant
 from appointments.action_labels import ACTION_LABELS
+from appointments.events import NotificationCreated
 from appointments.periodic import PERIODIC_JOBS
 from common.action_labels import action_labels_register
 from common.events import Phase, subscribe
@@ -18,6 +19,7 @@ class AppointmentsConfig(AppConfig):
     def ready(self) -> None:
         # The subscribers are services, which import models: importable only now that
         # the app registry is ready.
+        from appointments import tasks
         from appointments.services.waitlist import waitlist_offer_added_seats
         from appointments.subscribers import patient_profile_deleting
 
@@ -41,4 +43,8 @@ class AppointmentsConfig(AppConfig):
         # A patient profile is deleted only without upcoming bookings; its waitlist closes.
         subscribe(
             PatientProfileDeleting, patient_profile_deleting, when=Phase.IN_TRANSACTION
+        )
+        # Each notification's delivery is queued after commit by appointments' own task.
+        subscribe(
+            NotificationCreated, tasks.notification_created_queue, when=Phase.ON_COMMIT
         )

@@ -26,3 +26,11 @@ class AppointmentCancelled(DomainEvent):
     was_paid: bool
     refund_reason: str
     actor: Actor
+
+
+@dataclass(frozen=True)
+class NotificationCreated(DomainEvent):
+    """A notification (outbox row) was written; its delivery is queued after commit by
+    appointments' own task (subscribed in appointments/apps.py)."""
+
+    notification_id: int

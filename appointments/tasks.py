@@ -1,13 +1,17 @@
+"""Appointments' Celery tasks: thin wrappers that call one service each."""
+
 from celery import shared_task
 
+from appointments.events import NotificationCreated
+from appointments.notifications import delivery, reminders
+from appointments.services.lifecycle import sessions_mark_no_shows as no_shows_mark
 from common.services import Actor
+from common.tasks import enqueue
 
 
 @shared_task
 def sessions_mark_no_shows() -> int:
-    from appointments.services import sessions_mark_no_shows as mark
-
-    return mark(actor=Actor.system())
+    return no_shows_mark(actor=Actor.system())
 
 
 @shared_task(bind=True, max_retries=None)
@@ -15,9 +19,7 @@ def notification_deliver(self, notification_id: int) -> str:
     """Send one notification. While WeChat or SMS is unavailable the service puts the row
     back with a growing delay (and gives up after NOTIFICATIONS["MAX_ATTEMPTS"]); the task
     retries after that same delay. A retry lost with the broker is left to the sweeper."""
-    from appointments.notifications.delivery import notification_deliver as deliver
-
-    result = deliver(notification_id=notification_id)
+    result = delivery.notification_deliver(notification_id=notification_id)
     if result.retry_in is not None:
         raise self.retry(countdown=result.retry_in)
     return result.status
@@ -25,13 +27,15 @@ def notification_deliver(self, notification_id: int) -> str:
 
 @shared_task
 def notifications_sweep() -> int:
-    from appointments.notifications.delivery import notifications_sweep as sweep
-
-    return sweep()
+    return delivery.notifications_sweep()
 
 
 @shared_task
 def reminders_sweep() -> int:
-    from appointments.notifications.reminders import reminders_sweep as sweep
+    return reminders.reminders_sweep()
 
-    return sweep()
+
+def notification_created_queue(event: NotificationCreated) -> None:
+    """After commit (subscribed in appointments/apps.py): queue the delivery. If the broker
+    cannot be reached, the sweeper sends it later."""
+    enqueue(notification_deliver, event.notification_id)

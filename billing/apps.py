@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Role, role_grant
 from appointments.events import AppointmentCancelled
 from billing.action_labels import ACTION_LABELS
+from billing.events import OrderToSettle, RefundToSend
 from billing.periodic import PERIODIC_JOBS
 from common.action_labels import action_labels_register
 from common.events import Phase, subscribe
@@ -17,6 +18,7 @@ class BillingConfig(AppConfig):
     def ready(self) -> None:
         # The subscribers are services, which import models: importable only now that
         # the app registry is ready.
+        from billing import tasks
         from billing.services.cancellations import appointment_cancelled_settle
 
         action_labels_register(ACTION_LABELS)
@@ -40,3 +42,7 @@ class BillingConfig(AppConfig):
             appointment_cancelled_settle,
             when=Phase.IN_TRANSACTION,
         )
+        # Follow-up work for the channels is queued after commit by billing's own tasks,
+        # so the services never import the task module.
+        subscribe(RefundToSend, tasks.refund_to_send_queue, when=Phase.ON_COMMIT)
+        subscribe(OrderToSettle, tasks.order_to_settle_queue, when=Phase.ON_COMMIT)

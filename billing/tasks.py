@@ -6,9 +6,12 @@ from celery import shared_task
 from django.utils import timezone
 
 from appointments.models import Appointment
+from billing.events import OrderToSettle, RefundToSend
 from billing.models import PaymentOrder, Refund
+from billing.services import refunds, settlement
 from common.errors import ServiceUnavailable
 from common.services import Actor
+from common.tasks import enqueue
 
 REFUND_MAX_RETRIES = 5
 SYNC_AFTER = datetime.timedelta(minutes=5)
@@ -31,19 +34,14 @@ def _retry_later(task, exc: Exception) -> None:
 @shared_task(bind=True, max_retries=REFUND_MAX_RETRIES, acks_late=True)
 def refund_submit(self, refund_id: int) -> None:
     """Send a refund to its channel; after the last retry it is marked failed for staff."""
-    # The services import this module (they queue these tasks), so the tasks import the
-    # services when they run.
-    from billing.services.refunds import refund_mark_failed
-    from billing.services.refunds import refund_submit as refund_submit_service
-
     refund = Refund.objects.filter(pk=refund_id).first()
     if refund is None:
         return
     try:
-        refund_submit_service(refund=refund)
+        refunds.refund_submit(refund=refund)
     except ServiceUnavailable as exc:
         if self.request.retries >= self.max_retries:
-            refund_mark_failed(
+            refunds.refund_mark_failed(
                 refund=refund,
                 reason=f"channel unavailable: {getattr(exc, 'detail', exc)}",
             )
@@ -54,13 +52,11 @@ def refund_submit(self, refund_id: int) -> None:
 @shared_task(bind=True, max_retries=3, acks_late=True)
 def order_settle(self, order_id: int) -> None:
     """Settle an open order with its channel (paid: record it; unpaid: close it)."""
-    from billing.services.settlement import order_settle as order_settle_service
-
     order = PaymentOrder.objects.filter(pk=order_id).first()
     if order is None:
         return
     try:
-        order_settle_service(order=order, actor=Actor.system())
+        settlement.order_settle(order=order, actor=Actor.system())
     except ServiceUnavailable as exc:
         if self.request.retries < self.max_retries:
             _retry_later(self, exc)
@@ -72,15 +68,13 @@ def refunds_sync_pending() -> int:
 
     Meant for celery beat (every 10 minutes). Returns how many were asked about.
     """
-    from billing.services.refunds import refund_sync
-
     due = Refund.objects.filter(
         status=Refund.Status.REFUNDING, submitted_at__lte=timezone.now() - SYNC_AFTER
     ).order_by("pk")[:200]
     asked = 0
     for refund in due:
         try:
-            refund_sync(refund=refund)
+            refunds.refund_sync(refund=refund)
         except ServiceUnavailable:
             continue  # asked again on the next run
         asked += 1
@@ -95,8 +89,6 @@ def orders_settle_abandoned() -> int:
     Meant for celery beat (every 10 minutes). A payment that raced the cancel is found and
     recorded (then refunded); the others are closed at the channel. Returns how many closed.
     """
-    from billing.services.settlement import order_settle as order_settle_service
-
     stale = timezone.now() - SYNC_AFTER
     due = (
         PaymentOrder.objects.filter(status=PaymentOrder.Status.CREATED)
@@ -109,7 +101,7 @@ def orders_settle_abandoned() -> int:
     closed = 0
     for order in due:
         try:
-            if not order_settle_service(order=order, actor=Actor.system()):
+            if not settlement.order_settle(order=order, actor=Actor.system()):
                 closed += 1
         except ServiceUnavailable:
             continue  # tried again on the next run
@@ -119,6 +111,15 @@ def orders_settle_abandoned() -> int:
 @shared_task
 def holds_expire() -> int:
     """Expire passed unpaid holds, asking each channel first (billing drives the flow)."""
-    from billing.services.settlement import holds_expire as expire
+    return settlement.holds_expire()
 
-    return expire()
+
+# Queued after commit by billing's own events (subscribed in billing/apps.py).
+
+
+def refund_to_send_queue(event: RefundToSend) -> None:
+    enqueue(refund_submit, event.refund_id)
+
+
+def order_to_settle_queue(event: OrderToSettle) -> None:
+    enqueue(order_settle, event.order_id)

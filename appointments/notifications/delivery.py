@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from accounts import sms, wechat
 from accounts.selectors import profile_phone
+from appointments.events import NotificationCreated
 from appointments.models import Notification
 from appointments.notifications.messages import (
     event_settings,
@@ -43,7 +44,7 @@ from appointments.notifications.messages import (
     sms_text,
     wechat_data,
 )
-from common.tasks import enqueue
+from common.events import publish
 
 logger = logging.getLogger(__name__)
 
@@ -97,16 +98,10 @@ def notification_create(
         if Notification.objects.filter(dedupe_key=dedupe_key).exists():
             return None  # notified already (a repeated event or a concurrent sweeper)
         raise
-    notification_id = notification.pk
-    transaction.on_commit(lambda: notification_queue(notification_id=notification_id))
+    # Delivery is queued after commit (appointments.tasks); if the broker cannot be
+    # reached then, the sweeper sends it later.
+    publish(NotificationCreated(notification_id=notification.pk))
     return notification
-
-
-def notification_queue(*, notification_id: int) -> None:
-    """Queue the delivery task. If the broker cannot be reached, the sweeper sends it later."""
-    from appointments.tasks import notification_deliver as notification_deliver_task
-
-    enqueue(notification_deliver_task, notification_id)
 
 
 @dataclass(frozen=True)

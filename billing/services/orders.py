@@ -19,16 +19,16 @@ from accounts.models import PointsEntry
 from appointments.errors import ErrorCode as AppointmentsError
 from appointments.models import Appointment
 from appointments.services import appointment_mark_paid
-from billing import tasks
 from billing.errors import ErrorCode
+from billing.events import OrderToSettle
 from billing.gateways import channel_is_enabled, gateway_for
 from billing.models import Channel, PaymentLedgerEntry, PaymentOrder, Refund
 from billing.selectors import discount_rate_for_user
 from billing.services.refunds import refund_create
 from common.errors import Conflict, DomainError, Unprocessable
+from common.events import publish
 from common.money import apply_rate
 from common.services import Actor, operation_log_write
-from common.tasks import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -305,6 +305,4 @@ def appointment_orders_settle_later(*, appointment_id: int) -> None:
         ).values_list("pk", flat=True)
     )
     for order_id in open_orders:
-        transaction.on_commit(
-            lambda order_id=order_id: enqueue(tasks.order_settle, order_id)
-        )
+        publish(OrderToSettle(order_id=order_id))

@@ -20,15 +20,15 @@ from accounts.selectors import points_applied_for_sources
 from appointments.models import Appointment
 from appointments.notifications.delivery import notification_create
 from appointments.notifications.messages import refund_context
-from billing import tasks
 from billing.errors import ErrorCode
+from billing.events import RefundToSend
 from billing.gateways import gateway_for
 from billing.gateways.base import ChannelRefundState, ChannelRejected
 from billing.models import PaymentLedgerEntry, PaymentOrder, Refund
 from common.errors import Conflict, Unprocessable
+from common.events import publish
 from common.money import apply_rate, fen_to_yuan
 from common.services import Actor, operation_log_write
-from common.tasks import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -149,8 +149,7 @@ def refund_create(
         obj=order,
         summary=f"refund {refund.out_refund_no} {amount} fen",
     )
-    refund_id = refund.pk
-    transaction.on_commit(lambda: enqueue(tasks.refund_submit, refund_id))
+    publish(RefundToSend(refund_id=refund.pk))
     return refund
 
 
@@ -312,8 +311,7 @@ def refund_retry(*, refund: Refund, actor: Actor) -> Refund:
         obj=refund,
         summary=refund.failure_reason,
     )
-    refund_id = refund.pk
-    transaction.on_commit(lambda: enqueue(tasks.refund_submit, refund_id))
+    publish(RefundToSend(refund_id=refund.pk))
     return refund
 
 
