@@ -28,7 +28,7 @@ migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --admin-url "http://127.0.0.1:$${PORT:-8000}/admin/"
 
 run: demo
 	bash scripts/run_dev.sh

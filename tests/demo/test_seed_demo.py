@@ -289,3 +289,16 @@ def test_seeded_staff_open_the_desk_lists_with_their_role_alone(client):
     assert set(sessions.values_list("doctor__hospital__name", flat=True)) == {
         "上海瑞康医院"
     }
+
+
+def test_the_printed_admin_login_follows_the_servers_address():
+    # given: make run serving on another port passes its address
+    out = StringIO()
+
+    # when
+    call_command("seed_demo", "--admin-url", "http://127.0.0.1:8124/admin/", stdout=out)
+
+    # then
+    assert (
+        "Admin login: http://127.0.0.1:8124/admin/  username: admin" in out.getvalue()
+    )

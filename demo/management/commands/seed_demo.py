@@ -51,6 +51,13 @@ class ProgressBar:
 class Command(BaseCommand):
     help = "Fill the database with fixed demo data; running it again changes nothing."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--admin-url",
+            default=ADMIN_URL,
+            help="Where the printed admin login points (make run passes its own port).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         password = os.environ.get("DEMO_ADMIN_PASSWORD") or DEFAULT_DEMO_PASSWORD
         try:
@@ -66,14 +73,14 @@ class Command(BaseCommand):
         bar.finish()
 
         self.stdout.write(_summary(ctx))
-        self._print_logins(password)
+        self._print_logins(password, admin_url=options["admin_url"])
 
-    def _print_logins(self, password: str) -> None:
+    def _print_logins(self, password: str, *, admin_url: str) -> None:
         logins = demo_logins()
         admin = User.objects.get(username=ADMIN_USERNAME)
         self.stdout.write(
             _("Admin login: %(url)s  username: %(username)s  password: %(password)s")
-            % {"url": ADMIN_URL, "username": ADMIN_USERNAME, "password": password}
+            % {"url": admin_url, "username": ADMIN_USERNAME, "password": password}
         )
         if not admin.check_password(password):
             self.stdout.write(
