@@ -57,7 +57,8 @@ def wechatpay_notification_handle(
     """Verify and apply one WeChat Pay notification (payment or refund).
 
     Raises wechatpay.NotificationRejected when it does not verify or does not match our
-    records; nothing is written then.
+    records; nothing is written then, except the operation-log row of a verified
+    notification that names another amount or another order.
     """
     if not wechatpay.is_enabled():
         raise wechatpay.NotificationRejected("WeChat Pay is not configured", status=404)
@@ -217,8 +218,9 @@ def alipay_notification_handle(*, params: Mapping[str, str], actor: Actor) -> No
     """Verify and apply one Alipay asynchronous notification.
 
     Raises alipay.NotificationRejected when it does not verify or does not match our
-    records; nothing is written then (except the operation-log row of a refused refund
-    notification). Only TRADE_SUCCESS and TRADE_FINISHED mean paid.
+    records; nothing is written then, except the operation-log row of a verified
+    notification that names another amount or another order. Only TRADE_SUCCESS and
+    TRADE_FINISHED mean paid.
     """
     reject = alipay.NotificationRejected
     if not alipay.is_enabled():

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from billing.alipay import NotificationRejected as AlipayRejected
 from billing.models import PaymentLedgerEntry, PaymentOrder, Refund
+from billing.services import refunds
 from billing.services.notifications import (
     alipay_notification_handle,
     wechatpay_notification_handle,
@@ -485,3 +486,40 @@ def test_a_wechat_refund_notification_for_less_than_the_refund_is_logged(
         ).count()
         == 1
     )
+
+
+@pytest.mark.parametrize(
+    ("refund_fee", "is_applied"),
+    [("20.00", True), ("15.00", False)],
+    ids=["trade-total-refunded", "this-refund-only"],
+)
+def test_alipay_reports_the_trades_total_refunded_so_far(
+    alipay, refund_fee, is_applied
+):
+    # given: 5.00 of 20.00 already refunded, then the remaining 15.00
+    order = paid_order("alipay", alipay, fee=2000)
+    first = refunds.refund_create(
+        order=order, actor=ACTOR, kind=Refund.Kind.STAFF, reason="staff", amount=500
+    )
+    alipay_notification_handle(
+        params=alipay_refund_params(alipay, order, first, refund_fee="5.00"),
+        actor=ACTOR,
+    )
+    second = refunds.refund_create(
+        order=order, actor=ACTOR, kind=Refund.Kind.CANCEL, reason="cancel:patient"
+    )
+    params = alipay_refund_params(alipay, order, second, refund_fee=refund_fee)
+
+    # when
+    if is_applied:
+        alipay_notification_handle(params=params, actor=ACTOR)
+    else:
+        with pytest.raises(AlipayRejected):
+            alipay_notification_handle(params=params, actor=ACTOR)
+
+    # then
+    second.refresh_from_db()
+    order.refresh_from_db()
+    assert second.amount == 1500
+    assert second.status == (RS.SUCCEEDED if is_applied else RS.REFUNDING)
+    assert order.status == (OS.REFUNDED if is_applied else OS.REFUNDING)
