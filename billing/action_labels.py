@@ -15,4 +15,8 @@ ACTION_LABELS = {
     "billing.refund_succeeded": _("Refund completed"),
     "billing.refund_failed": _("Refund failed"),
     "billing.reconcile": _("Bill reconciled"),
+    "billing.order_paid_again": _("Paid order reported paid again"),
+    "billing.payment_amount_refused": _("Payment with another amount refused"),
+    "billing.refund_notification_refused": _("Refund notification refused"),
+    "billing.payment_alert": _("Abnormal payment found"),
 }

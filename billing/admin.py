@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing import services
 from billing.models import (
+    PaymentAlert,
     PaymentLedgerEntry,
     PaymentOrder,
     ReconciliationReport,
@@ -236,6 +237,40 @@ class PaymentLedgerEntryAdmin(ScopedReadOnlyAdmin):
     @admin.display(description=_("amount"), ordering="amount")
     def amount_yuan(self, obj: PaymentLedgerEntry) -> str:
         return _yuan(obj.amount)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(PaymentAlert)
+class PaymentAlertAdmin(ScopedReadOnlyAdmin):
+    """The abnormal-payment audit's hits (安全审计), written by payments_audit.
+
+    Staff see the hits whose payments are all at their hospital; hits across hospitals
+    or by IP address are for the platform only.
+    """
+
+    hospital_field = "hospital"
+    hospital_columns = ("hospital",)
+    list_display = (
+        "day",
+        "rule",
+        "subject",
+        "hospital",
+        "count",
+        "amount_yuan",
+        "detail",
+        "created_at",
+    )
+    list_filter = ("rule", "hospital", ("day", admin.DateFieldListFilter))
+    search_fields = ("subject", "detail", "order__out_trade_no")
+    list_select_related = ("hospital", "order", "user")
+    raw_id_fields = ("hospital", "order", "user")
+    date_hierarchy = "day"
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_yuan(self, obj: PaymentAlert) -> str:
+        return _yuan(obj.amount) if obj.amount is not None else "-"
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False

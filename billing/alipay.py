@@ -62,9 +62,12 @@ class AlipayRejected(Exception):
 
 
 class NotificationRejected(Exception):
-    def __init__(self, reason: str) -> None:
+    """A notification failed verification or matches none of our records."""
+
+    def __init__(self, reason: str, *, status: int = 400) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -300,16 +303,31 @@ def _fen_or_none(value: object) -> int | None:
     if not isinstance(value, str):
         return None
     try:
-        return yuan_to_fen(value)
+        return parse_yuan(value)
     except InvalidAmount:
         return None
 
 
+def parse_yuan(value: str) -> int:
+    """One of Alipay's yuan strings ("20.00") in fen. Raises InvalidAmount otherwise.
+
+    ASCII digits only: a full-width "２０.００" is not how Alipay writes an amount.
+    """
+    if not value.isascii():
+        raise InvalidAmount(f"not an amount in yuan: {value!r}")
+    return yuan_to_fen(value)
+
+
 def parse_alipay_time(value: str) -> datetime.datetime | None:
-    """Alipay's "2015-04-27 15:45:57" (Beijing time) -> aware datetime."""
-    try:
-        return datetime.datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(
-            tzinfo=BEIJING
-        )
-    except (TypeError, ValueError):
+    """Alipay's "2015-04-27 15:45:57" (Beijing time) -> aware datetime; None otherwise.
+
+    gmt_refund carries milliseconds ("2015-04-27 15:45:57.320"), also accepted.
+    """
+    if not isinstance(value, str) or not value.isascii() or len(value) > 32:
         return None
+    for layout in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f"):
+        try:
+            return datetime.datetime.strptime(value, layout).replace(tzinfo=BEIJING)
+        except ValueError:
+            continue
+    return None

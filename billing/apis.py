@@ -14,9 +14,11 @@ from rest_framework.views import APIView
 
 from appointments.selectors import appointment_get_for_user
 from billing import alipay, selectors, wechatpay
+from billing.errors import ErrorCode
 from billing.gateways import channels_enabled, dev_gateway_enabled
 from billing.models import Channel
 from billing.services import notifications, orders
+from common.api import error_body
 from common.errors import NotFound
 from common.idempotency import idempotent
 from common.services import Actor
@@ -146,7 +148,8 @@ class WeChatPayNotifyView(View):
     """WeChat Pay payment and refund notifications.
 
     Success: 204 with no body. Refusal: 4xx with {"code": "FAIL", "message": ...}, so WeChat
-    sends it again later (an unexpected error answers 500, which also gets a resend).
+    sends it again later, plus our error shape under "error" (WeChat reads only code and
+    message). Malformed input of any kind is a refusal; only our own bugs answer 500.
     """
 
     http_method_names = ["post"]
@@ -161,7 +164,11 @@ class WeChatPayNotifyView(View):
         except wechatpay.NotificationRejected as exc:
             logger.warning("WeChat Pay notification rejected: %s", exc.reason)
             return JsonResponse(
-                {"code": "FAIL", "message": exc.reason},
+                {
+                    "code": "FAIL",
+                    "message": exc.reason,
+                    **error_body(ErrorCode.NOTIFICATION_REJECTED, exc.reason),
+                },
                 status=exc.status,
                 json_dumps_params={"ensure_ascii": False},
             )
@@ -170,7 +177,11 @@ class WeChatPayNotifyView(View):
 
 @method_decorator(csrf_exempt, name="dispatch")
 class AlipayNotifyView(View):
-    """Alipay asynchronous notifications: answer exactly "success" when handled, else "fail"."""
+    """Alipay asynchronous notifications: answer exactly "success" when handled.
+
+    A refusal answers "fail" (the only failure body Alipay reads; it sends the notification
+    again) with a 4xx status, so our logs and monitors count it as refused input.
+    """
 
     http_method_names = ["post"]
 
@@ -181,5 +192,5 @@ class AlipayNotifyView(View):
             )
         except alipay.NotificationRejected as exc:
             logger.warning("Alipay notification rejected: %s", exc.reason)
-            return HttpResponse("fail", content_type="text/plain")
+            return HttpResponse("fail", content_type="text/plain", status=exc.status)
         return HttpResponse("success", content_type="text/plain")

@@ -33,6 +33,7 @@ class BillingConfig(AppConfig):
                 "billing.view_refund",
                 "billing.change_refund",
                 "billing.view_paymentledgerentry",
+                "billing.view_paymentalert",
             ],
         )
         # A cancelled paid booking is refunded in the cancelling transaction (the refund

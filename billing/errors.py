@@ -15,6 +15,7 @@ class ErrorCode(StrEnum):
     CHANNEL_NOT_AVAILABLE = "channel_not_available"
     CHANNEL_REFUSED = "channel_refused"
     INVALID_REFUND_AMOUNT = "invalid_refund_amount"
+    NOTIFICATION_REJECTED = "notification_rejected"
     NOTHING_TO_PAY = "nothing_to_pay"
     NOTHING_TO_REFUND = "nothing_to_refund"
     NOT_A_DEV_ORDER = "not_a_dev_order"

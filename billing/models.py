@@ -255,3 +255,71 @@ class ReconciliationReport(TimeStampedModel):
         return not (
             self.missing_locally or self.missing_at_channel or self.amount_mismatches
         )
+
+
+class PaymentAlert(TimeStampedModel):
+    """One hit of the daily abnormal-payment audit (安全审计). Written by payments_audit.
+
+    One row per rule, subject and day, so running the audit again adds nothing. `hospital`
+    is set when every payment behind the hit is at one hospital (its staff see the row);
+    a hit across hospitals, or by IP, is for the platform only.
+    """
+
+    class Rule(models.TextChoices):
+        AMOUNT_MISMATCH = "amount_mismatch", _("Paid amount differs from the order")
+        FAILED_PER_ACCOUNT = (
+            "failed_per_account",
+            _("Repeated unpaid orders from one account"),
+        )
+        FAILED_PER_IP = "failed_per_ip", _("Repeated unpaid orders from one IP")
+        REFUND_NEAR_PAYMENT = (
+            "refund_near_payment",
+            _("Refund near or over the payment"),
+        )
+        ORDER_BURST = "order_burst", _("Many orders from one account in a short time")
+
+    rule = models.CharField(_("rule"), max_length=24, choices=Rule.choices)
+    day = models.DateField(_("day"))
+    # "order:<id>", "user:<id>" or "ip:<address>": what the hit is about.
+    subject = models.CharField(_("subject"), max_length=64)
+    hospital = models.ForeignKey(
+        "hospitals.Hospital",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("hospital"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account"),
+    )
+    order = models.ForeignKey(
+        PaymentOrder,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="alerts",
+        verbose_name=_("payment order"),
+    )
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    count = models.PositiveIntegerField(_("count"), default=1)
+    amount = models.PositiveBigIntegerField(_("amount (fen)"), null=True, blank=True)
+    detail = models.CharField(_("detail"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("payment alert")
+        verbose_name_plural = _("payment alerts")
+        ordering = ["-day", "rule", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "subject", "day"], name="payment_alert_one_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.subject} {self.day}"

@@ -22,4 +22,11 @@ PERIODIC_JOBS = (
         minute="5-59/10",  # every 10 minutes, offset from the refund sync
         description="Close open orders of cancelled or expired appointments; record late payments.",
     ),
+    PeriodicJob(
+        name="Audit yesterday's payments",
+        task="billing.tasks.payments_audit",
+        minute="30",
+        hour="2",  # at 02:30, after the day's late notifications and refunds
+        description="Store and log abnormal payments of the previous day (安全审计).",
+    ),
 )

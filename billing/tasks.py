@@ -8,7 +8,7 @@ from django.utils import timezone
 from appointments.models import Appointment
 from billing.events import OrderToSettle, RefundToSend
 from billing.models import PaymentOrder, Refund
-from billing.services import refunds, settlement
+from billing.services import audit, refunds, settlement
 from common.errors import ServiceUnavailable
 from common.services import Actor
 from common.tasks import enqueue
@@ -123,3 +123,13 @@ def refund_to_send_queue(event: RefundToSend) -> None:
 
 def order_to_settle_queue(event: OrderToSettle) -> None:
     enqueue(order_settle, event.order_id)
+
+
+@shared_task
+def payments_audit(day: str | None = None) -> None:
+    """The daily abnormal-payment audit of `day` (ISO date; default yesterday, local)."""
+    if day is None:
+        date = timezone.localdate() - datetime.timedelta(days=1)
+    else:
+        date = datetime.date.fromisoformat(day)
+    audit.payments_audit_run(day=date)

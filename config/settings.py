@@ -395,6 +395,22 @@ PAYMENTS_DEV_GATEWAY = env_bool("PAYMENTS_DEV_GATEWAY", False)
 if PAYMENTS_DEV_GATEWAY and not DEBUG:
     raise ImproperlyConfigured("PAYMENTS_DEV_GATEWAY=true needs DJANGO_DEBUG=true")
 
+# The daily abnormal-payment audit (安全审计, `manage.py payments_audit`): a rule's hit is
+# stored once per subject and day, and written to the operation log.
+# One account (or one IP) whose payment orders were closed unpaid this many times a day.
+PAYMENTS_AUDIT_FAILED_PER_ACCOUNT = env_int(
+    "PAYMENTS_AUDIT_FAILED_PER_ACCOUNT", 3, minimum=1
+)
+PAYMENTS_AUDIT_FAILED_PER_IP = env_int("PAYMENTS_AUDIT_FAILED_PER_IP", 5, minimum=1)
+# A refund someone chose the amount of (staff, other) that reaches this share of the
+# payment, in percent; a refund over the payment is always a hit.
+PAYMENTS_AUDIT_REFUND_NEAR_PERCENT = env_int(
+    "PAYMENTS_AUDIT_REFUND_NEAR_PERCENT", 90, minimum=1
+)
+# This many payment orders by one account within this many minutes.
+PAYMENTS_AUDIT_BURST_ORDERS = env_int("PAYMENTS_AUDIT_BURST_ORDERS", 5, minimum=2)
+PAYMENTS_AUDIT_BURST_MINUTES = env_int("PAYMENTS_AUDIT_BURST_MINUTES", 10, minimum=1)
+
 
 def _check_channel(name: str, required: dict[str, str]) -> None:
     missing = [key for key, value in required.items() if not value]

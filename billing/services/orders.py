@@ -197,16 +197,28 @@ def payment_order_mark_paid(
     locked = PaymentOrder.objects.select_for_update().get(pk=order.pk)
     if locked.status in PaymentOrder.PAID_STATUSES:
         if locked.transaction_id != transaction_id:
+            # One merchant order number can be paid only once at a channel, so a second
+            # transaction id is an anomaly for staff to look into, not money to book:
+            # recorded (the audit report lists it), the order left as it is.
             logger.error(
                 "order %s already paid by %s, now reported paid by %s",
                 locked,
                 locked.transaction_id,
                 transaction_id,
             )
+            operation_log_write(
+                actor=actor,
+                action="billing.order_paid_again",
+                obj=locked,
+                summary=f"already paid by {locked.transaction_id}, reported paid "
+                f"again by {transaction_id[:64]} ({amount} fen)",
+            )
         return locked
     if amount != locked.amount:
         raise Conflict(
-            ErrorCode.AMOUNT_MISMATCH, f"paid {amount} fen, order is {locked.amount}"
+            ErrorCode.AMOUNT_MISMATCH,
+            _("Paid %(paid)s fen, but the order is %(amount)s fen.")
+            % {"paid": amount, "amount": locked.amount},
         )
     now = timezone.now()
     moved = PaymentOrder.objects.filter(

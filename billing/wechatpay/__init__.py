@@ -23,7 +23,9 @@ from billing.wechatpay.resources import (
     Trade,
     WeChatPayRejected,
     WeChatPayUnavailable,
+    fen_field,
     parse_time,
+    text_field,
 )
 
 __all__ = [
@@ -38,7 +40,9 @@ __all__ = [
     "WeChatPayClient",
     "WeChatPayRejected",
     "WeChatPayUnavailable",
+    "fen_field",
     "get_client",
     "is_enabled",
     "parse_time",
+    "text_field",
 ]

@@ -232,9 +232,12 @@ class WeChatPayClient:
             if not body:
                 return {}
             try:
-                return json.loads(body)
-            except ValueError as exc:
+                data = json.loads(body)
+            except (ValueError, RecursionError) as exc:
                 raise WeChatPayUnavailable("answer is not JSON") from exc
+            if not isinstance(data, dict):
+                raise WeChatPayUnavailable("answer is not a JSON object")
+            return data
         try:
             error = json.loads(body) if body else {}
         except ValueError:

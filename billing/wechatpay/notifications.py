@@ -7,6 +7,7 @@ platform key serials; only then is the resource decrypted with the APIv3 key.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -22,6 +23,14 @@ PROBE_SIGNATURE_PREFIX = "WECHATPAY/SIGNTEST/"
 # A notification whose timestamp is further than this from our clock is refused (replay).
 NOTIFY_MAX_SKEW_SECONDS = 300
 SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
+
+# What each header may look like. Anything else is refused before it is converted or
+# used: int() takes "+1_700_000_000", full-width digits and hundreds of digits (whose
+# difference with a float overflows); a serial of any length becomes a huge integer.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")  # Unix seconds
+_NONCE = re.compile(r"[0-9A-Za-z]{1,64}")  # 32 characters in practice
+_SERIAL = re.compile(r"[0-9A-Za-z_]{1,64}")  # a certificate serial or PUB_KEY_ID_...
+_SIGNATURE = re.compile(r"[0-9A-Za-z+/=]{1,1024}")  # base64 of an RSA-2048 signature
 
 
 def parse_notification(
@@ -48,10 +57,15 @@ def parse_notification(
         raise NotificationRejected("probe signature", status=401)
     if signature_type != SIGNATURE_TYPE:
         raise NotificationRejected("unsupported signature type", status=401)
-    try:
-        sent_at = int(timestamp)
-    except ValueError:
-        raise NotificationRejected("bad timestamp", status=401) from None
+    if not _TIMESTAMP.fullmatch(timestamp):
+        raise NotificationRejected("bad timestamp", status=401)
+    if not _NONCE.fullmatch(nonce):
+        raise NotificationRejected("bad nonce", status=401)
+    if not _SERIAL.fullmatch(serial):
+        raise NotificationRejected("unknown Wechatpay-Serial", status=401)
+    if not _SIGNATURE.fullmatch(signature):
+        raise NotificationRejected("signature does not verify", status=401)
+    sent_at = int(timestamp)
     now = time.time() if now is None else now
     if abs(now - sent_at) > NOTIFY_MAX_SKEW_SECONDS:
         raise NotificationRejected("timestamp outside 5 minutes", status=401)
@@ -77,17 +91,23 @@ def parse_notification(
                 associated_data=resource.get("associated_data") or "",
                 apiv3_key=apiv3_key,
             )
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        # AttributeError: a nonce or associated_data that is not a string.
         raise NotificationRejected("malformed notification") from None
     if plaintext is None:
         raise NotificationRejected("resource does not decrypt")
     try:
         decrypted = json.loads(plaintext)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise NotificationRejected("resource is not JSON") from None
+    if not isinstance(decrypted, dict):
+        raise NotificationRejected("resource is not an object")
+    event_type = envelope.get("event_type")
+    if not isinstance(event_type, str):
+        raise NotificationRejected("malformed notification")
     return Notification(
         id=str(envelope.get("id", "")),
-        event_type=str(envelope.get("event_type", "")),
+        event_type=event_type,
         resource=decrypted,
     )
 

@@ -64,15 +64,13 @@ class Trade:
 
     @classmethod
     def from_resource(cls, data: Mapping) -> Trade:
-        amount = data.get("amount") or {}
-        total = amount.get("total")
         return cls(
-            out_trade_no=str(data.get("out_trade_no", "")),
-            trade_state=str(data.get("trade_state", "")),
-            transaction_id=str(data.get("transaction_id") or ""),
-            total=total if isinstance(total, int) else None,
-            mchid=str(data.get("mchid", "")),
-            appid=str(data.get("appid", "")),
+            out_trade_no=text_field(data, "out_trade_no"),
+            trade_state=text_field(data, "trade_state"),
+            transaction_id=text_field(data, "transaction_id"),
+            total=fen_field(data.get("amount"), "total"),
+            mchid=text_field(data, "mchid"),
+            appid=text_field(data, "appid"),
             success_time=parse_time(data.get("success_time")),
         )
 
@@ -90,16 +88,14 @@ class RefundResult:
 
     @classmethod
     def from_resource(cls, data: Mapping) -> RefundResult:
-        amount = data.get("amount") or {}
-        refund = amount.get("refund")
         # The refund notification names the field refund_status, the API answer status.
-        status = data.get("status") or data.get("refund_status") or ""
+        status = text_field(data, "status") or text_field(data, "refund_status")
         return cls(
-            out_refund_no=str(data.get("out_refund_no", "")),
-            out_trade_no=str(data.get("out_trade_no", "")),
-            refund_id=str(data.get("refund_id") or ""),
-            status=str(status),
-            refund=refund if isinstance(refund, int) else None,
+            out_refund_no=text_field(data, "out_refund_no"),
+            out_trade_no=text_field(data, "out_trade_no"),
+            refund_id=text_field(data, "refund_id"),
+            status=status,
+            refund=fen_field(data.get("amount"), "refund"),
             success_time=parse_time(data.get("success_time")),
         )
 
@@ -111,9 +107,38 @@ class Notification:
     resource: dict
 
 
+# Longer than any identifier WeChat Pay sends (ours are at most 64 characters too).
+MAX_TEXT_LENGTH = 64
+# More fen than any single payment could be (100 million yuan).
+MAX_FEN = 10_000_000_000
+
+
+def text_field(data: Mapping, name: str) -> str:
+    """A string field of WeChat's JSON; "" when absent or not a short string.
+
+    A number or an object where a string belongs is not turned into one: it matches none
+    of our records, so the notification is refused as unknown.
+    """
+    value = data.get(name)
+    if not isinstance(value, str) or len(value) > MAX_TEXT_LENGTH:
+        return ""
+    return value
+
+
+def fen_field(amount: object, name: str) -> int | None:
+    """An amount in fen from WeChat's "amount" object; None unless a plausible integer."""
+    if not isinstance(amount, Mapping):
+        return None
+    value = amount.get(name)
+    # bool is an int in Python: true must not read as 1 fen.
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    return value if 0 <= value <= MAX_FEN else None
+
+
 def parse_time(value: object) -> datetime.datetime | None:
     """RFC 3339 with offset ("2018-06-08T10:34:56+08:00") -> aware datetime."""
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not value or len(value) > MAX_TEXT_LENGTH:
         return None
     try:
         parsed = datetime.datetime.fromisoformat(value)

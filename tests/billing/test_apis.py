@@ -238,7 +238,15 @@ def test_the_wechat_endpoint_answers_fail_when_verification_fails(client, wechat
 
     # then
     assert response.status_code == 401
-    assert response.json() == {"code": "FAIL", "message": "probe signature"}
+    assert response.json() == {
+        "code": "FAIL",
+        "message": "probe signature",
+        "error": {
+            "code": "notification_rejected",
+            "message": "probe signature",
+            "fields": {},
+        },
+    }
     order.refresh_from_db()
     assert order.status == "created"
     assert PaymentLedgerEntry.objects.exists() is False
@@ -253,7 +261,9 @@ def test_the_wechat_endpoint_answers_fail_for_an_unknown_order(client, wechatpay
 
     # then
     assert response.status_code == 400
-    assert response.json() == {"code": "FAIL", "message": "unknown out_trade_no"}
+    assert response.json()["code"] == "FAIL"
+    assert response.json()["message"] == "unknown out_trade_no"
+    assert response.json()["error"]["code"] == "notification_rejected"
     assert PaymentOrder.objects.exists() is False
 
 
@@ -294,7 +304,7 @@ def test_the_alipay_endpoint_answers_fail_when_verification_fails(client, alipay
     response = client.post(reverse("api:billing:notify-alipay"), params)
 
     # then
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.content == b"fail"
     order.refresh_from_db()
     assert order.status == "created"

@@ -17,7 +17,11 @@ from billing.services.notifications import (
     payment_order_dev_pay,
     wechatpay_notification_handle,
 )
-from billing.services.orders import payment_order_open, payment_order_pay_params
+from billing.services.orders import (
+    payment_order_mark_paid,
+    payment_order_open,
+    payment_order_pay_params,
+)
 from billing.services.settlement import holds_expire, payment_settle_before_expiry
 from billing.wechatpay import NotificationRejected as WeChatRejected
 from common.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
@@ -649,3 +653,60 @@ def test_the_dev_gateway_pays_only_dev_orders(dev_gateway, alipay):
         payment_order_dev_pay(order=order, actor=ACTOR)
     assert excinfo.value.code == "not_a_dev_order"
     assert_unpaid(order, order.appointment)
+
+
+def test_marking_paid_with_a_wrong_amount_is_refused_and_changes_nothing(
+    dev_gateway,
+):
+    # given
+    order = open_order(channel="dev", fee=2000)
+    appointment = order.appointment
+
+    # when
+    with pytest.raises(Conflict) as excinfo:
+        payment_order_mark_paid(
+            order=order,
+            transaction_id="T-WRONG-AMOUNT",
+            amount=1999,
+            paid_at=timezone.now(),
+            actor=ACTOR,
+        )
+
+    # then
+    assert excinfo.value.code == "amount_mismatch"
+    assert_unpaid(order, appointment)
+    assert appointment.status == S.PENDING_PAYMENT
+    assert PaymentLedgerEntry.objects.exists() is False
+    assert OperationLog.objects.filter(action="billing.order_paid").exists() is False
+
+
+def test_a_second_payment_of_a_paid_order_with_another_transaction_id_is_logged(
+    dev_gateway,
+):
+    # given
+    order = open_order(channel="dev", fee=2000)
+    payment_order_mark_paid(
+        order=order,
+        transaction_id="T-FIRST",
+        amount=2000,
+        paid_at=timezone.now(),
+        actor=ACTOR,
+    )
+
+    # when
+    again = payment_order_mark_paid(
+        order=order,
+        transaction_id="T-SECOND",
+        amount=2000,
+        paid_at=timezone.now(),
+        actor=ACTOR,
+    )
+
+    # then: the first payment stands, the second is on record for staff
+    assert again.transaction_id == "T-FIRST"
+    assert again.status == OS.PAID
+    assert PaymentLedgerEntry.objects.filter(kind="payment").count() == 1
+    assert Refund.objects.exists() is False
+    log = OperationLog.objects.get(action="billing.order_paid_again")
+    assert log.object_id == str(order.pk)
+    assert "T-SECOND" in log.summary

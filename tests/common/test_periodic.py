@@ -86,6 +86,13 @@ EXPECTED = {
         "Asia/Shanghai",
         True,
     ),
+    "Audit yesterday's payments": (
+        "billing.tasks.payments_audit",
+        "30",
+        "2",
+        "Asia/Shanghai",
+        True,
+    ),
     "Send pending notifications": (
         "appointments.tasks.notifications_sweep",
         "*",
@@ -254,8 +261,8 @@ def test_setup_command_restores_the_jobs_and_a_second_run_changes_nothing():
     second = _run("setup_periodic_tasks")
 
     # then
-    assert first == "Periodic tasks: 1 created, 1 updated, 6 unchanged.\n"
-    assert second == "Periodic tasks: 0 created, 0 updated, 8 unchanged.\n"
+    assert first == "Periodic tasks: 1 created, 1 updated, 7 unchanged.\n"
+    assert second == "Periodic tasks: 0 created, 0 updated, 9 unchanged.\n"
     assert schedule == EXPECTED | {
         "Expire unpaid holds": EXPECTED["Expire unpaid holds"][:4] + (False,)
     }

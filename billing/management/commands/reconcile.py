@@ -18,8 +18,9 @@ class ProgressBar:
 
     width = 30
 
-    def __init__(self, out: OutputWrapper) -> None:
+    def __init__(self, out: OutputWrapper, *, unit: str = "rows") -> None:
         self.out = out
+        self.unit = unit
         self.live = out.isatty()
         self.shown = -1
 
@@ -29,7 +30,9 @@ class ProgressBar:
             return
         self.shown = tenth
         filled = self.width * done // max(total, 1)
-        line = f"[{'#' * filled}{'-' * (self.width - filled)}] {done}/{total} rows"
+        line = (
+            f"[{'#' * filled}{'-' * (self.width - filled)}] {done}/{total} {self.unit}"
+        )
         if self.live:
             self.out.write(f"\r{line}", ending="")
             if done == total:
