@@ -7,8 +7,6 @@ whose REDIS_URL is wrong would. Every step must answer the same. This module nee
 so CI always runs it (marker `redis_down`).
 """
 
-import socket
-
 import pytest
 from django.urls import reverse
 
@@ -19,6 +17,7 @@ from billing.services import payment_order_dev_pay
 from config.settings import redis_caches
 from tests.appointments.factories import PatientProfileFactory
 from tests.billing.factories import ACTOR, open_order
+from tests.fakes.redis_server import closed_port
 from tests.fakes.sms_server import FakeSmsServer
 from tests.scheduling.factories import SlotFactory
 
@@ -34,16 +33,10 @@ PHONE = "13800138000"
 ID_CARD = "11010519491231002X"
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def redis_down(settings):
     """The real Redis backend, pointed at a port where nothing listens."""
-    settings.CACHES = redis_caches(f"redis://127.0.0.1:{_closed_port()}/0")
+    settings.CACHES = redis_caches(f"redis://127.0.0.1:{closed_port()}/0")
 
 
 @pytest.fixture(params=["cache_up", "cache_down"])
@@ -270,7 +263,7 @@ def test_with_the_cache_down_a_paid_cancel_answers_200_and_commits_its_refund(
 
     # when: the patient cancels through the API after the cache went away (the cancel's
     # after-commit work clears the slot's sold-out flag and bumps the availability version)
-    settings.CACHES = redis_caches(f"redis://127.0.0.1:{_closed_port()}/0")
+    settings.CACHES = redis_caches(f"redis://127.0.0.1:{closed_port()}/0")
     response = api_client.post(
         reverse("api:appointments:cancel", args=[appointment.pk]), {}, format="json"
     )

@@ -1,5 +1,3 @@
-import socket
-
 import pytest
 from django.db import OperationalError
 from django.urls import reverse
@@ -8,6 +6,7 @@ from django.utils.translation import gettext
 from common.crypto import DecryptionError, decrypt, encrypt, lookup_hash, mask
 from config.celery import app as celery_app
 from config.settings import redis_caches
+from tests.fakes.redis_server import closed_port
 
 pytestmark = pytest.mark.django_db
 
@@ -24,12 +23,6 @@ def broker():
 
     yield use
     conf.broker_url, conf.task_always_eager = saved
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_health_reports_each_part(api_client, broker):
@@ -59,7 +52,7 @@ def test_health_reports_a_reachable_broker(api_client, broker):
 
 
 def test_health_answers_200_degraded_when_the_broker_is_down(api_client, broker):
-    broker(f"amqp://guest:guest@127.0.0.1:{_closed_port()}//")
+    broker(f"amqp://guest:guest@127.0.0.1:{closed_port()}//")
 
     response = api_client.get(reverse("health"))
 
@@ -75,7 +68,7 @@ def test_health_answers_200_degraded_when_the_cache_is_down(
 ):
     # given: the real Redis backend pointed at a port where nothing listens
     broker(None)
-    settings.CACHES = redis_caches(f"redis://127.0.0.1:{_closed_port()}/0")
+    settings.CACHES = redis_caches(f"redis://127.0.0.1:{closed_port()}/0")
 
     response = api_client.get(reverse("health"))
 
