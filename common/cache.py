@@ -208,6 +208,12 @@ class FailSoftRedisCache(RedisCache):
 _MISSING = object()
 
 
+def cache_is_down(alias: str = "default") -> bool:
+    """True while the cache is known to be unreachable (a recent call failed)."""
+    backend = caches[alias]
+    return isinstance(backend, FailSoftRedisCache) and backend.is_down
+
+
 def cache_status(alias: str = "default") -> str:
     """ "ok" when the cache answers now, else "down" (for /health/)."""
     backend = caches[alias]

@@ -1,15 +1,18 @@
 """Redis is an accelerator, not a dependency of correctness.
 
 The patient's whole walk through the API (catalog, a doctor's sessions, SMS login, a
-profile, booking, paying, cancelling) is run twice: with the cache as configured, and with
-CACHES pointing the real Redis client at a port where nothing listens, as a second instance
-whose REDIS_URL is wrong would. Every step must answer the same. This module needs no Redis,
-so CI always runs it (marker `redis_down`).
+profile, booking, paying, cancelling) runs with the cache as configured, and with CACHES
+pointing the real Redis client at a port where nothing listens, as a second instance whose
+REDIS_URL is wrong would; then the same with the broker unreachable, and with both. Every
+step must answer the same. This module needs no Redis, so CI always runs it (marker
+`redis_down`).
 """
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
+from accounts import wechat
 from accounts.models import PatientProfile, SmsCode
 from appointments.models import Appointment
 from billing.models import PaymentOrder, Refund
@@ -18,7 +21,6 @@ from config.settings import redis_caches
 from tests.appointments.factories import PatientProfileFactory
 from tests.billing.factories import ACTOR, open_order
 from tests.fakes.redis_server import closed_port
-from tests.fakes.sms_server import FakeSmsServer
 from tests.scheduling.factories import SlotFactory
 
 # transaction=True: writes really commit, so their after-commit cache work really runs
@@ -39,25 +41,18 @@ def redis_down(settings):
     settings.CACHES = redis_caches(f"redis://127.0.0.1:{closed_port()}/0")
 
 
-@pytest.fixture(params=["cache_up", "cache_down"])
-def cache_state(request) -> str:
-    if request.param == "cache_down":
+@pytest.fixture(params=["all_up", "cache_down", "broker_down", "both_down"])
+def outage(request) -> str:
+    """The same walk with every part up, the cache down, the broker down, or both."""
+    if request.param in ("cache_down", "both_down"):
         request.getfixturevalue("redis_down")
+    if request.param in ("broker_down", "both_down"):
+        request.getfixturevalue("broker_down")
     return request.param
 
 
-@pytest.fixture
-def sms_server(settings):
-    server = FakeSmsServer().start()
-    settings.SMS_BACKEND = "http"
-    settings.SMS_HTTP_URL = server.url
-    settings.SMS_HTTP_TOKEN = server.token
-    yield server
-    server.stop()
-
-
-def test_the_patient_walk_answers_the_same_with_the_cache_down(
-    cache_state, api_client, sms_server, settings
+def test_the_patient_walk_answers_the_same_with_the_cache_or_the_broker_down(
+    outage, api_client, sms_server, settings
 ):
     # given: a released session two days ahead with a 30-yuan fee; the dev payment channel
     settings.PAYMENTS_DEV_GATEWAY = True
@@ -243,11 +238,28 @@ def test_with_the_cache_down_a_full_slot_is_still_refused(redis_down, api_client
 
 def test_the_redis_down_fixture_really_reaches_no_cache(redis_down):
     # A guard for the tests above: the cache they run with stores nothing.
-    from django.core.cache import cache
-
     cache.set("probe", 1, 30)
 
     assert cache.get("probe") is None
+
+
+def test_with_the_cache_down_wechat_messages_share_one_access_token(
+    redis_down, wechat_server
+):
+    # given: the cache stores nothing, so the token lives only in this process
+
+    # when: two subscribe messages are sent
+    first = wechat.send_subscribe_message(
+        openid="o-1", template_id="tmpl-1", data={"thing1": "复诊"}, page=""
+    )
+    second = wechat.send_subscribe_message(
+        openid="o-2", template_id="tmpl-1", data={"thing1": "复诊"}, page=""
+    )
+
+    # then: both delivered, with one token fetched for both
+    assert (first, second) == ("1001", "1002")
+    assert len(wechat_server.subscribe_messages) == 2
+    assert len(wechat_server.requests_to("/cgi-bin/token")) == 1
 
 
 def test_with_the_cache_down_a_paid_cancel_answers_200_and_commits_its_refund(
