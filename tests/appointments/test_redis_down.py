@@ -8,19 +8,28 @@ step must answer the same. This module needs no Redis, so CI always runs it (mar
 `redis_down`).
 """
 
+import datetime
+from collections import Counter
+
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import wechat
 from accounts.models import PatientProfile, SmsCode
+from accounts.services.login import sms_code_send
 from appointments.models import Appointment
 from billing.models import PaymentOrder, Refund
 from billing.services import payment_order_dev_pay
+from common.errors import DomainError
+from common.services import Actor
 from config.settings import redis_caches
 from tests.appointments.factories import PatientProfileFactory
 from tests.billing.factories import ACTOR, open_order
 from tests.fakes.redis_server import closed_port
+from tests.race import run_at_once
 from tests.scheduling.factories import SlotFactory
 
 # transaction=True: writes really commit, so their after-commit cache work really runs
@@ -289,3 +298,35 @@ def test_with_the_cache_down_a_paid_cancel_answers_200_and_commits_its_refund(
     assert appointment.slot.booked == seats_before - 1
     refund = Refund.objects.get(order=order)
     assert refund.amount == 3000
+
+
+@pytest.mark.concurrency
+@pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="needs a database with row locks (MariaDB/MySQL)",
+)
+def test_with_the_cache_down_concurrent_sends_to_one_phone_text_once(
+    redis_down, sms_server, settings
+):
+    # given: a code sent to the phone longer ago than the resend interval
+    sms_code_send(actor=Actor(ip="10.0.0.1"), phone=PHONE)
+    SmsCode.objects.update(
+        created_at=timezone.now()
+        - datetime.timedelta(seconds=settings.SMS_RESEND_INTERVAL_SECONDS + 1)
+    )
+
+    # when: ten requests for a new code arrive at once, with no cache guard to stop them
+    results = run_at_once(
+        [
+            lambda: sms_code_send(actor=Actor(ip="10.0.0.1"), phone=PHONE)
+            for _ in range(10)
+        ]
+    )
+
+    # then: the database lets one through
+    outcomes = Counter(
+        r.code if isinstance(r, DomainError) else type(r).__name__ for r in results
+    )
+    assert outcomes == {"SmsCode": 1, "sms_too_frequent": 9}
+    assert SmsCode.objects.count() == 2
+    assert len(sms_server.codes_sent_to(PHONE)) == 2
