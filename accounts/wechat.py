@@ -9,6 +9,7 @@ kept in the Django cache, so every process shares one token instead of each fetc
 """
 
 import logging
+import time
 from dataclasses import dataclass
 
 import requests
@@ -21,6 +22,7 @@ from wechatpy.exceptions import APILimitedException, WeChatClientException
 from wechatpy.session import SessionStorage
 
 from accounts.errors import ErrorCode
+from common.cache import cache_is_down
 from common.errors import DomainError, NotAllowed, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
@@ -136,20 +138,36 @@ class WeChatSession:
 
 
 class DjangoCacheStorage(SessionStorage):
-    """wechatpy session storage on the Django cache (shared between processes with Redis)."""
+    """wechatpy session storage on the Django cache (shared between processes with Redis).
+
+    Each process also keeps its own copy, read only while the cache is unreachable: the
+    cache then stores nothing, and wechatpy would fetch a new token for every call, read
+    it back as missing and fetch again without end.
+    """
 
     prefix = "wechatpy:"
 
     def get(self, key, default=None):
-        return cache.get(self.prefix + key, default)
+        value = cache.get(self.prefix + key)
+        if value is None and cache_is_down():
+            value, expires_at = _local_copy.get(key, (None, None))
+            if expires_at is not None and expires_at <= time.monotonic():
+                value = None
+        return default if value is None else value
 
     def set(self, key, value, ttl=None):
         if value is None:
             return
         cache.set(self.prefix + key, value, ttl)
+        _local_copy[key] = (value, None if ttl is None else time.monotonic() + ttl)
 
     def delete(self, key):
         cache.delete(self.prefix + key)
+        _local_copy.pop(key, None)
+
+
+# This process's copy of what DjangoCacheStorage stored: key -> (value, monotonic expiry).
+_local_copy: dict[str, tuple[object, float | None]] = {}
 
 
 class _Client(WeChatClient):

@@ -1,34 +1,72 @@
-from django.core.cache import cache
+import logging
+
+from celery import current_app as celery_app
 from django.db import connection
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.api import error_body
+from common.cache import cache_status
+from common.errors import ErrorCode
+
+logger = logging.getLogger(__name__)
+
+OK = "ok"
+DOWN = "down"
+NOT_CONFIGURED = "not_configured"
+
 
 class HealthApi(APIView):
-    """Liveness and readiness: answers 200 only when the database and the cache respond."""
+    """Liveness and readiness, part by part.
+
+    The database is the one part the service cannot work without: when it does not answer,
+    503 in the error shape, with each part's state under `fields`. The cache (Redis) and the
+    broker only accelerate or defer work (the cache answers as an empty cache, queued work
+    is picked up by the sweeps), so with either down the answer is 200 with status
+    "degraded". Each part is "ok", "down" or, for a broker when tasks run inline,
+    "not_configured".
+    """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
     @extend_schema(
-        responses=inline_serializer(
-            "Health",
-            {
-                "status": serializers.CharField(),
-                "checks": serializers.DictField(child=serializers.CharField()),
-            },
-        )
+        responses={
+            200: inline_serializer(
+                "Health",
+                {
+                    "status": serializers.ChoiceField(choices=["ok", "degraded"]),
+                    "checks": serializers.DictField(child=serializers.CharField()),
+                },
+            ),
+            503: OpenApiResponse(
+                description="The database is down: the error shape, each part's state under fields."
+            ),
+        }
     )
     def get(self, request: Request) -> Response:
-        checks = {"database": _check_database(), "cache": _check_cache()}
-        healthy = all(value == "ok" for value in checks.values())
+        checks = {
+            "database": _check_database(),
+            "cache": cache_status(),
+            "broker": _check_broker(),
+        }
+        if checks["database"] != OK:
+            return Response(
+                error_body(
+                    ErrorCode.DATABASE_UNAVAILABLE,
+                    _("The database is not answering."),
+                    checks,
+                ),
+                status=503,
+            )
+        healthy = all(value in (OK, NOT_CONFIGURED) for value in checks.values())
         return Response(
-            {"status": "ok" if healthy else "error", "checks": checks},
-            status=200 if healthy else 503,
+            {"status": "ok" if healthy else "degraded", "checks": checks}, status=200
         )
 
 
@@ -37,16 +75,24 @@ def _check_database() -> str:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception as exc:  # any driver error means "not ready"
-        return f"error: {exc.__class__.__name__}"
-    return "ok"
+    except Exception:  # any driver error means "down"
+        logger.exception("health: the database did not answer")
+        return DOWN
+    return OK
 
 
-def _check_cache() -> str:
+def _check_broker() -> str:
+    if celery_app.conf.task_always_eager or not celery_app.conf.broker_url:
+        return NOT_CONFIGURED  # tasks run inline: there is no broker to lose
     try:
-        cache.set("health:probe", "1", 5)
-        if cache.get("health:probe") != "1":
-            return "error: value not read back"
-    except Exception as exc:  # any cache client error means "not ready"
-        return f"error: {exc.__class__.__name__}"
-    return "ok"
+        # One quick attempt, no retry sleeps: a health check must answer at once.
+        with celery_app.connection_for_write(connect_timeout=1) as conn:
+            conn.ensure_connection(
+                max_retries=1, interval_start=0, interval_step=0, timeout=1
+            )
+    except Exception as exc:  # any transport error means "down"
+        logger.warning(
+            "health: the broker did not answer (%s: %s)", type(exc).__name__, exc
+        )
+        return DOWN
+    return OK

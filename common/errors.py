@@ -50,3 +50,4 @@ class ServiceUnavailable(DomainError):
 class ErrorCode(StrEnum):
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
+    DATABASE_UNAVAILABLE = "database_unavailable"

@@ -224,14 +224,32 @@ else:
 
 # CACHE AND CELERY ----------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
+
+
+def redis_caches(url: str) -> dict:
+    """CACHES for a Redis at `url` (the Redis-down tests point it at a closed port).
+
+    Redis only accelerates: unreachable, it answers as an empty cache and every request
+    goes to the database (common/cache.py). Short socket timeouts keep a hung server from
+    holding requests; after a failure Redis is left alone for OUTAGE_RETRY_SECONDS.
+    """
+    return {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "BACKEND": "common.cache.FailSoftRedisCache",
+            "LOCATION": url,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "hospital"),
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+                "OUTAGE_RETRY_SECONDS": 5,
+                "OUTAGE_LOG_SECONDS": 60,
+            },
         }
     }
+
+
+if REDIS_URL:
+    CACHES = redis_caches(REDIS_URL)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CATALOG_CACHE_SECONDS = env_int("CATALOG_CACHE_SECONDS", 300)

@@ -149,6 +149,16 @@ def _phone_field(phone: str, field: str = "phone") -> str:
 
 @transaction.atomic
 def _sms_code_create(*, actor: Actor, phone: str, code: str) -> SmsCode:
+    # Lock the phone's latest code before reading it, so concurrent sends to one phone
+    # take turns here and each reads what the one before committed: the rules hold on the
+    # database alone when the cache's guard is missing (Redis down). SQLite serialises
+    # writers at BEGIN instead.
+    list(
+        SmsCode.objects.select_for_update()
+        .filter(phone=phone)
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)[:1]
+    )
     now = timezone.now()
     last = SmsCode.objects.filter(phone=phone).order_by("-created_at", "-id").first()
     interval = timedelta(seconds=settings.SMS_RESEND_INTERVAL_SECONDS)

@@ -1,34 +1,106 @@
 import pytest
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils.translation import gettext
 
 from common.crypto import DecryptionError, decrypt, encrypt, lookup_hash, mask
+from config.celery import app as celery_app
+from config.settings import redis_caches
+from tests.fakes.redis_server import closed_port
 
 pytestmark = pytest.mark.django_db
 
 
-def test_health_reports_database_and_cache(api_client):
+@pytest.fixture
+def broker():
+    """Set the Celery app's broker for one test: broker("amqp://..."), or None for inline."""
+    conf = celery_app.conf
+    saved = (conf.broker_url, conf.task_always_eager)
+
+    def use(url: str | None) -> None:
+        conf.broker_url = url or ""
+        conf.task_always_eager = url is None
+
+    yield use
+    conf.broker_url, conf.task_always_eager = saved
+
+
+def test_health_reports_each_part(api_client, broker):
+    # given: tasks run inline, so there is no broker
+    broker(None)
+
+    # when
+    response = api_client.get(reverse("health"))
+
+    # then
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "cache": "ok", "broker": "not_configured"},
+    }
+
+
+def test_health_reports_a_reachable_broker(api_client, broker):
+    # given: kombu's folder transport, a real broker that needs no server
+    broker("filesystem://")
+
+    response = api_client.get(reverse("health"))
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    assert response.json()["checks"]["broker"] == "ok"
+
+
+def test_health_answers_200_degraded_when_the_broker_is_down(api_client, broker):
+    broker(f"amqp://guest:guest@127.0.0.1:{closed_port()}//")
+
     response = api_client.get(reverse("health"))
 
     assert response.status_code == 200
     assert response.json() == {
-        "status": "ok",
-        "checks": {"database": "ok", "cache": "ok"},
+        "status": "degraded",
+        "checks": {"database": "ok", "cache": "ok", "broker": "down"},
     }
 
 
-def test_health_answers_503_when_the_cache_is_down(api_client, monkeypatch):
-    # A real Redis client pointed at a port where nothing listens.
-    from django.core.cache.backends.redis import RedisCache
+def test_health_answers_200_degraded_when_the_cache_is_down(
+    api_client, broker, settings
+):
+    # given: the real Redis backend pointed at a port where nothing listens
+    broker(None)
+    settings.CACHES = redis_caches(f"redis://127.0.0.1:{closed_port()}/0")
 
-    monkeypatch.setattr("common.apis.cache", RedisCache("redis://127.0.0.1:1/0", {}))
+    response = api_client.get(reverse("health"))
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "degraded",
+        "checks": {"database": "ok", "cache": "down", "broker": "not_configured"},
+    }
+
+
+class _DownConnection:
+    def cursor(self):
+        raise OperationalError('(2003, "Can\'t connect to MySQL server")')
+
+
+def test_health_answers_503_in_the_error_shape_when_the_database_is_down(
+    api_client, broker, monkeypatch
+):
+    # given: the database driver refuses every connection
+    broker(None)
+    monkeypatch.setattr("common.apis.connection", _DownConnection())
 
     response = api_client.get(reverse("health"))
 
     assert response.status_code == 503
-    assert response.json()["status"] == "error"
-    assert response.json()["checks"]["database"] == "ok"
-    assert response.json()["checks"]["cache"] == "error: ConnectionError"
+    assert response.json() == {
+        "error": {
+            "code": "database_unavailable",
+            "message": "The database is not answering.",
+            "fields": {"database": "down", "cache": "ok", "broker": "not_configured"},
+        }
+    }
 
 
 def test_an_unknown_url_answers_the_error_shape(client):
