@@ -45,6 +45,25 @@ class AccountsConfig(AppConfig):
                 "accounts.view_latecanceluse",
             ],
         )
+        # Platform admins unlock locked-out logins (django-axes: delete the access
+        # attempts) and set up staff members' authenticators (django-otp TOTP devices;
+        # static one-time codes for someone who lost their phone).
+        role_grant(
+            role=Role.PLATFORM_ADMIN,
+            permissions=[
+                "axes.view_accessattempt",
+                "axes.delete_accessattempt",
+                "axes.view_accesslog",
+                "otp_totp.view_totpdevice",
+                "otp_totp.add_totpdevice",
+                "otp_totp.change_totpdevice",
+                "otp_totp.delete_totpdevice",
+                "otp_static.view_staticdevice",
+                "otp_static.add_staticdevice",
+                "otp_static.change_staticdevice",
+                "otp_static.delete_staticdevice",
+            ],
+        )
         # The OpenAPI extension for our JWT authentication class registers itself on
         # import; it needs the models.
         from accounts import schema  # noqa: F401
