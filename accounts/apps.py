@@ -2,8 +2,10 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from accounts.action_labels import ACTION_LABELS
+from accounts.periodic import PERIODIC_JOBS
 from accounts.roles import Role, role_grant
 from common.action_labels import action_labels_register
+from common.periodic import periodic_jobs_register
 
 
 class AccountsConfig(AppConfig):
@@ -12,6 +14,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         action_labels_register(ACTION_LABELS)
+        periodic_jobs_register(*PERIODIC_JOBS, app=self.name)
         # Hospital staff onboard their own hospital's doctors and colleagues (a doctor's
         # page links a doctor account). The user admin keeps them inside their hospital,
         # offers only the doctor and staff roles, and never lets them hand out superuser

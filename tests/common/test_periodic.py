@@ -19,7 +19,7 @@ from common.periodic import (
 )
 from config.celery import app as celery_app
 
-APPS_WITH_JOBS = ("scheduling", "appointments", "billing")
+APPS_WITH_JOBS = ("accounts", "scheduling", "appointments", "billing")
 
 
 def _run(*args: str) -> str:
@@ -44,6 +44,13 @@ def _schedule() -> dict[str, tuple]:
 
 
 EXPECTED = {
+    "Prune revoked login sessions": (
+        "accounts.tasks.revoked_login_sessions_prune",
+        "17",
+        "*",
+        "Asia/Shanghai",
+        True,
+    ),
     "Generate clinic sessions": (
         "scheduling.tasks.sessions_generate",
         "30",
@@ -254,8 +261,8 @@ def test_setup_command_restores_the_jobs_and_a_second_run_changes_nothing():
     second = _run("setup_periodic_tasks")
 
     # then
-    assert first == "Periodic tasks: 1 created, 1 updated, 6 unchanged.\n"
-    assert second == "Periodic tasks: 0 created, 0 updated, 8 unchanged.\n"
+    assert first == "Periodic tasks: 1 created, 1 updated, 7 unchanged.\n"
+    assert second == "Periodic tasks: 0 created, 0 updated, 9 unchanged.\n"
     assert schedule == EXPECTED | {
         "Expire unpaid holds": EXPECTED["Expire unpaid holds"][:4] + (False,)
     }
