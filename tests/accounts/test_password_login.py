@@ -348,3 +348,19 @@ def test_a_reset_for_a_phone_without_an_account_answers_404(db, sms_server):
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "account_not_found"
     assert not User.objects.exists()
+
+
+def test_the_lockout_message_is_in_chinese_for_a_chinese_client(with_password):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _login("xiaowang", "wrong-password")
+
+    response = _client().post(
+        LOGIN,
+        {"login": "xiaowang", "password": PASSWORD},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+
+    assert response.json()["error"]["message"] == (
+        "登录失败次数过多，密码登录已锁定 30 分钟；您仍可使用短信验证码登录。"
+    )

@@ -282,3 +282,16 @@ def test_a_platform_admin_enrols_a_device_and_sees_its_qr_code():
     qrcode = client.get(reverse("admin:otp_totp_totpdevice_qrcode", args=[device.pk]))
     assert qrcode.status_code == 200
     assert qrcode["Content-Type"].startswith("image/")
+
+
+@pytest.mark.usefixtures("require_otp")
+def test_the_second_step_speaks_chinese():
+    staff = StaffFactory()
+    _device(staff)
+    client = Client(REMOTE_ADDR="203.0.113.7", HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    page = client.get(LOGIN)
+    refused = _login(client, staff.username, PASSWORD)
+
+    assert "动态验证码" in page.content.decode()
+    assert "请输入身份验证器应用中的 6 位动态码。" in refused.content.decode()
