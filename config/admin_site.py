@@ -27,6 +27,24 @@ DJANGO_ADMIN_STRINGS_MISSING_IN_CHINESE = (
     gettext_noop("Add link"),
     gettext_noop("Change or view list link"),
 )
+# django-axes has no Chinese catalog: the words of its admin (login lockout), kept here.
+AXES_ADMIN_STRINGS = (
+    gettext_noop("access attempt"),
+    gettext_noop("access attempts"),
+    gettext_noop("access log"),
+    gettext_noop("access logs"),
+    gettext_noop("access failure"),
+    gettext_noop("access failures"),
+    gettext_noop("User Agent"),
+    gettext_noop("IP Address"),
+    gettext_noop("Path"),
+    gettext_noop("Attempt Time"),
+    gettext_noop("Failed Logins"),
+    gettext_noop("Locked Out"),
+    gettext_noop("Logout Time"),
+    gettext_noop("Form Data"),
+    gettext_noop("Meta Data"),
+)
 
 
 class StaffOtpLoginForm(OTPAdminAuthenticationForm):

@@ -108,10 +108,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     # Login lockout (accounts/README: "Staff login"), and TOTP second factor for staff.
-    "axes",
+    "config.apps.LoginLockoutConfig",  # axes
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "config.apps.AuthenticatorConfig",  # django_otp.plugins.otp_totp
+    "config.apps.RecoveryCodesConfig",  # django_otp.plugins.otp_static
     "drf_spectacular",
     "django_filters",
     "django_celery_beat",

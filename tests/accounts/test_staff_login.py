@@ -295,3 +295,14 @@ def test_the_second_step_speaks_chinese():
 
     assert "动态验证码" in page.content.decode()
     assert "请输入身份验证器应用中的 6 位动态码。" in refused.content.decode()
+
+
+def test_the_lockout_and_authenticator_admins_have_chinese_names():
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(_platform_admin())
+
+    page = client.get(INDEX).content.decode()
+
+    assert "登录锁定" in page
+    assert "登录尝试" in page
+    assert "身份验证器（二次验证）" in page
