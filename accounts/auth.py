@@ -5,6 +5,9 @@ token class tried); common.api renders the detail as the message, which then bec
 unreadable. This subclass raises the same errors (401, same code: "token_not_valid",
 "user_not_found", "user_inactive", ...) with one plain message. Point
 REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] at it.
+
+It also refuses an access token whose login session was logged out (the `sid` claim,
+accounts.services.tokens): simplejwt itself only blacklists refresh tokens.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +15,8 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework_simplejwt import authentication
 from rest_framework_simplejwt import exceptions as jwt_exceptions
+
+from accounts.selectors import SESSION_CLAIM, login_session_is_revoked
 
 
 class AuthenticationFailed(exceptions.AuthenticationFailed):
@@ -23,6 +28,13 @@ class AuthenticationFailed(exceptions.AuthenticationFailed):
 
 
 class JWTAuthentication(authentication.JWTAuthentication):
+    def get_validated_token(self, raw_token: bytes):
+        token = super().get_validated_token(raw_token)
+        sid = token.get(SESSION_CLAIM)
+        if sid and login_session_is_revoked(sid=str(sid)):
+            raise jwt_exceptions.InvalidToken()
+        return token
+
     def authenticate(self, request: Request):
         try:
             return super().authenticate(request)

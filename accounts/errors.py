@@ -9,9 +9,13 @@ from enum import StrEnum
 
 class ErrorCode(StrEnum):
     ACCOUNT_DISABLED = "account_disabled"
+    ACCOUNT_NOT_FOUND = "account_not_found"
+    CURRENT_PASSWORD_INVALID = "current_password_invalid"
+    INVALID_CREDENTIALS = "invalid_credentials"
     INVALID_WECHAT_CODE = "invalid_wechat_code"
     LATE_CANCEL_NOT_ALLOWED = "late_cancel_not_allowed"
     LATE_CANCEL_QUOTA_USED = "late_cancel_quota_used"
+    LOGIN_LOCKED = "login_locked"
     NOT_ALLOWED_TO_EDIT_LEVELS = "not_allowed_to_edit_levels"
     NOT_ALLOWED_TO_GRANT_LEVEL = "not_allowed_to_grant_level"
     NOT_PATIENT_ACCOUNT = "not_patient_account"
@@ -27,5 +31,6 @@ class ErrorCode(StrEnum):
     SMS_TOO_FREQUENT = "sms_too_frequent"
     SMS_UNAVAILABLE = "sms_unavailable"
     TOKEN_NOT_VALID = "token_not_valid"
+    USERNAME_TAKEN = "username_taken"
     WECHAT_LOGIN_REFUSED = "wechat_login_refused"
     WECHAT_RATE_LIMITED = "wechat_rate_limited"

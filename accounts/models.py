@@ -337,3 +337,31 @@ class LateCancelUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} @ {self.used_at:%Y-%m-%d %H:%M}"
+
+
+class RevokedLoginSession(models.Model):
+    """A logged-out login session: its tokens are refused until `expires_at`.
+
+    Every JWT pair issued at login carries a session id (the `sid` claim, copied into each
+    access token and kept through refresh-token rotation). Logging out records the session
+    here; the API's authentication refuses any access token carrying it, and token refresh
+    refuses its refresh tokens. A row is kept while any token of the session could still be
+    valid (the longer of the two token lifetimes), then pruned by a periodic job.
+    """
+
+    sid = models.CharField(_("session id"), max_length=64, unique=True)
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    revoked_at = models.DateTimeField(_("revoked at"))
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("revoked login session")
+        verbose_name_plural = _("revoked login sessions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.sid[:8]}"

@@ -9,6 +9,7 @@ level row directly, so a rule lives in one place.
 """
 
 import datetime
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ from accounts.models import (
     MemberLevel,
     PatientProfile,
     PointsEntry,
+    RevokedLoginSession,
     User,
 )
 from common.crypto import decrypt, mask
@@ -36,8 +38,42 @@ INSURANCE_CARD_CONTEXT = "accounts.PatientProfile.insurance_card_no"
 ID_CARD_HASH_CONTEXT = "id_card_no"
 PHONE_HASH_CONTEXT = "profile_phone"
 SESSION_KEY_CONTEXT = "accounts.User.wechat_session_key"
+# A mainland mobile number, ASCII digits only; usernames never look like one.
+_PHONE_LOGIN = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
 
 _MAX_ID = 2**63 - 1  # larger ids cannot exist and overflow some database drivers
+
+
+# -- accounts by phone or login name ---------------------------------------------------------
+# Every lookup of an account by its phone goes through user_filter_by_phone, so how the
+# phone is stored (in clear today) is known in this one place.
+
+
+def user_filter_by_phone(phone: str) -> QuerySet[User]:
+    """The account registered with `phone` (already normalised), as a QuerySet to lock."""
+    return User.objects.filter(phone=phone)
+
+
+def user_get_by_phone(phone: str) -> User | None:
+    return user_filter_by_phone(phone).first()
+
+
+def user_get_by_login(login: str) -> User | None:
+    """The account a password login names: by phone when `login` is a mainland mobile
+    number, else by username (case-insensitive, as usernames are unique that way)."""
+    from_phone = _PHONE_LOGIN.fullmatch(login)
+    if from_phone:
+        return user_get_by_phone(login)
+    return User.objects.filter(username__iexact=login).first()
+
+
+# The JWT claim naming the login session a token belongs to (accounts.services.tokens).
+SESSION_CLAIM = "sid"
+
+
+def login_session_is_revoked(*, sid: str) -> bool:
+    """Whether the login session `sid` was logged out (accounts.services.tokens)."""
+    return RevokedLoginSession.objects.filter(sid=sid).exists()
 
 
 def patient_profile_list_for_user(*, user: User) -> QuerySet[PatientProfile]:

@@ -107,6 +107,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
+    # Login lockout (accounts/README: "Staff login"), and TOTP second factor for staff.
+    "config.apps.LoginLockoutConfig",  # axes
+    "django_otp",
+    "config.apps.AuthenticatorConfig",  # django_otp.plugins.otp_totp
+    "config.apps.RecoveryCodesConfig",  # django_otp.plugins.otp_static
     "drf_spectacular",
     "django_filters",
     "django_celery_beat",
@@ -130,8 +135,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out admin login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -141,8 +150,11 @@ AUTH_USER_MODEL = "accounts.User"
 # one hospital sees only the rows of that hospital, and keys to it offer only theirs.
 HOSPITAL_MODEL = "hospitals.Hospital"
 # A staff member's role brings its admin permissions (accounts/roles.py, accounts/backends.py); groups and
-# per-user permissions from ModelBackend add exceptions on top.
+# per-user permissions from ModelBackend add exceptions on top. django-axes comes first: it
+# refuses a locked-out username or IP before any password is checked, and authenticates
+# nobody itself.
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "accounts.backends.RolePermissionBackend",
 ]
@@ -367,10 +379,51 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-if not DEBUG:
+# LOGIN SECURITY --------------------------------------------------------------------------
+# Every password login (the admin and the patients' password login) goes through
+# django-axes: after AXES_FAILURE_LIMIT failures for one username, or from one IP, further
+# tries are refused for AXES_COOLOFF_MINUTES, even with the right password. Attempts are
+# kept in the database (no cache needed); staff unlock in the admin (Axes: access attempts,
+# delete the rows).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30, minimum=1))
+# Each parameter counts on its own: per account and per IP, not per pair.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The IP the rest of the platform uses (X-Forwarded-For only with TRUST_X_FORWARDED_FOR).
+AXES_CLIENT_IP_CALLABLE = "common.api.client_ip"
+# A success does not wipe the count: otherwise an attacker logging into their own account
+# now and then would reset the per-IP counter. Failures age out after the cool-off.
+AXES_RESET_ON_SUCCESS = False
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_TEMPLATE = "admin/login_locked.html"
+# accounts/admin/login_security.py registers the attempts and the log (without a date
+# hierarchy, which MySQL cannot draw without its time-zone tables).
+AXES_ENABLE_ADMIN = False
+# Staff must pass a TOTP code (django-otp) after the password to open the admin. On by
+# default in production; the demo (DJANGO_DEBUG=true) signs in with the password alone.
+STAFF_REQUIRE_OTP = env_bool("STAFF_REQUIRE_OTP", not DEBUG)
+# The issuer shown in the staff member's authenticator app.
+OTP_TOTP_ISSUER = PLATFORM_NAME
+# Sessions are the admin's only (the API uses JWT): an admin login lasts at most 8 hours.
+ADMIN_SESSION_HOURS = env_int("ADMIN_SESSION_HOURS", 8, minimum=1)
+if ADMIN_SESSION_HOURS > 8:
+    raise ImproperlyConfigured("ADMIN_SESSION_HOURS must be at most 8")
+SESSION_COOKIE_AGE = ADMIN_SESSION_HOURS * 3600
+
+# HTTPS BEHIND A TLS-TERMINATING PROXY -----------------------------------------------------
+# The proxy ends TLS and forwards plain HTTP with X-Forwarded-Proto: https; it must set (not
+# pass through) that header. Each value is on by default when DJANGO_DEBUG is false.
+if env_bool("SECURE_PROXY_SSL_HEADER", not DEBUG):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# /health/ is probed over plain HTTP by the load balancer.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+# HSTS: one year in production; 0 turns it off (start low when first enabling it).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 
 # PAYMENTS ------------------------------------------------------------------------------
 # A channel is enabled when all of its credentials are set; a half-configured channel stops

@@ -1,3 +1,9 @@
 """Staff UI of the accounts app, one module per concern."""
 
-from accounts.admin import groups, members, profiles, users  # noqa: F401
+from accounts.admin import (  # noqa: F401
+    groups,
+    login_security,
+    members,
+    profiles,
+    users,
+)

@@ -1,4 +1,4 @@
-"""Login (WeChat, SMS), tokens (refresh, logout) and the current user."""
+"""Login (WeChat, SMS, password), passwords, tokens (refresh, logout) and the current user."""
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +16,11 @@ from accounts.services.login import (
     sms_code_send,
     user_login_with_sms,
     user_login_with_wechat,
+)
+from accounts.services.passwords import (
+    user_login_with_password,
+    user_password_reset,
+    user_password_set,
 )
 from accounts.services.tokens import token_refresh, user_logout, user_tokens_issue
 from common.services import Actor
@@ -151,6 +156,118 @@ class SmsLoginApi(APIView):
         )
 
         return _login_response(user, created)
+
+
+class PasswordLoginApi(APIView):
+    """Log in with a phone number or username and the password the patient set."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "PasswordLoginInput"
+
+        login = serializers.CharField(
+            max_length=150, help_text="The phone number or the username."
+        )
+        password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    @extend_schema(
+        operation_id="accounts_login_password",
+        request=InputSerializer,
+        responses={200: LoginOutputSerializer, 400: ERROR, 429: ERROR},
+        description="Wrong passwords count per account and per address: after "
+        "AXES_FAILURE_LIMIT (10) failures, password login is refused (429 login_locked) "
+        "for AXES_COOLOFF_MINUTES (30), even with the right password.",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        user = user_login_with_password(
+            request=request,
+            login=serializer.validated_data["login"],
+            password=serializer.validated_data["password"],
+        )
+
+        return _login_response(user, False)
+
+
+class PasswordSetApi(APIView):
+    """The logged-in patient sets (or changes) their password, and optionally a username."""
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "PasswordSetInput"
+
+        password = serializers.CharField(max_length=128, trim_whitespace=False)
+        username = serializers.CharField(max_length=30, required=False, default="")
+        current_password = serializers.CharField(
+            max_length=128,
+            trim_whitespace=False,
+            required=False,
+            default="",
+            help_text="Needed when the account already has a password.",
+        )
+
+    @extend_schema(
+        operation_id="accounts_password_set",
+        request=InputSerializer,
+        responses={
+            200: UserOutputSerializer,
+            400: ERROR,
+            401: ERROR,
+            403: ERROR,
+            409: ERROR,
+            429: ERROR,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        user = user_password_set(
+            request=request,
+            actor=Actor.from_request(request),
+            user=request.user,
+            **serializer.validated_data,
+        )
+
+        return Response(UserOutputSerializer(user).data)
+
+
+class PasswordResetApi(APIView):
+    """A new password with the SMS code sent to the account's phone (accounts/sms/send/)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "PasswordResetInput"
+
+        phone = serializers.CharField(max_length=20)
+        code = serializers.RegexField(
+            r"^[0-9]{6}$",
+            error_messages={"invalid": _("Enter the 6-digit code.")},
+        )
+        password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    @extend_schema(
+        operation_id="accounts_password_reset",
+        request=InputSerializer,
+        responses={204: NO_CONTENT, 400: ERROR, 403: ERROR, 404: ERROR},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+
+        user_password_reset(
+            actor=Actor.from_request(request), **serializer.validated_data
+        )
+
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class TokenRefreshApi(APIView):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts import sms, wechat
 from accounts.errors import ErrorCode
 from accounts.models import SmsCode, User
-from accounts.selectors import SESSION_KEY_CONTEXT
+from accounts.selectors import SESSION_KEY_CONTEXT, user_filter_by_phone
 from accounts.validators import normalize_phone
 from common import crypto
 from common.errors import DomainError, NotAllowed, Throttled
@@ -51,7 +51,8 @@ def _username_for(prefix: str, value: str) -> str:
     return f"{prefix}_{crypto.lookup_hash(value, context='username')[:24]}"
 
 
-def _check_can_log_in(user: User) -> None:
+def user_check_can_log_in(user: User) -> None:
+    """Refuse a disabled account, and any account that is not a plain patient's."""
     if not user.is_active:
         raise AccountDisabled()
     # Staff sign in with a password at the admin; a phone or WeChat login must not
@@ -113,7 +114,7 @@ def user_get_or_create_for_wechat(
             return created, True
         user = User.objects.select_for_update().get(wechat_openid=session.openid)
 
-    _check_can_log_in(user)
+    user_check_can_log_in(user)
     user.wechat_session_key = session_key
     update_fields = ["wechat_session_key"]
     if unionid and not user.wechat_unionid:
@@ -140,7 +141,8 @@ def _sms_code_hash(phone: str, code: str) -> str:
     return crypto.lookup_hash(f"{phone}:{code}", context="sms_code")
 
 
-def _phone_field(phone: str, field: str = "phone") -> str:
+def phone_field(phone: str, field: str = "phone") -> str:
+    """The normalised phone, or a ValidationError on `field`."""
     try:
         return normalize_phone(phone)
     except ValidationError as exc:
@@ -203,7 +205,7 @@ def sms_code_send(*, actor: Actor, phone: str) -> SmsCode:
     429). The code is stored only as a keyed hash. If the SMS provider fails, the code is
     removed again (so it counts against no limit) and SmsUnavailable (503) is raised.
     """
-    phone = _phone_field(phone)
+    phone = phone_field(phone)
     # cache.add is atomic in every cache backend, so of two concurrent requests for one
     # phone only one passes; the database check in _sms_code_create covers a cold cache.
     guard = f"accounts:sms-send:{crypto.lookup_hash(phone, context='sms_guard')}"
@@ -277,7 +279,7 @@ def _sms_code_consume(*, phone: str, code: str) -> str:
 @transaction.atomic
 def user_get_or_create_for_phone(*, actor: Actor, phone: str) -> tuple[User, bool]:
     """Find the patient by phone or create them. Returns (user, created)."""
-    user = User.objects.select_for_update().filter(phone=phone).first()
+    user = user_filter_by_phone(phone).select_for_update().first()
     if user is None:
         new_user = User(username=_username_for("p", phone), phone=phone)
         created = _patient_create(
@@ -285,18 +287,18 @@ def user_get_or_create_for_phone(*, actor: Actor, phone: str) -> tuple[User, boo
         )
         if created is not None:
             return created, True
-        user = User.objects.select_for_update().get(phone=phone)
-    _check_can_log_in(user)
+        user = user_filter_by_phone(phone).select_for_update().get()
+    user_check_can_log_in(user)
     return user, False
 
 
-def user_login_with_sms(*, actor: Actor, phone: str, code: str) -> tuple[User, bool]:
-    """Log a patient in with the code texted to `phone`. Returns (user, created).
+def sms_code_check(*, phone: str, code: str) -> None:
+    """Use up the code texted to `phone` (normalised), or raise why it cannot be used.
 
     A code works once, for SMS_CODE_TTL_SECONDS, and dies after SMS_MAX_WRONG_TRIES
-    wrong guesses. Only the latest code sent to a phone counts.
+    wrong guesses. Only the latest code sent to a phone counts. Used by the SMS login and
+    by the password reset (accounts.services.passwords).
     """
-    phone = _phone_field(phone)
     if not (
         isinstance(code, str) and len(code) == 6 and code.isascii() and code.isdigit()
     ):
@@ -314,4 +316,11 @@ def user_login_with_sms(*, actor: Actor, phone: str, code: str) -> tuple[User, b
         )
     if outcome != _SMS_OK:
         raise DomainError(ErrorCode.SMS_CODE_INVALID, _("The code is not correct."))
+
+
+def user_login_with_sms(*, actor: Actor, phone: str, code: str) -> tuple[User, bool]:
+    """Log a patient in with the code texted to `phone` (sms_code_check). Returns
+    (user, created)."""
+    phone = phone_field(phone)
+    sms_code_check(phone=phone, code=code)
     return user_get_or_create_for_phone(actor=actor, phone=phone)

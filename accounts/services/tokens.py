@@ -1,7 +1,17 @@
-"""JWT pairs: issuing them at login, rotating the refresh token, and logging out."""
+"""JWT pairs: issuing them at login, rotating the refresh token, and logging out.
+
+Each login starts a session: a random id in the `sid` claim of its refresh token, which
+simplejwt copies into every access token made from it and keeps through rotation. Logging
+out blacklists the refresh token and records the session as revoked, so the session's
+access tokens are refused too (accounts.auth), not only its refresh token.
+"""
+
+import secrets
+from datetime import datetime
 
 from django.contrib.auth.models import update_last_login
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import TokenError
@@ -16,7 +26,8 @@ from rest_framework_simplejwt.token_blacklist.models import (
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.errors import ErrorCode
-from accounts.models import User
+from accounts.models import RevokedLoginSession, User
+from accounts.selectors import SESSION_CLAIM, login_session_is_revoked
 from common.errors import DomainError
 from common.services import Actor, operation_log_write
 
@@ -32,8 +43,13 @@ class TokenNotValid(DomainError):
 
 @transaction.atomic
 def user_tokens_issue(*, user: User) -> dict[str, str]:
-    """A new JWT pair for the user: {"access": ..., "refresh": ...}."""
+    """A new JWT pair for the user, in a new login session: {"access": ..., "refresh": ...}."""
     refresh = RefreshToken.for_user(user)  # also records it as outstanding
+    refresh[SESSION_CLAIM] = secrets.token_hex(16)
+    # The outstanding row keeps the token as issued, with its session.
+    OutstandingToken.objects.filter(jti=refresh[jwt_settings.JTI_CLAIM]).update(
+        token=str(refresh)
+    )
     update_last_login(None, user)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
@@ -60,6 +76,9 @@ def token_refresh(*, refresh: str) -> dict[str, str]:
         or BlacklistedToken.objects.filter(token=outstanding).exists()
     ):
         raise TokenNotValid()
+    sid = token.payload.get(SESSION_CLAIM)
+    if sid and login_session_is_revoked(sid=str(sid)):
+        raise TokenNotValid()
     user_id = token.payload.get(jwt_settings.USER_ID_CLAIM)
     if not User.objects.filter(pk=user_id).exists():
         raise TokenNotValid()
@@ -71,7 +90,8 @@ def token_refresh(*, refresh: str) -> dict[str, str]:
 
 @transaction.atomic
 def user_logout(*, actor: Actor, refresh: str) -> None:
-    """Blacklist the user's refresh token. Access tokens already issued run out on their own."""
+    """End the login session of `refresh`: blacklist it and revoke the session, so its
+    access tokens (the one of this request included) are refused from now on."""
     try:
         token = RefreshToken(refresh)
     except TokenError:
@@ -81,4 +101,28 @@ def user_logout(*, actor: Actor, refresh: str) -> None:
     ):
         raise TokenNotValid()
     token.blacklist()
+    sid = token.payload.get(SESSION_CLAIM)
+    if sid:
+        now = timezone.now()
+        # Every token of the session was issued before now; none outlives this.
+        lifetime = max(
+            jwt_settings.ACCESS_TOKEN_LIFETIME, jwt_settings.REFRESH_TOKEN_LIFETIME
+        )
+        RevokedLoginSession.objects.get_or_create(
+            sid=str(sid)[:64],
+            defaults={
+                "user": actor.user,
+                "revoked_at": now,
+                "expires_at": now + lifetime,
+            },
+        )
     operation_log_write(actor=actor, action="user_logout", obj=actor.user)
+
+
+def revoked_login_sessions_prune(*, now: datetime | None = None) -> int:
+    """Delete revoked sessions none of whose tokens can still be valid. Returns how many."""
+    now = now or timezone.now()
+    deleted, _by_model = RevokedLoginSession.objects.filter(
+        expires_at__lte=now
+    ).delete()
+    return deleted

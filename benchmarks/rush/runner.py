@@ -66,6 +66,8 @@ def spawn(options: dict[str, Any], out: OutputWrapper) -> None:
         FIELD_ENCRYPTION_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         BENCHMARK_BASELINE_ENDPOINT="true",
+        # The load generator talks plain HTTP to the local server, with no TLS proxy.
+        SECURE_SSL_REDIRECT="false",
         PYTHONUNBUFFERED="1",
     )
     if database_url:

@@ -373,8 +373,8 @@ def test_logout_blacklists_the_refresh_token_and_logs_once(api_client):
     assert refresh.status_code == 401
     [log] = OperationLog.objects.all()
     assert (log.action, log.actor, log.object_id) == ("user_logout", user, str(user.pk))
-    # the access token keeps working until it expires on its own
-    assert api_client.get(reverse("api:accounts:me")).status_code == 200
+    # the session's access token is refused too (tests/accounts/test_logout_denylist.py)
+    assert api_client.get(reverse("api:accounts:me")).status_code == 401
 
 
 def test_logout_with_someone_elses_refresh_token_is_refused(api_client):

@@ -63,11 +63,11 @@ def found(client, term: str) -> list[Appointment]:
 def test_the_check_in_button_checks_the_patient_in_and_names_them(client):
     # given
     appointment = booked(SlotFactory(session__fee=0), name="张三")
-    client.force_login(clerk_of(appointment.hospital))
     url = reverse("admin:appointments_appointment_check_in", args=[appointment.pk])
 
-    # when
+    # when (the clerk signs in that day: an admin session lasts 8 hours at most)
     with visit_day(appointment):
+        client.force_login(clerk_of(appointment.hospital))
         listing = client.get(reverse(CHANGELIST))
         response = client.post(url, HTTP_REFERER="http://testserver/admin/x/?q=1")
 
@@ -110,10 +110,10 @@ def test_the_check_in_view_refuses_get_and_another_hospitals_patient(client):
     # given
     ours = booked(SlotFactory(session__fee=0))
     theirs = booked(SlotFactory(session__fee=0))
-    client.force_login(clerk_of(ours.hospital))
 
     # when
     with visit_day(theirs):
+        client.force_login(clerk_of(ours.hospital))
         by_get = client.get(
             reverse("admin:appointments_appointment_check_in", args=[ours.pk])
         )
@@ -286,11 +286,11 @@ def test_a_doctor_sees_the_list_but_cannot_check_in(client):
         hospital=appointment.hospital,
         is_staff=True,
     )
-    client.force_login(doctor)
 
     # when
     button = reverse("admin:appointments_appointment_check_in", args=[appointment.pk])
     with visit_day(appointment):
+        client.force_login(doctor)
         listing = client.get(reverse(CHANGELIST))
         post = client.post(
             reverse("admin:appointments_appointment_check_in", args=[appointment.pk])

@@ -19,7 +19,7 @@ from common.periodic import (
 )
 from config.celery import app as celery_app
 
-APPS_WITH_JOBS = ("scheduling", "appointments", "billing")
+APPS_WITH_JOBS = ("accounts", "scheduling", "appointments", "billing")
 
 
 def _run(*args: str) -> str:
@@ -44,6 +44,13 @@ def _schedule() -> dict[str, tuple]:
 
 
 EXPECTED = {
+    "Prune revoked login sessions": (
+        "accounts.tasks.revoked_login_sessions_prune",
+        "17",
+        "*",
+        "Asia/Shanghai",
+        True,
+    ),
     "Generate clinic sessions": (
         "scheduling.tasks.sessions_generate",
         "30",
