@@ -399,7 +399,7 @@ AXES_LOCKOUT_TEMPLATE = "admin/login_locked.html"
 # accounts/admin/login_security.py registers the attempts and the log (without a date
 # hierarchy, which MySQL cannot draw without its time-zone tables).
 AXES_ENABLE_ADMIN = False
-# Failed attempts and lockouts are logged; the banner at every start-up is not.
+# Attempts and lockouts are kept in the database (the admin lists them): no log chatter.
 AXES_VERBOSE = False
 # Staff must pass a TOTP code (django-otp) after the password to open the admin. On by
 # default in production; the demo (DJANGO_DEBUG=true) signs in with the password alone.
