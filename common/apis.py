@@ -7,6 +7,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+HEALTH = inline_serializer(
+    "Health",
+    {
+        "status": serializers.CharField(),
+        "checks": serializers.DictField(child=serializers.CharField()),
+    },
+)
+
 
 class HealthApi(APIView):
     """Liveness and readiness: answers 200 only when the database and the cache respond."""
@@ -14,15 +22,7 @@ class HealthApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(
-        responses=inline_serializer(
-            "Health",
-            {
-                "status": serializers.CharField(),
-                "checks": serializers.DictField(child=serializers.CharField()),
-            },
-        )
-    )
+    @extend_schema(responses={200: HEALTH, 503: HEALTH})
     def get(self, request: Request) -> Response:
         checks = {"database": _check_database(), "cache": _check_cache()}
         healthy = all(value == "ok" for value in checks.values())
