@@ -94,11 +94,15 @@ class AutoSchema(BaseAutoSchema):
             return outer.rpartition(".")[2].removesuffix("Api") + name
         return name
 
-    def get_response_serializers(self):
-        responses = super().get_response_serializers()
-        has_body = self.method in ("POST", "PUT", "PATCH") and (
-            self.get_request_serializer() is not None
-        )
-        if not has_body or not isinstance(responses, dict):
-            return responses
-        return {**error_responses(*BODY_ERRORS), **responses}
+    def _get_response_bodies(self, direction="response") -> dict:
+        # Not get_response_serializers: @extend_schema replaces that method outright.
+        responses = super()._get_response_bodies(direction)
+        if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer():
+            for status in BODY_ERRORS:
+                responses.setdefault(
+                    str(status),
+                    self._get_response_for_code(
+                        error_response(status), str(status), direction=direction
+                    ),
+                )
+        return responses
