@@ -288,7 +288,7 @@ REST_FRAMEWORK = {
         "accounts.auth.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    # JSON within the limits below, or a 4xx in the error shape (common/parsers.py).
+    # JSON within the REQUEST LIMITS above, or a 4xx in the error shape (common/parsers.py).
     "DEFAULT_PARSER_CLASSES": ["common.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["common.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "common.schema.AutoSchema",
