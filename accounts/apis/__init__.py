@@ -5,4 +5,10 @@ error answers come from common.schema.error_responses.
 
 from drf_spectacular.utils import OpenApiResponse
 
+from common.schema import ErrorSerializer
+
+# One error answer named by hand; prefer common.schema.error_responses(400, 401, ...).
+ERROR = OpenApiResponse(
+    ErrorSerializer, description="The error shape: {error: {code, message, fields}}."
+)
 NO_CONTENT = OpenApiResponse(description="Done, no body.")
