@@ -8,8 +8,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-MAINLAND_PHONE_RE = re.compile(r"1[3-9]\d{9}")
-ID_CARD_RE = re.compile(r"\d{17}[\dX]")
+# ASCII digits only: `\d` also matches full-width (０-９) and other scripts' digits, and
+# "1399207387０" would be a second account, with its own SMS limits, for the same phone.
+MAINLAND_PHONE_RE = re.compile(r"1[3-9][0-9]{9}")
+ID_CARD_RE = re.compile(r"[0-9]{17}[0-9X]")
 INSURANCE_CARD_RE = re.compile(r"[0-9A-Za-z]{6,32}")
 
 # GB 11643-1999: weights 2^(17-i) mod 11 for the first 17 digits (ISO 7064 MOD 11-2).
@@ -37,9 +39,19 @@ class IdCardInfo:
     gender: str  # "male" or "female", the PatientProfile.Gender values
 
 
+def _refuse_non_ascii_digits(value: str) -> None:
+    """Refuse full-width and other non-ASCII digits by name rather than convert them."""
+    if any(char.isdigit() and not char.isascii() for char in value):
+        raise ValidationError(
+            _("Use the digits 0-9 (half-width); other digits are not accepted."),
+            code="non_ascii_digits",
+        )
+
+
 def normalize_phone(value: str) -> str:
     """Return the 11-digit mainland mobile number or raise ValidationError."""
     phone = value.strip() if isinstance(value, str) else ""
+    _refuse_non_ascii_digits(phone)
     if not MAINLAND_PHONE_RE.fullmatch(phone):
         raise ValidationError(
             _("Enter a valid mainland China mobile number."), code="invalid_phone"
@@ -65,6 +77,7 @@ def parse_id_card(value: str) -> IdCardInfo:
         _("Enter a valid 18-character resident ID-card number."),
         code="invalid_id_card",
     )
+    _refuse_non_ascii_digits(number)
     if not ID_CARD_RE.fullmatch(number) or number[:2] not in _PROVINCE_CODES:
         raise invalid
     if id_card_check_char(number[:17]) != number[17]:

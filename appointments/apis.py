@@ -14,6 +14,7 @@ from appointments.notifications import selectors as notification_selectors
 from appointments.notifications import services as notification_services
 from common.api import get_paginated_response, paginated_schema
 from common.idempotency import idempotent
+from common.schema import IDEMPOTENCY_KEY, error_responses
 from common.services import Actor
 
 
@@ -64,7 +65,12 @@ class AppointmentBookApi(APIView):
         profile_id = serializers.IntegerField(min_value=1)
 
     @extend_schema(
-        request=InputSerializer, responses={201: AppointmentOutputSerializer}
+        request=InputSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            201: AppointmentOutputSerializer,
+            **error_responses(400, 401, 403, 404, 409, 422),
+        },
     )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
@@ -102,7 +108,10 @@ class AppointmentListApi(APIView):
     @extend_schema(
         operation_id="appointments_list",
         parameters=[FilterSerializer],
-        responses=paginated_schema("AppointmentPage", AppointmentOutputSerializer),
+        responses={
+            200: paginated_schema("AppointmentPage", AppointmentOutputSerializer),
+            **error_responses(400, 401, 404),
+        },
     )
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
@@ -119,7 +128,9 @@ class AppointmentListApi(APIView):
 
 
 class AppointmentDetailApi(APIView):
-    @extend_schema(responses=AppointmentOutputSerializer)
+    @extend_schema(
+        responses={200: AppointmentOutputSerializer, **error_responses(401, 404)}
+    )
     def get(self, request: Request, appointment_id: int) -> Response:
         appointment = selectors.appointment_get_for_user(
             user=request.user, appointment_id=appointment_id
@@ -133,7 +144,13 @@ class AppointmentCancelApi(APIView):
             max_length=200, required=False, allow_blank=True, default=""
         )
 
-    @extend_schema(request=InputSerializer, responses=AppointmentOutputSerializer)
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: AppointmentOutputSerializer,
+            **error_responses(400, 401, 403, 404, 409),
+        },
+    )
     def post(self, request: Request, appointment_id: int) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -150,7 +167,13 @@ class AppointmentCancelApi(APIView):
 
 
 class AppointmentCheckInApi(APIView):
-    @extend_schema(request=None, responses=AppointmentOutputSerializer)
+    @extend_schema(
+        request=None,
+        responses={
+            200: AppointmentOutputSerializer,
+            **error_responses(401, 403, 404, 409),
+        },
+    )
     def post(self, request: Request, appointment_id: int) -> Response:
         appointment = selectors.appointment_get_for_user(
             user=request.user, appointment_id=appointment_id
@@ -166,7 +189,13 @@ class WaitlistJoinApi(APIView):
         session_id = serializers.IntegerField(min_value=1)
         profile_id = serializers.IntegerField(min_value=1)
 
-    @extend_schema(request=InputSerializer, responses={201: WaitlistOutputSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: WaitlistOutputSerializer,
+            **error_responses(400, 401, 403, 404, 409),
+        },
+    )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -190,7 +219,12 @@ class WaitlistJoinApi(APIView):
 
 
 class WaitlistListApi(APIView):
-    @extend_schema(responses=paginated_schema("WaitlistPage", WaitlistOutputSerializer))
+    @extend_schema(
+        responses={
+            200: paginated_schema("WaitlistPage", WaitlistOutputSerializer),
+            **error_responses(401, 404),
+        }
+    )
     def get(self, request: Request) -> Response:
         return get_paginated_response(
             serializer_class=WaitlistOutputSerializer,
@@ -201,7 +235,10 @@ class WaitlistListApi(APIView):
 
 
 class WaitlistLeaveApi(APIView):
-    @extend_schema(request=None, responses=WaitlistOutputSerializer)
+    @extend_schema(
+        request=None,
+        responses={200: WaitlistOutputSerializer, **error_responses(401, 404, 409)},
+    )
     def post(self, request: Request, entry_id: int) -> Response:
         entry = selectors.waitlist_entry_get_for_user(
             user=request.user, entry_id=entry_id
@@ -241,7 +278,10 @@ class StaffDayListApi(APIView):
 
     @extend_schema(
         parameters=[FilterSerializer],
-        responses=paginated_schema("DayListPage", OutputSerializer),
+        responses={
+            200: paginated_schema("DayListPage", OutputSerializer),
+            **error_responses(400, 401, 403, 404),
+        },
     )
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
@@ -266,7 +306,13 @@ class AppointmentRemindersApi(APIView):
     class InputSerializer(serializers.Serializer):
         enabled = serializers.BooleanField()
 
-    @extend_schema(request=InputSerializer, responses=AppointmentOutputSerializer)
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: AppointmentOutputSerializer,
+            **error_responses(400, 401, 404, 409),
+        },
+    )
     def post(self, request: Request, appointment_id: int) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -298,7 +344,10 @@ class NotificationListApi(APIView):
     """The user's in-app inbox, newest first (every notification, however it was sent)."""
 
     @extend_schema(
-        responses=paginated_schema("NotificationPage", NotificationOutputSerializer)
+        responses={
+            200: paginated_schema("NotificationPage", NotificationOutputSerializer),
+            **error_responses(401, 404),
+        }
     )
     def get(self, request: Request) -> Response:
         return get_paginated_response(
@@ -315,14 +364,17 @@ class NotificationUnreadCountApi(APIView):
     class OutputSerializer(serializers.Serializer):
         unread = serializers.IntegerField()
 
-    @extend_schema(responses=OutputSerializer)
+    @extend_schema(responses={200: OutputSerializer, **error_responses(401)})
     def get(self, request: Request) -> Response:
         count = notification_selectors.notification_unread_count(user=request.user)
         return Response(self.OutputSerializer({"unread": count}).data)
 
 
 class NotificationReadApi(APIView):
-    @extend_schema(request=None, responses=NotificationOutputSerializer)
+    @extend_schema(
+        request=None,
+        responses={200: NotificationOutputSerializer, **error_responses(401, 404)},
+    )
     def post(self, request: Request, notification_id: int) -> Response:
         notification = notification_selectors.notification_get_for_user(
             user=request.user, notification_id=notification_id
@@ -337,7 +389,9 @@ class NotificationReadAllApi(APIView):
     class OutputSerializer(serializers.Serializer):
         marked = serializers.IntegerField()
 
-    @extend_schema(request=None, responses=OutputSerializer)
+    @extend_schema(
+        request=None, responses={200: OutputSerializer, **error_responses(401)}
+    )
     def post(self, request: Request) -> Response:
         marked = notification_services.notifications_mark_all_read(user=request.user)
         return Response(self.OutputSerializer({"marked": marked}).data)

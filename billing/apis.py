@@ -21,6 +21,7 @@ from billing.services import notifications, orders
 from common.api import error_body
 from common.errors import NotFound
 from common.idempotency import idempotent
+from common.schema import IDEMPOTENCY_KEY, error_responses
 from common.services import Actor
 
 logger = logging.getLogger(__name__)
@@ -56,10 +57,13 @@ class PaymentOrderOutputSerializer(serializers.Serializer):
 
 class ChannelListApi(APIView):
     @extend_schema(
-        responses=inline_serializer(
-            "ChannelList",
-            {"channels": serializers.ListField(child=serializers.CharField())},
-        )
+        responses={
+            200: inline_serializer(
+                "ChannelList",
+                {"channels": serializers.ListField(child=serializers.CharField())},
+            ),
+            **error_responses(401),
+        }
     )
     def get(self, request: Request) -> Response:
         return Response({"channels": channels_enabled()})
@@ -77,7 +81,12 @@ class PaymentOrderCreateApi(APIView):
         channel = serializers.ChoiceField(choices=Channel.choices)
 
     @extend_schema(
-        request=InputSerializer, responses={201: PaymentOrderOutputSerializer}
+        request=InputSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            201: PaymentOrderOutputSerializer,
+            **error_responses(400, 401, 404, 409, 422, 503),
+        },
     )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
@@ -110,7 +119,9 @@ class PaymentOrderCreateApi(APIView):
 
 
 class PaymentOrderDetailApi(APIView):
-    @extend_schema(responses=PaymentOrderOutputSerializer)
+    @extend_schema(
+        responses={200: PaymentOrderOutputSerializer, **error_responses(401, 404)}
+    )
     def get(self, request: Request, order_id: int) -> Response:
         order = selectors.payment_order_get_for_user(
             user=request.user, order_id=order_id
@@ -121,7 +132,13 @@ class PaymentOrderDetailApi(APIView):
 class PaymentOrderDevPayApi(APIView):
     """The dev gateway's "pay" button (DEBUG or PAYMENTS_DEV_GATEWAY only)."""
 
-    @extend_schema(request=None, responses=PaymentOrderOutputSerializer)
+    @extend_schema(
+        request=None,
+        responses={
+            200: PaymentOrderOutputSerializer,
+            **error_responses(401, 404, 409),
+        },
+    )
     def post(self, request: Request, order_id: int) -> Response:
         if not dev_gateway_enabled():
             raise NotFound()

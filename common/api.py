@@ -1,6 +1,6 @@
 """The one JSON error shape, pagination and request helpers shared by every API."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
@@ -11,7 +11,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler, set_rollback
 
-from common.errors import DomainError
+from common.errors import DomainError, ErrorCode
+from common.parsers import RequestTooLarge
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
@@ -30,6 +31,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):  # Django's own check, on request.body
+        exc = RequestTooLarge()
 
     response = exception_handler(exc, context)
     if response is None:
@@ -42,7 +45,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         )
         response.data = error_body("invalid", _("Invalid input."), fields)
     elif isinstance(exc, exceptions.ParseError):
-        response.data = error_body("malformed_request", str(exc.detail))
+        response.data = error_body(ErrorCode.MALFORMED_REQUEST, str(exc.detail))
     else:
         response.data = error_body(exc.default_code, str(exc.detail))
     return response
@@ -52,6 +55,15 @@ def not_found_view(
     request: HttpRequest, exception: Exception | None = None
 ) -> JsonResponse:
     return JsonResponse(error_body("not_found", _("Not found.")), status=404)
+
+
+def bad_request_view(
+    request: HttpRequest, exception: Exception | None = None
+) -> JsonResponse:
+    """Django's own 400s (a request body over the limit, a Host not allowed...)."""
+    return JsonResponse(
+        error_body(ErrorCode.MALFORMED_REQUEST, _("Bad request.")), status=400
+    )
 
 
 def server_error_view(request: HttpRequest) -> JsonResponse:

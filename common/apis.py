@@ -3,7 +3,7 @@ import logging
 from celery import current_app as celery_app
 from django.db import connection
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from common.api import error_body
 from common.cache import cache_status
 from common.errors import ErrorCode
+from common.schema import error_responses
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +45,8 @@ class HealthApi(APIView):
                     "checks": serializers.DictField(child=serializers.CharField()),
                 },
             ),
-            503: OpenApiResponse(
-                description="The database is down: the error shape, each part's state under fields."
-            ),
+            # The database is down: the error shape, each part's state under fields.
+            **error_responses(503),
         }
     )
     def get(self, request: Request) -> Response:

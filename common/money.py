@@ -7,7 +7,8 @@ sign or anything else than digits is refused rather than rounded.
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-_YUAN = re.compile(r"\d{1,12}(\.\d{1,2})?")
+# ASCII digits only: `\d` and Decimal() also read full-width digits ("５０").
+_YUAN = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
 
 
 class InvalidAmount(ValueError):

@@ -302,14 +302,25 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     for _folder in ("queue", "processed", "control"):
         (CELERY_BROKER_FOLDER / _folder).mkdir(parents=True, exist_ok=True)
 
+# REQUEST LIMITS --------------------------------------------------------------------------
+# The largest request body read, in bytes: the API's JSON (common.parsers.JSONParser answers
+# 413) and the forms of the admin and the payment channels' notifications (Django answers 400).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int(
+    "REQUEST_MAX_BODY_BYTES", 1024 * 1024, minimum=1024
+)
+# JSON nested deeper than this is refused (400) before it is decoded. The API takes flat
+# objects; the limit only keeps a body of a thousand `[` from exhausting the decoder's stack.
+API_JSON_MAX_DEPTH = env_int("API_JSON_MAX_DEPTH", 32, minimum=2)
+
 # API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.auth.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON within the REQUEST LIMITS above, or a 4xx in the error shape (common/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["common.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["common.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "common.schema.AutoSchema",
     "EXCEPTION_HANDLER": "common.api.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -28,5 +28,6 @@ urlpatterns = [
     path("health/", HealthApi.as_view(), name="health"),
 ]
 
+handler400 = "common.api.bad_request_view"
 handler404 = "common.api.not_found_view"
 handler500 = "common.api.server_error_view"

@@ -9,7 +9,7 @@ import hashlib
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import get_paginated_response, paginated_schema
+from common.schema import error_response, error_responses
 from hospitals.cache import catalog_cached
 from hospitals.models import Hospital
 from hospitals.selectors import (
@@ -53,7 +54,9 @@ class DepartmentTreeOutputSerializer(serializers.Serializer):
     children = ClinicOutputSerializer(source="active_children", many=True)
 
 
-_NOT_FOUND = OpenApiResponse(description="Unknown, closed or inactive: error shape.")
+_NOT_FOUND = error_response(404, "Unknown, closed or inactive.")
+# The catalog needs no login, but a stale or forged token is refused, not ignored.
+_BAD_TOKEN = error_responses(401)
 
 
 def _cache_key(request: Request) -> str:
@@ -92,7 +95,11 @@ class HospitalListApi(APIView):
     @extend_schema(
         operation_id="hospital_list",
         parameters=[FilterSerializer],
-        responses={200: paginated_schema("HospitalListPage", OutputSerializer)},
+        responses={
+            200: paginated_schema("HospitalListPage", OutputSerializer),
+            **error_responses(400, 404),
+            **_BAD_TOKEN,
+        },
     )
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
@@ -138,7 +145,7 @@ class HospitalDetailApi(APIView):
 
     @extend_schema(
         operation_id="hospital_detail",
-        responses={200: OutputSerializer, 404: _NOT_FOUND},
+        responses={200: OutputSerializer, 404: _NOT_FOUND, **_BAD_TOKEN},
     )
     def get(self, request: Request, hospital_id: int) -> Response:
         def build() -> dict:
@@ -177,7 +184,9 @@ class DepartmentDoctorListApi(APIView):
         parameters=[FilterSerializer],
         responses={
             200: paginated_schema("DepartmentDoctorPage", OutputSerializer),
+            **error_responses(400),
             404: _NOT_FOUND,
+            **_BAD_TOKEN,
         },
     )
     def get(self, request: Request, department_id: int) -> Response:
@@ -218,7 +227,7 @@ class DoctorDetailApi(APIView):
 
     @extend_schema(
         operation_id="doctor_detail",
-        responses={200: OutputSerializer, 404: _NOT_FOUND},
+        responses={200: OutputSerializer, 404: _NOT_FOUND, **_BAD_TOKEN},
     )
     def get(self, request: Request, doctor_id: int) -> Response:
         def build() -> dict:

@@ -1,12 +1,13 @@
 """The patient's view of the schedule: what can be booked. No login needed."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.schema import HourMinuteField, error_response
 from scheduling.selectors import (
     doctor_availability,
     doctor_get_bookable,
@@ -30,8 +31,8 @@ class SessionOutputSerializer(serializers.Serializer):
     date = serializers.DateField()
     period = serializers.CharField()
     period_display = serializers.CharField()
-    start_time = serializers.TimeField(format="%H:%M")
-    end_time = serializers.TimeField(format="%H:%M")
+    start_time = HourMinuteField()
+    end_time = HourMinuteField()
     fee = serializers.IntegerField(help_text="Registration fee in fen.")
     place = serializers.CharField()
     remaining = serializers.IntegerField(help_text="Seats left in all shown slots.")
@@ -55,7 +56,7 @@ class DoctorSessionListApi(APIView):
         operation_id="doctor_session_list",
         responses={
             200: OutputSerializer,
-            404: OpenApiResponse(description="Unknown or inactive doctor."),
+            404: error_response(404, "Unknown or inactive doctor."),
         },
     )
     def get(self, request: Request, doctor_id: int) -> Response:
@@ -78,7 +79,7 @@ class SessionDetailApi(APIView):
         operation_id="session_detail",
         responses={
             200: SessionOutputSerializer,
-            404: OpenApiResponse(description="Unknown session, or not bookable."),
+            404: error_response(404, "Unknown session, or not bookable."),
         },
     )
     def get(self, request: Request, session_id: int) -> Response:

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.apis import ERROR, NO_CONTENT
+from accounts.apis import NO_CONTENT
 from accounts.models import User
 from accounts.selectors import member_privileges_for_user, user_phone_masked
 from accounts.services.login import (
@@ -23,6 +23,7 @@ from accounts.services.passwords import (
     user_password_set,
 )
 from accounts.services.tokens import token_refresh, user_logout, user_tokens_issue
+from common.schema import error_responses
 from common.services import Actor
 
 
@@ -70,7 +71,10 @@ class WeChatLoginApi(APIView):
     @extend_schema(
         operation_id="accounts_login_wechat",
         request=InputSerializer,
-        responses={200: LoginOutputSerializer, 400: ERROR, 429: ERROR, 503: ERROR},
+        responses={
+            200: LoginOutputSerializer,
+            **error_responses(400, 403, 429, 503),
+        },
     )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
@@ -104,9 +108,7 @@ class SmsSendApi(APIView):
                     "resend_after": serializers.IntegerField(),
                 },
             ),
-            400: ERROR,
-            429: ERROR,
-            503: ERROR,
+            **error_responses(400, 429, 503),
         },
     )
     def post(self, request: Request) -> Response:
@@ -143,7 +145,7 @@ class SmsLoginApi(APIView):
     @extend_schema(
         operation_id="accounts_login_sms",
         request=InputSerializer,
-        responses={200: LoginOutputSerializer, 400: ERROR, 403: ERROR},
+        responses={200: LoginOutputSerializer, **error_responses(400, 403, 429)},
     )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
@@ -176,7 +178,7 @@ class PasswordLoginApi(APIView):
     @extend_schema(
         operation_id="accounts_login_password",
         request=InputSerializer,
-        responses={200: LoginOutputSerializer, 400: ERROR, 429: ERROR},
+        responses={200: LoginOutputSerializer, **error_responses(400, 429)},
         description="Wrong passwords count per account and per address: after "
         "AXES_FAILURE_LIMIT (10) failures, password login is refused (429 login_locked) "
         "for AXES_COOLOFF_MINUTES (30), even with the right password.",
@@ -216,11 +218,7 @@ class PasswordSetApi(APIView):
         request=InputSerializer,
         responses={
             200: UserOutputSerializer,
-            400: ERROR,
-            401: ERROR,
-            403: ERROR,
-            409: ERROR,
-            429: ERROR,
+            **error_responses(400, 401, 403, 409, 429),
         },
     )
     def post(self, request: Request) -> Response:
@@ -257,7 +255,7 @@ class PasswordResetApi(APIView):
     @extend_schema(
         operation_id="accounts_password_reset",
         request=InputSerializer,
-        responses={204: NO_CONTENT, 400: ERROR, 403: ERROR, 404: ERROR},
+        responses={204: NO_CONTENT, **error_responses(400, 403, 404, 429)},
     )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
@@ -290,7 +288,7 @@ class TokenRefreshApi(APIView):
     @extend_schema(
         operation_id="accounts_token_refresh",
         request=InputSerializer,
-        responses={200: OutputSerializer, 400: ERROR, 401: ERROR},
+        responses={200: OutputSerializer, **error_responses(400, 401)},
     )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
@@ -311,7 +309,7 @@ class LogoutApi(APIView):
     @extend_schema(
         operation_id="accounts_logout",
         request=InputSerializer,
-        responses={204: NO_CONTENT, 400: ERROR, 401: ERROR},
+        responses={204: NO_CONTENT, **error_responses(400, 401)},
     )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
@@ -327,7 +325,8 @@ class LogoutApi(APIView):
 
 class MeApi(APIView):
     @extend_schema(
-        operation_id="accounts_me", responses={200: UserOutputSerializer, 401: ERROR}
+        operation_id="accounts_me",
+        responses={200: UserOutputSerializer, **error_responses(401)},
     )
     def get(self, request: Request) -> Response:
         return Response(UserOutputSerializer(request.user).data)

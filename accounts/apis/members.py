@@ -7,13 +7,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.apis import ERROR
 from accounts.selectors import (
     MemberSummary,
     member_summary_for_user,
     points_entry_list_for_user,
 )
 from common.api import get_paginated_response, paginated_schema
+from common.schema import error_responses
 
 
 class MemberLevelOutputSerializer(serializers.Serializer):
@@ -64,7 +64,7 @@ class MemberApi(APIView):
 
     @extend_schema(
         operation_id="accounts_member",
-        responses={200: OutputSerializer, 401: ERROR},
+        responses={200: OutputSerializer, **error_responses(401)},
     )
     def get(self, request: Request) -> Response:
         summary = member_summary_for_user(user=request.user, now=timezone.now())
@@ -88,7 +88,7 @@ class MemberPointsListApi(APIView):
         operation_id="accounts_member_points",
         responses={
             200: paginated_schema("PointsEntryPage", OutputSerializer),
-            401: ERROR,
+            **error_responses(401, 404),
         },
     )
     def get(self, request: Request) -> Response:

@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.apis import ERROR, NO_CONTENT
+from accounts.apis import NO_CONTENT
 from accounts.models import PatientProfile
 from accounts.selectors import (
     patient_profile_get_for_user,
@@ -21,6 +21,7 @@ from accounts.services.profiles import (
     patient_profile_update,
 )
 from common.api import get_paginated_response, paginated_schema
+from common.schema import error_responses
 from common.services import Actor
 
 
@@ -50,7 +51,7 @@ class ProfileListApi(APIView):
         operation_id="accounts_profile_list",
         responses={
             200: paginated_schema("ProfilePage", ProfileOutputSerializer),
-            401: ERROR,
+            **error_responses(401, 404),
         },
     )
     def get(self, request: Request) -> Response:
@@ -82,7 +83,10 @@ class ProfileCreateApi(APIView):
     @extend_schema(
         operation_id="accounts_profile_create",
         request=InputSerializer,
-        responses={201: ProfileOutputSerializer, 400: ERROR, 409: ERROR},
+        responses={
+            201: ProfileOutputSerializer,
+            **error_responses(400, 401, 409),
+        },
     )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
@@ -102,7 +106,7 @@ class ProfileCreateApi(APIView):
 class ProfileDetailApi(APIView):
     @extend_schema(
         operation_id="accounts_profile_detail",
-        responses={200: ProfileOutputSerializer, 404: ERROR},
+        responses={200: ProfileOutputSerializer, **error_responses(401, 404)},
     )
     def get(self, request: Request, profile_id: int) -> Response:
         profile = patient_profile_get_for_user(user=request.user, profile_id=profile_id)
@@ -126,7 +130,10 @@ class ProfileUpdateApi(APIView):
     @extend_schema(
         operation_id="accounts_profile_update",
         request=InputSerializer,
-        responses={200: ProfileOutputSerializer, 400: ERROR, 404: ERROR},
+        responses={
+            200: ProfileOutputSerializer,
+            **error_responses(400, 401, 404),
+        },
     )
     def post(self, request: Request, profile_id: int) -> Response:
         profile = patient_profile_get_for_user(user=request.user, profile_id=profile_id)
@@ -146,7 +153,7 @@ class ProfileDeleteApi(APIView):
     @extend_schema(
         operation_id="accounts_profile_delete",
         request=None,
-        responses={204: NO_CONTENT, 404: ERROR, 409: ERROR},
+        responses={204: NO_CONTENT, **error_responses(401, 404, 409)},
     )
     def post(self, request: Request, profile_id: int) -> Response:
         profile = patient_profile_get_for_user(user=request.user, profile_id=profile_id)

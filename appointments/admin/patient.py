@@ -21,8 +21,9 @@ from accounts.selectors import (
 from accounts.validators import parse_id_card
 from common.crypto import DecryptionError, lookup_hash
 
-_PHONE = re.compile(r"1\d{10}")
-_ID_LAST4 = re.compile(r"\d{3}[\dXx]")
+# ASCII digits only (`\d` matches full-width digits too, which no stored number has).
+_PHONE = re.compile(r"1[0-9]{10}")
+_ID_LAST4 = re.compile(r"[0-9]{3}[0-9Xx]")
 
 
 def patient_label(name: str, queue_no: int) -> str:

@@ -114,3 +114,46 @@ def test_insurance_card_numbers():
     assert normalize_insurance_card(" AB123456 ") == "AB123456"
     with pytest.raises(ValidationError):
         normalize_insurance_card("12-34")
+
+
+# Full-width (U+FF10-FF19), Arabic-Indic, Devanagari and superscript digits: `\d` and
+# str.isdigit() accept them all, and int() reads most of them as the same number.
+NON_ASCII_DIGIT_PHONES = [
+    "1399207387\uff10",  # the last digit full-width: "1399207387０"
+    "\uff11\uff13\uff19\uff19\uff12\uff10\uff17\uff13\uff18\uff17\uff10",
+    "\u0661\u0663\u0669\u0669\u0662\u0660\u0667\u0663\u0668\u0667\u0660",
+    "139920738\u0967\u0966",
+    "1399207387\u00b2",
+]
+
+
+@pytest.mark.parametrize("phone", NON_ASCII_DIGIT_PHONES)
+def test_phones_with_non_ascii_digits_are_refused_by_name(phone):
+    with pytest.raises(ValidationError) as excinfo:
+        normalize_phone(phone)
+
+    assert excinfo.value.code == "non_ascii_digits"
+    assert "0-9" in excinfo.value.messages[0]
+
+
+def test_the_ascii_phone_beside_a_full_width_one_is_accepted_unchanged():
+    assert normalize_phone("13992073870") == "13992073870"
+
+
+@pytest.mark.parametrize("position", [0, 6, 16])
+def test_id_numbers_with_a_full_width_digit_are_refused(position):
+    number = "11010519491231002X"
+    full_width = chr(ord(number[position]) - ord("0") + 0xFF10)
+    value = number[:position] + full_width + number[position + 1 :]
+
+    with pytest.raises(ValidationError) as excinfo:
+        parse_id_card(value)
+
+    assert excinfo.value.code == "non_ascii_digits"
+
+
+def test_a_full_width_x_is_not_the_check_character():
+    with pytest.raises(ValidationError) as excinfo:
+        parse_id_card("11010519491231002\uff38")  # "Ｘ"
+
+    assert excinfo.value.code == "invalid_id_card"

@@ -19,7 +19,19 @@ def test_short_yuan_strings_are_read_exactly(text, fen):
 
 
 @pytest.mark.parametrize(
-    "text", ["20.001", "-1.00", "1e3", "", "abc", "20.00.1", " ", "NaN", "1,000.00"]
+    "text",
+    [
+        "20.001",
+        "-1.00",
+        "1e3",
+        "",
+        "abc",
+        "20.00.1",
+        " ",
+        "NaN",
+        "1,000.00",
+        "\uff15\uff10.00",  # "５０.00": full-width digits
+    ],
 )
 def test_anything_but_a_plain_amount_is_refused(text):
     with pytest.raises(InvalidAmount):
