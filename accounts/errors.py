@@ -9,6 +9,7 @@ from enum import StrEnum
 
 class ErrorCode(StrEnum):
     ACCOUNT_DISABLED = "account_disabled"
+    ID_CARD_ON_TOO_MANY_ACCOUNTS = "id_card_on_too_many_accounts"
     INVALID_WECHAT_CODE = "invalid_wechat_code"
     LATE_CANCEL_NOT_ALLOWED = "late_cancel_not_allowed"
     LATE_CANCEL_QUOTA_USED = "late_cancel_quota_used"
