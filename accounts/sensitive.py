@@ -10,6 +10,9 @@ such column exists: look up through the hashes (accounts.selectors).
 
 import datetime
 
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
 from common import crypto
 
 # Associated data bound into each ciphertext (a value copied into another column does not
@@ -109,6 +112,11 @@ class ProfileSensitiveMixin:
         )
         self.birth_year = value.year
 
+
+# Column titles wherever a property is listed (the admin reads short_description).
+EncryptedPhoneMixin.phone.fget.short_description = _("phone")  # type: ignore[attr-defined]
+ProfileSensitiveMixin.name.fget.short_description = pgettext_lazy("person", "name")  # type: ignore[attr-defined]
+ProfileSensitiveMixin.birth_date.fget.short_description = _("birth date")  # type: ignore[attr-defined]
 
 # Every column that holds ciphertext, for the key rotation (manage.py rotate_encryption_key).
 for _model, _field, _context in (

@@ -31,10 +31,23 @@ from common.events import publish
 from common.services import Actor, operation_log_write
 
 
+NAME_MAX_LENGTH = 50
+
+
 def _clean_name(name: str) -> str:
     value = name.strip() if isinstance(name, str) else ""
     if not value:
         raise ValidationError({"name": [_("Enter the patient's name.")]})
+    # Checked here: the stored column is ciphertext, whose length says nothing.
+    if len(value) > NAME_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "name": [
+                    _("Enter at most %(count)d characters.")
+                    % {"count": NAME_MAX_LENGTH}
+                ]
+            }
+        )
     return value
 
 

@@ -12,6 +12,7 @@ from accounts.selectors import (
     PHONE_CONTEXT,
     PHONE_HASH_CONTEXT,
 )
+from accounts.sensitive import id_card_last4_hash
 from accounts.validators import id_card_check_char
 from appointments.models import Appointment
 from common.crypto import encrypt, lookup_hash
@@ -132,7 +133,9 @@ class PatientProfileFactory(factory.django.DjangoModelFactory):
     id_card_hash = factory.LazyAttribute(
         lambda o: lookup_hash(o.id_card_no, context=ID_CARD_HASH_CONTEXT)
     )
-    id_card_last4 = factory.LazyAttribute(lambda o: o.id_card_no[-4:])
+    id_card_last4_hash = factory.LazyAttribute(
+        lambda o: id_card_last4_hash(o.id_card_no[-4:])
+    )
     phone_encrypted = factory.LazyAttribute(
         lambda o: encrypt(o.phone, context=PHONE_CONTEXT)
     )

@@ -32,7 +32,7 @@ def client(api_client, user):
 def _snapshot() -> list[tuple]:
     return list(
         PatientProfile.objects.order_by("pk").values_list(
-            "pk", "name", "relation", "phone_encrypted", "is_active"
+            "pk", "name_encrypted", "relation", "phone_encrypted", "is_active"
         )
     )
 

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import PatientProfile, SmsCode, User
+from accounts.sensitive import phone_lookup_hash
 from accounts.services.login import (
     sms_code_send,
     user_login_with_sms,
@@ -103,7 +104,7 @@ def test_concurrent_logins_with_one_sms_code_succeed_once(sms_server):
         "ok": 1,
         "sms_code_invalid": THREADS - 1,
     }
-    assert User.objects.filter(phone="13800138000").count() == 1
+    assert User.objects.filter(phone_hash=phone_lookup_hash("13800138000")).count() == 1
 
 
 def test_concurrent_first_wechat_logins_create_one_user(wechat_server):

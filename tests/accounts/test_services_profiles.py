@@ -13,6 +13,7 @@ from accounts.selectors import (
     profile_phone,
     profile_phone_masked,
 )
+from accounts.sensitive import id_card_last4_hash
 from accounts.services.profiles import (
     patient_profile_create,
     patient_profile_delete,
@@ -64,7 +65,8 @@ def test_create_derives_gender_and_birth_date_and_encrypts_the_numbers():
     assert (profile.name, profile.relation) == ("王小明", "self")
     assert profile.gender == "female"
     assert profile.birth_date == datetime.date(1949, 12, 31)
-    assert profile.id_card_last4 == "002X"
+    assert profile.birth_year == 1949
+    assert profile.id_card_last4_hash == id_card_last4_hash("002X")
     assert profile.is_active is True
     assert profile_id_card_no(profile) == ID
     assert profile_id_card_masked(profile) == "110***********002X"
@@ -96,6 +98,12 @@ def test_the_database_row_holds_no_plaintext_number_or_phone():
     assert "1949123" not in row
     assert "13812341234" not in row
     assert "SB12345678" not in row
+    # The name, the birth date and the number's last 4 are not in clear either: together
+    # they would leave only the region code of the number unknown.
+    assert "王小明" not in row
+    assert "1949-12-31" not in row
+    assert "002X" not in row
+    assert "002x" not in row
 
 
 def test_matching_gender_and_birth_date_are_accepted():
