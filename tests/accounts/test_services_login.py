@@ -245,7 +245,10 @@ def test_the_daily_cap_per_ip(sms_server, settings):
         sms_code_send(actor=Actor(ip="10.0.0.2"), phone="13800000004")
 
     assert excinfo.value.code == "sms_daily_limit"
-    assert SmsCode.objects.filter(phone_hash=phone_lookup_hash("13800000003")).exists() is False
+    assert (
+        SmsCode.objects.filter(phone_hash=phone_lookup_hash("13800000003")).exists()
+        is False
+    )
     assert SmsCode.objects.count() == 3
 
 

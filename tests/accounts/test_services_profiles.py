@@ -171,6 +171,51 @@ def test_a_user_keeps_at_most_five_profiles(settings):
     assert OperationLog.objects.exists() is False
 
 
+def test_an_id_number_on_the_most_accounts_is_refused_on_another(settings):
+    # given: the same person already a patient on three accounts (the default limit)
+    settings.MAX_ACCOUNTS_PER_ID_CARD = 3
+    for _ in range(3):
+        _create(PatientFactory())
+    fourth = PatientFactory()
+    logs = OperationLog.objects.count()
+
+    # when
+    with pytest.raises(Conflict) as excinfo:
+        _create(fourth)
+
+    # then
+    assert excinfo.value.code == "id_card_on_too_many_accounts"
+    assert excinfo.value.status_code == 409
+    assert excinfo.value.message == (
+        "This ID-card number is already a patient on 3 accounts, the most allowed."
+    )
+    assert PatientProfile.objects.filter(user=fourth).exists() is False
+    assert PatientProfile.objects.count() == 3
+    assert OperationLog.objects.count() == logs
+
+
+def test_a_deleted_profile_frees_its_account_for_the_id_number(settings):
+    # given
+    settings.MAX_ACCOUNTS_PER_ID_CARD = 1
+    first = _create(PatientFactory())
+    patient_profile_delete(actor=Actor(), profile=first)
+
+    # when
+    profile = _create(PatientFactory())
+
+    # then
+    assert profile.is_active is True
+
+
+def test_other_people_are_not_limited_by_one_persons_accounts(settings):
+    settings.MAX_ACCOUNTS_PER_ID_CARD = 1
+    _create(PatientFactory())
+
+    profile = _create(PatientFactory(), id_card_no=make_id_card_no())
+
+    assert profile.is_active is True
+
+
 def test_deleted_profiles_do_not_count_against_the_cap():
     user = PatientFactory()
     for _ in range(4):
