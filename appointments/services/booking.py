@@ -161,10 +161,15 @@ def caps_check(
     ID-card lookup hash on any account, so several phone numbers do not multiply the caps,
     and a parent booking for three children uses each child's caps, not their own. The
     limits are the booking hospital's (`rule`) and count that hospital's bookings only: a
-    hospital limits its own clinics. Takes the person's lock (the oldest profile row with
-    this ID number, accounts.services.profiles.person_lock), so two accounts booking for
-    one person count one after the other; the caller holds the slot's lock already.
+    hospital limits its own clinics. Takes the account's row lock, then the person's (the
+    oldest profile row with this ID number, accounts.services.profiles.person_lock), so two
+    accounts booking for one person count one after the other; the caller holds the slot's
+    lock already. (Account before person, as every path takes them: a waitlist promotion
+    that took the person first would deadlock against a booking of the same account.)
     """
+    User.objects.select_for_update().filter(pk=profile.user_id).values_list(
+        "pk"
+    ).first()
     person_lock(id_card_hash=profile.id_card_hash)
     day = session.date
     week = datetime.timedelta(days=6)
