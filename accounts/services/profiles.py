@@ -30,7 +30,6 @@ from common.errors import Conflict, NotFound
 from common.events import publish
 from common.services import Actor, operation_log_write
 
-
 NAME_MAX_LENGTH = 50
 
 

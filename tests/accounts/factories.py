@@ -26,12 +26,23 @@ def make_id_card_no(
     birth_date: datetime.date = datetime.date(1990, 3, 7),
     *,
     female: bool = False,
-    region: str = "110105",
+    region: str | None = None,
     serial: int | None = None,
 ) -> str:
-    """A valid 18-character ID number (check digit computed per GB 11643)."""
+    """A valid 18-character ID number (check digit computed per GB 11643).
+
+    Without `serial` and `region`, every call gives another person's number: the booking
+    caps count one person across profiles, so two factory profiles must not share one by
+    chance.
+    """
     if serial is None:
-        serial = next(_sequence) % 50
+        n = next(_sequence)
+        serial = n % 50
+        if region is None:
+            # Beijing (11) with a different district code per 50 numbers.
+            region = f"11{(n // 50) % 10000:04d}"
+    if region is None:
+        region = "110105"
     gender_digit = (2 * (serial % 5)) + (0 if female else 1)
     first17 = f"{region}{birth_date:%Y%m%d}{serial % 100:02d}{gender_digit}"
     return first17 + id_card_check_char(first17)
