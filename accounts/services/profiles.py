@@ -176,8 +176,8 @@ def _accounts_per_id_card_check(*, user: User, id_card_hash: str) -> None:
         raise Conflict(
             ErrorCode.ID_CARD_ON_TOO_MANY_ACCOUNTS,
             _(
-                "This ID-card number is already a patient on %(count)d accounts, "
-                "the most allowed."
+                "This ID-card number is already a patient on the most accounts "
+                "allowed (%(count)d)."
             )
             % {"count": settings.MAX_ACCOUNTS_PER_ID_CARD},
         )

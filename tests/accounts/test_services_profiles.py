@@ -187,7 +187,7 @@ def test_an_id_number_on_the_most_accounts_is_refused_on_another(settings):
     assert excinfo.value.code == "id_card_on_too_many_accounts"
     assert excinfo.value.status_code == 409
     assert excinfo.value.message == (
-        "This ID-card number is already a patient on 3 accounts, the most allowed."
+        "This ID-card number is already a patient on the most accounts allowed (3)."
     )
     assert PatientProfile.objects.filter(user=fourth).exists() is False
     assert PatientProfile.objects.count() == 3
