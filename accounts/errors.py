@@ -11,6 +11,7 @@ class ErrorCode(StrEnum):
     ACCOUNT_DISABLED = "account_disabled"
     ACCOUNT_NOT_FOUND = "account_not_found"
     CURRENT_PASSWORD_INVALID = "current_password_invalid"
+    ID_CARD_ON_TOO_MANY_ACCOUNTS = "id_card_on_too_many_accounts"
     INVALID_CREDENTIALS = "invalid_credentials"
     INVALID_WECHAT_CODE = "invalid_wechat_code"
     LATE_CANCEL_NOT_ALLOWED = "late_cancel_not_allowed"

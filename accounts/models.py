@@ -7,6 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.roles import Role
+from accounts.sensitive import (
+    SMS_PHONE_CONTEXT,
+    USER_PHONE_CONTEXT,
+    EncryptedPhoneMixin,
+    ProfileSensitiveMixin,
+)
 from common.models import TimeStampedModel
 
 BASIS_POINTS = 10_000  # 100 %
@@ -86,7 +92,7 @@ class MemberLevel(TimeStampedModel):
         return self.name
 
 
-class User(AbstractUser):
+class User(EncryptedPhoneMixin, AbstractUser):
     """Everyone who logs in: patients (mini-program), doctors, hospital staff, platform admins."""
 
     Role = Role
@@ -106,8 +112,19 @@ class User(AbstractUser):
         related_name="staff_users",
         verbose_name=_("hospital"),
     )
-    phone = models.CharField(
-        _("phone"), max_length=20, unique=True, null=True, blank=True
+    PHONE_CONTEXT = USER_PHONE_CONTEXT
+    # The phone: a keyed hash (unique: one account per phone) and an encrypted copy for
+    # sending texts. Read and set it as `user.phone`.
+    phone_hash = models.CharField(
+        _("phone lookup hash"),
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    phone_encrypted = models.TextField(
+        _("phone (encrypted)"), blank=True, editable=False
     )
     wechat_openid = models.CharField(
         _("WeChat openid"), max_length=64, unique=True, null=True, blank=True
@@ -187,10 +204,18 @@ class User(AbstractUser):
         return self.is_superuser or self.role == self.Role.PLATFORM_ADMIN
 
 
-class SmsCode(models.Model):
-    """One login code sent by SMS. Only a hash of the code is kept."""
+class SmsCode(EncryptedPhoneMixin, models.Model):
+    """One login code sent by SMS. Only a hash of the code is kept.
 
-    phone = models.CharField(_("phone"), max_length=20, db_index=True)
+    The phone, like the account's, is a lookup hash (the limits per phone count by it) and
+    an encrypted copy.
+    """
+
+    PHONE_CONTEXT = SMS_PHONE_CONTEXT
+    phone_hash = models.CharField(
+        _("phone lookup hash"), max_length=64, db_index=True, editable=False
+    )
+    phone_encrypted = models.TextField(_("phone (encrypted)"), editable=False)
     code_hash = models.CharField(_("code hash"), max_length=128)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), db_index=True)
@@ -204,10 +229,10 @@ class SmsCode(models.Model):
         indexes = [models.Index(fields=["ip", "created_at"], name="smscode_ip_created")]
 
     def __str__(self) -> str:
-        return f"{self.phone} @ {self.created_at:%Y-%m-%d %H:%M}"
+        return f"#{self.pk} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class PatientProfile(TimeStampedModel):
+class PatientProfile(ProfileSensitiveMixin, TimeStampedModel):
     """A person a user books for (就诊人): themself or a family member."""
 
     class Relation(models.TextChoices):
@@ -225,10 +250,20 @@ class PatientProfile(TimeStampedModel):
     user = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="profiles", verbose_name=_("user")
     )
-    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
+    # The name is encrypted; its keyed hash lets the desk find a patient by the exact full
+    # name. Read and set it as `profile.name`.
+    name_encrypted = models.TextField(
+        pgettext_lazy("person", "name (encrypted)"), editable=False
+    )
+    name_hash = models.CharField(
+        _("name lookup hash"), max_length=64, db_index=True, editable=False
+    )
     relation = models.CharField(_("relation"), max_length=10, choices=Relation.choices)
     gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices)
-    birth_date = models.DateField(_("birth date"))
+    # The birth date is encrypted; only its year is kept in clear (age bands for the
+    # statistics and the no-show model). Read and set it as `profile.birth_date`.
+    birth_date_encrypted = models.TextField(_("birth date (encrypted)"), editable=False)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), editable=False)
     phone_encrypted = models.TextField(_("phone (encrypted)"))
     # A keyed hash of the phone, so the desk can find a family member by the full number
     # without the number being readable in the table (common.crypto.lookup_hash).
@@ -239,7 +274,11 @@ class PatientProfile(TimeStampedModel):
     id_card_hash = models.CharField(
         _("ID-card lookup hash"), max_length=64, db_index=True
     )
-    id_card_last4 = models.CharField(_("ID-card last 4"), max_length=4)
+    # A keyed hash of the number's last four characters, for the desk's search: in clear,
+    # they and the birth date would leave only the region code of the number unknown.
+    id_card_last4_hash = models.CharField(
+        _("ID-card last 4 lookup hash"), max_length=64, db_index=True, editable=False
+    )
     insurance_card_encrypted = models.TextField(
         _("insurance card number (encrypted)"), blank=True
     )

@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,17 +28,33 @@ from accounts.models import (
     RevokedLoginSession,
     User,
 )
-from common.crypto import decrypt, mask
+
+# The contexts live with the mixins that read the encrypted columns; these names are kept
+# here for the modules that import them from the selectors.
+from accounts.sensitive import (
+    ID_CARD_CONTEXT,
+    ID_CARD_HASH_CONTEXT,
+    INSURANCE_CARD_CONTEXT,
+    PHONE_CONTEXT,
+    PHONE_HASH_CONTEXT,
+    SESSION_KEY_CONTEXT,
+    id_card_last4_hash,
+    name_lookup_hash,
+    phone_lookup_hash,
+)
+from accounts.validators import parse_id_card
+from common.crypto import decrypt, lookup_hash, mask
 from common.errors import NotFound
 
-# Associated data bound into each ciphertext, so a value copied into another column
-# does not decrypt there.
-ID_CARD_CONTEXT = "accounts.PatientProfile.id_card_no"
-PHONE_CONTEXT = "accounts.PatientProfile.phone"
-INSURANCE_CARD_CONTEXT = "accounts.PatientProfile.insurance_card_no"
-ID_CARD_HASH_CONTEXT = "id_card_no"
-PHONE_HASH_CONTEXT = "profile_phone"
-SESSION_KEY_CONTEXT = "accounts.User.wechat_session_key"
+__all__ = [
+    "ID_CARD_CONTEXT",
+    "ID_CARD_HASH_CONTEXT",
+    "INSURANCE_CARD_CONTEXT",
+    "PHONE_CONTEXT",
+    "PHONE_HASH_CONTEXT",
+    "SESSION_KEY_CONTEXT",
+]
+
 # A mainland mobile number, ASCII digits only; usernames never look like one.
 _PHONE_LOGIN = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
 
@@ -50,12 +67,9 @@ _MAX_ID = 2**63 - 1  # larger ids cannot exist and overflow some database driver
 
 
 def user_filter_by_phone(phone: str) -> QuerySet[User]:
-    """The account registered with `phone` (already normalised), as a QuerySet to lock."""
-    return User.objects.filter(phone=phone)
-
-
-def user_get_by_phone(phone: str) -> User | None:
-    return user_filter_by_phone(phone).first()
+    """The account registered with `phone` (already normalised), as a QuerySet to lock;
+    found through the phone's keyed hash (see user_get_by_phone)."""
+    return User.objects.filter(phone_hash=phone_lookup_hash(phone))
 
 
 def user_get_by_login(login: str) -> User | None:
@@ -63,7 +77,7 @@ def user_get_by_login(login: str) -> User | None:
     number, else by username (case-insensitive, as usernames are unique that way)."""
     from_phone = _PHONE_LOGIN.fullmatch(login)
     if from_phone:
-        return user_get_by_phone(login)
+        return user_get_by_phone(phone=login)
     return User.objects.filter(username__iexact=login).first()
 
 
@@ -125,7 +139,55 @@ def profile_insurance_card_masked(profile: PatientProfile) -> str:
 
 
 def user_phone_masked(user: User) -> str | None:
-    return mask(user.phone, keep_start=3, keep_end=4) if user.phone else None
+    phone = user.phone
+    return mask(phone, keep_start=3, keep_end=4) if phone else None
+
+
+_PHONE_TERM = re.compile(r"1[0-9]{10}")
+_ID_LAST4_TERM = re.compile(r"[0-9]{3}[0-9Xx]")
+
+
+def patient_profile_search_q(term: str, *, path: str = "profile") -> Q | None:
+    """A filter for the profiles a desk search term names exactly, or None.
+
+    The personal data is stored encrypted, so a search matches whole values through their
+    keyed lookup hashes, never a part: 11 digits is the account's or the patient's own
+    phone; 18 characters the ID number; 4 characters (the last may be X) the ID number's
+    last four; anything else the exact full name (spaces trimmed, case ignored). `path`
+    leads from the searched model to the profile ("" when searching profiles).
+    """
+    prefix = f"{path}__" if path else ""
+    term = term.strip()
+    if not term:
+        return None
+    if _PHONE_TERM.fullmatch(term):
+        # The account's phone, or the patient's own (family members have their own).
+        return Q(**{f"{prefix}user__phone_hash": phone_lookup_hash(term)}) | Q(
+            **{f"{prefix}phone_hash": lookup_hash(term, context=PHONE_HASH_CONTEXT)}
+        )
+    if len(term) == 18:
+        try:
+            number = parse_id_card(term).number
+        except ValidationError:  # not an ID number: nothing to match
+            return None
+        digest = lookup_hash(number, context=ID_CARD_HASH_CONTEXT)
+        return Q(**{f"{prefix}id_card_hash": digest})
+    if _ID_LAST4_TERM.fullmatch(term):
+        return Q(**{f"{prefix}id_card_last4_hash": id_card_last4_hash(term)})
+    return Q(**{f"{prefix}name_hash": name_lookup_hash(term)})
+
+
+def user_get_by_phone(*, phone: str, for_update: bool = False) -> User | None:
+    """The account whose phone is `phone` (an 11-digit number, already validated), or None.
+
+    The only way to find a user by phone: the number is stored as a keyed hash (unique, so
+    at most one account) and an encrypted copy. `for_update` locks the row (inside a
+    transaction).
+    """
+    users = user_filter_by_phone(phone)
+    if for_update:
+        users = users.select_for_update()
+    return users.first()
 
 
 # -- membership ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import patient_profile_search_q
 from billing import services
 from billing.models import (
     PaymentAlert,
@@ -89,7 +90,7 @@ class PaymentOrderAdmin(ScopedReadOnlyAdmin):
     def amount_yuan(self, obj: PaymentOrder) -> str:
         return _yuan(obj.amount)
 
-    @admin.display(description=_("patient"), ordering="appointment__profile__name")
+    @admin.display(description=_("patient"))
     def patient(self, obj: PaymentOrder) -> str:
         return obj.appointment.profile.name
 
@@ -136,14 +137,14 @@ class RefundAdmin(ScopedReadOnlyAdmin):
         ("created_at", admin.DateFieldListFilter),
     )
     search_fields = (
-        "order__appointment__profile__name",
         "out_refund_no",
         "channel_refund_id",
         "order__out_trade_no",
         "order__appointment__order_no",
     )
     search_help_text = _(
-        "Search by the patient's name, the refund, payment or appointment number."
+        "Search by the patient's exact full name, the refund, payment or appointment "
+        "number."
     )
     list_select_related = (
         "order__appointment__profile",
@@ -170,9 +171,21 @@ class RefundAdmin(ScopedReadOnlyAdmin):
     )
     actions = ["retry"]
 
-    @admin.display(
-        description=_("patient"), ordering="order__appointment__profile__name"
-    )
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ):
+        # Names are encrypted: the exact full name is found through its lookup hash.
+        results, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        exact = patient_profile_search_q(
+            search_term, path="order__appointment__profile"
+        )
+        if exact is not None:
+            results = results | queryset.filter(exact)
+        return results, may_have_duplicates
+
+    @admin.display(description=_("patient"))
     def patient(self, obj: Refund) -> str:
         return obj.order.appointment.profile.name
 

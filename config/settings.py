@@ -21,6 +21,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 INSECURE_SECRET_KEY = "insecure-development-only-secret-key-change-me"
 # 32 zero-ish bytes, base64: only for development. Production must set FIELD_ENCRYPTION_KEY.
 INSECURE_FIELD_KEY = base64.b64encode(b"dev-only-field-encryption-key-32").decode()
+# The same for the lookup-hash key. Production must set LOOKUP_HASH_KEY.
+INSECURE_LOOKUP_KEY = base64.b64encode(b"dev-only-lookup-hash-key-32bytes").decode()
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -65,7 +67,10 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 def env_key32(name: str, default: str) -> bytes:
-    value = os.environ.get(name) or default
+    return env_key32_value(name, os.environ.get(name) or default)
+
+
+def env_key32_value(name: str, value: str) -> bytes:
     try:
         key = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
@@ -81,6 +86,15 @@ def env_key32(name: str, default: str) -> bytes:
 DEBUG = env_bool("DJANGO_DEBUG", True)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or INSECURE_SECRET_KEY
 FIELD_ENCRYPTION_KEY = env_key32("FIELD_ENCRYPTION_KEY", INSECURE_FIELD_KEY)
+# Keys that encrypted data before the current one: still read, never written. After
+# `manage.py rotate_encryption_key` has run, they can be removed.
+FIELD_ENCRYPTION_OLD_KEYS = [
+    env_key32_value("FIELD_ENCRYPTION_OLD_KEYS", item)
+    for item in env_list("FIELD_ENCRYPTION_OLD_KEYS", "")
+]
+# The HMAC key of the lookup hashes (phones, ID numbers, names). Separate from the
+# encryption keys and never rotated: changing it orphans every stored hash.
+LOOKUP_HASH_KEY = env_key32("LOOKUP_HASH_KEY", INSECURE_LOOKUP_KEY)
 if not DEBUG:
     if SECRET_KEY == INSECURE_SECRET_KEY or len(SECRET_KEY) < 32:
         raise ImproperlyConfigured(
@@ -90,6 +104,8 @@ if not DEBUG:
         raise ImproperlyConfigured(
             "Set FIELD_ENCRYPTION_KEY when DJANGO_DEBUG is false"
         )
+    if base64.b64decode(INSECURE_LOOKUP_KEY) == LOOKUP_HASH_KEY:
+        raise ImproperlyConfigured("Set LOOKUP_HASH_KEY when DJANGO_DEBUG is false")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
@@ -374,6 +390,8 @@ SMS_DAILY_LIMIT_PER_IP = env_int("SMS_DAILY_LIMIT_PER_IP", 50, minimum=1)
 SMS_MAX_WRONG_TRIES = env_int("SMS_MAX_WRONG_TRIES", 5, minimum=1)
 
 MAX_PATIENT_PROFILES = env_int("MAX_PATIENT_PROFILES", 5, minimum=1)
+# One person's ID number may sit on at most this many accounts (active profiles).
+MAX_ACCOUNTS_PER_ID_CARD = env_int("MAX_ACCOUNTS_PER_ID_CARD", 3, minimum=1)
 
 # LOGGING -------------------------------------------------------------------------------
 LOG_LEVEL = env_choice(

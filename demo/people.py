@@ -12,7 +12,7 @@ valid ID-card numbers.
 from dataclasses import dataclass
 
 from accounts.models import PatientProfile, User
-from accounts.selectors import ID_CARD_HASH_CONTEXT
+from accounts.selectors import ID_CARD_HASH_CONTEXT, user_get_by_phone
 from accounts.services.profiles import patient_profile_create
 from accounts.services.staff import user_save_by_admin
 from common.crypto import lookup_hash
@@ -125,7 +125,7 @@ def seed_staff_user(ctx: SeedContext, data: dict[str, str]) -> bool:
 
 
 def seed_patient(ctx: SeedContext, patient: DemoPatient) -> bool:
-    if User.objects.filter(phone=patient.phone).exists():
+    if user_get_by_phone(phone=patient.phone) is not None:
         return False
     user = User(
         username=f"demo_patient_{patient.phone[-4:]}",
@@ -147,7 +147,8 @@ def profile_items() -> list[tuple[str, str, str, str]]:
 
 def seed_profile(ctx: SeedContext, item: tuple[str, str, str, str]) -> bool:
     phone, name, relation, id_card_no = item
-    user = User.objects.get(phone=phone)
+    user = user_get_by_phone(phone=phone)
+    assert user is not None  # seeded by seed_patient first
     id_card_hash = lookup_hash(id_card_no, context=ID_CARD_HASH_CONTEXT)
     if PatientProfile.objects.filter(
         user=user, id_card_hash=id_card_hash, is_active=True

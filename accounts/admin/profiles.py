@@ -1,17 +1,21 @@
 """Patient profiles (就诊人) in the admin.
 
 Profiles hold personal data: only superusers and platform admins see them, always masked,
-and the encrypted columns are never shown, not even as ciphertext.
+and the encrypted columns are never shown, not even as ciphertext. Names are encrypted:
+the search finds a profile by the exact full name (its keyed hash), never by a part.
 """
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import PatientProfile
 from accounts.selectors import (
     ID_CARD_HASH_CONTEXT,
+    patient_profile_search_q,
     profile_id_card_masked,
     profile_insurance_card_masked,
     profile_phone_masked,
@@ -23,8 +27,23 @@ from common.crypto import lookup_hash
 from common.services import Actor
 
 
+class PatientProfileForm(forms.ModelForm):
+    # Not a column: the name is stored encrypted; save_model passes it to the service.
+    name = forms.CharField(label=pgettext_lazy("person", "name"), max_length=50)
+
+    class Meta:
+        model = PatientProfile
+        fields = ("relation",)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial.setdefault("name", self.instance.name)
+
+
 @admin.register(PatientProfile)
 class PatientProfileAdmin(ServiceAdminMixin, PlatformOnlyMixin, admin.ModelAdmin):
+    form = PatientProfileForm
     list_display = (
         "id",
         "name",
@@ -38,8 +57,10 @@ class PatientProfileAdmin(ServiceAdminMixin, PlatformOnlyMixin, admin.ModelAdmin
         "created_at",
     )
     list_filter = ("relation", "gender", "is_active")
-    search_fields = ("name", "user__username")
-    search_help_text = _("Name, username or a full ID-card number.")
+    search_fields = ("user__username",)
+    search_help_text = _(
+        "Exact full name, username, a full ID-card number or a full mobile number."
+    )
     list_select_related = ("user",)
     raw_id_fields = ("user",)
     # The encrypted columns are never shown, not even as ciphertext.
@@ -80,7 +101,13 @@ class PatientProfileAdmin(ServiceAdminMixin, PlatformOnlyMixin, admin.ModelAdmin
             # Numbers are stored encrypted; find them through the lookup hash.
             digest = lookup_hash(term, context=ID_CARD_HASH_CONTEXT)
             return queryset.filter(id_card_hash=digest), False
-        return super().get_search_results(request, queryset, search_term)
+        results, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        exact = patient_profile_search_q(search_term.strip(), path="")
+        if exact is not None:
+            results = results | queryset.filter(exact)
+        return results, may_have_duplicates
 
     def has_change_permission(
         self, request: HttpRequest, obj: PatientProfile | None = None
@@ -105,7 +132,7 @@ class PatientProfileAdmin(ServiceAdminMixin, PlatformOnlyMixin, admin.ModelAdmin
             lambda: patient_profile_update(
                 actor=Actor.from_request(request),
                 profile=obj,
-                name=obj.name,
+                name=form.cleaned_data["name"],
                 relation=obj.relation,
             ),
         )

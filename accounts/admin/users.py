@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.db import models
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.translation import gettext
@@ -27,9 +28,9 @@ from accounts.admin.permissions import (
 from accounts.members import member_level_grant
 from accounts.models import MemberLevel, User
 from accounts.roles import role_permissions
-from accounts.selectors import user_phone_masked
+from accounts.selectors import user_get_by_phone, user_phone_masked
 from accounts.services.staff import user_save_by_admin
-from accounts.validators import normalize_phone
+from accounts.validators import MAINLAND_PHONE_RE, normalize_phone
 from common.admin import (
     HospitalScopedAdminMixin,
     ServiceAdminMixin,
@@ -46,10 +47,28 @@ _SCOPED_ROLE_CHOICES = [
 
 
 class UserChangeForm(DjangoUserChangeForm):
+    # Not a column: the phone is stored as a keyed hash and an encrypted copy
+    # (accounts.sensitive); UserAdmin.save_model hands it to the user.
+    phone = forms.CharField(label=_("phone"), max_length=20, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial.setdefault("phone", self.instance.phone or "")
+
     def clean_phone(self) -> str | None:
         phone = self.cleaned_data.get("phone")
-        # Empty is stored as NULL: the column is unique and NULLs never collide.
-        return normalize_phone(phone) if phone else None
+        if not phone:
+            # Stored as NULL: the hash column is unique and NULLs never collide.
+            return None
+        phone = normalize_phone(phone)
+        holder = user_get_by_phone(phone=phone)
+        if holder is not None and holder.pk != self.instance.pk:
+            raise forms.ValidationError(
+                _("Another account already uses this phone number."),
+                code="phone_taken",
+            )
+        return phone
 
 
 class UserGrantLevelChangeForm(UserChangeForm):
@@ -90,7 +109,8 @@ class UserAdmin(
         "date_joined",
     )
     list_filter = ("role", "hospital", "member_level", "is_staff", "is_active")
-    search_fields = ("username", "nickname", "phone")
+    search_fields = ("username", "nickname")
+    search_help_text = _("Username, nickname or a full mobile number.")
     list_select_related = ("hospital", "member_level")
     ordering = ("-id",)
     fieldsets = (
@@ -234,7 +254,23 @@ class UserAdmin(
             kwargs["form"] = UserGrantLevelChangeForm
         return super().get_form(request, obj, **kwargs)
 
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ):
+        results, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        term = search_term.strip()
+        if MAINLAND_PHONE_RE.fullmatch(term):
+            # Phones are stored as a keyed hash: only the full number finds its account.
+            found = user_get_by_phone(phone=term)
+            if found is not None:
+                results = results | queryset.filter(pk=found.pk)
+        return results, may_have_duplicates
+
     def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
+        if "phone" in form.changed_data:
+            obj.phone = form.cleaned_data["phone"]
         actor = Actor.from_request(request)
         user_save_by_admin(
             actor=actor,

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from accounts import sms, wechat
 from accounts.errors import ErrorCode
 from accounts.models import SmsCode, User
-from accounts.selectors import SESSION_KEY_CONTEXT, user_filter_by_phone
+from accounts.selectors import SESSION_KEY_CONTEXT, user_get_by_phone
+from accounts.sensitive import phone_lookup_hash
 from accounts.validators import normalize_phone
 from common import crypto
 from common.errors import DomainError, NotAllowed, Throttled
@@ -157,12 +158,17 @@ def _sms_code_create(*, actor: Actor, phone: str, code: str) -> SmsCode:
     # writers at BEGIN instead.
     list(
         SmsCode.objects.select_for_update()
-        .filter(phone=phone)
+        .filter(phone_hash=phone_lookup_hash(phone))
         .order_by("-created_at", "-id")
         .values_list("pk", flat=True)[:1]
     )
     now = timezone.now()
-    last = SmsCode.objects.filter(phone=phone).order_by("-created_at", "-id").first()
+    phone_hash = phone_lookup_hash(phone)
+    last = (
+        SmsCode.objects.filter(phone_hash=phone_hash)
+        .order_by("-created_at", "-id")
+        .first()
+    )
     interval = timedelta(seconds=settings.SMS_RESEND_INTERVAL_SECONDS)
     if last is not None and now - last.created_at < interval:
         raise Throttled(
@@ -173,7 +179,10 @@ def _sms_code_create(*, actor: Actor, phone: str, code: str) -> SmsCode:
         hour=0, minute=0, second=0, microsecond=0
     )
     sent_today = SmsCode.objects.filter(created_at__gte=day_start)
-    if sent_today.filter(phone=phone).count() >= settings.SMS_DAILY_LIMIT_PER_PHONE:
+    if (
+        sent_today.filter(phone_hash=phone_hash).count()
+        >= settings.SMS_DAILY_LIMIT_PER_PHONE
+    ):
         raise Throttled(
             ErrorCode.SMS_DAILY_LIMIT,
             _("Too many codes were sent to this number today, please try tomorrow."),
@@ -254,7 +263,7 @@ def _sms_code_consume(*, phone: str, code: str) -> str:
     now = timezone.now()
     sms_code = (
         SmsCode.objects.select_for_update()
-        .filter(phone=phone)
+        .filter(phone_hash=phone_lookup_hash(phone))
         .order_by("-created_at", "-id")
         .first()
     )
@@ -279,7 +288,7 @@ def _sms_code_consume(*, phone: str, code: str) -> str:
 @transaction.atomic
 def user_get_or_create_for_phone(*, actor: Actor, phone: str) -> tuple[User, bool]:
     """Find the patient by phone or create them. Returns (user, created)."""
-    user = user_filter_by_phone(phone).select_for_update().first()
+    user = user_get_by_phone(phone=phone, for_update=True)
     if user is None:
         new_user = User(username=_username_for("p", phone), phone=phone)
         created = _patient_create(
@@ -287,7 +296,8 @@ def user_get_or_create_for_phone(*, actor: Actor, phone: str) -> tuple[User, boo
         )
         if created is not None:
             return created, True
-        user = user_filter_by_phone(phone).select_for_update().get()
+        user = user_get_by_phone(phone=phone, for_update=True)
+        assert user is not None  # the insert failed on the phone's unique hash
     user_check_can_log_in(user)
     return user, False
 

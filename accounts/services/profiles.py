@@ -19,6 +19,7 @@ from accounts.selectors import (
     profile_insurance_card_no,
     profile_phone,
 )
+from accounts.sensitive import id_card_last4_hash
 from accounts.validators import (
     normalize_insurance_card,
     normalize_phone,
@@ -29,11 +30,23 @@ from common.errors import Conflict, NotFound
 from common.events import publish
 from common.services import Actor, operation_log_write
 
+NAME_MAX_LENGTH = 50
+
 
 def _clean_name(name: str) -> str:
     value = name.strip() if isinstance(name, str) else ""
     if not value:
         raise ValidationError({"name": [_("Enter the patient's name.")]})
+    # Checked here: the stored column is ciphertext, whose length says nothing.
+    if len(value) > NAME_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "name": [
+                    _("Enter at most %(count)d characters.")
+                    % {"count": NAME_MAX_LENGTH}
+                ]
+            }
+        )
     return value
 
 
@@ -54,9 +67,12 @@ def patient_profile_create(
 
     Gender and birth date come from the ID-card number; when given they must match it.
     At most settings.MAX_PATIENT_PROFILES active profiles per user, one per ID number:
-    the user's row is locked first, so concurrent creates count one after another.
+    the user's row is locked first, so concurrent creates count one after another. One ID
+    number may be active on at most settings.MAX_ACCOUNTS_PER_ID_CARD accounts (so one
+    person cannot spread bookings over many phone numbers); the person's oldest profile
+    row is locked for that count, as booking does for the caps.
     Raises ValidationError (bad input) or Conflict (profile_limit_reached,
-    profile_duplicate_id_card).
+    profile_duplicate_id_card, id_card_on_too_many_accounts).
     """
     errors: dict[str, list[str]] = {}
     id_card = None
@@ -100,6 +116,7 @@ def patient_profile_create(
             ErrorCode.PROFILE_DUPLICATE_ID_CARD,
             _("A patient profile with this ID-card number already exists."),
         )
+    _accounts_per_id_card_check(user=user, id_card_hash=id_card_hash)
 
     profile = PatientProfile(
         user=user,
@@ -111,7 +128,7 @@ def patient_profile_create(
         phone_hash=crypto.lookup_hash(phone, context=PHONE_HASH_CONTEXT),
         id_card_encrypted=crypto.encrypt(id_card.number, context=ID_CARD_CONTEXT),
         id_card_hash=id_card_hash,
-        id_card_last4=id_card.number[-4:],
+        id_card_last4_hash=id_card_last4_hash(id_card.number[-4:]),
         insurance_card_encrypted=(
             crypto.encrypt(insurance_card_no, context=INSURANCE_CARD_CONTEXT)
             if insurance_card_no
@@ -128,6 +145,42 @@ def patient_profile_create(
         summary=f"relation={profile.relation}",
     )
     return profile
+
+
+def person_lock(*, id_card_hash: str) -> None:
+    """Lock the person's anchor row: the oldest profile (any account, deleted or not) with
+    this ID number. Everything counted per real person (accounts per ID number, bookings
+    against the caps) runs under it, so two accounts of one person queue one after the
+    other. Profiles are never hard-deleted, so the anchor never changes once it exists.
+    No row yet (a first profile): nothing to lock, and nothing to count either.
+    """
+    (
+        PatientProfile.objects.select_for_update()
+        .filter(id_card_hash=id_card_hash)
+        .order_by("pk")
+        .values_list("pk")
+        .first()
+    )
+
+
+def _accounts_per_id_card_check(*, user: User, id_card_hash: str) -> None:
+    person_lock(id_card_hash=id_card_hash)
+    other_accounts = (
+        PatientProfile.objects.filter(id_card_hash=id_card_hash, is_active=True)
+        .exclude(user=user)
+        .values("user")
+        .distinct()
+        .count()
+    )
+    if other_accounts >= settings.MAX_ACCOUNTS_PER_ID_CARD:
+        raise Conflict(
+            ErrorCode.ID_CARD_ON_TOO_MANY_ACCOUNTS,
+            _(
+                "This ID-card number is already a patient on the most accounts "
+                "allowed (%(count)d)."
+            )
+            % {"count": settings.MAX_ACCOUNTS_PER_ID_CARD},
+        )
 
 
 def _locked_active_profile(profile: PatientProfile) -> PatientProfile:
@@ -179,8 +232,8 @@ def patient_profile_update(
     profile = _locked_active_profile(profile)
     changed: list[str] = []
     if name is not None and name != profile.name:
-        profile.name = name
-        changed.append("name")
+        profile.name = name  # sets name_encrypted and name_hash
+        changed.append("name_encrypted")
     if relation is not None and relation != profile.relation:
         profile.relation = relation
         changed.append("relation")
@@ -201,15 +254,19 @@ def patient_profile_update(
         return profile
 
     profile.full_clean()
-    # The phone's lookup hash follows its ciphertext (not listed in the log's summary).
-    hash_field = ["phone_hash"] if "phone_encrypted" in changed else []
-    profile.save(update_fields=[*changed, *hash_field, "updated_at"])
+    # Lookup hashes follow their ciphertext (not listed in the log's summary).
+    hashes = {"phone_encrypted": "phone_hash", "name_encrypted": "name_hash"}
+    hash_fields = [hashes[field] for field in changed if field in hashes]
+    profile.save(update_fields=[*changed, *hash_fields, "updated_at"])
     operation_log_write(
         actor=actor,
         action="patient_profile_update",
         obj=profile,
         # Field names only: the values may be personal data.
-        summary="changed: " + ", ".join(changed),
+        summary="changed: "
+        + ", ".join(
+            "name" if field == "name_encrypted" else field for field in changed
+        ),
     )
     return profile
 

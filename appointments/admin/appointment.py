@@ -78,10 +78,10 @@ class AppointmentAdmin(OperationLogHistoryMixin, ScopedReadOnlyAdmin):
         ("session__date", admin.DateFieldListFilter),
         "hospital",
     )
-    search_fields = ("order_no", "profile__name", "doctor__name")
+    search_fields = ("order_no", "doctor__name")
     search_help_text = _(
-        "Search by the patient's name, full mobile number, full ID-card number or its "
-        "last 4 characters, the doctor's name or the order number."
+        "Search by the patient's exact full name, full mobile number, full ID-card "
+        "number or its last 4 characters, the doctor's name or the order number."
     )
     list_select_related = ("doctor", "profile", "hospital")
     # No date_hierarchy: on a DateTimeField it needs MySQL's time-zone tables.
@@ -160,7 +160,7 @@ class AppointmentAdmin(OperationLogHistoryMixin, ScopedReadOnlyAdmin):
         ends = timezone.localtime(obj.visit_ends_at)
         return f"{starts:%m-%d %H:%M}–{ends:%H:%M}"
 
-    @admin.display(description=_("patient"), ordering="profile__name")
+    @admin.display(description=_("patient"))
     def patient(self, obj: Appointment) -> str:
         return _patient(obj)
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import PatientProfile, User
 from accounts.selectors import member_privileges_for_user
+from accounts.services.profiles import person_lock
 from appointments.errors import ErrorCode
 from appointments.models import Appointment
 from appointments.services.notify import appointment_notify
@@ -150,16 +151,32 @@ def queue_no_free(*, slot: Slot) -> int:
     return number
 
 
-def caps_check(*, user: User, session: ClinicSession, rule: BookingRule) -> None:
-    """Per-patient caps on upcoming bookings, by visit day and over any 7 consecutive days.
+def caps_check(
+    *, profile: PatientProfile, session: ClinicSession, rule: BookingRule
+) -> None:
+    """The hospital's caps on one person's upcoming bookings, by visit day and over any 7
+    consecutive days.
 
-    The caller holds the user's row lock, so the count cannot race the user's other bookings.
+    A person is an ID number, not an account: the count covers every profile with the same
+    ID-card lookup hash on any account, so several phone numbers do not multiply the caps,
+    and a parent booking for three children uses each child's caps, not their own. The
+    limits are the booking hospital's (`rule`) and count that hospital's bookings only: a
+    hospital limits its own clinics. Takes the account's row lock, then the person's (the
+    oldest profile row with this ID number, accounts.services.profiles.person_lock), so two
+    accounts booking for one person count one after the other; the caller holds the slot's
+    lock already. (Account before person, as every path takes them: a waitlist promotion
+    that took the person first would deadlock against a booking of the same account.)
     """
+    User.objects.select_for_update().filter(pk=profile.user_id).values_list(
+        "pk"
+    ).first()
+    person_lock(id_card_hash=profile.id_card_hash)
     day = session.date
     week = datetime.timedelta(days=6)
     dates = list(
         Appointment.objects.filter(
-            user=user,
+            profile__id_card_hash=profile.id_card_hash,
+            hospital_id=session.hospital_id,
             status__in=Appointment.UPCOMING,
             session__date__range=(day - week, day + week),
         ).values_list("session__date", flat=True)
@@ -167,7 +184,7 @@ def caps_check(*, user: User, session: ClinicSession, rule: BookingRule) -> None
     if sum(1 for d in dates if d == day) >= rule.max_active_per_day:
         raise Conflict(
             ErrorCode.DAILY_LIMIT_REACHED,
-            _("You already have %(n)d bookings on this day.")
+            _("This patient already has %(n)d bookings on this day.")
             % {"n": rule.max_active_per_day},
         )
     for offset in range(7):
@@ -176,7 +193,7 @@ def caps_check(*, user: User, session: ClinicSession, rule: BookingRule) -> None
         if in_window >= rule.max_active_per_week:
             raise Conflict(
                 ErrorCode.WEEKLY_LIMIT_REACHED,
-                _("You already have %(n)d bookings within 7 days.")
+                _("This patient already has %(n)d bookings within 7 days.")
                 % {"n": rule.max_active_per_week},
             )
 
@@ -359,7 +376,7 @@ def booking_complete_on_taken_seat(
     if early:
         priority_quota_check(user=user, session=session)
     User.objects.select_for_update().filter(pk=user.pk).first()
-    caps_check(user=user, session=session, rule=rule)
+    caps_check(profile=profile, session=session, rule=rule)
     slot.refresh_from_db(fields=["booked", "capacity"])
 
     appointment = appointment_create_on_taken_seat(

@@ -209,7 +209,7 @@ def waitlist_promote(
             with transaction.atomic():
                 if not seat_take(slot_id=slot.pk):
                     continue
-                caps_check(user=entry.user, session=session, rule=rule)
+                caps_check(profile=entry.profile, session=session, rule=rule)
                 appointment = appointment_create_on_taken_seat(
                     actor=actor,
                     user=entry.user,

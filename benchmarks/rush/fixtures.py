@@ -11,6 +11,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import PatientProfile, User
 from accounts.selectors import ID_CARD_CONTEXT, ID_CARD_HASH_CONTEXT, PHONE_CONTEXT
+from accounts.sensitive import id_card_last4_hash
 from accounts.validators import id_card_check_char
 from appointments.models import Appointment, WaitlistEntry
 from benchmarks.rush.load import Booking
@@ -121,7 +122,7 @@ def _patients_create(
                 ),
                 id_card_encrypted=encrypt(id_no, context=ID_CARD_CONTEXT),
                 id_card_hash=lookup_hash(id_no, context=ID_CARD_HASH_CONTEXT),
-                id_card_last4=id_no[-4:],
+                id_card_last4_hash=id_card_last4_hash(id_no[-4:]),
             )
         )
     PatientProfile.objects.bulk_create(profiles, batch_size=500)

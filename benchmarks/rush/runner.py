@@ -64,6 +64,7 @@ def spawn(options: dict[str, Any], out: OutputWrapper) -> None:
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(48),
         FIELD_ENCRYPTION_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
+        LOOKUP_HASH_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         BENCHMARK_BASELINE_ENDPOINT="true",
         # The load generator talks plain HTTP to the local server, with no TLS proxy.

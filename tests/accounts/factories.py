@@ -12,6 +12,7 @@ from accounts.selectors import (
     PHONE_CONTEXT,
     PHONE_HASH_CONTEXT,
 )
+from accounts.sensitive import id_card_last4_hash
 from accounts.validators import id_card_check_char
 from appointments.models import Appointment
 from common.crypto import encrypt, lookup_hash
@@ -25,12 +26,23 @@ def make_id_card_no(
     birth_date: datetime.date = datetime.date(1990, 3, 7),
     *,
     female: bool = False,
-    region: str = "110105",
+    region: str | None = None,
     serial: int | None = None,
 ) -> str:
-    """A valid 18-character ID number (check digit computed per GB 11643)."""
+    """A valid 18-character ID number (check digit computed per GB 11643).
+
+    Without `serial` and `region`, every call gives another person's number: the booking
+    caps count one person across profiles, so two factory profiles must not share one by
+    chance.
+    """
     if serial is None:
-        serial = next(_sequence) % 50
+        n = next(_sequence)
+        serial = n % 50
+        if region is None:
+            # Beijing (11) with a different district code per 50 numbers.
+            region = f"11{(n // 50) % 10000:04d}"
+    if region is None:
+        region = "110105"
     gender_digit = (2 * (serial % 5)) + (0 if female else 1)
     first17 = f"{region}{birth_date:%Y%m%d}{serial % 100:02d}{gender_digit}"
     return first17 + id_card_check_char(first17)
@@ -132,7 +144,9 @@ class PatientProfileFactory(factory.django.DjangoModelFactory):
     id_card_hash = factory.LazyAttribute(
         lambda o: lookup_hash(o.id_card_no, context=ID_CARD_HASH_CONTEXT)
     )
-    id_card_last4 = factory.LazyAttribute(lambda o: o.id_card_no[-4:])
+    id_card_last4_hash = factory.LazyAttribute(
+        lambda o: id_card_last4_hash(o.id_card_no[-4:])
+    )
     phone_encrypted = factory.LazyAttribute(
         lambda o: encrypt(o.phone, context=PHONE_CONTEXT)
     )

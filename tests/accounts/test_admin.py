@@ -386,3 +386,19 @@ def test_the_admin_refuses_an_invalid_phone(client, staff_a, hospital_a):
     colleague.refresh_from_db()
     assert colleague.phone is None
     assert OperationLog.objects.exists() is False
+
+
+def test_profiles_are_found_by_the_exact_full_name_only(client):
+    wanted = PatientProfileFactory(name="王小明")
+    PatientProfileFactory(name="王小明明")
+    root = User.objects.create_superuser(
+        "root", password="Strong-pass-123", role="platform_admin"
+    )
+    client.force_login(root)
+    url = reverse("admin:accounts_patientprofile_changelist")
+
+    exact = client.get(url, {"q": " 王小明 "})
+    part = client.get(url, {"q": "王小"})
+
+    assert [p.pk for p in exact.context["cl"].result_list] == [wanted.pk]
+    assert list(part.context["cl"].result_list) == []

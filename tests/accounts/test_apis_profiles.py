@@ -32,7 +32,7 @@ def client(api_client, user):
 def _snapshot() -> list[tuple]:
     return list(
         PatientProfile.objects.order_by("pk").values_list(
-            "pk", "name", "relation", "phone_encrypted", "is_active"
+            "pk", "name_encrypted", "relation", "phone_encrypted", "is_active"
         )
     )
 
@@ -326,3 +326,27 @@ def test_a_bad_token_on_profiles_answers_401(api_client):
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "token_not_valid"
     assert PatientProfile.objects.exists() is False
+
+
+def test_an_id_number_on_too_many_accounts_answers_409_and_adds_nothing(
+    client, settings
+):
+    # given: the person is already a patient on another account, the most allowed
+    settings.MAX_ACCOUNTS_PER_ID_CARD = 1
+    PatientProfileFactory(id_card_no=ID)
+    before = _snapshot()
+
+    # when
+    response = client.post(reverse("api:accounts:profile-create"), VALID, format="json")
+
+    # then
+    assert response.status_code == 409
+    assert response.json() == {
+        "error": {
+            "code": "id_card_on_too_many_accounts",
+            "message": "This ID-card number is already a patient on the most "
+            "accounts allowed (1).",
+            "fields": {},
+        }
+    }
+    assert _snapshot() == before

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import PatientProfile, SmsCode, User
+from accounts.sensitive import phone_lookup_hash
 from accounts.services.login import (
     sms_code_send,
     user_login_with_sms,
@@ -103,7 +104,7 @@ def test_concurrent_logins_with_one_sms_code_succeed_once(sms_server):
         "ok": 1,
         "sms_code_invalid": THREADS - 1,
     }
-    assert User.objects.filter(phone="13800138000").count() == 1
+    assert User.objects.filter(phone_hash=phone_lookup_hash("13800138000")).count() == 1
 
 
 def test_concurrent_first_wechat_logins_create_one_user(wechat_server):
@@ -139,3 +140,40 @@ def test_concurrent_sends_to_one_phone_text_once(sms_server):
     }
     assert SmsCode.objects.count() == 1
     assert len(sms_server.received) == 1
+
+
+def test_concurrent_accounts_adding_one_id_number_never_pass_its_account_limit(
+    settings,
+):
+    # given: the person is a patient on one account; at most three accounts
+    settings.MAX_ACCOUNTS_PER_ID_CARD = 3
+    id_card_no = make_id_card_no(datetime.date(1980, 1, 1))
+    patient_profile_create(
+        actor=Actor(),
+        user=PatientFactory(),
+        name="张三",
+        relation="self",
+        id_card_no=id_card_no,
+        phone="13800138000",
+    )
+    accounts = [PatientFactory() for _ in range(THREADS)]
+
+    def create(user: User) -> Callable[[], object]:
+        return lambda: patient_profile_create(
+            actor=Actor(user=user),
+            user=user,
+            name="张三",
+            relation="self",
+            id_card_no=id_card_no,
+            phone="13800138000",
+        )
+
+    # when
+    results = run_at_once([create(user) for user in accounts])
+
+    # then: the person's row lock counts the accounts one after the other
+    assert Counter(outcome(r) for r in results) == {
+        "ok": 2,
+        "id_card_on_too_many_accounts": THREADS - 2,
+    }
+    assert PatientProfile.objects.filter(is_active=True).count() == 3

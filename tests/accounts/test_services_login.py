@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from accounts import wechat
 from accounts.models import SmsCode, User
 from accounts.selectors import SESSION_KEY_CONTEXT
+from accounts.sensitive import phone_lookup_hash
 from accounts.services.login import (
     AccountDisabled,
     NotAPatientAccount,
@@ -229,7 +230,7 @@ def test_the_daily_cap_per_phone(sms_server, settings):
     next_day = datetime.datetime(2026, 3, 3, 0, 0, 1, tzinfo=SHANGHAI)
     with time_machine.travel(next_day, tick=False):
         sms_code_send(actor=ACTOR, phone=PHONE)
-    assert SmsCode.objects.filter(phone=PHONE).count() == 4
+    assert SmsCode.objects.filter(phone_hash=phone_lookup_hash(PHONE)).count() == 4
 
 
 def test_the_daily_cap_per_ip(sms_server, settings):
@@ -244,7 +245,10 @@ def test_the_daily_cap_per_ip(sms_server, settings):
         sms_code_send(actor=Actor(ip="10.0.0.2"), phone="13800000004")
 
     assert excinfo.value.code == "sms_daily_limit"
-    assert SmsCode.objects.filter(phone="13800000003").exists() is False
+    assert (
+        SmsCode.objects.filter(phone_hash=phone_lookup_hash("13800000003")).exists()
+        is False
+    )
     assert SmsCode.objects.count() == 3
 
 

@@ -13,6 +13,7 @@ from accounts.selectors import (
     profile_phone,
     profile_phone_masked,
 )
+from accounts.sensitive import id_card_last4_hash
 from accounts.services.profiles import (
     patient_profile_create,
     patient_profile_delete,
@@ -64,7 +65,8 @@ def test_create_derives_gender_and_birth_date_and_encrypts_the_numbers():
     assert (profile.name, profile.relation) == ("王小明", "self")
     assert profile.gender == "female"
     assert profile.birth_date == datetime.date(1949, 12, 31)
-    assert profile.id_card_last4 == "002X"
+    assert profile.birth_year == 1949
+    assert profile.id_card_last4_hash == id_card_last4_hash("002X")
     assert profile.is_active is True
     assert profile_id_card_no(profile) == ID
     assert profile_id_card_masked(profile) == "110***********002X"
@@ -96,6 +98,12 @@ def test_the_database_row_holds_no_plaintext_number_or_phone():
     assert "1949123" not in row
     assert "13812341234" not in row
     assert "SB12345678" not in row
+    # The name, the birth date and the number's last 4 are not in clear either: together
+    # they would leave only the region code of the number unknown.
+    assert "王小明" not in row
+    assert "1949-12-31" not in row
+    assert "002X" not in row
+    assert "002x" not in row
 
 
 def test_matching_gender_and_birth_date_are_accepted():
@@ -161,6 +169,51 @@ def test_a_user_keeps_at_most_five_profiles(settings):
     assert excinfo.value.code == "profile_limit_reached"
     assert PatientProfile.objects.filter(user=user).count() == 5
     assert OperationLog.objects.exists() is False
+
+
+def test_an_id_number_on_the_most_accounts_is_refused_on_another(settings):
+    # given: the same person already a patient on three accounts (the default limit)
+    settings.MAX_ACCOUNTS_PER_ID_CARD = 3
+    for _ in range(3):
+        _create(PatientFactory())
+    fourth = PatientFactory()
+    logs = OperationLog.objects.count()
+
+    # when
+    with pytest.raises(Conflict) as excinfo:
+        _create(fourth)
+
+    # then
+    assert excinfo.value.code == "id_card_on_too_many_accounts"
+    assert excinfo.value.status_code == 409
+    assert excinfo.value.message == (
+        "This ID-card number is already a patient on the most accounts allowed (3)."
+    )
+    assert PatientProfile.objects.filter(user=fourth).exists() is False
+    assert PatientProfile.objects.count() == 3
+    assert OperationLog.objects.count() == logs
+
+
+def test_a_deleted_profile_frees_its_account_for_the_id_number(settings):
+    # given
+    settings.MAX_ACCOUNTS_PER_ID_CARD = 1
+    first = _create(PatientFactory())
+    patient_profile_delete(actor=Actor(), profile=first)
+
+    # when
+    profile = _create(PatientFactory())
+
+    # then
+    assert profile.is_active is True
+
+
+def test_other_people_are_not_limited_by_one_persons_accounts(settings):
+    settings.MAX_ACCOUNTS_PER_ID_CARD = 1
+    _create(PatientFactory())
+
+    profile = _create(PatientFactory(), id_card_no=make_id_card_no())
+
+    assert profile.is_active is True
 
 
 def test_deleted_profiles_do_not_count_against_the_cap():

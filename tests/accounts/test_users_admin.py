@@ -314,3 +314,73 @@ def test_a_platform_admin_reads_a_users_extra_permissions_in_chinese(
     assert "user_permissions" not in response.context["adminform"].form.fields
     assert "<div>账户与就诊人 | 积分明细 | 可以查看</div>" in html
     assert "Can view points entry" not in html
+
+
+# -- the phone: stored as a hash and a ciphertext ----------------------------------------
+
+
+def _change_data(client, user: User, **changes) -> dict:
+    page = client.get(reverse("admin:accounts_user_change", args=[user.pk]))
+    form = page.context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        if field.disabled:
+            continue
+        value = form.initial.get(name, field.initial)
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            if value:
+                data[name] = "on"
+            continue
+        if hasattr(value, "__iter__") and not isinstance(value, str):
+            data[name] = [getattr(v, "pk", v) for v in value]
+            continue
+        data[name] = getattr(value, "pk", value)
+    if "date_joined" in data:
+        joined = form.initial["date_joined"]
+        data.pop("date_joined")
+        data["date_joined_0"] = f"{joined:%Y-%m-%d}"
+        data["date_joined_1"] = f"{joined:%H:%M:%S}"
+    return data | changes
+
+
+def test_an_admin_sets_a_phone_that_is_stored_hashed(client, root):
+    # given
+    client.force_login(root)
+    user = PatientFactory(phone=None)
+
+    # when
+    response = client.post(
+        reverse("admin:accounts_user_change", args=[user.pk]),
+        _change_data(client, user, phone="13912345678"),
+    )
+
+    # then
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    user.refresh_from_db()
+    assert user.phone == "13912345678"
+    assert user.phone_hash == User(phone="13912345678").phone_hash
+    found = client.get(reverse("admin:accounts_user_changelist"), {"q": "13912345678"})
+    assert [u.pk for u in found.context["cl"].result_list] == [user.pk]
+
+
+def test_an_admin_cannot_give_a_second_account_the_same_phone(client, root):
+    # given
+    client.force_login(root)
+    PatientFactory(phone="13912345678")
+    user = PatientFactory(phone="13900000000")
+
+    # when
+    response = client.post(
+        reverse("admin:accounts_user_change", args=[user.pk]),
+        _change_data(client, user, phone="13912345678"),
+    )
+
+    # then
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["phone"] == [
+        "Another account already uses this phone number."
+    ]
+    user.refresh_from_db()
+    assert user.phone == "13900000000"

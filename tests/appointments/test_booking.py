@@ -10,6 +10,7 @@ from common.errors import Conflict, NotAllowed
 from common.models import OperationLog
 from common.services import Actor
 from scheduling.models import BookingRule, ClinicSession, Slot
+from tests.accounts.factories import make_id_card_no
 from tests.appointments.factories import PatientProfileFactory
 from tests.scheduling.factories import (
     BookingRuleFactory,
@@ -219,20 +220,77 @@ def _slot_on(hospital, date):
 
 
 def test_the_daily_cap_counts_upcoming_bookings_on_the_visit_day():
-    # given: one booking a day, and the user already holds one on that day with another doctor
+    # given: one booking a day, and the patient already holds one on that day with
+    # another doctor
     first = SlotFactory()
     hospital = first.session.hospital
     BookingRuleFactory(hospital=hospital, max_active_per_day=1, max_active_per_week=4)
     profile = PatientProfileFactory()
     book(profile, first)
     other = _slot_on(hospital, first.session.date)
-    spouse = PatientProfileFactory(user=profile.user)
 
     # when / then
     with pytest.raises(Conflict) as excinfo:
-        book(spouse, other)
+        book(profile, other)
+    assert excinfo.value.code == "daily_limit_reached"
+    assert excinfo.value.message == "This patient already has 1 bookings on this day."
+    assert_nothing_booked(other)
+
+
+def test_the_daily_cap_counts_one_person_across_accounts():
+    # given: one person (one ID number) on two accounts, one booking a day
+    first = SlotFactory()
+    hospital = first.session.hospital
+    BookingRuleFactory(hospital=hospital, max_active_per_day=1, max_active_per_week=4)
+    id_card_no = make_id_card_no()
+    book(PatientProfileFactory(id_card_no=id_card_no), first)
+    other = _slot_on(hospital, first.session.date)
+    same_person = PatientProfileFactory(id_card_no=id_card_no)  # another account
+
+    # when / then
+    with pytest.raises(Conflict) as excinfo:
+        book(same_person, other)
     assert excinfo.value.code == "daily_limit_reached"
     assert_nothing_booked(other)
+    assert Appointment.objects.count() == 1
+
+
+def test_family_members_on_one_account_each_have_their_own_caps():
+    # given: a parent's account books for two children on the same day
+    first = SlotFactory()
+    hospital = first.session.hospital
+    BookingRuleFactory(hospital=hospital, max_active_per_day=1, max_active_per_week=4)
+    child = PatientProfileFactory()
+    book(child, first)
+    sibling = PatientProfileFactory(user=child.user)
+
+    # when
+    second = book(sibling, _slot_on(hospital, first.session.date))
+
+    # then
+    assert second.status == Appointment.Status.PENDING_PAYMENT
+    assert Appointment.objects.filter(user=child.user).count() == 2
+
+
+def test_a_hospitals_cap_counts_only_its_own_bookings():
+    # given: one booking a day at each hospital; the person holds one at another hospital
+    elsewhere = SlotFactory()
+    BookingRuleFactory(
+        hospital=elsewhere.session.hospital, max_active_per_day=1, max_active_per_week=4
+    )
+    profile = PatientProfileFactory()
+    book(profile, elsewhere)
+    here = SlotFactory(session__date=elsewhere.session.date)
+    BookingRuleFactory(
+        hospital=here.session.hospital, max_active_per_day=1, max_active_per_week=4
+    )
+
+    # when
+    appointment = book(profile, here)
+
+    # then
+    assert appointment.hospital_id == here.session.hospital_id
+    assert Appointment.objects.filter(profile=profile).count() == 2
 
 
 def test_the_weekly_cap_applies_to_any_seven_consecutive_days():
@@ -242,19 +300,20 @@ def test_the_weekly_cap_applies_to_any_seven_consecutive_days():
     BookingRuleFactory(
         hospital=hospital, max_active_per_day=1, max_active_per_week=2, window_days=14
     )
-    user_profile = PatientProfileFactory()
-    book(user_profile, first)
+    id_card_no = make_id_card_no()
+    book(PatientProfileFactory(id_card_no=id_card_no), first)
     book(
-        PatientProfileFactory(user=user_profile.user),
+        PatientProfileFactory(id_card_no=id_card_no),
         _slot_on(hospital, day + datetime.timedelta(days=6)),
     )
 
-    # when: a third inside D..D+6 is refused, one on D+7 (window D+1..D+7 holds one) is allowed
+    # when: a third inside D..D+6 is refused, one on D+7 (window D+1..D+7 holds one) is
+    # allowed, whichever account of the person books it
     middle = _slot_on(hospital, day + datetime.timedelta(days=3))
     with pytest.raises(Conflict) as excinfo:
-        book(PatientProfileFactory(user=user_profile.user), middle)
+        book(PatientProfileFactory(id_card_no=id_card_no), middle)
     later = book(
-        PatientProfileFactory(user=user_profile.user),
+        PatientProfileFactory(id_card_no=id_card_no),
         _slot_on(hospital, day + datetime.timedelta(days=7)),
     )
 

@@ -21,9 +21,14 @@ from appointments.services import (
 from common.errors import Conflict
 from common.services import Actor
 from scheduling.models import Slot
+from tests.accounts.factories import make_id_card_no
 from tests.appointments.factories import PatientProfileFactory
 from tests.race import run_at_once
-from tests.scheduling.factories import SlotFactory
+from tests.scheduling.factories import (
+    BookingRuleFactory,
+    ClinicSessionFactory,
+    SlotFactory,
+)
 
 pytestmark = [
     pytest.mark.clock,
@@ -205,3 +210,39 @@ def test_vips_racing_before_release_take_exactly_the_reserved_share():
         sum(Slot.objects.filter(session=first.session).values_list("booked", flat=True))
         == 2
     )
+
+
+def test_one_person_on_many_accounts_racing_cannot_pass_the_daily_cap():
+    # given: one booking a day; one ID number on ten accounts, each account trying another
+    # doctor's slot on the same day at once
+    first = SlotFactory()
+    session = first.session
+    BookingRuleFactory(
+        hospital=session.hospital, max_active_per_day=1, max_active_per_week=4
+    )
+    slots = [first] + [
+        SlotFactory(
+            session=ClinicSessionFactory(
+                doctor__hospital=session.hospital, date=session.date
+            )
+        )
+        for _ in range(9)
+    ]
+    id_card_no = make_id_card_no()
+    profiles = [PatientProfileFactory(id_card_no=id_card_no) for _ in slots]
+
+    # when
+    results = run_at_once(
+        [
+            booking_job(profile, slot.pk)
+            for profile, slot in zip(profiles, slots, strict=True)
+        ]
+    )
+
+    # then: the person's lock makes the accounts count one after the other
+    assert Counter(outcome(r) for r in results) == {
+        "booked": 1,
+        "daily_limit_reached": 9,
+    }
+    assert Appointment.objects.count() == 1
+    assert sum(Slot.objects.values_list("booked", flat=True)) == 1

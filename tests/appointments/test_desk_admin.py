@@ -168,6 +168,7 @@ def test_the_desk_finds_a_patient_by_name_phone_full_id_or_its_last_four(client)
 
     # when / then
     assert found(client, "赵六") == [wanted]
+    assert found(client, "赵") == []  # names are encrypted: whole names only
     assert found(client, phone) == [wanted]
     assert found(client, id_card_no) == [wanted]
     assert found(client, id_card_no.lower()) == [wanted]
@@ -208,7 +209,7 @@ def test_the_search_box_explains_what_to_type(client):
     with translation.override("zh-hans"):
         response = client.get(reverse(CHANGELIST), HTTP_ACCEPT_LANGUAGE="zh-hans")
 
-    assert "身份证号或身份证后 4 位" in response.content.decode()
+    assert "完整身份证号或身份证后 4 位" in response.content.decode()
 
 
 # -- identity on the list and the appointment page ---------------------------------------

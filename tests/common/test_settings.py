@@ -10,6 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_KEY = "q" * 48
 GOOD_FIELD_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="  # base64 of 32 bytes
+GOOD_LOOKUP_KEY = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA="  # base64 of 32 bytes
 
 
 def start(**env: str) -> subprocess.CompletedProcess:
@@ -45,8 +46,20 @@ def test_the_embedded_defaults_start():
             "Set FIELD_ENCRYPTION_KEY when DJANGO_DEBUG is false",
         ),
         (
+            {
+                "DJANGO_DEBUG": "false",
+                "DJANGO_SECRET_KEY": GOOD_KEY,
+                "FIELD_ENCRYPTION_KEY": GOOD_FIELD_KEY,
+            },
+            "Set LOOKUP_HASH_KEY when DJANGO_DEBUG is false",
+        ),
+        (
             {"FIELD_ENCRYPTION_KEY": "c2hvcnQ="},
             "FIELD_ENCRYPTION_KEY: expected base64 of 32 bytes",
+        ),
+        (
+            {"FIELD_ENCRYPTION_OLD_KEYS": f"{GOOD_FIELD_KEY},c2hvcnQ="},
+            "FIELD_ENCRYPTION_OLD_KEYS: expected base64 of 32 bytes",
         ),
         (
             {"JWT_ACCESS_MINUTES": "soon"},
@@ -72,6 +85,7 @@ def test_production_settings_start_with_real_keys():
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY=GOOD_KEY,
         FIELD_ENCRYPTION_KEY=GOOD_FIELD_KEY,
+        LOOKUP_HASH_KEY=GOOD_LOOKUP_KEY,
     )
 
     assert result.returncode == 0, result.stderr

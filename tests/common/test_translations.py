@@ -164,7 +164,7 @@ def test_the_catalog_header_declares_one_plural_form():
         "Payment timeout",
         "This clinic session has been stopped.",
         "The code is not correct.",
-        "You already have %(n)d bookings on this day.",
+        "This patient already has %(n)d bookings on this day.",
     ],
 )
 def test_the_compiled_catalog_matches_the_po_file(msgid):

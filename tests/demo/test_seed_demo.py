@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from accounts.models import PatientProfile, User
 from accounts.selectors import profile_id_card_no
+from accounts.sensitive import name_lookup_hash
 from accounts.validators import id_card_check_char, parse_id_card
 from common.models import OperationLog
 from demo import people, story
@@ -223,7 +224,7 @@ def test_seeded_profiles_carry_valid_id_numbers_matching_gender_and_birth():
     for profile in PatientProfile.objects.all():
         info = parse_id_card(profile_id_card_no(profile))
         assert (info.gender, info.birth_date) == (profile.gender, profile.birth_date)
-    child = PatientProfile.objects.get(name="李小雨")
+    child = PatientProfile.objects.get(name_hash=name_lookup_hash("李小雨"))
     assert (child.relation, child.gender, child.user.phone) == (
         "child",
         "female",
