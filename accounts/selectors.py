@@ -174,6 +174,10 @@ def patient_profile_search_q(term: str, *, path: str = "profile") -> Q | None:
         return Q(**{f"{prefix}id_card_hash": digest})
     if _ID_LAST4_TERM.fullmatch(term):
         return Q(**{f"{prefix}id_card_last4_hash": id_card_last4_hash(term)})
+    if any(char.isdigit() for char in term):
+        # Numbers are read only in ASCII digits (above); names have no digits, so a term
+        # with other digits (full-width "１２３４") names nobody.
+        return None
     return Q(**{f"{prefix}name_hash": name_lookup_hash(term)})
 
 

@@ -115,6 +115,7 @@ def _production_env() -> dict[str, str]:
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "FIELD_ENCRYPTION_KEY": GOOD_FIELD_KEY,
+        "LOOKUP_HASH_KEY": GOOD_LOOKUP_KEY,
     }
 
 
