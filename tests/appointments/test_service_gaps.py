@@ -63,9 +63,10 @@ def full_session_with_waiting(waiting: int):
 
 
 def test_promotion_returns_how_many_it_promoted_and_leaves_other_sessions_waiting():
-    # given: two full sessions with waiting patients; two seats are added to the first
-    slot, entries = full_session_with_waiting(3)
+    # given: two full sessions with waiting patients (the other session's joined first);
+    # two seats are added to the second
     _other_slot, others = full_session_with_waiting(1)
+    slot, entries = full_session_with_waiting(3)
     Slot.objects.filter(pk=slot.pk).update(capacity=3)
 
     # when
