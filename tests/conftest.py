@@ -97,6 +97,8 @@ def _migration_data_without_migrations(request, django_db_blocker):
     """
     if not request.config.getoption("nomigrations"):
         return
+    if not any(item.get_closest_marker("django_db") for item in request.session.items):
+        return  # no test here uses the database
     request.getfixturevalue("django_db_setup")
     membership = importlib.import_module("accounts.migrations.0003_membership")
     with django_db_blocker.unblock():
