@@ -309,6 +309,34 @@ GET  /admin/billing/reconciliationreport/<path:object_id>/change/   302 302 302 
 GET  /admin/billing/reconciliationreport/<path:object_id>/history/  302 302 302 403 403 403 200   /admin/billing/reconciliationreport/{report}/history/
 GET  /admin/billing/reconciliationreport/<path:object_id>/delete/   302 302 302 403 403 403 403   /admin/billing/reconciliationreport/{report}/delete/
 GET  /admin/billing/reconciliationreport/<path:object_id>/          302 302 302 302 302 302 302   /admin/billing/reconciliationreport/{report}/
+# the admin's writes, asked only of the roles that must be refused: change, delete and add
+POST /admin/appointments/appointment/<path:object_id>/change/       302 302 302 403 403 302 403   /admin/appointments/appointment/{appointment}/change/
+POST /admin/appointments/appointment/<path:object_id>/delete/       302 302 302 403 403 403 403   /admin/appointments/appointment/{appointment}/delete/
+POST /admin/appointments/appointment/add/                           302 302 302 403 403 403 403
+POST /admin/billing/paymentorder/<path:object_id>/change/           302 302 302 403 403 403 403   /admin/billing/paymentorder/{order}/change/
+POST /admin/billing/paymentorder/<path:object_id>/delete/           302 302 302 403 403 403 403   /admin/billing/paymentorder/{order}/delete/
+POST /admin/billing/paymentorder/add/                               302 302 302 403 403 403 403
+POST /admin/billing/refund/<path:object_id>/change/                 302 302 302 403 403 302 403   /admin/billing/refund/{refund}/change/
+POST /admin/billing/refund/<path:object_id>/delete/                 302 302 302 403 403 403 403   /admin/billing/refund/{refund}/delete/
+POST /admin/billing/refund/add/                                     302 302 302 403 403 403 403
+POST /admin/hospitals/hospital/<path:object_id>/change/             302 302 302 403 -   302 -     /admin/hospitals/hospital/{hospital}/change/
+POST /admin/hospitals/hospital/<path:object_id>/delete/             302 302 302 403 403 403 -     /admin/hospitals/hospital/{hospital}/delete/
+POST /admin/hospitals/hospital/add/                                 302 302 302 403 403 403 -
+POST /admin/hospitals/doctor/<path:object_id>/change/               302 302 302 403 -   302 -     /admin/hospitals/doctor/{doctor}/change/
+POST /admin/hospitals/doctor/<path:object_id>/delete/               302 302 302 403 -   302 -     /admin/hospitals/doctor/{doctor}/delete/
+POST /admin/hospitals/doctor/add/                                   302 302 302 403 -   -   -
+POST /admin/scheduling/clinicsession/<path:object_id>/change/       302 302 302 403 -   302 -     /admin/scheduling/clinicsession/{session}/change/
+POST /admin/scheduling/clinicsession/<path:object_id>/delete/       302 302 302 403 403 403 403   /admin/scheduling/clinicsession/{session}/delete/
+POST /admin/scheduling/clinicsession/add/                           302 302 302 403 -   -   -
+POST /admin/scheduling/bookingrule/<path:object_id>/change/         302 302 302 403 -   302 -     /admin/scheduling/bookingrule/{rule}/change/
+POST /admin/scheduling/bookingrule/<path:object_id>/delete/         302 302 302 403 403 403 403   /admin/scheduling/bookingrule/{rule}/delete/
+POST /admin/scheduling/bookingrule/add/                             302 302 302 403 403 403 -
+POST /admin/accounts/patientprofile/<path:object_id>/change/        302 302 302 403 403 403 -     /admin/accounts/patientprofile/{profile}/change/
+POST /admin/accounts/patientprofile/<path:object_id>/delete/        302 302 302 403 403 403 403   /admin/accounts/patientprofile/{profile}/delete/
+POST /admin/accounts/patientprofile/add/                            302 302 302 403 403 403 403
+POST /admin/accounts/user/<path:object_id>/change/                  302 302 302 403 302 302 -     /admin/accounts/user/{user}/change/
+POST /admin/accounts/user/<path:object_id>/delete/                  302 302 302 403 403 403 403   /admin/accounts/user/{user}/delete/
+POST /admin/accounts/user/add/                                      302 302 302 403 -   -   -
 """
 
 # fmt: on
