@@ -25,6 +25,7 @@ from common.models import OperationLog
 from common.services import Actor
 from scheduling.models import Slot
 from scheduling.rules import local_datetime
+from scheduling.services import availability_versions
 from tests.appointments.factories import PatientProfileFactory
 from tests.scheduling.factories import (
     BookingRuleFactory,
@@ -272,3 +273,111 @@ def test_the_members_share_is_counted_per_session():
     )
     first.refresh_from_db()
     assert first.booked == 1
+
+
+# caps and queue numbers ---------------------------------------------------------------------
+
+
+def slot_on(hospital, date, **kwargs):
+    return SlotFactory(
+        session=ClinicSessionFactory(doctor__hospital=hospital, date=date), **kwargs
+    )
+
+
+def capped_hospital(per_day: int, per_week: int):
+    hospital = SlotFactory().session.hospital
+    BookingRuleFactory(
+        hospital=hospital,
+        max_active_per_day=per_day,
+        max_active_per_week=per_week,
+        window_days=14,
+    )
+    return hospital
+
+
+def test_the_daily_cap_counts_each_booking_once_and_names_the_cap():
+    # given: two bookings a day
+    day = timezone.localdate() + datetime.timedelta(days=2)
+    hospital = capped_hospital(per_day=2, per_week=5)
+    profile = PatientProfileFactory()
+    book(slot_on(hospital, day), profile)
+
+    # when: a second that day is allowed, a third refused
+    second = book(slot_on(hospital, day), PatientProfileFactory(user=profile.user))
+    third_slot = slot_on(hospital, day)
+    with pytest.raises(Conflict) as excinfo:
+        book(third_slot, PatientProfileFactory(user=profile.user))
+
+    # then
+    assert second.status == S.PENDING_PAYMENT
+    assert excinfo.value.code == "daily_limit_reached"
+    assert excinfo.value.message == "You already have 2 bookings on this day."
+    third_slot.refresh_from_db()
+    assert third_slot.booked == 0
+
+
+def test_cancelled_bookings_do_not_count_against_the_caps():
+    day = timezone.localdate() + datetime.timedelta(days=2)
+    hospital = capped_hospital(per_day=1, per_week=1)
+    profile = PatientProfileFactory()
+    appointment_cancel(actor=ACTOR, appointment=book(slot_on(hospital, day), profile))
+
+    again = book(slot_on(hospital, day), PatientProfileFactory(user=profile.user))
+
+    assert again.status == S.PENDING_PAYMENT
+
+
+def test_the_weekly_window_is_seven_days_long_on_either_side():
+    # given: one booking in any 7 days; the user holds D+7
+    day = timezone.localdate() + datetime.timedelta(days=2)
+    hospital = capped_hospital(per_day=1, per_week=1)
+    profile = PatientProfileFactory()
+    book(slot_on(hospital, day + datetime.timedelta(days=7)), profile)
+
+    # when: D (7 days before) is allowed; D+1 (6 days before) is refused
+    allowed = book(slot_on(hospital, day), PatientProfileFactory(user=profile.user))
+    refused_slot = slot_on(hospital, day + datetime.timedelta(days=1))
+    with pytest.raises(Conflict) as excinfo:
+        book(refused_slot, PatientProfileFactory(user=profile.user))
+
+    # then
+    assert allowed.status == S.PENDING_PAYMENT
+    assert excinfo.value.code == "weekly_limit_reached"
+    assert excinfo.value.message == "You already have 1 bookings within 7 days."
+
+
+def test_queue_numbers_start_again_in_each_session():
+    first, second = SlotFactory(), SlotFactory()
+    book(first), book(first)
+
+    appointment = book(second)
+
+    assert appointment.queue_no == 1
+
+
+# what a returned seat sets off ------------------------------------------------------------
+
+
+def test_a_cancel_gives_the_promoted_patient_a_hold_from_the_cancel_time(
+    django_capture_on_commit_callbacks,
+):
+    # given
+    slot, entries = full_session_with_waiting(1)
+    holder = Appointment.objects.get(slot=slot)
+    at = timezone.now() + datetime.timedelta(minutes=3)
+    doctor_id = slot.session.doctor_id
+    before = availability_versions(
+        doctor_id=doctor_id, hospital_id=slot.session.hospital_id
+    )
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_cancel(actor=ACTOR, appointment=holder, now=at)
+
+    # then: the hold counts from the cancel; the doctor's availability is refreshed
+    entries[0].refresh_from_db()
+    assert entries[0].appointment.hold_expires_at == at + datetime.timedelta(minutes=15)
+    after = availability_versions(
+        doctor_id=doctor_id, hospital_id=slot.session.hospital_id
+    )
+    assert after[0] == before[0] + 1
