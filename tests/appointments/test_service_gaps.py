@@ -15,6 +15,7 @@ from appointments.services import (
     sessions_mark_no_shows,
     waitlist_join,
 )
+from appointments.services.booking import appointment_create_on_taken_seat, seat_take
 from appointments.services.waitlist import (
     waitlist_close_for_profile,
     waitlist_close_for_session,
@@ -24,7 +25,7 @@ from common.errors import Conflict
 from common.models import OperationLog
 from common.services import Actor
 from scheduling.models import Slot
-from scheduling.rules import local_datetime
+from scheduling.rules import local_datetime, rule_for_hospital_id
 from scheduling.services import availability_versions
 from tests.appointments.factories import PatientProfileFactory
 from tests.scheduling.factories import (
@@ -381,3 +382,56 @@ def test_a_cancel_gives_the_promoted_patient_a_hold_from_the_cancel_time(
         doctor_id=doctor_id, hospital_id=slot.session.hospital_id
     )
     assert after[0] == before[0] + 1
+
+
+# the insert ---------------------------------------------------------------------------------
+
+
+def test_a_fee_of_one_fen_still_needs_payment():
+    appointment = book(SlotFactory(session__fee=1, session__doctor__fee=1))
+
+    assert appointment.status == S.PENDING_PAYMENT
+    assert appointment.hold_expires_at is not None
+
+
+def test_a_patient_promoted_from_the_waitlist_is_not_an_early_booking():
+    slot, entries = full_session_with_waiting(1)
+
+    appointment_cancel(actor=ACTOR, appointment=Appointment.objects.get(slot=slot))
+
+    entries[0].refresh_from_db()
+    assert entries[0].appointment.booked_early is False
+
+
+def test_the_database_key_refuses_a_second_booking_that_passed_the_early_checks():
+    # given: the patient's booking was inserted after this request's checks had run
+    slot = SlotFactory(capacity=3)
+    profile = PatientProfileFactory()
+    book(slot, profile)
+    session = slot.session
+
+    @transaction.atomic
+    def take_seat_and_insert():
+        assert seat_take(slot_id=slot.pk)
+        appointment_create_on_taken_seat(
+            actor=ACTOR,
+            user=profile.user,
+            profile=profile,
+            slot=slot,
+            session=session,
+            rule=rule_for_hospital_id(session.hospital_id),
+            now=timezone.now(),
+        )
+
+    # when: this request takes a seat and inserts
+    with pytest.raises(Conflict) as excinfo:
+        take_seat_and_insert()
+
+    # then: refused as a double booking, and the seat went back with the transaction
+    assert excinfo.value.code == "already_booked"
+    assert excinfo.value.message == (
+        "This patient already has a booking in this session."
+    )
+    slot.refresh_from_db()
+    assert slot.booked == 1
+    assert Appointment.objects.filter(profile=profile).count() == 1
