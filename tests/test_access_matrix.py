@@ -538,6 +538,7 @@ def client_for(role: str, user: User | None, api: bool) -> Client:
     return client
 
 
+@pytest.mark.clock
 @pytest.mark.django_db
 def test_each_role_gets_the_expected_status_on_every_route(settings):
     # given
