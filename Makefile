@@ -41,7 +41,7 @@ test-clocks: $(STAMP)
 	for c in $(CLOCKS); do $(BIN)/pytest -q -m clock --clock "$$c" || exit $$?; done
 
 # Mutation testing of the booking, cancel, waitlist, payment and refund services, on SQLite
-# (on demand, not in CI; about an hour on two cores). Config: [tool.mutmut] in pyproject.toml.
+# (on demand, not in CI; about 45 minutes on two idle cores). Config: [tool.mutmut] in pyproject.toml.
 # Results stay in mutants/; a second run only retests what changed.
 mutants: $(STAMP)
 	DATABASE_URL= $(BIN)/mutmut run --max-children $${MUTANTS_CHILDREN:-2}
