@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # The clock-dependent tests (marked `clock`) run again at each of these instants.
 CLOCKS := 2026-11-27T00:10:00+08:00 2026-11-27T23:50:00+08:00 2027-02-28T23:50:00+08:00 2027-12-31T23:50:00+08:00
 
-.PHONY: run test test-clocks lint format setup system-packages migrate demo bench clean
+.PHONY: run test test-clocks lint format setup system-packages migrate demo bench clean mutants
 
 # The tests also need what the browser tests drive (passed on to system-packages below).
 test test-clocks: SYSTEM_PACKAGES_FLAGS := --for-tests
@@ -39,6 +39,14 @@ test: $(STAMP)
 # pytest exits 5 when no test is marked `clock`: that fails here too.
 test-clocks: $(STAMP)
 	for c in $(CLOCKS); do $(BIN)/pytest -q -m clock --clock "$$c" || exit $$?; done
+
+# Mutation testing of the booking, cancel, waitlist, payment and refund services, on SQLite
+# (on demand, not in CI; about 45 minutes on two idle cores). Config: [tool.mutmut] in pyproject.toml.
+# Results stay in mutants/; a second run only retests what changed.
+mutants: $(STAMP)
+	DATABASE_URL= $(BIN)/mutmut run --max-children $${MUTANTS_CHILDREN:-2}
+	$(BIN)/mutmut export-cicd-stats
+	$(BIN)/python -m tests.mutation_score
 
 bench: $(STAMP)
 	$(BIN)/python manage.py rush_benchmark

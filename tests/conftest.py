@@ -1,8 +1,10 @@
 import argparse
 import datetime
+import importlib
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.core.cache import cache
 from django.utils import translation
 from rest_framework.test import APIClient
@@ -83,3 +85,21 @@ def _clear_cache():
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _migration_data_without_migrations(request, django_db_blocker):
+    """With `--no-migrations` (as `make mutants` runs), add what data migrations write.
+
+    The tables are then created straight from the models, which is much faster (mutation
+    testing runs the tests once per mutant), but the member levels that a data migration
+    inserts would be missing.
+    """
+    if not request.config.getoption("nomigrations"):
+        return
+    if not any(item.get_closest_marker("django_db") for item in request.session.items):
+        return  # no test here uses the database
+    request.getfixturevalue("django_db_setup")
+    membership = importlib.import_module("accounts.migrations.0003_membership")
+    with django_db_blocker.unblock():
+        membership.levels_create(django_apps, None)

@@ -1,0 +1,584 @@
+"""Every route of the project × every role, with the status each role gets.
+
+One row per route (and method): the URL, built from the ids of objects that patient A and
+hospital X own, and the expected status for each of the seven roles, in the order of ROLES:
+
+    anonymous, patient A, patient B, doctor of X, staff of X, staff of Y, platform admin
+
+`-` means "not asked here" (a write that would succeed: the app's own tests cover it).
+A POST row asks only roles that must be refused, and the test checks at the end that none
+of those requests wrote anything. A route of config.urls without a row fails
+test_every_route_has_a_row: add its row (one line) when you add the route.
+
+The API is called with real JWT access tokens; the admin with a logged-in session.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RegexPattern
+from django.utils import timezone
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from accounts.models import User
+from appointments.models import Appointment, Notification
+from appointments.services import (
+    appointment_book,
+    appointment_cancel,
+    waitlist_join,
+)
+from billing.models import PaymentLedgerEntry, Refund
+from billing.services import payment_order_dev_pay
+from billing.services.orders import payment_order_open
+from common.models import OperationLog
+from common.services import Actor
+from scheduling.models import BookingRule
+from tests.accounts.factories import PatientProfileFactory, StaffFactory, UserFactory
+from tests.hospitals.factories import DoctorFactory, HospitalFactory
+from tests.scheduling.factories import ScheduleTemplateFactory, SlotFactory
+
+ROLES = ("anon", "patient_a", "patient_b", "doctor_x", "staff_x", "staff_y", "admin")
+
+# The project's own apps: every model they register in the admin gets rows.
+OUR_APPS = ("accounts", "hospitals", "scheduling", "appointments", "billing", "common")
+
+
+# fmt: off
+# One line per route and method: METHOD, route (as config.urls spells it, with a leading /),
+# the seven statuses in the order of ROLES, then the URL to request when the route has
+# parameters ({names} of the ids that build_world returns).
+#                                                                         anon pA  pB  drX stX stY adm
+ROUTES = """
+# public pages and documents
+GET  /                                                              200 200 200 200 200 200 200
+GET  /health/                                                       200 200 200 200 200 200 200
+GET  /api/schema/                                                   200 200 200 200 200 200 200
+GET  /api/docs/                                                     200 200 200 200 200 200 200
+# the patients' API: reads
+GET  /api/v1/accounts/me/                                           401 200 200 200 200 200 200
+GET  /api/v1/accounts/member/                                       401 200 200 200 200 200 200
+GET  /api/v1/accounts/member/points/                                401 200 200 200 200 200 200
+GET  /api/v1/accounts/profiles/                                     401 200 200 200 200 200 200
+GET  /api/v1/accounts/profiles/<int:profile_id>/                    401 200 404 404 404 404 404   /api/v1/accounts/profiles/{profile}/
+GET  /api/v1/hospitals/                                             200 200 200 200 200 200 200
+GET  /api/v1/hospitals/<int:hospital_id>/                           200 200 200 200 200 200 200   /api/v1/hospitals/{hospital}/
+GET  /api/v1/hospitals/departments/<int:department_id>/doctors/     200 200 200 200 200 200 200   /api/v1/hospitals/departments/{department}/doctors/
+GET  /api/v1/hospitals/doctors/<int:doctor_id>/                     200 200 200 200 200 200 200   /api/v1/hospitals/doctors/{doctor}/
+GET  /api/v1/scheduling/doctors/<scheduling_id:doctor_id>/sessions/ 200 200 200 200 200 200 200   /api/v1/scheduling/doctors/{doctor}/sessions/
+GET  /api/v1/scheduling/sessions/<scheduling_id:session_id>/        200 200 200 200 200 200 200   /api/v1/scheduling/sessions/{session}/
+GET  /api/v1/appointments/                                          401 200 200 200 200 200 200
+GET  /api/v1/appointments/<int:appointment_id>/                     401 200 404 404 404 404 404   /api/v1/appointments/{appointment}/
+GET  /api/v1/appointments/notifications/                            401 200 200 200 200 200 200
+GET  /api/v1/appointments/notifications/unread-count/               401 200 200 200 200 200 200
+GET  /api/v1/appointments/waitlist/                                 401 200 200 200 200 200 200
+GET  /api/v1/appointments/staff/day-list/                           401 403 403 400 400 400 400
+GET  /api/v1/billing/channels/                                      401 200 200 200 200 200 200
+GET  /api/v1/billing/orders/<int:order_id>/                         401 200 404 404 404 404 404   /api/v1/billing/orders/{order}/
+# the API's writes: GET answers 405 once past authentication; POST has an empty body
+GET  /api/v1/accounts/login/wechat/                                 405 405 405 405 405 405 405
+POST /api/v1/accounts/login/wechat/                                 400 400 400 400 400 400 400
+GET  /api/v1/accounts/sms/send/                                     405 405 405 405 405 405 405
+POST /api/v1/accounts/sms/send/                                     400 400 400 400 400 400 400
+GET  /api/v1/accounts/login/sms/                                    405 405 405 405 405 405 405
+POST /api/v1/accounts/login/sms/                                    400 400 400 400 400 400 400
+GET  /api/v1/accounts/token/refresh/                                405 405 405 405 405 405 405
+POST /api/v1/accounts/token/refresh/                                400 400 400 400 400 400 400
+GET  /api/v1/accounts/logout/                                       401 405 405 405 405 405 405
+POST /api/v1/accounts/logout/                                       401 400 400 400 400 400 400
+GET  /api/v1/accounts/profiles/create/                              401 405 405 405 405 405 405
+POST /api/v1/accounts/profiles/create/                              401 400 400 400 400 400 400
+GET  /api/v1/accounts/profiles/<int:profile_id>/update/             401 405 405 405 405 405 405   /api/v1/accounts/profiles/{profile}/update/
+POST /api/v1/accounts/profiles/<int:profile_id>/update/             401 -   404 404 404 404 404   /api/v1/accounts/profiles/{profile}/update/
+GET  /api/v1/accounts/profiles/<int:profile_id>/delete/             401 405 405 405 405 405 405   /api/v1/accounts/profiles/{profile}/delete/
+POST /api/v1/accounts/profiles/<int:profile_id>/delete/             401 409 404 404 404 404 404   /api/v1/accounts/profiles/{profile}/delete/
+GET  /api/v1/appointments/book/                                     401 405 405 405 405 405 405
+POST /api/v1/appointments/book/                                     401 400 400 400 400 400 400
+GET  /api/v1/appointments/<int:appointment_id>/cancel/              401 405 405 405 405 405 405   /api/v1/appointments/{appointment}/cancel/
+POST /api/v1/appointments/<int:appointment_id>/cancel/              401 -   404 404 404 404 404   /api/v1/appointments/{appointment}/cancel/
+GET  /api/v1/appointments/<int:appointment_id>/check-in/            401 405 405 405 405 405 405   /api/v1/appointments/{appointment}/check-in/
+POST /api/v1/appointments/<int:appointment_id>/check-in/            401 409 404 404 404 404 404   /api/v1/appointments/{appointment}/check-in/
+GET  /api/v1/appointments/<int:appointment_id>/reminders/           401 405 405 405 405 405 405   /api/v1/appointments/{appointment}/reminders/
+POST /api/v1/appointments/<int:appointment_id>/reminders/           401 400 400 400 400 400 400   /api/v1/appointments/{appointment}/reminders/
+GET  /api/v1/appointments/notifications/read-all/                   401 405 405 405 405 405 405
+POST /api/v1/appointments/notifications/read-all/                   401 -   200 200 200 200 200
+GET  /api/v1/appointments/notifications/<int:notification_id>/read/ 401 405 405 405 405 405 405   /api/v1/appointments/notifications/{notification}/read/
+POST /api/v1/appointments/notifications/<int:notification_id>/read/ 401 -   404 404 404 404 404   /api/v1/appointments/notifications/{notification}/read/
+GET  /api/v1/appointments/waitlist/join/                            401 405 405 405 405 405 405
+POST /api/v1/appointments/waitlist/join/                            401 400 400 400 400 400 400
+GET  /api/v1/appointments/waitlist/<int:entry_id>/leave/            401 405 405 405 405 405 405   /api/v1/appointments/waitlist/{entry}/leave/
+POST /api/v1/appointments/waitlist/<int:entry_id>/leave/            401 -   404 404 404 404 404   /api/v1/appointments/waitlist/{entry}/leave/
+GET  /api/v1/billing/orders/                                        401 405 405 405 405 405 405
+POST /api/v1/billing/orders/                                        401 400 400 400 400 400 400
+GET  /api/v1/billing/orders/<int:order_id>/dev-pay/                 401 405 405 405 405 405 405   /api/v1/billing/orders/{order}/dev-pay/
+POST /api/v1/billing/orders/<int:order_id>/dev-pay/                 401 -   404 404 404 404 404   /api/v1/billing/orders/{order}/dev-pay/
+GET  /api/v1/billing/notify/wechat/                                 405 405 405 405 405 405 405
+POST /api/v1/billing/notify/wechat/                                 404 404 404 404 404 404 404
+GET  /api/v1/billing/notify/wechat/refund/                          405 405 405 405 405 405 405
+POST /api/v1/billing/notify/wechat/refund/                          404 404 404 404 404 404 404
+GET  /api/v1/billing/notify/alipay/                                 405 405 405 405 405 405 405
+POST /api/v1/billing/notify/alipay/                                 200 200 200 200 200 200 200
+# the admin's own pages
+GET  /admin/                                                        302 302 302 200 200 200 200
+GET  /admin/login/                                                  200 200 200 302 302 302 302
+GET  /admin/logout/                                                 302 302 302 405 405 405 405
+GET  /admin/password_change/                                        302 302 302 200 200 200 200
+GET  /admin/password_change/done/                                   302 302 302 200 200 200 200
+GET  /admin/autocomplete/                                           302 302 302 403 403 403 403
+GET  /admin/jsi18n/                                                 302 302 302 200 200 200 200
+GET  /admin/accounts/user/<id>/password/                            302 302 302 403 404 404 200   /admin/accounts/user/{user}/password/
+GET  /admin/r/<path:content_type_id>/<path:object_id>/              302 302 302 404 404 404 404   /admin/r/{appointment_type}/{appointment}/
+GET  /admin/app_list                                                302 302 302 200 200 200 200   /admin/appointments/
+GET  /admin/(?P<url>.*)$                                            302 302 302 404 404 404 404   /admin/no-such-page/
+POST /admin/appointments/appointment/<int:appointment_id>/check-in/ 302 302 302 403 -   404 -     /admin/appointments/appointment/{appointment}/check-in/
+GET  /admin/scheduling/clinicsession/<path:object_id>/add-seats/    302 302 302 403 200 403 200   /admin/scheduling/clinicsession/{session}/add-seats/
+POST /admin/scheduling/clinicsession/<path:object_id>/add-seats/    302 302 302 403 200 403 200   /admin/scheduling/clinicsession/{session}/add-seats/
+# the admin's model pages: changelist, add, change, history, delete, bare object URL
+GET  /admin/token_blacklist/outstandingtoken/                       302 302 302 403 403 403 200
+GET  /admin/token_blacklist/outstandingtoken/add/                   302 302 302 403 403 403 403
+GET  /admin/token_blacklist/outstandingtoken/<path:object_id>/change/ 302 302 302 403 403 403 200   /admin/token_blacklist/outstandingtoken/{outstanding}/change/
+GET  /admin/token_blacklist/outstandingtoken/<path:object_id>/history/ 302 302 302 403 403 403 200   /admin/token_blacklist/outstandingtoken/{outstanding}/history/
+GET  /admin/token_blacklist/outstandingtoken/<path:object_id>/delete/ 302 302 302 403 403 403 403   /admin/token_blacklist/outstandingtoken/{outstanding}/delete/
+GET  /admin/token_blacklist/outstandingtoken/<path:object_id>/      302 302 302 302 302 302 302   /admin/token_blacklist/outstandingtoken/{outstanding}/
+GET  /admin/token_blacklist/blacklistedtoken/                       302 302 302 403 403 403 200
+GET  /admin/token_blacklist/blacklistedtoken/add/                   302 302 302 403 403 403 200
+GET  /admin/token_blacklist/blacklistedtoken/<path:object_id>/change/ 302 302 302 403 403 403 200   /admin/token_blacklist/blacklistedtoken/{blacklisted}/change/
+GET  /admin/token_blacklist/blacklistedtoken/<path:object_id>/history/ 302 302 302 403 403 403 200   /admin/token_blacklist/blacklistedtoken/{blacklisted}/history/
+GET  /admin/token_blacklist/blacklistedtoken/<path:object_id>/delete/ 302 302 302 403 403 403 200   /admin/token_blacklist/blacklistedtoken/{blacklisted}/delete/
+GET  /admin/token_blacklist/blacklistedtoken/<path:object_id>/      302 302 302 302 302 302 302   /admin/token_blacklist/blacklistedtoken/{blacklisted}/
+GET  /admin/django_celery_beat/periodictask/                        302 302 302 403 403 403 200
+GET  /admin/django_celery_beat/periodictask/add/                    302 302 302 403 403 403 200
+GET  /admin/django_celery_beat/periodictask/<path:object_id>/change/ 302 302 302 403 403 403 200   /admin/django_celery_beat/periodictask/{task}/change/
+GET  /admin/django_celery_beat/periodictask/<path:object_id>/history/ 302 302 302 403 403 403 200   /admin/django_celery_beat/periodictask/{task}/history/
+GET  /admin/django_celery_beat/periodictask/<path:object_id>/delete/ 302 302 302 403 403 403 200   /admin/django_celery_beat/periodictask/{task}/delete/
+GET  /admin/django_celery_beat/periodictask/<path:object_id>/       302 302 302 302 302 302 302   /admin/django_celery_beat/periodictask/{task}/
+GET  /admin/django_celery_beat/clockedschedule/                     302 302 302 403 403 403 200
+GET  /admin/django_celery_beat/clockedschedule/add/                 302 302 302 403 403 403 200
+GET  /admin/django_celery_beat/clockedschedule/<path:object_id>/change/ 302 302 302 403 403 403 200   /admin/django_celery_beat/clockedschedule/{clocked}/change/
+GET  /admin/django_celery_beat/clockedschedule/<path:object_id>/history/ 302 302 302 403 403 403 200   /admin/django_celery_beat/clockedschedule/{clocked}/history/
+GET  /admin/django_celery_beat/clockedschedule/<path:object_id>/delete/ 302 302 302 403 403 403 200   /admin/django_celery_beat/clockedschedule/{clocked}/delete/
+GET  /admin/django_celery_beat/clockedschedule/<path:object_id>/    302 302 302 302 302 302 302   /admin/django_celery_beat/clockedschedule/{clocked}/
+GET  /admin/django_celery_beat/crontabschedule/                     302 302 302 403 403 403 200
+GET  /admin/django_celery_beat/crontabschedule/add/                 302 302 302 403 403 403 200
+GET  /admin/django_celery_beat/crontabschedule/<path:object_id>/change/ 302 302 302 403 403 403 200   /admin/django_celery_beat/crontabschedule/{crontab}/change/
+GET  /admin/django_celery_beat/crontabschedule/<path:object_id>/history/ 302 302 302 403 403 403 200   /admin/django_celery_beat/crontabschedule/{crontab}/history/
+GET  /admin/django_celery_beat/crontabschedule/<path:object_id>/delete/ 302 302 302 403 403 403 200   /admin/django_celery_beat/crontabschedule/{crontab}/delete/
+GET  /admin/django_celery_beat/crontabschedule/<path:object_id>/    302 302 302 302 302 302 302   /admin/django_celery_beat/crontabschedule/{crontab}/
+GET  /admin/django_celery_beat/solarschedule/                       302 302 302 403 403 403 200
+GET  /admin/django_celery_beat/solarschedule/add/                   302 302 302 403 403 403 200
+GET  /admin/django_celery_beat/solarschedule/<path:object_id>/change/ 302 302 302 403 403 403 200   /admin/django_celery_beat/solarschedule/{solar}/change/
+GET  /admin/django_celery_beat/solarschedule/<path:object_id>/history/ 302 302 302 403 403 403 200   /admin/django_celery_beat/solarschedule/{solar}/history/
+GET  /admin/django_celery_beat/solarschedule/<path:object_id>/delete/ 302 302 302 403 403 403 200   /admin/django_celery_beat/solarschedule/{solar}/delete/
+GET  /admin/django_celery_beat/solarschedule/<path:object_id>/      302 302 302 302 302 302 302   /admin/django_celery_beat/solarschedule/{solar}/
+GET  /admin/django_celery_beat/intervalschedule/                    302 302 302 403 403 403 200
+GET  /admin/django_celery_beat/intervalschedule/add/                302 302 302 403 403 403 200
+GET  /admin/django_celery_beat/intervalschedule/<path:object_id>/change/ 302 302 302 403 403 403 200   /admin/django_celery_beat/intervalschedule/{interval}/change/
+GET  /admin/django_celery_beat/intervalschedule/<path:object_id>/history/ 302 302 302 403 403 403 200   /admin/django_celery_beat/intervalschedule/{interval}/history/
+GET  /admin/django_celery_beat/intervalschedule/<path:object_id>/delete/ 302 302 302 403 403 403 200   /admin/django_celery_beat/intervalschedule/{interval}/delete/
+GET  /admin/django_celery_beat/intervalschedule/<path:object_id>/   302 302 302 302 302 302 302   /admin/django_celery_beat/intervalschedule/{interval}/
+GET  /admin/auth/group/                                             302 302 302 403 403 403 200
+GET  /admin/auth/group/add/                                         302 302 302 403 403 403 200
+GET  /admin/auth/group/<path:object_id>/change/                     302 302 302 403 403 403 200   /admin/auth/group/{group}/change/
+GET  /admin/auth/group/<path:object_id>/history/                    302 302 302 403 403 403 200   /admin/auth/group/{group}/history/
+GET  /admin/auth/group/<path:object_id>/delete/                     302 302 302 403 403 403 200   /admin/auth/group/{group}/delete/
+GET  /admin/auth/group/<path:object_id>/                            302 302 302 302 302 302 302   /admin/auth/group/{group}/
+GET  /admin/common/operationlog/                                    302 302 302 403 403 403 200
+GET  /admin/common/operationlog/add/                                302 302 302 403 403 403 403
+GET  /admin/common/operationlog/<path:object_id>/change/            302 302 302 403 403 403 200   /admin/common/operationlog/{log}/change/
+GET  /admin/common/operationlog/<path:object_id>/history/           302 302 302 403 403 403 200   /admin/common/operationlog/{log}/history/
+GET  /admin/common/operationlog/<path:object_id>/delete/            302 302 302 403 403 403 403   /admin/common/operationlog/{log}/delete/
+GET  /admin/common/operationlog/<path:object_id>/                   302 302 302 302 302 302 302   /admin/common/operationlog/{log}/
+GET  /admin/accounts/memberlevel/                                   302 302 302 403 403 403 200
+GET  /admin/accounts/memberlevel/add/                               302 302 302 403 403 403 200
+GET  /admin/accounts/memberlevel/<path:object_id>/change/           302 302 302 403 403 403 200   /admin/accounts/memberlevel/{level}/change/
+GET  /admin/accounts/memberlevel/<path:object_id>/history/          302 302 302 403 403 403 200   /admin/accounts/memberlevel/{level}/history/
+GET  /admin/accounts/memberlevel/<path:object_id>/delete/           302 302 302 403 403 403 403   /admin/accounts/memberlevel/{level}/delete/
+GET  /admin/accounts/memberlevel/<path:object_id>/                  302 302 302 302 302 302 302   /admin/accounts/memberlevel/{level}/
+GET  /admin/accounts/pointsentry/                                   302 302 302 403 403 403 200
+GET  /admin/accounts/pointsentry/add/                               302 302 302 403 403 403 403
+GET  /admin/accounts/pointsentry/<path:object_id>/change/           302 302 302 403 403 403 200   /admin/accounts/pointsentry/{points}/change/
+GET  /admin/accounts/pointsentry/<path:object_id>/history/          302 302 302 403 403 403 200   /admin/accounts/pointsentry/{points}/history/
+GET  /admin/accounts/pointsentry/<path:object_id>/delete/           302 302 302 403 403 403 403   /admin/accounts/pointsentry/{points}/delete/
+GET  /admin/accounts/pointsentry/<path:object_id>/                  302 302 302 302 302 302 302   /admin/accounts/pointsentry/{points}/
+GET  /admin/accounts/latecanceluse/                                 302 302 302 403 403 403 200
+GET  /admin/accounts/latecanceluse/add/                             302 302 302 403 403 403 403
+GET  /admin/accounts/latecanceluse/<path:object_id>/change/         302 302 302 403 403 403 200   /admin/accounts/latecanceluse/{late_cancel}/change/
+GET  /admin/accounts/latecanceluse/<path:object_id>/history/        302 302 302 403 403 403 200   /admin/accounts/latecanceluse/{late_cancel}/history/
+GET  /admin/accounts/latecanceluse/<path:object_id>/delete/         302 302 302 403 403 403 403   /admin/accounts/latecanceluse/{late_cancel}/delete/
+GET  /admin/accounts/latecanceluse/<path:object_id>/                302 302 302 302 302 302 302   /admin/accounts/latecanceluse/{late_cancel}/
+GET  /admin/accounts/patientprofile/                                302 302 302 403 403 403 200
+GET  /admin/accounts/patientprofile/add/                            302 302 302 403 403 403 403
+GET  /admin/accounts/patientprofile/<path:object_id>/change/        302 302 302 403 403 403 200   /admin/accounts/patientprofile/{profile}/change/
+GET  /admin/accounts/patientprofile/<path:object_id>/history/       302 302 302 403 403 403 200   /admin/accounts/patientprofile/{profile}/history/
+GET  /admin/accounts/patientprofile/<path:object_id>/delete/        302 302 302 403 403 403 403   /admin/accounts/patientprofile/{profile}/delete/
+GET  /admin/accounts/patientprofile/<path:object_id>/               302 302 302 302 302 302 302   /admin/accounts/patientprofile/{profile}/
+GET  /admin/accounts/user/                                          302 302 302 403 200 200 200
+GET  /admin/accounts/user/add/                                      302 302 302 403 200 200 200
+GET  /admin/accounts/user/<path:object_id>/change/                  302 302 302 403 302 302 200   /admin/accounts/user/{user}/change/
+GET  /admin/accounts/user/<path:object_id>/history/                 302 302 302 302 302 302 200   /admin/accounts/user/{user}/history/
+GET  /admin/accounts/user/<path:object_id>/delete/                  302 302 302 403 403 403 403   /admin/accounts/user/{user}/delete/
+GET  /admin/accounts/user/<path:object_id>/                         302 302 302 302 302 302 302   /admin/accounts/user/{user}/
+GET  /admin/hospitals/hospital/                                     302 302 302 200 200 200 200
+GET  /admin/hospitals/hospital/add/                                 302 302 302 403 403 403 200
+GET  /admin/hospitals/hospital/<path:object_id>/change/             302 302 302 200 200 302 200   /admin/hospitals/hospital/{hospital}/change/
+GET  /admin/hospitals/hospital/<path:object_id>/history/            302 302 302 200 200 302 200   /admin/hospitals/hospital/{hospital}/history/
+GET  /admin/hospitals/hospital/<path:object_id>/delete/             302 302 302 403 403 403 200   /admin/hospitals/hospital/{hospital}/delete/
+GET  /admin/hospitals/hospital/<path:object_id>/                    302 302 302 302 302 302 302   /admin/hospitals/hospital/{hospital}/
+GET  /admin/hospitals/department/                                   302 302 302 200 200 200 200
+GET  /admin/hospitals/department/add/                               302 302 302 403 200 200 200
+GET  /admin/hospitals/department/<path:object_id>/change/           302 302 302 200 200 302 200   /admin/hospitals/department/{department}/change/
+GET  /admin/hospitals/department/<path:object_id>/history/          302 302 302 200 200 302 200   /admin/hospitals/department/{department}/history/
+GET  /admin/hospitals/department/<path:object_id>/delete/           302 302 302 403 200 302 200   /admin/hospitals/department/{department}/delete/
+GET  /admin/hospitals/department/<path:object_id>/                  302 302 302 302 302 302 302   /admin/hospitals/department/{department}/
+GET  /admin/hospitals/doctor/                                       302 302 302 200 200 200 200
+GET  /admin/hospitals/doctor/add/                                   302 302 302 403 200 200 200
+GET  /admin/hospitals/doctor/<path:object_id>/change/               302 302 302 200 200 302 200   /admin/hospitals/doctor/{doctor}/change/
+GET  /admin/hospitals/doctor/<path:object_id>/history/              302 302 302 200 200 302 200   /admin/hospitals/doctor/{doctor}/history/
+GET  /admin/hospitals/doctor/<path:object_id>/delete/               302 302 302 403 200 302 200   /admin/hospitals/doctor/{doctor}/delete/
+GET  /admin/hospitals/doctor/<path:object_id>/                      302 302 302 302 302 302 302   /admin/hospitals/doctor/{doctor}/
+GET  /admin/scheduling/bookingrule/                                 302 302 302 403 200 200 200
+GET  /admin/scheduling/bookingrule/add/                             302 302 302 403 403 403 200
+GET  /admin/scheduling/bookingrule/<path:object_id>/change/         302 302 302 403 200 302 200   /admin/scheduling/bookingrule/{rule}/change/
+GET  /admin/scheduling/bookingrule/<path:object_id>/history/        302 302 302 403 200 302 200   /admin/scheduling/bookingrule/{rule}/history/
+GET  /admin/scheduling/bookingrule/<path:object_id>/delete/         302 302 302 403 403 403 403   /admin/scheduling/bookingrule/{rule}/delete/
+GET  /admin/scheduling/bookingrule/<path:object_id>/                302 302 302 302 302 302 302   /admin/scheduling/bookingrule/{rule}/
+GET  /admin/scheduling/scheduletemplate/                            302 302 302 200 200 200 200
+GET  /admin/scheduling/scheduletemplate/add/                        302 302 302 403 200 200 200
+GET  /admin/scheduling/scheduletemplate/<path:object_id>/change/    302 302 302 200 200 302 200   /admin/scheduling/scheduletemplate/{template}/change/
+GET  /admin/scheduling/scheduletemplate/<path:object_id>/history/   302 302 302 200 200 302 200   /admin/scheduling/scheduletemplate/{template}/history/
+GET  /admin/scheduling/scheduletemplate/<path:object_id>/delete/    302 302 302 403 403 403 403   /admin/scheduling/scheduletemplate/{template}/delete/
+GET  /admin/scheduling/scheduletemplate/<path:object_id>/           302 302 302 302 302 302 302   /admin/scheduling/scheduletemplate/{template}/
+GET  /admin/scheduling/clinicsession/                               302 302 302 200 200 200 200
+GET  /admin/scheduling/clinicsession/add/                           302 302 302 403 200 200 200
+GET  /admin/scheduling/clinicsession/<path:object_id>/change/       302 302 302 200 200 302 200   /admin/scheduling/clinicsession/{session}/change/
+GET  /admin/scheduling/clinicsession/<path:object_id>/history/      302 302 302 200 200 302 200   /admin/scheduling/clinicsession/{session}/history/
+GET  /admin/scheduling/clinicsession/<path:object_id>/delete/       302 302 302 403 403 403 403   /admin/scheduling/clinicsession/{session}/delete/
+GET  /admin/scheduling/clinicsession/<path:object_id>/              302 302 302 302 302 302 302   /admin/scheduling/clinicsession/{session}/
+GET  /admin/scheduling/slot/                                        302 302 302 200 200 200 200
+GET  /admin/scheduling/slot/add/                                    302 302 302 403 200 200 200
+GET  /admin/scheduling/slot/<path:object_id>/change/                302 302 302 200 200 302 200   /admin/scheduling/slot/{slot}/change/
+GET  /admin/scheduling/slot/<path:object_id>/history/               302 302 302 200 200 302 200   /admin/scheduling/slot/{slot}/history/
+GET  /admin/scheduling/slot/<path:object_id>/delete/                302 302 302 403 403 403 403   /admin/scheduling/slot/{slot}/delete/
+GET  /admin/scheduling/slot/<path:object_id>/                       302 302 302 302 302 302 302   /admin/scheduling/slot/{slot}/
+GET  /admin/appointments/appointment/                               302 302 302 200 200 200 200
+GET  /admin/appointments/appointment/add/                           302 302 302 403 403 403 403
+GET  /admin/appointments/appointment/<path:object_id>/change/       302 302 302 200 200 302 200   /admin/appointments/appointment/{appointment}/change/
+GET  /admin/appointments/appointment/<path:object_id>/history/      302 302 302 200 200 302 200   /admin/appointments/appointment/{appointment}/history/
+GET  /admin/appointments/appointment/<path:object_id>/delete/       302 302 302 403 403 403 403   /admin/appointments/appointment/{appointment}/delete/
+GET  /admin/appointments/appointment/<path:object_id>/              302 302 302 302 302 302 302   /admin/appointments/appointment/{appointment}/
+GET  /admin/appointments/waitlistentry/                             302 302 302 403 200 200 200
+GET  /admin/appointments/waitlistentry/add/                         302 302 302 403 403 403 403
+GET  /admin/appointments/waitlistentry/<path:object_id>/change/     302 302 302 403 200 302 200   /admin/appointments/waitlistentry/{entry}/change/
+GET  /admin/appointments/waitlistentry/<path:object_id>/history/    302 302 302 403 200 302 200   /admin/appointments/waitlistentry/{entry}/history/
+GET  /admin/appointments/waitlistentry/<path:object_id>/delete/     302 302 302 403 403 403 403   /admin/appointments/waitlistentry/{entry}/delete/
+GET  /admin/appointments/waitlistentry/<path:object_id>/            302 302 302 302 302 302 302   /admin/appointments/waitlistentry/{entry}/
+GET  /admin/appointments/notification/                              302 302 302 403 403 403 200
+GET  /admin/appointments/notification/add/                          302 302 302 403 403 403 403
+GET  /admin/appointments/notification/<path:object_id>/change/      302 302 302 403 403 403 200   /admin/appointments/notification/{notification}/change/
+GET  /admin/appointments/notification/<path:object_id>/history/     302 302 302 403 403 403 200   /admin/appointments/notification/{notification}/history/
+GET  /admin/appointments/notification/<path:object_id>/delete/      302 302 302 403 403 403 403   /admin/appointments/notification/{notification}/delete/
+GET  /admin/appointments/notification/<path:object_id>/             302 302 302 302 302 302 302   /admin/appointments/notification/{notification}/
+GET  /admin/billing/paymentorder/                                   302 302 302 403 200 200 200
+GET  /admin/billing/paymentorder/add/                               302 302 302 403 403 403 403
+GET  /admin/billing/paymentorder/<path:object_id>/change/           302 302 302 403 200 302 200   /admin/billing/paymentorder/{order}/change/
+GET  /admin/billing/paymentorder/<path:object_id>/history/          302 302 302 403 200 302 200   /admin/billing/paymentorder/{order}/history/
+GET  /admin/billing/paymentorder/<path:object_id>/delete/           302 302 302 403 403 403 403   /admin/billing/paymentorder/{order}/delete/
+GET  /admin/billing/paymentorder/<path:object_id>/                  302 302 302 302 302 302 302   /admin/billing/paymentorder/{order}/
+GET  /admin/billing/refund/                                         302 302 302 403 200 200 200
+GET  /admin/billing/refund/add/                                     302 302 302 403 403 403 403
+GET  /admin/billing/refund/<path:object_id>/change/                 302 302 302 403 200 302 200   /admin/billing/refund/{refund}/change/
+GET  /admin/billing/refund/<path:object_id>/history/                302 302 302 403 200 302 200   /admin/billing/refund/{refund}/history/
+GET  /admin/billing/refund/<path:object_id>/delete/                 302 302 302 403 403 403 403   /admin/billing/refund/{refund}/delete/
+GET  /admin/billing/refund/<path:object_id>/                        302 302 302 302 302 302 302   /admin/billing/refund/{refund}/
+GET  /admin/billing/paymentledgerentry/                             302 302 302 403 200 200 200
+GET  /admin/billing/paymentledgerentry/add/                         302 302 302 403 403 403 403
+GET  /admin/billing/paymentledgerentry/<path:object_id>/change/     302 302 302 403 200 302 200   /admin/billing/paymentledgerentry/{ledger}/change/
+GET  /admin/billing/paymentledgerentry/<path:object_id>/history/    302 302 302 403 200 302 200   /admin/billing/paymentledgerentry/{ledger}/history/
+GET  /admin/billing/paymentledgerentry/<path:object_id>/delete/     302 302 302 403 403 403 403   /admin/billing/paymentledgerentry/{ledger}/delete/
+GET  /admin/billing/paymentledgerentry/<path:object_id>/            302 302 302 302 302 302 302   /admin/billing/paymentledgerentry/{ledger}/
+GET  /admin/billing/reconciliationreport/                           302 302 302 403 403 403 200
+GET  /admin/billing/reconciliationreport/add/                       302 302 302 403 403 403 403
+GET  /admin/billing/reconciliationreport/<path:object_id>/change/   302 302 302 403 403 403 200   /admin/billing/reconciliationreport/{report}/change/
+GET  /admin/billing/reconciliationreport/<path:object_id>/history/  302 302 302 403 403 403 200   /admin/billing/reconciliationreport/{report}/history/
+GET  /admin/billing/reconciliationreport/<path:object_id>/delete/   302 302 302 403 403 403 403   /admin/billing/reconciliationreport/{report}/delete/
+GET  /admin/billing/reconciliationreport/<path:object_id>/          302 302 302 302 302 302 302   /admin/billing/reconciliationreport/{report}/
+# the admin's writes, asked only of the roles that must be refused: change, delete and add
+POST /admin/appointments/appointment/<path:object_id>/change/       302 302 302 403 403 302 403   /admin/appointments/appointment/{appointment}/change/
+POST /admin/appointments/appointment/<path:object_id>/delete/       302 302 302 403 403 403 403   /admin/appointments/appointment/{appointment}/delete/
+POST /admin/appointments/appointment/add/                           302 302 302 403 403 403 403
+POST /admin/billing/paymentorder/<path:object_id>/change/           302 302 302 403 403 403 403   /admin/billing/paymentorder/{order}/change/
+POST /admin/billing/paymentorder/<path:object_id>/delete/           302 302 302 403 403 403 403   /admin/billing/paymentorder/{order}/delete/
+POST /admin/billing/paymentorder/add/                               302 302 302 403 403 403 403
+POST /admin/billing/refund/<path:object_id>/change/                 302 302 302 403 403 302 403   /admin/billing/refund/{refund}/change/
+POST /admin/billing/refund/<path:object_id>/delete/                 302 302 302 403 403 403 403   /admin/billing/refund/{refund}/delete/
+POST /admin/billing/refund/add/                                     302 302 302 403 403 403 403
+POST /admin/hospitals/hospital/<path:object_id>/change/             302 302 302 403 -   302 -     /admin/hospitals/hospital/{hospital}/change/
+POST /admin/hospitals/hospital/<path:object_id>/delete/             302 302 302 403 403 403 -     /admin/hospitals/hospital/{hospital}/delete/
+POST /admin/hospitals/hospital/add/                                 302 302 302 403 403 403 -
+POST /admin/hospitals/doctor/<path:object_id>/change/               302 302 302 403 -   302 -     /admin/hospitals/doctor/{doctor}/change/
+POST /admin/hospitals/doctor/<path:object_id>/delete/               302 302 302 403 -   302 -     /admin/hospitals/doctor/{doctor}/delete/
+POST /admin/hospitals/doctor/add/                                   302 302 302 403 -   -   -
+POST /admin/scheduling/clinicsession/<path:object_id>/change/       302 302 302 403 -   302 -     /admin/scheduling/clinicsession/{session}/change/
+POST /admin/scheduling/clinicsession/<path:object_id>/delete/       302 302 302 403 403 403 403   /admin/scheduling/clinicsession/{session}/delete/
+POST /admin/scheduling/clinicsession/add/                           302 302 302 403 -   -   -
+POST /admin/scheduling/bookingrule/<path:object_id>/change/         302 302 302 403 -   302 -     /admin/scheduling/bookingrule/{rule}/change/
+POST /admin/scheduling/bookingrule/<path:object_id>/delete/         302 302 302 403 403 403 403   /admin/scheduling/bookingrule/{rule}/delete/
+POST /admin/scheduling/bookingrule/add/                             302 302 302 403 403 403 -
+POST /admin/accounts/patientprofile/<path:object_id>/change/        302 302 302 403 403 403 -     /admin/accounts/patientprofile/{profile}/change/
+POST /admin/accounts/patientprofile/<path:object_id>/delete/        302 302 302 403 403 403 403   /admin/accounts/patientprofile/{profile}/delete/
+POST /admin/accounts/patientprofile/add/                            302 302 302 403 403 403 403
+POST /admin/accounts/user/<path:object_id>/change/                  302 302 302 403 302 302 -     /admin/accounts/user/{user}/change/
+POST /admin/accounts/user/<path:object_id>/delete/                  302 302 302 403 403 403 403   /admin/accounts/user/{user}/delete/
+POST /admin/accounts/user/add/                                      302 302 302 403 -   -   -
+"""
+
+# fmt: on
+
+
+@dataclass(frozen=True)
+class Row:
+    route: str  # the pattern as config.urls resolves it, e.g. "api/v1/appointments/"
+    method: str  # "GET" or "POST"
+    url: str  # the path to request, with {names} of ids from build_world
+    expect: tuple[str, ...]  # a status per role, in the order of ROLES; "-" not asked
+
+
+def rows_parse() -> list[Row]:
+    rows = []
+    for line in ROUTES.strip().splitlines():
+        if line.startswith("#"):
+            continue
+        method, route, *rest = line.split()
+        expect, url = tuple(rest[: len(ROLES)]), rest[len(ROLES) :]
+        rows.append(Row(route[1:], method, url[0] if url else route, expect))
+    return rows
+
+
+ROWS = rows_parse()
+
+
+# -- walking config.urls ---------------------------------------------------------------
+
+
+def all_routes() -> set[str]:
+    def walk(resolver: URLResolver, prefix: str):
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                # a regex route (the admin's app index) by its name: its text lists apps
+                if isinstance(pattern.pattern, RegexPattern) and pattern.name:
+                    yield prefix + pattern.name
+                else:
+                    yield prefix + str(pattern.pattern)
+
+    return set(walk(get_resolver(), ""))
+
+
+def test_every_route_has_a_row():
+    covered = {row.route for row in ROWS}
+    missing = sorted(all_routes() - covered)
+    stale = sorted(covered - all_routes())
+    assert missing == [], f"routes without a row in the access matrix: {missing}"
+    assert stale == [], f"rows for routes that no longer exist: {stale}"
+
+
+# -- the world: objects of patient A and hospital X --------------------------------------
+
+ACTOR = Actor.system()
+
+
+def build_world() -> tuple[dict[str, User | None], dict[str, int]]:
+    """The seven users, and the ids of the objects the rows ask about."""
+    from django.contrib.auth.models import Group
+    from django_celery_beat.models import (
+        ClockedSchedule,
+        CrontabSchedule,
+        IntervalSchedule,
+        PeriodicTask,
+        SolarSchedule,
+    )
+
+    from accounts.models import LateCancelUse, MemberLevel, PointsEntry
+    from billing.models import ReconciliationReport
+
+    x, y = HospitalFactory(), HospitalFactory()
+    doctor_user = UserFactory(role=User.Role.DOCTOR, hospital=x, is_staff=True)
+    doctor = DoctorFactory(hospital=x, user=doctor_user)
+    DoctorFactory(hospital=y)
+    rule = BookingRule.objects.get_or_create(hospital=x)[0]
+    template = ScheduleTemplateFactory(doctor=doctor)
+    profile_a, profile_b = PatientProfileFactory(), PatientProfileFactory()
+    patient_a = profile_a.user
+
+    # A paid booking of patient A, in a session now full, where A's second patient waits
+    slot = SlotFactory(session__doctor=doctor, capacity=1, session__fee=2000)
+    appointment = appointment_book(
+        actor=ACTOR, user=patient_a, profile=profile_a, slot=slot
+    )
+    order = payment_order_open(appointment=appointment, channel="dev", actor=ACTOR)
+    payment_order_dev_pay(order=order, actor=ACTOR)
+    entry = waitlist_join(
+        actor=ACTOR,
+        user=patient_a,
+        profile=PatientProfileFactory(user=patient_a),
+        session=slot.session,
+    )
+    # A second paid booking that staff cancelled: a refund
+    other = SlotFactory(
+        session__doctor=doctor,
+        session__fee=2000,
+        session__date=slot.session.date + datetime.timedelta(days=1),
+    )
+    cancelled = appointment_book(
+        actor=ACTOR, user=patient_a, profile=profile_a, slot=other
+    )
+    paid = payment_order_open(appointment=cancelled, channel="dev", actor=ACTOR)
+    payment_order_dev_pay(order=paid, actor=ACTOR)
+    appointment_cancel(
+        actor=ACTOR,
+        appointment=Appointment.objects.get(pk=cancelled.pk),
+        by=Appointment.CancelledBy.STAFF,
+    )
+    refresh = RefreshToken.for_user(patient_a)
+    refresh.blacklist()
+    interval = IntervalSchedule.objects.create(every=1, period="days")
+
+    users = {
+        "anon": None,
+        "patient_a": patient_a,
+        "patient_b": profile_b.user,
+        "doctor_x": doctor_user,
+        "staff_x": StaffFactory(hospital=x),
+        "staff_y": StaffFactory(hospital=y),
+        "admin": UserFactory(
+            role=User.Role.PLATFORM_ADMIN, is_staff=True, is_superuser=True
+        ),
+    }
+    ids = {
+        "hospital": x.pk,
+        "appointment_type": ContentType.objects.get_for_model(Appointment).pk,
+        "department": doctor.department_id,
+        "doctor": doctor.pk,
+        "rule": rule.pk,
+        "template": template.pk,
+        "session": slot.session_id,
+        "slot": slot.pk,
+        "user": patient_a.pk,
+        "profile": profile_a.pk,
+        "appointment": appointment.pk,
+        "entry": entry.pk,
+        "notification": Notification.objects.filter(user=patient_a).first().pk,
+        "order": order.pk,
+        "refund": Refund.objects.get(order=paid).pk,
+        "ledger": PaymentLedgerEntry.objects.filter(order=order).first().pk,
+        "report": ReconciliationReport.objects.create(
+            channel="dev", date=timezone.localdate(), file_name="bill.csv"
+        ).pk,
+        "log": OperationLog.objects.filter(object_id=str(appointment.pk)).first().pk,
+        "level": MemberLevel.objects.order_by("pk").first().pk,
+        "points": PointsEntry.objects.filter(user=patient_a).first().pk,
+        "late_cancel": LateCancelUse.objects.create(
+            user=patient_a, appointment_id=cancelled.pk, used_at=timezone.now()
+        ).pk,
+        "group": Group.objects.create(name="desk").pk,
+        "interval": interval.pk,
+        "crontab": CrontabSchedule.objects.create().pk,
+        "clocked": ClockedSchedule.objects.create(clocked_time=timezone.now()).pk,
+        "solar": SolarSchedule.objects.create(
+            event="sunrise", latitude=31.2, longitude=121.5
+        ).pk,
+        "task": PeriodicTask.objects.create(
+            name="matrix", task="matrix.task", interval=interval
+        ).pk,
+        "outstanding": refresh.outstanding_token.pk
+        if hasattr(refresh, "outstanding_token")
+        else _outstanding_pk(patient_a),
+        "blacklisted": _blacklisted_pk(patient_a),
+    }
+    return users, ids
+
+
+def _outstanding_pk(user: User) -> int:
+    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+    return OutstandingToken.objects.get(user=user).pk
+
+
+def _blacklisted_pk(user: User) -> int:
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+
+    return BlacklistedToken.objects.get(token__user=user).pk
+
+
+def snapshot() -> dict[str, list[dict]]:
+    """Every row of the project's own tables: what a refused write must leave alone."""
+    return {
+        model._meta.label: list(model.objects.order_by("pk").values())
+        for app in OUR_APPS
+        for model in apps.get_app_config(app).get_models()
+    }
+
+
+def client_for(role: str, user: User | None, api: bool) -> Client:
+    client = Client()
+    if user is None:
+        return client
+    if api:
+        client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {AccessToken.for_user(user)}"
+    else:
+        client.force_login(user)
+    return client
+
+
+@pytest.mark.clock
+@pytest.mark.django_db
+def test_each_role_gets_the_expected_status_on_every_route(settings):
+    # given
+    settings.PAYMENTS_DEV_GATEWAY = True
+    users, ids = build_world()
+    clients = {
+        (role, api): client_for(role, user, api)
+        for role, user in users.items()
+        for api in (False, True)
+    }
+    before = snapshot()
+
+    # when
+    failures, seen = [], []
+    for row in ROWS:
+        url = row.url.format(**ids)
+        api = url.startswith("/api/v1/")
+        expected = row.expect
+        assert len(expected) == len(ROLES), row
+        got = []
+        for role, want in zip(ROLES, expected, strict=True):
+            if want == "-":
+                got.append("-")
+                continue
+            client = clients[(role, api)]
+            if row.method == "GET":
+                response = client.get(url)
+            else:
+                response = client.post(url, {}, content_type="application/json")
+            got.append(str(response.status_code))
+            if str(response.status_code) != want:
+                failures.append(
+                    f"{row.method} {url} as {role}: {response.status_code}, expected {want}"
+                )
+        seen.append(f"{row.method} {url} {' '.join(got)}")
+
+    # then
+    if os.environ.get("ACCESS_MATRIX_PRINT"):
+        print("\n".join(seen))  # noqa: T201 - to review when adding rows
+    assert failures == []
+    after = snapshot()
+    changed = [label for label in before if before[label] != after[label]]
+    assert changed == [], f"refused requests changed these tables: {changed}"
