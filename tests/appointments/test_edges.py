@@ -9,6 +9,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from accounts.selectors import profile_id_card_no
 from appointments.models import Appointment, WaitlistEntry
 from appointments.services import (
     appointment_book,
@@ -35,6 +36,12 @@ pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 ACTOR = Actor.system()
 S = Appointment.Status
 DAY = datetime.timedelta(days=1)
+
+
+def same_person(profile):
+    """Another account's profile of the same real person (same ID number): the caps count
+    the person, across accounts (appointments.services.booking.caps_check)."""
+    return PatientProfileFactory(id_card_no=profile_id_card_no(profile))
 
 
 def book(slot, profile=None, now=None):
@@ -69,12 +76,12 @@ def test_the_weekly_cap_counts_the_seven_days_that_start_on_the_visit_day():
     )
     profile = PatientProfileFactory()
     book(slot_on(hospital, day + DAY), profile)
-    book(slot_on(hospital, day + 6 * DAY), PatientProfileFactory(user=profile.user))
+    book(slot_on(hospital, day + 6 * DAY), same_person(profile))
     visit_day = slot_on(hospital, day)
 
     # when: a booking on D, whose window D..D+6 would then hold three
     with pytest.raises(Conflict) as excinfo:
-        book(visit_day, PatientProfileFactory(user=profile.user))
+        book(visit_day, same_person(profile))
 
     # then
     assert excinfo.value.code == "weekly_limit_reached"
@@ -92,12 +99,10 @@ def test_a_booking_seven_days_after_the_others_is_outside_their_window():
     )
     profile = PatientProfileFactory()
     book(slot_on(hospital, day + DAY), profile)
-    book(slot_on(hospital, day + 6 * DAY), PatientProfileFactory(user=profile.user))
+    book(slot_on(hospital, day + 6 * DAY), same_person(profile))
 
     # when: D+8 (its windows D+2..D+8 and later hold only D+6)
-    later = book(
-        slot_on(hospital, day + 8 * DAY), PatientProfileFactory(user=profile.user)
-    )
+    later = book(slot_on(hospital, day + 8 * DAY), same_person(profile))
 
     # then
     assert later.status == S.PENDING_PAYMENT
@@ -229,7 +234,8 @@ def test_promotion_skips_a_patient_at_the_daily_cap_and_gives_the_seat_to_the_ne
     holder = book(slot)
     capped = PatientProfileFactory()
     book(slot_on(hospital, slot.session.date), capped)
-    first = join(slot.session, PatientProfileFactory(user=capped.user))
+    again = same_person(capped)
+    first = join(slot.session, again)
     second = join(slot.session)
     WaitlistEntry.objects.filter(pk=second.pk).update(
         created_at=first.created_at + datetime.timedelta(seconds=1)
@@ -247,7 +253,7 @@ def test_promotion_skips_a_patient_at_the_daily_cap_and_gives_the_seat_to_the_ne
     assert second.appointment.slot_id == slot.pk
     assert (
         Appointment.objects.filter(
-            user=capped.user, session=slot.session, holds_seat=True
+            user=again.user, session=slot.session, holds_seat=True
         ).exists()
         is False
     )
