@@ -25,7 +25,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.errors import ErrorCode
+from billing.errors import ErrorCode, NotificationRejected
 from common.errors import ServiceUnavailable
 from common.money import InvalidAmount, fen_to_yuan, yuan_to_fen
 
@@ -59,15 +59,6 @@ class AlipayRejected(Exception):
         self.code = code
         self.sub_code = sub_code
         self.message = message
-
-
-class NotificationRejected(Exception):
-    """A notification failed verification or matches none of our records."""
-
-    def __init__(self, reason: str, *, status: int = 400) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
 
 
 @dataclass(frozen=True)

@@ -30,3 +30,16 @@ class ErrorCode(StrEnum):
     UNKNOWN_CHANNEL = "unknown_channel"
     WECHATPAY_UNAVAILABLE = "wechatpay_unavailable"
     WECHAT_LOGIN_REQUIRED = "wechat_login_required"
+
+
+class NotificationRejected(Exception):
+    """A payment channel's notification failed verification or matches none of our records.
+
+    `reason` is for the logs; `status` is the HTTP status of the refusal the channel gets.
+    Both channels' clients raise it (billing.wechatpay, billing.alipay).
+    """
+
+    def __init__(self, reason: str, *, status: int = 400) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status

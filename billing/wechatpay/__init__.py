@@ -9,6 +9,7 @@ the merchant, one concern a module:
 - resources: WeChat's answers as our types and errors.
 """
 
+from billing.errors import NotificationRejected
 from billing.wechatpay.client import WeChatPayClient, get_client, is_enabled
 from billing.wechatpay.notifications import (
     NOTIFY_MAX_SKEW_SECONDS,
@@ -18,7 +19,6 @@ from billing.wechatpay.notifications import (
 from billing.wechatpay.resources import (
     PAID_TRADE_STATES,
     Notification,
-    NotificationRejected,
     RefundResult,
     Trade,
     WeChatPayRejected,

@@ -15,7 +15,8 @@ from typing import Any
 from wechatpayv3.core import Core
 from wechatpayv3.utils import aes_decrypt, rsa_verify
 
-from billing.wechatpay.resources import Notification, NotificationRejected
+from billing.errors import NotificationRejected
+from billing.wechatpay.resources import Notification
 
 # WeChat sends notifications with deliberately wrong signatures starting with this, to check
 # that merchants really verify them ("签名探测"). They must be rejected.

@@ -37,15 +37,6 @@ class WeChatPayRejected(Exception):
         self.message = message
 
 
-class NotificationRejected(Exception):
-    """A notification failed verification; `reason` is for logs and the FAIL answer."""
-
-    def __init__(self, reason: str, *, status: int = 400) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
-
-
 @dataclass(frozen=True)
 class Trade:
     """A payment order as WeChat Pay sees it (查询订单 / 支付成功通知 resource)."""
