@@ -22,6 +22,7 @@ from common.errors import Conflict
 from common.services import Actor
 from scheduling.models import Slot
 from tests.accounts.factories import make_id_card_no
+from tests.appointments.booking_helpers import booking_job, outcome
 from tests.appointments.factories import PatientProfileFactory
 from tests.race import run_at_once
 from tests.scheduling.factories import (
@@ -41,28 +42,6 @@ pytestmark = [
 ]
 
 ACTOR = Actor.system()
-
-
-def outcome(result: object) -> str:
-    if isinstance(result, Appointment):
-        return "booked"
-    if isinstance(result, Conflict):
-        return result.code
-    return repr(result)
-
-
-def booking_job(profile, slot_id: int) -> Callable[[], object]:
-    def job() -> object:
-        from scheduling.models import Slot
-
-        slot = Slot.objects.select_related("session__doctor", "session__hospital").get(
-            pk=slot_id
-        )
-        return appointment_book(
-            actor=ACTOR, user=profile.user, profile=profile, slot=slot
-        )
-
-    return job
 
 
 def test_fifty_bookings_of_the_last_seat_give_one_success_and_49_clean_conflicts():

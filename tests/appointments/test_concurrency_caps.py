@@ -6,18 +6,16 @@ writers and so cannot show these races.
 
 import datetime
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
-from accounts.selectors import profile_id_card_no
 from appointments.models import Appointment
-from appointments.services import appointment_book, session_stop
-from common.errors import Conflict
+from appointments.services import session_stop
 from common.services import Actor
 from scheduling.models import ClinicSession, Slot
+from tests.appointments.booking_helpers import booking_job, outcome, same_person
 from tests.appointments.factories import PatientProfileFactory
 from tests.race import run_at_once
 from tests.scheduling.factories import (
@@ -38,31 +36,6 @@ pytestmark = [
 
 ACTOR = Actor.system()
 DAY = datetime.timedelta(days=1)
-
-
-def same_person(profile):
-    """Another account's profile of the same real person: the caps count the person."""
-    return PatientProfileFactory(id_card_no=profile_id_card_no(profile))
-
-
-def outcome(result: object) -> str:
-    if isinstance(result, Appointment):
-        return "booked"
-    if isinstance(result, Conflict):
-        return result.code
-    return repr(result)
-
-
-def booking_job(profile, slot_id: int) -> Callable[[], object]:
-    def job() -> object:
-        slot = Slot.objects.select_related("session__doctor", "session__hospital").get(
-            pk=slot_id
-        )
-        return appointment_book(
-            actor=ACTOR, user=profile.user, profile=profile, slot=slot
-        )
-
-    return job
 
 
 def test_one_users_concurrent_bookings_on_one_day_stop_at_the_daily_cap():

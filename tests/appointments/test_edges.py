@@ -9,10 +9,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from accounts.selectors import profile_id_card_no
 from appointments.models import Appointment, WaitlistEntry
 from appointments.services import (
-    appointment_book,
     appointment_cancel,
     appointment_check_in,
     session_stop,
@@ -23,6 +21,7 @@ from billing.models import Refund
 from billing.services import payment_order_dev_pay
 from common.errors import Conflict
 from common.services import Actor
+from tests.appointments.booking_helpers import book, join, same_person
 from tests.appointments.factories import PatientProfileFactory
 from tests.billing.factories import open_order
 from tests.scheduling.factories import (
@@ -36,26 +35,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 ACTOR = Actor.system()
 S = Appointment.Status
 DAY = datetime.timedelta(days=1)
-
-
-def same_person(profile):
-    """Another account's profile of the same real person (same ID number): the caps count
-    the person, across accounts (appointments.services.booking.caps_check)."""
-    return PatientProfileFactory(id_card_no=profile_id_card_no(profile))
-
-
-def book(slot, profile=None, now=None):
-    profile = profile or PatientProfileFactory()
-    return appointment_book(
-        actor=ACTOR, user=profile.user, profile=profile, slot=slot, now=now
-    )
-
-
-def join(session, profile=None):
-    profile = profile or PatientProfileFactory()
-    return waitlist_join(
-        actor=ACTOR, user=profile.user, profile=profile, session=session
-    )
 
 
 def slot_on(hospital, date, **kwargs):

@@ -5,7 +5,6 @@ from django.utils import timezone
 
 from appointments.models import Appointment, WaitlistEntry
 from appointments.services import (
-    appointment_book,
     appointment_cancel,
     appointment_check_in,
     appointment_complete,
@@ -23,6 +22,7 @@ from common.errors import Conflict, DomainError
 from common.models import OperationLog
 from common.services import Actor
 from scheduling.models import ClinicSession
+from tests.appointments.booking_helpers import book
 from tests.appointments.factories import PatientProfileFactory
 from tests.billing.factories import open_order
 from tests.scheduling.factories import BookingRuleFactory, SlotFactory
@@ -31,13 +31,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 ACTOR = Actor.system()
 S = Appointment.Status
-
-
-def book(slot, profile=None, now=None):
-    profile = profile or PatientProfileFactory()
-    return appointment_book(
-        actor=ACTOR, user=profile.user, profile=profile, slot=slot, now=now
-    )
 
 
 def paid(appointment):

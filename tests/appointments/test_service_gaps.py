@@ -8,13 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import MemberLevel
-from accounts.selectors import profile_id_card_no
 from appointments.models import Appointment, Notification, WaitlistEntry
 from appointments.services import (
-    appointment_book,
     appointment_cancel,
     sessions_mark_no_shows,
-    waitlist_join,
 )
 from appointments.services.booking import appointment_create_on_taken_seat, seat_take
 from appointments.services.waitlist import (
@@ -28,6 +25,7 @@ from common.services import Actor
 from scheduling.models import Slot
 from scheduling.rules import local_datetime, rule_for_hospital_id
 from scheduling.services import availability_versions
+from tests.appointments.booking_helpers import book, join, same_person
 from tests.appointments.factories import PatientProfileFactory
 from tests.scheduling.factories import (
     BookingRuleFactory,
@@ -40,26 +38,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 ACTOR = Actor.system()
 S = Appointment.Status
 HOUR = datetime.timedelta(hours=1)
-
-
-def same_person(profile):
-    """Another account's profile of the same real person (same ID number): the caps count
-    the person, across accounts (appointments.services.booking.caps_check)."""
-    return PatientProfileFactory(id_card_no=profile_id_card_no(profile))
-
-
-def book(slot, profile=None, now=None):
-    profile = profile or PatientProfileFactory()
-    return appointment_book(
-        actor=ACTOR, user=profile.user, profile=profile, slot=slot, now=now
-    )
-
-
-def join(session, profile=None):
-    profile = profile or PatientProfileFactory()
-    return waitlist_join(
-        actor=ACTOR, user=profile.user, profile=profile, session=session
-    )
 
 
 def full_session_with_waiting(waiting: int):
