@@ -326,7 +326,6 @@ def booking_check(
     return rule, early
 
 
-@transaction.atomic
 def _appointment_book_seat(
     *,
     actor: Actor,
@@ -338,18 +337,19 @@ def _appointment_book_seat(
     early: bool,
 ) -> Appointment:
     """The writing half of appointment_book: take the seat, then check and insert."""
-    if not seat_take(slot_id=slot.pk):
-        slot_mark_sold_out(slot_id=slot.pk)  # what the UPDATE saw was committed
-        raise Conflict(ErrorCode.SLOT_FULL, _("This time slot is fully booked."))
-    return booking_complete_on_taken_seat(
-        actor=actor,
-        user=user,
-        profile=profile,
-        slot=slot,
-        rule=rule,
-        now=now,
-        early=early,
-    )
+    with transaction.atomic():
+        if not seat_take(slot_id=slot.pk):
+            slot_mark_sold_out(slot_id=slot.pk)  # what the UPDATE saw was committed
+            raise Conflict(ErrorCode.SLOT_FULL, _("This time slot is fully booked."))
+        return booking_complete_on_taken_seat(
+            actor=actor,
+            user=user,
+            profile=profile,
+            slot=slot,
+            rule=rule,
+            now=now,
+            early=early,
+        )
 
 
 def booking_complete_on_taken_seat(

@@ -70,7 +70,6 @@ def late_cancel_check(
         )
 
 
-@transaction.atomic
 def appointment_cancel(
     *,
     actor: Actor,
@@ -83,48 +82,48 @@ def appointment_cancel(
 
     Patients must cancel before the hospital's deadline; staff may cancel until the visit.
     """
-    now = now or timezone.now()
-    if appointment.status not in (S.PENDING_PAYMENT, S.BOOKED):
-        raise Conflict(
-            ErrorCode.NOT_CANCELLABLE,
-            _("Only upcoming, unvisited appointments can be cancelled."),
+    with transaction.atomic():
+        now = now or timezone.now()
+        if appointment.status not in (S.PENDING_PAYMENT, S.BOOKED):
+            raise Conflict(
+                ErrorCode.NOT_CANCELLABLE,
+                _("Only upcoming, unvisited appointments can be cancelled."),
+            )
+        if now >= appointment.visit_starts_at:
+            raise Conflict(
+                ErrorCode.VISIT_STARTED, _("The visit time has already started.")
+            )
+        is_late = False
+        if by == Appointment.CancelledBy.PATIENT:
+            rule = rule_for_hospital_id(appointment.hospital_id)
+            deadline = cancel_deadline_at(rule, appointment.visit_starts_at)
+            is_late = now >= deadline
+            if is_late:
+                late_cancel_check(appointment=appointment, deadline=deadline, now=now)
+        was_paid = appointment.status == S.BOOKED
+        appointment_cancel_and_release(
+            actor=actor,
+            appointment=appointment,
+            cancelled_by=by,
+            reason=reason or by,
+            now=now,
         )
-    if now >= appointment.visit_starts_at:
-        raise Conflict(
-            ErrorCode.VISIT_STARTED, _("The visit time has already started.")
-        )
-    is_late = False
-    if by == Appointment.CancelledBy.PATIENT:
-        rule = rule_for_hospital_id(appointment.hospital_id)
-        deadline = cancel_deadline_at(rule, appointment.visit_starts_at)
-        is_late = now >= deadline
         if is_late:
-            late_cancel_check(appointment=appointment, deadline=deadline, now=now)
-    was_paid = appointment.status == S.BOOKED
-    appointment_cancel_and_release(
-        actor=actor,
-        appointment=appointment,
-        cancelled_by=by,
-        reason=reason or by,
-        now=now,
-    )
-    if is_late:
-        # The user row is locked last, as booking and payment do: no lock-order deadlock.
-        member_late_cancel_use(
-            user=appointment.user, appointment_id=appointment.pk, now=now
+            # The user row is locked last, as booking and payment do: no lock-order deadlock.
+            member_late_cancel_use(
+                user=appointment.user, appointment_id=appointment.pk, now=now
+            )
+        appointment_cancelled_publish(
+            actor=actor,
+            appointment=appointment,
+            was_paid=was_paid,
+            refund_reason=f"cancel:{by}",
         )
-    appointment_cancelled_publish(
-        actor=actor,
-        appointment=appointment,
-        was_paid=was_paid,
-        refund_reason=f"cancel:{by}",
-    )
-    appointment_notify(appointment=appointment, event="cancelled")
-    seat_returned_effects(actor=actor, appointment=appointment, now=now)
-    return appointment
+        appointment_notify(appointment=appointment, event="cancelled")
+        seat_returned_effects(actor=actor, appointment=appointment, now=now)
+        return appointment
 
 
-@transaction.atomic
 def appointment_check_in(
     *,
     actor: Actor,
@@ -133,56 +132,60 @@ def appointment_check_in(
     now: datetime.datetime | None = None,
 ) -> Appointment:
     """Check a patient in. Patients may do it in the window before their slot; staff on the day."""
-    now = now or timezone.now()
-    if appointment.status != S.BOOKED:
-        raise Conflict(
-            ErrorCode.NOT_CHECKABLE,
-            _("Only a paid, upcoming booking can be checked in."),
-        )
-    if by_staff:
-        if (
-            timezone.localdate(now) != timezone.localdate(appointment.visit_starts_at)
-            or now >= appointment.visit_ends_at
-        ):
+    with transaction.atomic():
+        now = now or timezone.now()
+        if appointment.status != S.BOOKED:
             raise Conflict(
-                ErrorCode.NOT_VISIT_DAY,
-                _("Check-in is only possible on the day of the visit."),
+                ErrorCode.NOT_CHECKABLE,
+                _("Only a paid, upcoming booking can be checked in."),
             )
-    else:
-        rule = rule_for_hospital_id(appointment.hospital_id)
-        opens, closes = checkin_window(
-            rule, appointment.visit_starts_at, appointment.visit_ends_at
+        if by_staff:
+            if (
+                timezone.localdate(now)
+                != timezone.localdate(appointment.visit_starts_at)
+                or now >= appointment.visit_ends_at
+            ):
+                raise Conflict(
+                    ErrorCode.NOT_VISIT_DAY,
+                    _("Check-in is only possible on the day of the visit."),
+                )
+        else:
+            rule = rule_for_hospital_id(appointment.hospital_id)
+            opens, closes = checkin_window(
+                rule, appointment.visit_starts_at, appointment.visit_ends_at
+            )
+            if not opens <= now < closes:
+                raise Conflict(
+                    ErrorCode.CHECKIN_WINDOW_CLOSED,
+                    _("Check-in opens at %(time)s and closes when the time slot ends.")
+                    % {"time": timezone.localtime(opens).strftime("%H:%M")},
+                )
+        appointment_transition(
+            actor=actor,
+            appointment=appointment,
+            to_status=S.CHECKED_IN,
+            checked_in_at=now,
+            summary="checked in by staff" if by_staff else "checked in by patient",
         )
-        if not opens <= now < closes:
-            raise Conflict(
-                ErrorCode.CHECKIN_WINDOW_CLOSED,
-                _("Check-in opens at %(time)s and closes when the time slot ends.")
-                % {"time": timezone.localtime(opens).strftime("%H:%M")},
-            )
-    appointment_transition(
-        actor=actor,
-        appointment=appointment,
-        to_status=S.CHECKED_IN,
-        checked_in_at=now,
-        summary="checked in by staff" if by_staff else "checked in by patient",
-    )
-    appointment_notify(appointment=appointment, event="checked_in")
-    return appointment
+        appointment_notify(appointment=appointment, event="checked_in")
+        return appointment
 
 
-@transaction.atomic
 def appointment_complete(*, actor: Actor, appointment: Appointment) -> Appointment:
     """The visit happened: close the appointment and award the member's visit points."""
-    appointment_transition(actor=actor, appointment=appointment, to_status=S.COMPLETED)
-    points_apply(
-        user=appointment.user,
-        delta=settings.POINTS_PER_COMPLETED_VISIT,
-        reason=_("Visit completed"),
-        source_type="appointment_completed",
-        source_id=str(appointment.pk),
-        actor=actor,
-    )
-    return appointment
+    with transaction.atomic():
+        appointment_transition(
+            actor=actor, appointment=appointment, to_status=S.COMPLETED
+        )
+        points_apply(
+            user=appointment.user,
+            delta=settings.POINTS_PER_COMPLETED_VISIT,
+            reason=_("Visit completed"),
+            source_type="appointment_completed",
+            source_id=str(appointment.pk),
+            actor=actor,
+        )
+        return appointment
 
 
 def session_ends_at(session: ClinicSession) -> datetime.datetime:

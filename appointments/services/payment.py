@@ -25,7 +25,6 @@ logger = logging.getLogger(__name__)
 S = Appointment.Status
 
 
-@transaction.atomic
 def appointment_mark_paid(*, actor: Actor, appointment: Appointment) -> Appointment:
     """Confirm a paid appointment: pending_payment becomes booked.
 
@@ -33,75 +32,78 @@ def appointment_mark_paid(*, actor: Actor, appointment: Appointment) -> Appointm
     is still free (and the patient has not booked the session again); otherwise it raises
     Conflict("seat_no_longer_available") and the caller refunds. Paying twice is a no-op.
     """
-    appointment.refresh_from_db()
-    if appointment.status in (S.BOOKED, S.CHECKED_IN, S.COMPLETED):
-        return appointment
-    if appointment.status == S.PENDING_PAYMENT:
+    with transaction.atomic():
+        appointment.refresh_from_db()
+        if appointment.status in (S.BOOKED, S.CHECKED_IN, S.COMPLETED):
+            return appointment
+        if appointment.status == S.PENDING_PAYMENT:
+            appointment_transition(
+                actor=actor,
+                appointment=appointment,
+                to_status=S.BOOKED,
+                hold_expires_at=None,
+                summary="paid",
+            )
+            appointment_notify(appointment=appointment, event="booked")
+            return appointment
+        revivable = (
+            appointment.status == S.CANCELLED
+            and appointment.cancelled_by == Appointment.CancelledBy.TIMEOUT
+            and appointment.session.status == ClinicSession.Status.OPEN
+            and timezone.now() < appointment.visit_starts_at
+        )
+        if not revivable or not seat_take(slot_id=appointment.slot_id):
+            raise Conflict(
+                ErrorCode.SEAT_NO_LONGER_AVAILABLE,
+                _("The seat was released before the payment arrived."),
+            )
+        if Appointment.objects.filter(
+            profile_id=appointment.profile_id,
+            session_id=appointment.session_id,
+            holds_seat=True,
+        ).exists():
+            raise Conflict(
+                ErrorCode.SEAT_NO_LONGER_AVAILABLE,
+                _("The patient already holds another booking in this session."),
+            )
         appointment_transition(
             actor=actor,
             appointment=appointment,
             to_status=S.BOOKED,
-            hold_expires_at=None,
-            summary="paid",
+            summary="late payment re-took the seat",
+            queue_no=queue_no_free(slot=appointment.slot),
+            cancelled_by="",
+            cancel_reason="",
+            cancelled_at=None,
         )
         appointment_notify(appointment=appointment, event="booked")
         return appointment
-    revivable = (
-        appointment.status == S.CANCELLED
-        and appointment.cancelled_by == Appointment.CancelledBy.TIMEOUT
-        and appointment.session.status == ClinicSession.Status.OPEN
-        and timezone.now() < appointment.visit_starts_at
-    )
-    if not revivable or not seat_take(slot_id=appointment.slot_id):
-        raise Conflict(
-            ErrorCode.SEAT_NO_LONGER_AVAILABLE,
-            _("The seat was released before the payment arrived."),
-        )
-    if Appointment.objects.filter(
-        profile_id=appointment.profile_id,
-        session_id=appointment.session_id,
-        holds_seat=True,
-    ).exists():
-        raise Conflict(
-            ErrorCode.SEAT_NO_LONGER_AVAILABLE,
-            _("The patient already holds another booking in this session."),
-        )
-    appointment_transition(
-        actor=actor,
-        appointment=appointment,
-        to_status=S.BOOKED,
-        summary="late payment re-took the seat",
-        queue_no=queue_no_free(slot=appointment.slot),
-        cancelled_by="",
-        cancel_reason="",
-        cancelled_at=None,
-    )
-    appointment_notify(appointment=appointment, event="booked")
-    return appointment
 
 
-@transaction.atomic
 def appointment_expire(
     *, actor: Actor, appointment_id: int, now: datetime.datetime
 ) -> bool:
     """Cancel one unpaid appointment whose hold has passed and return its seat. Idempotent."""
-    appointment = (
-        Appointment.objects.select_related("session")
-        .filter(pk=appointment_id, status=S.PENDING_PAYMENT, hold_expires_at__lte=now)
-        .first()
-    )
-    if appointment is None:
-        return False  # paid, cancelled or already expired meanwhile
-    try:
-        appointment_cancel_and_release(
-            actor=actor,
-            appointment=appointment,
-            cancelled_by=Appointment.CancelledBy.TIMEOUT,
-            reason="payment not received in time",
-            now=now,
+    with transaction.atomic():
+        appointment = (
+            Appointment.objects.select_related("session")
+            .filter(
+                pk=appointment_id, status=S.PENDING_PAYMENT, hold_expires_at__lte=now
+            )
+            .first()
         )
-    except Conflict:
-        return False  # lost the race to a payment or a cancel
-    appointment_notify(appointment=appointment, event="expired")
-    seat_returned_effects(actor=actor, appointment=appointment, now=now)
-    return True
+        if appointment is None:
+            return False  # paid, cancelled or already expired meanwhile
+        try:
+            appointment_cancel_and_release(
+                actor=actor,
+                appointment=appointment,
+                cancelled_by=Appointment.CancelledBy.TIMEOUT,
+                reason="payment not received in time",
+                now=now,
+            )
+        except Conflict:
+            return False  # lost the race to a payment or a cancel
+        appointment_notify(appointment=appointment, event="expired")
+        seat_returned_effects(actor=actor, appointment=appointment, now=now)
+        return True

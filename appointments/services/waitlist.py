@@ -44,7 +44,6 @@ def _bookable_slots(
     ]
 
 
-@transaction.atomic
 def waitlist_join(
     *,
     actor: Actor,
@@ -53,55 +52,59 @@ def waitlist_join(
     session: ClinicSession,
     now: datetime.datetime | None = None,
 ) -> WaitlistEntry:
-    now = now or timezone.now()
-    if profile.user_id != user.pk or profile.is_active is not True:
-        raise NotAllowed(
-            ErrorCode.PROFILE_NOT_YOURS,
-            _("This patient profile does not belong to you."),
+    with transaction.atomic():
+        now = now or timezone.now()
+        if profile.user_id != user.pk or profile.is_active is not True:
+            raise NotAllowed(
+                ErrorCode.PROFILE_NOT_YOURS,
+                _("This patient profile does not belong to you."),
+            )
+        rule = rule_for_hospital_id(session.hospital_id)
+        slots = _bookable_slots(session=session, rule=rule, now=now)
+        if not slots:
+            raise Conflict(
+                ErrorCode.BOOKING_CLOSED, _("Booking for this session has closed.")
+            )
+        slot_check_bookable(slot=slots[0], session=session, rule=rule, now=now)
+        if any(slot.booked < slot.capacity for slot in slots):
+            raise Conflict(
+                ErrorCode.SEATS_AVAILABLE,
+                _("Seats are still available; please book directly."),
+            )
+        if Appointment.objects.filter(
+            profile=profile, session=session, holds_seat=True
+        ).exists():
+            raise Conflict(
+                ErrorCode.ALREADY_BOOKED,
+                _("This patient already has a booking in this session."),
+            )
+        if WaitlistEntry.objects.filter(
+            profile=profile, session=session, is_waiting=True
+        ).exists():
+            raise Conflict(
+                ErrorCode.ALREADY_WAITING, _("This patient is already on the waitlist.")
+            )
+        entry = WaitlistEntry(
+            user=user,
+            profile=profile,
+            session=session,
+            priority=waitlist_priority_for_user(user=user),
         )
-    rule = rule_for_hospital_id(session.hospital_id)
-    slots = _bookable_slots(session=session, rule=rule, now=now)
-    if not slots:
-        raise Conflict(
-            ErrorCode.BOOKING_CLOSED, _("Booking for this session has closed.")
+        entry.full_clean(validate_unique=False, validate_constraints=False)
+        try:
+            with transaction.atomic():
+                entry.save(force_insert=True)
+        except IntegrityError:  # the unique key: a concurrent join of the same profile
+            raise Conflict(
+                ErrorCode.ALREADY_WAITING, _("This patient is already on the waitlist.")
+            ) from None
+        operation_log_write(
+            actor=actor,
+            action="waitlist.join",
+            obj=entry,
+            summary=f"session={session.pk}",
         )
-    slot_check_bookable(slot=slots[0], session=session, rule=rule, now=now)
-    if any(slot.booked < slot.capacity for slot in slots):
-        raise Conflict(
-            ErrorCode.SEATS_AVAILABLE,
-            _("Seats are still available; please book directly."),
-        )
-    if Appointment.objects.filter(
-        profile=profile, session=session, holds_seat=True
-    ).exists():
-        raise Conflict(
-            ErrorCode.ALREADY_BOOKED,
-            _("This patient already has a booking in this session."),
-        )
-    if WaitlistEntry.objects.filter(
-        profile=profile, session=session, is_waiting=True
-    ).exists():
-        raise Conflict(
-            ErrorCode.ALREADY_WAITING, _("This patient is already on the waitlist.")
-        )
-    entry = WaitlistEntry(
-        user=user,
-        profile=profile,
-        session=session,
-        priority=waitlist_priority_for_user(user=user),
-    )
-    entry.full_clean(validate_unique=False, validate_constraints=False)
-    try:
-        with transaction.atomic():
-            entry.save(force_insert=True)
-    except IntegrityError:  # the unique key: a concurrent join of the same profile
-        raise Conflict(
-            ErrorCode.ALREADY_WAITING, _("This patient is already on the waitlist.")
-        ) from None
-    operation_log_write(
-        actor=actor, action="waitlist.join", obj=entry, summary=f"session={session.pk}"
-    )
-    return entry
+        return entry
 
 
 def _close_entry(
@@ -118,18 +121,18 @@ def _close_entry(
     return bool(moved)
 
 
-@transaction.atomic
 def waitlist_leave(*, actor: Actor, entry: WaitlistEntry) -> WaitlistEntry:
-    if not _close_entry(
-        actor=actor,
-        entry=entry,
-        status=WaitlistEntry.Status.LEFT,
-        summary="left by patient",
-    ):
-        raise Conflict(
-            ErrorCode.NOT_WAITING, _("This waitlist entry is no longer waiting.")
-        )
-    return entry
+    with transaction.atomic():
+        if not _close_entry(
+            actor=actor,
+            entry=entry,
+            status=WaitlistEntry.Status.LEFT,
+            summary="left by patient",
+        ):
+            raise Conflict(
+                ErrorCode.NOT_WAITING, _("This waitlist entry is no longer waiting.")
+            )
+        return entry
 
 
 def waitlist_close_for_profile(*, actor: Actor, profile: PatientProfile) -> int:

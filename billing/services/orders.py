@@ -48,7 +48,6 @@ def out_trade_no_new() -> str:
     return f"P{timezone.localtime():%Y%m%d%H%M%S}{secrets.token_hex(5).upper()}"
 
 
-@transaction.atomic
 def payment_order_open(
     *, appointment: Appointment, channel: str, actor: Actor
 ) -> PaymentOrder:
@@ -57,66 +56,71 @@ def payment_order_open(
     Refused (409) unless the appointment is pending payment within its hold. The amount is
     the appointment's fee after the payer's member discount, in whole fen (half up).
     """
-    if channel not in Channel.values:
-        raise Unprocessable(ErrorCode.UNKNOWN_CHANNEL, _("Unknown payment channel."))
-    if not channel_is_enabled(channel):
-        raise Unprocessable(
-            ErrorCode.CHANNEL_NOT_AVAILABLE, _("This payment method is not available.")
+    with transaction.atomic():
+        if channel not in Channel.values:
+            raise Unprocessable(
+                ErrorCode.UNKNOWN_CHANNEL, _("Unknown payment channel.")
+            )
+        if not channel_is_enabled(channel):
+            raise Unprocessable(
+                ErrorCode.CHANNEL_NOT_AVAILABLE,
+                _("This payment method is not available."),
+            )
+        # Serialises order requests and payments for one appointment (see the lock order above).
+        appointment = (
+            Appointment.objects.select_for_update()
+            .select_related("user")
+            .get(pk=appointment.pk)
         )
-    # Serialises order requests and payments for one appointment (see the lock order above).
-    appointment = (
-        Appointment.objects.select_for_update()
-        .select_related("user")
-        .get(pk=appointment.pk)
-    )
-    if appointment.status != Appointment.Status.PENDING_PAYMENT:
-        raise Conflict(
-            ErrorCode.APPOINTMENT_NOT_PAYABLE,
-            _("This appointment is not awaiting payment."),
-        )
-    if (
-        appointment.hold_expires_at is None
-        or appointment.hold_expires_at <= timezone.now()
-    ):
-        raise Conflict(
-            ErrorCode.PAYMENT_TIME_EXPIRED,
-            _("The time to pay for this appointment has passed."),
-        )
-    if channel == Channel.WECHAT and not appointment.user.wechat_openid:
-        raise Unprocessable(
-            ErrorCode.WECHAT_LOGIN_REQUIRED,
-            _("Log in with WeChat to pay with WeChat Pay."),
-        )
-    existing = PaymentOrder.objects.filter(
-        appointment=appointment, channel=channel, status=OrderStatus.CREATED
-    ).first()
-    if existing is not None:
-        return existing
+        if appointment.status != Appointment.Status.PENDING_PAYMENT:
+            raise Conflict(
+                ErrorCode.APPOINTMENT_NOT_PAYABLE,
+                _("This appointment is not awaiting payment."),
+            )
+        if (
+            appointment.hold_expires_at is None
+            or appointment.hold_expires_at <= timezone.now()
+        ):
+            raise Conflict(
+                ErrorCode.PAYMENT_TIME_EXPIRED,
+                _("The time to pay for this appointment has passed."),
+            )
+        if channel == Channel.WECHAT and not appointment.user.wechat_openid:
+            raise Unprocessable(
+                ErrorCode.WECHAT_LOGIN_REQUIRED,
+                _("Log in with WeChat to pay with WeChat Pay."),
+            )
+        existing = PaymentOrder.objects.filter(
+            appointment=appointment, channel=channel, status=OrderStatus.CREATED
+        ).first()
+        if existing is not None:
+            return existing
 
-    rate = discount_rate_for_user(user=appointment.user)
-    amount = apply_rate(appointment.fee, rate)
-    if amount < 1:
-        raise Conflict(
-            ErrorCode.NOTHING_TO_PAY, _("There is nothing to pay for this appointment.")
+        rate = discount_rate_for_user(user=appointment.user)
+        amount = apply_rate(appointment.fee, rate)
+        if amount < 1:
+            raise Conflict(
+                ErrorCode.NOTHING_TO_PAY,
+                _("There is nothing to pay for this appointment."),
+            )
+        order = PaymentOrder(
+            appointment=appointment,
+            user=appointment.user,
+            channel=channel,
+            out_trade_no=out_trade_no_new(),
+            original_amount=appointment.fee,
+            amount=amount,
         )
-    order = PaymentOrder(
-        appointment=appointment,
-        user=appointment.user,
-        channel=channel,
-        out_trade_no=out_trade_no_new(),
-        original_amount=appointment.fee,
-        amount=amount,
-    )
-    order.full_clean()
-    order.save()
-    operation_log_write(
-        actor=actor,
-        action="billing.order_create",
-        obj=order,
-        summary=f"{channel} {amount} fen (fee {appointment.fee}, rate {rate}) "
-        f"appointment={appointment.pk}",
-    )
-    return order
+        order.full_clean()
+        order.save()
+        operation_log_write(
+            actor=actor,
+            action="billing.order_create",
+            obj=order,
+            summary=f"{channel} {amount} fen (fee {appointment.fee}, rate {rate}) "
+            f"appointment={appointment.pk}",
+        )
+        return order
 
 
 def payment_order_pay_params(*, order: PaymentOrder) -> dict | None:
@@ -140,35 +144,34 @@ def payment_order_pay_params(*, order: PaymentOrder) -> dict | None:
     return gateway.pay_params(order, description=description, prepay_id=prepay_id)
 
 
-@transaction.atomic
 def _order_prepay_id_set(*, order: PaymentOrder, prepay_id: str) -> None:
-    PaymentOrder.objects.filter(pk=order.pk, prepay_id="").update(
-        prepay_id=prepay_id, updated_at=timezone.now()
-    )
-    order.prepay_id = prepay_id
+    with transaction.atomic():
+        PaymentOrder.objects.filter(pk=order.pk, prepay_id="").update(
+            prepay_id=prepay_id, updated_at=timezone.now()
+        )
+        order.prepay_id = prepay_id
 
 
-@transaction.atomic
 def payment_order_close(*, order: PaymentOrder, actor: Actor, reason: str) -> bool:
     """Mark an unpaid order closed here (the channel side is the caller's business)."""
-    closed = PaymentOrder.objects.filter(
-        pk=order.pk, status=OrderStatus.CREATED
-    ).update(
-        status=OrderStatus.CLOSED,
-        is_open=None,
-        closed_at=timezone.now(),
-        updated_at=timezone.now(),
-    )
-    if closed != 1:
-        return False
-    order.refresh_from_db()
-    operation_log_write(
-        actor=actor, action="billing.order_close", obj=order, summary=reason
-    )
-    return True
+    with transaction.atomic():
+        closed = PaymentOrder.objects.filter(
+            pk=order.pk, status=OrderStatus.CREATED
+        ).update(
+            status=OrderStatus.CLOSED,
+            is_open=None,
+            closed_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        if closed != 1:
+            return False
+        order.refresh_from_db()
+        operation_log_write(
+            actor=actor, action="billing.order_close", obj=order, summary=reason
+        )
+        return True
 
 
-@transaction.atomic
 def payment_order_mark_paid(
     *,
     order: PaymentOrder,
@@ -189,69 +192,73 @@ def payment_order_mark_paid(
     given away, it was cancelled, another order already paid for it) the payment stays
     recorded and a refund is requested, never silently kept.
     """
-    if not transaction_id:
-        raise Unprocessable(
-            ErrorCode.TRANSACTION_ID_MISSING, _("The channel sent no transaction id.")
-        )
-    Appointment.objects.select_for_update().filter(pk=order.appointment_id).first()
-    locked = PaymentOrder.objects.select_for_update().get(pk=order.pk)
-    if locked.status in PaymentOrder.PAID_STATUSES:
-        if locked.transaction_id != transaction_id:
-            # One merchant order number can be paid only once at a channel, so a second
-            # transaction id is an anomaly for staff to look into, not money to book:
-            # recorded (the audit report lists it), the order left as it is.
-            logger.error(
-                "order %s already paid by %s, now reported paid by %s",
-                locked,
-                locked.transaction_id,
-                transaction_id,
+    with transaction.atomic():
+        if not transaction_id:
+            raise Unprocessable(
+                ErrorCode.TRANSACTION_ID_MISSING,
+                _("The channel sent no transaction id."),
             )
-            operation_log_write(
-                actor=actor,
-                action="billing.order_paid_again",
-                obj=locked,
-                summary=f"already paid by {locked.transaction_id}, reported paid "
-                f"again by {transaction_id[:64]} ({amount} fen)",
+        Appointment.objects.select_for_update().filter(pk=order.appointment_id).first()
+        locked = PaymentOrder.objects.select_for_update().get(pk=order.pk)
+        if locked.status in PaymentOrder.PAID_STATUSES:
+            if locked.transaction_id != transaction_id:
+                # One merchant order number can be paid only once at a channel, so a second
+                # transaction id is an anomaly for staff to look into, not money to book:
+                # recorded (the audit report lists it), the order left as it is.
+                logger.error(
+                    "order %s already paid by %s, now reported paid by %s",
+                    locked,
+                    locked.transaction_id,
+                    transaction_id,
+                )
+                operation_log_write(
+                    actor=actor,
+                    action="billing.order_paid_again",
+                    obj=locked,
+                    summary=f"already paid by {locked.transaction_id}, reported paid "
+                    f"again by {transaction_id[:64]} ({amount} fen)",
+                )
+            return locked
+        if amount != locked.amount:
+            raise Conflict(
+                ErrorCode.AMOUNT_MISMATCH,
+                _("Paid %(paid)s fen, but the order is %(amount)s fen.")
+                % {"paid": amount, "amount": locked.amount},
             )
-        return locked
-    if amount != locked.amount:
-        raise Conflict(
-            ErrorCode.AMOUNT_MISMATCH,
-            _("Paid %(paid)s fen, but the order is %(amount)s fen.")
-            % {"paid": amount, "amount": locked.amount},
+        now = timezone.now()
+        moved = PaymentOrder.objects.filter(
+            pk=locked.pk, status__in=[OrderStatus.CREATED, OrderStatus.CLOSED]
+        ).update(
+            status=OrderStatus.PAID,
+            transaction_id=transaction_id,
+            paid_at=paid_at or now,
+            is_open=None,
+            updated_at=now,
         )
-    now = timezone.now()
-    moved = PaymentOrder.objects.filter(
-        pk=locked.pk, status__in=[OrderStatus.CREATED, OrderStatus.CLOSED]
-    ).update(
-        status=OrderStatus.PAID,
-        transaction_id=transaction_id,
-        paid_at=paid_at or now,
-        is_open=None,
-        updated_at=now,
-    )
-    if moved != 1:  # cannot happen under the row lock; SQLite has none, so stay careful
+        if (
+            moved != 1
+        ):  # cannot happen under the row lock; SQLite has none, so stay careful
+            locked.refresh_from_db()
+            return locked
         locked.refresh_from_db()
+        PaymentLedgerEntry.objects.create(
+            order=locked,
+            kind=PaymentLedgerEntry.Kind.PAYMENT,
+            channel=locked.channel,
+            amount=locked.amount,
+            channel_reference=transaction_id,
+            key=f"payment:{locked.pk}",
+        )
+        operation_log_write(
+            actor=actor,
+            action="billing.order_paid",
+            obj=locked,
+            summary=f"{locked.channel} {locked.amount} fen transaction={transaction_id}",
+        )
+        if _appointment_confirm(order=locked, actor=actor):
+            _points_award_for_payment(order=locked, actor=actor)
+        _sibling_orders_close_later(order=locked)
         return locked
-    locked.refresh_from_db()
-    PaymentLedgerEntry.objects.create(
-        order=locked,
-        kind=PaymentLedgerEntry.Kind.PAYMENT,
-        channel=locked.channel,
-        amount=locked.amount,
-        channel_reference=transaction_id,
-        key=f"payment:{locked.pk}",
-    )
-    operation_log_write(
-        actor=actor,
-        action="billing.order_paid",
-        obj=locked,
-        summary=f"{locked.channel} {locked.amount} fen transaction={transaction_id}",
-    )
-    if _appointment_confirm(order=locked, actor=actor):
-        _points_award_for_payment(order=locked, actor=actor)
-    _sibling_orders_close_later(order=locked)
-    return locked
 
 
 def _points_award_for_payment(*, order: PaymentOrder, actor: Actor) -> None:

@@ -52,7 +52,6 @@ def out_refund_no_for(*, order: PaymentOrder, kind: str) -> str:
     return f"{order.out_trade_no}-{kind}"
 
 
-@transaction.atomic
 def appointment_refund_request(
     *, appointment: Appointment, actor: Actor, reason: str
 ) -> Refund | None:
@@ -63,22 +62,24 @@ def appointment_refund_request(
     Returns None when nothing was paid, or everything paid was already refunded. The refund
     is sent to the channel after the caller's transaction commits.
     """
-    kind = refund_kind_for_reason(reason)
-    orders = list(
-        PaymentOrder.objects.filter(
-            appointment=appointment, status__in=PaymentOrder.PAID_STATUSES
-        ).order_by("paid_at", "pk")
-    )
-    existing = Refund.objects.filter(order__in=orders, kind=kind).order_by("pk").first()
-    if existing is not None:
-        return existing
-    for order in orders:
-        if order.refundable_amount > 0:
-            return refund_create(order=order, actor=actor, kind=kind, reason=reason)
-    return None
+    with transaction.atomic():
+        kind = refund_kind_for_reason(reason)
+        orders = list(
+            PaymentOrder.objects.filter(
+                appointment=appointment, status__in=PaymentOrder.PAID_STATUSES
+            ).order_by("paid_at", "pk")
+        )
+        existing = (
+            Refund.objects.filter(order__in=orders, kind=kind).order_by("pk").first()
+        )
+        if existing is not None:
+            return existing
+        for order in orders:
+            if order.refundable_amount > 0:
+                return refund_create(order=order, actor=actor, kind=kind, reason=reason)
+        return None
 
 
-@transaction.atomic
 def refund_create(
     *,
     order: PaymentOrder,
@@ -92,75 +93,78 @@ def refund_create(
     Never more than was paid: checked here under the order's row lock, and by the
     database (refunded_amount <= amount). One refund per order and kind.
     """
-    order = PaymentOrder.objects.select_for_update().get(pk=order.pk)
-    if order.status not in PaymentOrder.PAID_STATUSES:
-        raise Conflict(ErrorCode.ORDER_NOT_PAID, _("This order has not been paid."))
-    if Refund.objects.filter(order=order, kind=kind).exists():
-        raise Conflict(
-            ErrorCode.REFUND_ALREADY_REQUESTED,
-            _("A refund of this kind was already requested for this order."),
+    with transaction.atomic():
+        order = PaymentOrder.objects.select_for_update().get(pk=order.pk)
+        if order.status not in PaymentOrder.PAID_STATUSES:
+            raise Conflict(ErrorCode.ORDER_NOT_PAID, _("This order has not been paid."))
+        if Refund.objects.filter(order=order, kind=kind).exists():
+            raise Conflict(
+                ErrorCode.REFUND_ALREADY_REQUESTED,
+                _("A refund of this kind was already requested for this order."),
+            )
+        remaining = order.refundable_amount
+        if remaining <= 0:
+            raise Conflict(
+                ErrorCode.NOTHING_TO_REFUND, _("Everything paid was already refunded.")
+            )
+        amount = remaining if amount is None else amount
+        if amount < 1:
+            raise Unprocessable(
+                ErrorCode.INVALID_REFUND_AMOUNT, _("Refund at least 0.01 yuan.")
+            )
+        if amount > remaining:
+            raise Unprocessable(
+                ErrorCode.REFUND_EXCEEDS_PAYMENT,
+                _("At most %(yuan)s yuan can be refunded.")
+                % {"yuan": fen_to_yuan(remaining)},
+            )
+        taken = PaymentOrder.objects.filter(
+            pk=order.pk, refunded_amount__lte=order.amount - amount
+        ).update(
+            refunded_amount=F("refunded_amount") + amount,
+            status=OrderStatus.REFUNDING,
+            updated_at=timezone.now(),
         )
-    remaining = order.refundable_amount
-    if remaining <= 0:
-        raise Conflict(
-            ErrorCode.NOTHING_TO_REFUND, _("Everything paid was already refunded.")
+        if taken != 1:
+            raise Unprocessable(
+                ErrorCode.REFUND_EXCEEDS_PAYMENT, _("The refund exceeds the payment.")
+            )
+        refund = Refund(
+            order=order,
+            kind=kind,
+            reason=reason[:255],
+            out_refund_no=out_refund_no_for(order=order, kind=kind),
+            amount=amount,
+            status=RefundStatus.REFUNDING,
         )
-    amount = remaining if amount is None else amount
-    if amount < 1:
-        raise Unprocessable(
-            ErrorCode.INVALID_REFUND_AMOUNT, _("Refund at least 0.01 yuan.")
+        refund.full_clean()
+        refund.save()
+        operation_log_write(
+            actor=actor,
+            action="billing.refund_request",
+            obj=refund,
+            summary=f"{kind} {amount} fen order={order.out_trade_no}: {reason}",
         )
-    if amount > remaining:
-        raise Unprocessable(
-            ErrorCode.REFUND_EXCEEDS_PAYMENT,
-            _("At most %(yuan)s yuan can be refunded.")
-            % {"yuan": fen_to_yuan(remaining)},
+        operation_log_write(
+            actor=actor,
+            action="billing.order_refunding",
+            obj=order,
+            summary=f"refund {refund.out_refund_no} {amount} fen",
         )
-    taken = PaymentOrder.objects.filter(
-        pk=order.pk, refunded_amount__lte=order.amount - amount
-    ).update(
-        refunded_amount=F("refunded_amount") + amount,
-        status=OrderStatus.REFUNDING,
-        updated_at=timezone.now(),
-    )
-    if taken != 1:
-        raise Unprocessable(
-            ErrorCode.REFUND_EXCEEDS_PAYMENT, _("The refund exceeds the payment.")
-        )
-    refund = Refund(
-        order=order,
-        kind=kind,
-        reason=reason[:255],
-        out_refund_no=out_refund_no_for(order=order, kind=kind),
-        amount=amount,
-        status=RefundStatus.REFUNDING,
-    )
-    refund.full_clean()
-    refund.save()
-    operation_log_write(
-        actor=actor,
-        action="billing.refund_request",
-        obj=refund,
-        summary=f"{kind} {amount} fen order={order.out_trade_no}: {reason}",
-    )
-    operation_log_write(
-        actor=actor,
-        action="billing.order_refunding",
-        obj=order,
-        summary=f"refund {refund.out_refund_no} {amount} fen",
-    )
-    publish(RefundToSend(refund_id=refund.pk))
-    return refund
+        publish(RefundToSend(refund_id=refund.pk))
+        return refund
 
 
-@transaction.atomic
 def _refund_attempt_start(*, refund: Refund) -> bool:
-    started = Refund.objects.filter(pk=refund.pk, status=RefundStatus.REFUNDING).update(
-        attempts=F("attempts") + 1,
-        submitted_at=timezone.now(),
-        updated_at=timezone.now(),
-    )
-    return started == 1
+    with transaction.atomic():
+        started = Refund.objects.filter(
+            pk=refund.pk, status=RefundStatus.REFUNDING
+        ).update(
+            attempts=F("attempts") + 1,
+            submitted_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        return started == 1
 
 
 def refund_submit(*, refund: Refund) -> Refund:
@@ -193,70 +197,70 @@ def refund_sync(*, refund: Refund) -> Refund:
     return refund_apply_channel_state(refund=refund, state=state, actor=Actor.system())
 
 
-@transaction.atomic
 def refund_apply_channel_state(
     *, refund: Refund, state: ChannelRefundState, actor: Actor
 ) -> Refund:
     """Record what the channel says about a refund (API answer, query or notification)."""
-    order = PaymentOrder.objects.select_for_update().get(pk=refund.order_id)
-    refund = Refund.objects.select_for_update().get(pk=refund.pk)
-    now = timezone.now()
-    if state.status == RefundStatus.SUCCEEDED:
-        moved = Refund.objects.filter(
-            pk=refund.pk, status__in=[RefundStatus.REFUNDING, RefundStatus.FAILED]
-        ).update(
-            status=RefundStatus.SUCCEEDED,
-            channel_refund_id=state.channel_refund_id or refund.channel_refund_id,
-            succeeded_at=now,
-            failure_reason="",
-            updated_at=now,
-        )
-        if moved != 1:
-            return refund
-        refund.refresh_from_db()
-        PaymentLedgerEntry.objects.create(
-            order=order,
-            refund=refund,
-            kind=PaymentLedgerEntry.Kind.REFUND,
-            channel=order.channel,
-            amount=refund.amount,
-            channel_reference=refund.channel_refund_id or refund.out_refund_no,
-            key=f"refund:{refund.pk}",
-        )
-        operation_log_write(
-            actor=actor,
-            action="billing.refund_succeeded",
-            obj=refund,
-            summary=f"{refund.amount} fen channel_refund_id={refund.channel_refund_id}",
-        )
-        _order_refund_status_update(order=order, actor=actor)
-        refund.order = order
-        refund_notify(refund=refund)
-        _points_take_back_for_refund(order=order, refund=refund, actor=actor)
-    elif state.status == RefundStatus.FAILED:
-        moved = Refund.objects.filter(
-            pk=refund.pk, status=RefundStatus.REFUNDING
-        ).update(
-            status=RefundStatus.FAILED,
-            failure_reason=state.failure[:255],
-            channel_refund_id=state.channel_refund_id or refund.channel_refund_id,
-            updated_at=now,
-        )
-        if moved == 1:
+    with transaction.atomic():
+        order = PaymentOrder.objects.select_for_update().get(pk=refund.order_id)
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        now = timezone.now()
+        if state.status == RefundStatus.SUCCEEDED:
+            moved = Refund.objects.filter(
+                pk=refund.pk, status__in=[RefundStatus.REFUNDING, RefundStatus.FAILED]
+            ).update(
+                status=RefundStatus.SUCCEEDED,
+                channel_refund_id=state.channel_refund_id or refund.channel_refund_id,
+                succeeded_at=now,
+                failure_reason="",
+                updated_at=now,
+            )
+            if moved != 1:
+                return refund
             refund.refresh_from_db()
-            logger.error("refund %s failed: %s", refund, state.failure)
+            PaymentLedgerEntry.objects.create(
+                order=order,
+                refund=refund,
+                kind=PaymentLedgerEntry.Kind.REFUND,
+                channel=order.channel,
+                amount=refund.amount,
+                channel_reference=refund.channel_refund_id or refund.out_refund_no,
+                key=f"refund:{refund.pk}",
+            )
             operation_log_write(
                 actor=actor,
-                action="billing.refund_failed",
+                action="billing.refund_succeeded",
                 obj=refund,
-                summary=state.failure,
+                summary=f"{refund.amount} fen channel_refund_id={refund.channel_refund_id}",
             )
-    elif state.channel_refund_id and not refund.channel_refund_id:
-        Refund.objects.filter(pk=refund.pk).update(
-            channel_refund_id=state.channel_refund_id, updated_at=now
-        )
-        refund.refresh_from_db()
-    return refund
+            _order_refund_status_update(order=order, actor=actor)
+            refund.order = order
+            refund_notify(refund=refund)
+            _points_take_back_for_refund(order=order, refund=refund, actor=actor)
+        elif state.status == RefundStatus.FAILED:
+            moved = Refund.objects.filter(
+                pk=refund.pk, status=RefundStatus.REFUNDING
+            ).update(
+                status=RefundStatus.FAILED,
+                failure_reason=state.failure[:255],
+                channel_refund_id=state.channel_refund_id or refund.channel_refund_id,
+                updated_at=now,
+            )
+            if moved == 1:
+                refund.refresh_from_db()
+                logger.error("refund %s failed: %s", refund, state.failure)
+                operation_log_write(
+                    actor=actor,
+                    action="billing.refund_failed",
+                    obj=refund,
+                    summary=state.failure,
+                )
+        elif state.channel_refund_id and not refund.channel_refund_id:
+            Refund.objects.filter(pk=refund.pk).update(
+                channel_refund_id=state.channel_refund_id, updated_at=now
+            )
+            refund.refresh_from_db()
+        return refund
 
 
 def _order_refund_status_update(*, order: PaymentOrder, actor: Actor) -> None:
@@ -282,48 +286,48 @@ def _order_refund_status_update(*, order: PaymentOrder, actor: Actor) -> None:
         )
 
 
-@transaction.atomic
 def refund_mark_failed(*, refund: Refund, reason: str) -> Refund:
     """Give up on a refund the channel never answered (the task ran out of retries)."""
-    return refund_apply_channel_state(
-        refund=refund,
-        state=ChannelRefundState(
-            status=RefundStatus.FAILED, channel_refund_id=None, failure=reason
-        ),
-        actor=Actor.system(),
-    )
+    with transaction.atomic():
+        return refund_apply_channel_state(
+            refund=refund,
+            state=ChannelRefundState(
+                status=RefundStatus.FAILED, channel_refund_id=None, failure=reason
+            ),
+            actor=Actor.system(),
+        )
 
 
-@transaction.atomic
 def refund_retry(*, refund: Refund, actor: Actor) -> Refund:
     """Staff send a failed refund again (same out_refund_no: the channel pays it once)."""
-    moved = Refund.objects.filter(pk=refund.pk, status=RefundStatus.FAILED).update(
-        status=RefundStatus.REFUNDING, updated_at=timezone.now()
-    )
-    if moved != 1:
-        raise Conflict(
-            ErrorCode.REFUND_NOT_FAILED, _("Only a failed refund can be retried.")
+    with transaction.atomic():
+        moved = Refund.objects.filter(pk=refund.pk, status=RefundStatus.FAILED).update(
+            status=RefundStatus.REFUNDING, updated_at=timezone.now()
         )
-    refund.refresh_from_db()
-    operation_log_write(
-        actor=actor,
-        action="billing.refund_retry",
-        obj=refund,
-        summary=refund.failure_reason,
-    )
-    publish(RefundToSend(refund_id=refund.pk))
-    return refund
+        if moved != 1:
+            raise Conflict(
+                ErrorCode.REFUND_NOT_FAILED, _("Only a failed refund can be retried.")
+            )
+        refund.refresh_from_db()
+        operation_log_write(
+            actor=actor,
+            action="billing.refund_retry",
+            obj=refund,
+            summary=refund.failure_reason,
+        )
+        publish(RefundToSend(refund_id=refund.pk))
+        return refund
 
 
-@transaction.atomic
 def refund_create_by_staff(*, order: PaymentOrder, actor: Actor) -> Refund:
     """A staff refund of everything left on the order (admin action)."""
-    return refund_create(
-        order=order,
-        actor=actor,
-        kind=Refund.Kind.STAFF,
-        reason=f"refunded by staff {getattr(actor.user, 'username', '')}".strip(),
-    )
+    with transaction.atomic():
+        return refund_create(
+            order=order,
+            actor=actor,
+            kind=Refund.Kind.STAFF,
+            reason=f"refunded by staff {getattr(actor.user, 'username', '')}".strip(),
+        )
 
 
 def _points_take_back_for_refund(
