@@ -12,7 +12,6 @@ from appointments.services import appointment_cancel, session_stop
 from billing.models import PaymentLedgerEntry, PaymentOrder, Refund
 from billing.services.notifications import (
     alipay_notification_handle,
-    payment_order_dev_pay,
     wechatpay_notification_handle,
 )
 from billing.services.refunds import (
@@ -32,33 +31,13 @@ from billing.wechatpay import NotificationRejected
 from common.errors import Conflict, Unprocessable
 from common.models import OperationLog
 from common.services import Actor
-from tests.billing.factories import open_order, pending_appointment
+from tests.billing.factories import open_order, paid_order, pending_appointment
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 ACTOR = Actor.system()
 OS = PaymentOrder.Status
 RS = Refund.Status
-
-
-def paid_order(channel: str, server=None, *, fee: int = 2000) -> PaymentOrder:
-    """An order paid through the channel's real notification path."""
-    order = open_order(channel=channel, fee=fee)
-    if channel == "wechat":
-        headers, body = server.notification(
-            server.pay(order.out_trade_no, total=order.amount)
-        )
-        wechatpay_notification_handle(headers=headers, body=body, actor=ACTOR)
-    elif channel == "alipay":
-        params = server.notification(
-            server.pay(order.out_trade_no, total_amount=f"{order.amount / 100:.2f}")
-        )
-        alipay_notification_handle(params=params, actor=ACTOR)
-    else:
-        payment_order_dev_pay(order=order, actor=ACTOR)
-    order.refresh_from_db()
-    assert order.status == OS.PAID
-    return order
 
 
 def assert_nothing_refunded(
