@@ -1,0 +1,288 @@
+"""Cancel, check-in, completion, payment and expiry pinned exactly: the words a refused
+patient reads, the boundary instants, the fields a transition writes, and its audit entry.
+(The waitlist: test_waitlist_pinned.py; booking: test_booking_pinned.py.)"""
+
+import datetime
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from accounts.models import PointsEntry
+from appointments.models import Appointment, WaitlistEntry
+from appointments.services import (
+    appointment_cancel,
+    appointment_check_in,
+    appointment_complete,
+    appointment_expire,
+    appointment_mark_paid,
+)
+from common.errors import Conflict
+from common.models import OperationLog
+from common.services import Actor
+from tests.appointments.booking_helpers import book, join
+from tests.scheduling.factories import BookingRuleFactory, SlotFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
+
+ACTOR = Actor.system()
+S = Appointment.Status
+MINUTE = datetime.timedelta(minutes=1)
+
+
+def paid(appointment: Appointment) -> Appointment:
+    return appointment_mark_paid(actor=ACTOR, appointment=appointment)
+
+
+def log_summary(action: str, appointment: Appointment) -> str:
+    return OperationLog.objects.get(
+        action=action, object_id=str(appointment.pk)
+    ).summary
+
+
+def expire(appointment: Appointment, now: datetime.datetime | None = None) -> bool:
+    """Let the hold run out before `now` and run the expiry job at `now`."""
+    now = now or timezone.now()
+    Appointment.objects.filter(pk=appointment.pk).update(
+        hold_expires_at=now - datetime.timedelta(seconds=1)
+    )
+    return appointment_expire(actor=ACTOR, appointment_id=appointment.pk, now=now)
+
+
+# cancel ------------------------------------------------------------------------------------
+
+
+def test_a_cancel_without_a_reason_records_who_cancelled_and_when():
+    appointment = book(SlotFactory())
+    now = timezone.now() + MINUTE
+
+    appointment_cancel(actor=ACTOR, appointment=appointment, now=now)
+
+    appointment.refresh_from_db()
+    assert (appointment.cancel_reason, appointment.cancelled_at) == ("patient", now)
+
+
+def test_cancelling_twice_is_refused_in_words():
+    appointment = book(SlotFactory())
+    appointment_cancel(actor=ACTOR, appointment=appointment)
+
+    with pytest.raises(Conflict) as excinfo:
+        appointment_cancel(actor=ACTOR, appointment=appointment)
+
+    assert excinfo.value.code == "not_cancellable"
+    assert (
+        excinfo.value.message
+        == "Only upcoming, unvisited appointments can be cancelled."
+    )
+
+
+def test_cancelling_at_the_visit_start_is_refused_in_words():
+    slot = SlotFactory()
+    appointment = book(slot)
+
+    with pytest.raises(Conflict) as excinfo:
+        appointment_cancel(
+            actor=ACTOR,
+            appointment=appointment,
+            by=Appointment.CancelledBy.STAFF,
+            now=slot.starts_at,
+        )
+
+    assert excinfo.value.code == "visit_started"
+    assert excinfo.value.message == "The visit time has already started."
+
+
+# check-in ----------------------------------------------------------------------------------
+
+
+def test_checking_in_an_unpaid_booking_is_refused_in_words():
+    slot = SlotFactory()
+    appointment = book(slot)
+
+    with pytest.raises(Conflict) as excinfo:
+        appointment_check_in(
+            actor=ACTOR, appointment=appointment, by_staff=True, now=slot.starts_at
+        )
+
+    assert excinfo.value.code == "not_checkable"
+    assert excinfo.value.message == "Only a paid, upcoming booking can be checked in."
+
+
+def test_staff_check_in_closes_when_the_slot_ends_on_the_visit_day():
+    slot = SlotFactory()
+    appointment = paid(book(slot))
+
+    with pytest.raises(Conflict) as excinfo:
+        appointment_check_in(
+            actor=ACTOR, appointment=appointment, by_staff=True, now=slot.ends_at
+        )
+
+    assert excinfo.value.code == "not_visit_day"
+    assert excinfo.value.message == "Check-in is only possible on the day of the visit."
+
+
+def test_staff_check_in_is_logged_as_by_staff():
+    slot = SlotFactory()
+    appointment = paid(book(slot))
+
+    appointment_check_in(
+        actor=ACTOR,
+        appointment=appointment,
+        by_staff=True,
+        now=slot.ends_at - datetime.timedelta(seconds=1),
+    )
+
+    assert log_summary("appointment.checked_in", appointment) == "checked in by staff"
+
+
+def test_patient_check_in_follows_the_hospitals_window_and_says_when_it_opens():
+    # given: this hospital opens check-in 30 minutes before the slot (default 60)
+    slot = SlotFactory()
+    BookingRuleFactory(hospital=slot.session.hospital, checkin_open_minutes=30)
+    appointment = paid(book(slot))
+    opens = slot.starts_at - datetime.timedelta(minutes=30)
+
+    # when: 45 minutes before, then as it opens
+    with pytest.raises(Conflict) as excinfo:
+        appointment_check_in(
+            actor=ACTOR,
+            appointment=appointment,
+            by_staff=False,
+            now=slot.starts_at - datetime.timedelta(minutes=45),
+        )
+    appointment_check_in(
+        actor=ACTOR, appointment=appointment, by_staff=False, now=opens
+    )
+
+    # then
+    assert excinfo.value.code == "checkin_window_closed"
+    assert excinfo.value.message == (
+        f"Check-in opens at {timezone.localtime(opens):%H:%M} and closes when the "
+        "time slot ends."
+    )
+    assert log_summary("appointment.checked_in", appointment) == "checked in by patient"
+
+
+def test_completing_a_visit_awards_points_for_that_appointment(settings):
+    settings.POINTS_PER_COMPLETED_VISIT = 20
+    slot = SlotFactory()
+    appointment = paid(book(slot))
+    appointment_check_in(
+        actor=ACTOR, appointment=appointment, by_staff=True, now=slot.starts_at
+    )
+
+    appointment_complete(actor=ACTOR, appointment=appointment)
+
+    entry = PointsEntry.objects.get(source_type="appointment_completed")
+    assert (entry.source_id, entry.delta, entry.reason) == (
+        str(appointment.pk),
+        20,
+        "Visit completed",
+    )
+
+
+# payment -----------------------------------------------------------------------------------
+
+
+def test_a_payment_in_time_is_logged_as_paid():
+    appointment = paid(book(SlotFactory()))
+
+    assert log_summary("appointment.booked", appointment) == "paid"
+
+
+def test_a_late_payment_takes_a_free_queue_number_and_clears_the_cancellation():
+    # given: two seats; the first booking expired and its number went to the next patient
+    slot = SlotFactory(capacity=2)
+    late = book(slot)
+    assert late.queue_no == slot.queue_start
+    assert expire(late)
+    book(slot)
+
+    # when
+    paid(late)
+
+    # then
+    late.refresh_from_db()
+    assert late.status == S.BOOKED
+    assert late.queue_no == slot.queue_start + 1
+    assert (late.cancelled_by, late.cancel_reason, late.cancelled_at) == ("", "", None)
+    assert log_summary("appointment.booked", late) == "late payment re-took the seat"
+
+
+def test_a_late_payment_at_the_visit_start_is_refused_in_words():
+    slot = SlotFactory()
+    late = book(slot)
+    assert expire(late)
+
+    with (
+        time_machine.travel(slot.starts_at, tick=False),
+        pytest.raises(Conflict) as excinfo,
+    ):
+        paid(late)
+
+    assert excinfo.value.code == "seat_no_longer_available"
+    assert excinfo.value.message == (
+        "The seat was released before the payment arrived."
+    )
+
+
+def test_a_late_payment_is_refused_when_the_patient_booked_the_session_again():
+    slot = SlotFactory(capacity=2)
+    late = book(slot)
+    assert expire(late)
+    again = book(slot, late.profile)
+
+    with pytest.raises(Conflict) as excinfo:
+        paid(late)
+
+    assert excinfo.value.code == "seat_no_longer_available"
+    assert excinfo.value.message == (
+        "The patient already holds another booking in this session."
+    )
+    late.refresh_from_db()
+    again.refresh_from_db()
+    assert (late.status, again.status) == (S.CANCELLED, S.PENDING_PAYMENT)
+    slot.refresh_from_db()
+    assert slot.booked == 1
+
+
+# expiry ------------------------------------------------------------------------------------
+
+
+def test_expiry_cancels_the_appointment_it_names_only_and_records_why_and_when():
+    # given: two unpaid holds, both run out
+    slot = SlotFactory()
+    first, second = book(slot), book(slot)
+    now = timezone.now()
+    Appointment.objects.filter(pk=first.pk).update(hold_expires_at=now - MINUTE)
+
+    # when
+    assert expire(second, now=now)
+
+    # then
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == S.PENDING_PAYMENT
+    assert second.status == S.CANCELLED
+    assert second.cancel_reason == "payment not received in time"
+    assert second.cancelled_at == now
+
+
+def test_an_expired_seat_goes_to_the_waitlist_with_a_hold_from_the_jobs_time():
+    # given: the only seat held unpaid, one patient waiting; the job runs late
+    slot = SlotFactory(capacity=1)
+    holder = book(slot)
+    entry = join(slot.session)
+    now = timezone.now() - datetime.timedelta(minutes=5)
+
+    # when
+    assert expire(holder, now=now)
+
+    # then
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.PROMOTED
+    promoted = entry.appointment
+    assert promoted.hold_expires_at == now + datetime.timedelta(minutes=15)
+    assert OperationLog.objects.filter(
+        action="waitlist.promoted", object_id=str(entry.pk)
+    ).exists()
