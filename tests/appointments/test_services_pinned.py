@@ -16,12 +16,21 @@ from appointments.services import (
     appointment_complete,
     appointment_expire,
     appointment_mark_paid,
+    sessions_mark_no_shows,
 )
+from appointments.services import lifecycle as lifecycle_module
+from appointments.services import payment as payment_module
 from common.errors import Conflict
 from common.models import OperationLog
 from common.services import Actor
+from scheduling.models import ClinicSession
+from scheduling.rules import local_datetime
 from tests.appointments.booking_helpers import book, join
-from tests.scheduling.factories import BookingRuleFactory, SlotFactory
+from tests.scheduling.factories import (
+    BookingRuleFactory,
+    ClinicSessionFactory,
+    SlotFactory,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
@@ -286,3 +295,64 @@ def test_an_expired_seat_goes_to_the_waitlist_with_a_hold_from_the_jobs_time():
     assert OperationLog.objects.filter(
         action="waitlist.promoted", object_id=str(entry.pk)
     ).exists()
+
+
+# races made to happen at their step -------------------------------------------------------
+
+
+def test_a_payment_that_lands_during_expiry_wins_and_the_job_reports_nothing_done(
+    monkeypatch,
+):
+    # given: the payment confirms the booking after the job read it as unpaid
+    slot = SlotFactory()
+    appointment = book(slot)
+    cancel_and_release = payment_module.appointment_cancel_and_release
+
+    def paid_meanwhile(**kwargs):
+        Appointment.objects.filter(pk=appointment.pk).update(status=S.BOOKED)
+        return cancel_and_release(**kwargs)
+
+    monkeypatch.setattr(
+        payment_module, "appointment_cancel_and_release", paid_meanwhile
+    )
+
+    # when
+    expired = expire(appointment)
+
+    # then
+    assert expired is False
+    appointment.refresh_from_db()
+    assert appointment.status == S.BOOKED
+    slot.refresh_from_db()
+    assert slot.booked == 1
+
+
+def test_a_session_another_worker_claimed_is_left_to_it_and_the_next_is_marked(
+    monkeypatch,
+):
+    # given: two finished sessions with a booked patient each; another worker claims the
+    # first just before this one does
+    day = timezone.localdate() + datetime.timedelta(days=2)
+    first = SlotFactory(session=ClinicSessionFactory(date=day, fee=0))
+    second = SlotFactory(session=ClinicSessionFactory(date=day, fee=0))
+    for slot in (first, second):
+        book(slot)
+    after = local_datetime(day, datetime.time(13, 0))
+    ends_at = lifecycle_module.session_ends_at
+
+    def claimed_by_another(session):
+        if session.pk == first.session_id:
+            ClinicSession.objects.filter(pk=session.pk).update(
+                no_shows_marked_at=after - MINUTE
+            )
+        return ends_at(session)
+
+    monkeypatch.setattr(lifecycle_module, "session_ends_at", claimed_by_another)
+
+    # when
+    marked = sessions_mark_no_shows(actor=ACTOR, now=after)
+
+    # then: the other worker marks the first; this one the second
+    assert marked == 1
+    statuses = dict(Appointment.objects.values_list("session_id", "status"))
+    assert statuses == {first.session_id: S.BOOKED, second.session_id: S.NO_SHOW}
