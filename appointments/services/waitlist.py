@@ -197,31 +197,10 @@ def waitlist_promote(
         .order_by("-priority", "created_at", "pk")
     )
     for entry in entries:
-        slot = next(
-            (
-                s
-                for s in _bookable_slots(session=session, rule=rule, now=now)
-                if s.booked < s.capacity
-            ),
-            None,
-        )
-        if slot is None:
-            break
         try:
-            # A savepoint: if this patient cannot take the seat, the seat goes back with it.
-            with transaction.atomic():
-                if not seat_take(slot_id=slot.pk):
-                    continue
-                caps_check(profile=entry.profile, session=session, rule=rule)
-                appointment = appointment_create_on_taken_seat(
-                    actor=actor,
-                    user=entry.user,
-                    profile=entry.profile,
-                    slot=slot,
-                    session=session,
-                    rule=rule,
-                    now=now,
-                )
+            appointment = _entry_seat_take(
+                actor=actor, entry=entry, session=session, rule=rule, now=now
+            )
         except DomainError as exc:  # caps reached or already booked: this entry is done
             _close_entry(
                 actor=actor,
@@ -231,6 +210,8 @@ def waitlist_promote(
             )
             waitlist_notify(entry=entry, event="waitlist_closed")
             continue
+        if appointment is None:
+            break  # no free seat left
         WaitlistEntry.objects.filter(pk=entry.pk).update(
             status=WaitlistEntry.Status.PROMOTED,
             is_waiting=None,
@@ -246,3 +227,46 @@ def waitlist_promote(
         appointment_notify(appointment=appointment, event="waitlist_promoted")
         promoted += 1
     return promoted
+
+
+def _entry_seat_take(
+    *,
+    actor: Actor,
+    entry: WaitlistEntry,
+    session: ClinicSession,
+    rule: BookingRule,
+    now: datetime.datetime,
+) -> Appointment | None:
+    """Book a free seat of `session` for the waiting `entry`; None when no seat is free.
+
+    A seat that a concurrent booking took after we read it sends this same entry on to
+    the next free slot, so the first in line keeps its turn; each slot is tried once.
+    Raises DomainError when the patient may not take a seat (caps, already booked).
+    """
+    tried: set[int] = set()
+    while True:
+        slot = next(
+            (
+                s
+                for s in _bookable_slots(session=session, rule=rule, now=now)
+                if s.booked < s.capacity and s.pk not in tried
+            ),
+            None,
+        )
+        if slot is None:
+            return None
+        tried.add(slot.pk)
+        # A savepoint: if this patient cannot take the seat, the seat goes back with it.
+        with transaction.atomic():
+            if not seat_take(slot_id=slot.pk):
+                continue  # taken meanwhile by a concurrent booking
+            caps_check(profile=entry.profile, session=session, rule=rule)
+            return appointment_create_on_taken_seat(
+                actor=actor,
+                user=entry.user,
+                profile=entry.profile,
+                slot=slot,
+                session=session,
+                rule=rule,
+                now=now,
+            )

@@ -270,3 +270,37 @@ def test_a_stopped_session_promotes_no_one():
 
     assert promoted == 0
     assert Appointment.objects.filter(session=slot.session).count() == 1
+
+
+def test_a_seat_taken_meanwhile_sends_the_first_in_line_to_the_next_free_slot(
+    monkeypatch,
+):
+    # given: two full slots, two waiting patients; a seat comes back in each, and a
+    # concurrent booking takes the first one between the read and the UPDATE
+    session = SlotFactory(capacity=1).session
+    first_slot = session.slots.get()
+    second_slot = SlotFactory(session=session, capacity=1)
+    for slot in (first_slot, second_slot):
+        book(slot)
+    first, second = join(session), join(session)
+    Slot.objects.filter(session=session).update(booked=0)
+    seat_take = waitlist_module.seat_take
+
+    def first_seat_taken_meanwhile(*, slot_id):
+        if slot_id == first_slot.pk:
+            Slot.objects.filter(pk=slot_id).update(booked=1)
+        return seat_take(slot_id=slot_id)
+
+    monkeypatch.setattr(waitlist_module, "seat_take", first_seat_taken_meanwhile)
+
+    # when
+    with transaction.atomic():
+        promoted = waitlist_promote(actor=ACTOR, session=session)
+
+    # then: the first in line has the second slot, the other waits on
+    assert promoted == 1
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == WaitlistEntry.Status.PROMOTED
+    assert first.appointment.slot_id == second_slot.pk
+    assert second.status == WaitlistEntry.Status.WAITING
