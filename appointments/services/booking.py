@@ -375,7 +375,7 @@ def booking_complete_on_taken_seat(
         )
     if early:
         priority_quota_check(user=user, session=session)
-    User.objects.select_for_update().filter(pk=user.pk).first()
+    User.objects.select_for_update().filter(pk=user.pk).first()  # pragma: no mutate
     caps_check(profile=profile, session=session, rule=rule)
     slot.refresh_from_db(fields=["booked", "capacity"])
 

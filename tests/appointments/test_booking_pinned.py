@@ -17,6 +17,7 @@ from common.errors import Conflict
 from common.models import OperationLog
 from common.services import Actor
 from scheduling.models import ClinicSession, Slot
+from scheduling.services import availability_versions
 from scheduling.soldout import slot_is_known_sold_out
 from tests.appointments.booking_helpers import book
 from tests.appointments.factories import PatientProfileFactory
@@ -52,6 +53,24 @@ def test_a_booking_is_numbered_by_the_time_it_was_made_and_logged():
         f"pending_payment slot={slot.pk} profile={appointment.profile_id} "
         f"queue={appointment.queue_no}"
     )
+
+
+def test_a_booking_refreshes_its_doctors_availability_after_commit(
+    django_capture_on_commit_callbacks,
+):
+    slot = SlotFactory()
+    session = slot.session
+    before = availability_versions(
+        doctor_id=session.doctor_id, hospital_id=session.hospital_id
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        book(slot)
+
+    after = availability_versions(
+        doctor_id=session.doctor_id, hospital_id=session.hospital_id
+    )
+    assert after[0] == before[0] + 1
 
 
 def test_public_bookings_do_not_use_up_the_members_share():
@@ -119,6 +138,7 @@ def test_a_session_stopped_meanwhile_is_refused_and_the_seat_goes_back(monkeypat
 
     # then
     assert excinfo.value.code == "session_stopped"
+    assert excinfo.value.message == "This clinic session has been stopped."
     slot.refresh_from_db()
     assert slot.booked == 0
     assert Appointment.objects.exists() is False
