@@ -74,9 +74,9 @@ def priority_quota_check(*, user: User, session: ClinicSession) -> None:
         or 0
     )
     quota = int(capacity * share)  # whole seats, rounded down
-    ClinicSession.objects.select_for_update().filter(  # pragma: no mutate
-        pk=session.pk  # pragma: no mutate
-    ).values_list("pk", flat=True).first()  # pragma: no mutate
+    ClinicSession.objects.select_for_update().filter(pk=session.pk).values_list(
+        "pk", flat=True
+    ).first()
     taken = Appointment.objects.filter(
         session_id=session.pk, holds_seat=True, booked_early=True
     ).count()
@@ -167,10 +167,10 @@ def caps_check(
     lock already. (Account before person, as every path takes them: a waitlist promotion
     that took the person first would deadlock against a booking of the same account.)
     """
-    User.objects.select_for_update().filter(  # pragma: no mutate
-        pk=profile.user_id  # pragma: no mutate
-    ).values_list("pk").first()  # pragma: no mutate
-    person_lock(id_card_hash=profile.id_card_hash)  # pragma: no mutate
+    User.objects.select_for_update().filter(pk=profile.user_id).values_list(
+        "pk"
+    ).first()
+    person_lock(id_card_hash=profile.id_card_hash)
     day = session.date
     week = datetime.timedelta(days=6)
     dates = list(
@@ -375,7 +375,7 @@ def booking_complete_on_taken_seat(
         )
     if early:
         priority_quota_check(user=user, session=session)
-    User.objects.select_for_update().filter(pk=user.pk).first()  # pragma: no mutate
+    User.objects.select_for_update().filter(pk=user.pk).first()
     caps_check(profile=profile, session=session, rule=rule)
     slot.refresh_from_db(fields=["booked", "capacity"])
 

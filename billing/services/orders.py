@@ -198,9 +198,7 @@ def payment_order_mark_paid(
                 ErrorCode.TRANSACTION_ID_MISSING,
                 _("The channel sent no transaction id."),
             )
-        Appointment.objects.select_for_update().filter(  # pragma: no mutate
-            pk=order.appointment_id  # pragma: no mutate
-        ).first()
+        Appointment.objects.select_for_update().filter(pk=order.appointment_id).first()
         locked = PaymentOrder.objects.select_for_update().get(pk=order.pk)
         if locked.status in PaymentOrder.PAID_STATUSES:
             if locked.transaction_id != transaction_id:

@@ -135,7 +135,7 @@ def refund_create(
             reason=reason[:255],
             out_refund_no=out_refund_no_for(order=order, kind=kind),
             amount=amount,
-            status=RefundStatus.REFUNDING,  # pragma: no mutate
+            status=RefundStatus.REFUNDING,
         )
         refund.full_clean()
         refund.save()
