@@ -529,3 +529,26 @@ def test_a_single_point_is_taken_back_and_so_is_a_share_worth_one(settings):
     # then
     assert points_of(one) == 0
     assert points_of(ten) == 9
+
+
+def test_a_cancel_refunds_its_own_appointments_order_only():
+    # given: another appointment's order paid earlier, partly refunded by staff, and
+    # already refunded on its own cancel
+    other = paid_order("dev", fee=2000)
+    staff_refund(other, 500)
+    appointment_refund_request(
+        appointment=other.appointment, actor=ACTOR, reason="stop_clinic"
+    )
+    mine = paid_order("dev", fee=2000)
+
+    # when
+    refund = appointment_refund_request(
+        appointment=mine.appointment, actor=ACTOR, reason="stop_clinic"
+    )
+
+    # then
+    assert (refund.order_id, refund.kind, refund.amount) == (
+        mine.pk,
+        "stop_clinic",
+        2000,
+    )
