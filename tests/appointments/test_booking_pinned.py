@@ -10,13 +10,14 @@ from django.utils import timezone
 
 from accounts.models import MemberLevel
 from appointments.models import Appointment
-from appointments.services import appointment_cancel
+from appointments.services import appointment_book, appointment_cancel
 from appointments.services import booking as booking_module
 from appointments.services.booking import order_no_new
-from common.errors import Conflict
+from common.errors import Conflict, NotAllowed
 from common.models import OperationLog
 from common.services import Actor
 from scheduling.models import ClinicSession, Slot
+from scheduling.rules import booking_cutoff_at, rule_for_hospital_id
 from scheduling.services import availability_versions
 from scheduling.soldout import slot_is_known_sold_out
 from tests.appointments.booking_helpers import book
@@ -199,3 +200,54 @@ def test_after_three_numbers_taken_meanwhile_the_patient_is_asked_to_retry(
     assert excinfo.value.message == "Too many bookings at once; please try again."
     slot.refresh_from_db()
     assert slot.booked == 3
+
+
+# refusals a patient reads ------------------------------------------------------------------
+
+
+def test_booking_at_the_cutoff_is_refused_in_words():
+    slot = SlotFactory()
+    cutoff = booking_cutoff_at(
+        rule_for_hospital_id(slot.session.hospital_id), slot, slot.session
+    )
+
+    with pytest.raises(Conflict) as excinfo:
+        book(slot, now=cutoff)
+
+    assert excinfo.value.code == "booking_closed"
+    assert excinfo.value.message == "Booking for this time slot has closed."
+
+
+def test_a_full_slot_is_refused_in_words():
+    slot = SlotFactory(capacity=1)
+    book(slot)
+
+    with pytest.raises(Conflict) as excinfo:
+        book(slot)
+
+    assert excinfo.value.code == "slot_full"
+    assert excinfo.value.message == "This time slot is fully booked."
+
+
+def test_another_accounts_profile_is_refused_in_words():
+    slot = SlotFactory()
+    profile, stranger = PatientProfileFactory(), PatientProfileFactory()
+
+    with pytest.raises(NotAllowed) as excinfo:
+        appointment_book(actor=ACTOR, user=stranger.user, profile=profile, slot=slot)
+
+    assert excinfo.value.code == "profile_not_yours"
+    assert excinfo.value.message == "This patient profile does not belong to you."
+
+
+def test_a_second_booking_in_the_session_is_refused_in_words():
+    slot = SlotFactory()
+    first = book(slot)
+
+    with pytest.raises(Conflict) as excinfo:
+        book(SlotFactory(session=slot.session), first.profile)
+
+    assert excinfo.value.code == "already_booked"
+    assert excinfo.value.message == (
+        "This patient already has a booking in this session."
+    )

@@ -8,7 +8,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from accounts.models import PointsEntry
+from accounts.members import member_late_cancel_use
+from accounts.models import MemberLevel, PointsEntry
 from appointments.models import Appointment, WaitlistEntry
 from appointments.services import (
     appointment_cancel,
@@ -26,6 +27,7 @@ from common.services import Actor
 from scheduling.models import ClinicSession
 from scheduling.rules import local_datetime
 from tests.appointments.booking_helpers import book, join
+from tests.appointments.factories import PatientProfileFactory
 from tests.scheduling.factories import (
     BookingRuleFactory,
     ClinicSessionFactory,
@@ -356,3 +358,28 @@ def test_a_session_another_worker_claimed_is_left_to_it_and_the_next_is_marked(
     assert marked == 1
     statuses = dict(Appointment.objects.values_list("session_id", "status"))
     assert statuses == {first.session_id: S.BOOKED, second.session_id: S.NO_SHOW}
+
+
+def test_the_late_cancel_quota_counts_the_month_of_the_cancel_time():
+    # given: a gold member (one late cancel a month) who used it this month, and a booking
+    # more than 40 days ahead, in a later month
+    profile = PatientProfileFactory()
+    profile.user.member_level = MemberLevel.objects.get(code="gold")
+    profile.user.save(update_fields=["member_level"])
+    member_late_cancel_use(
+        user=profile.user, appointment_id=book(SlotFactory()).pk, now=timezone.now()
+    )
+    later = timezone.localdate() + datetime.timedelta(days=40)
+    slot = SlotFactory(session=ClinicSessionFactory(date=later))
+    appointment = book(slot, profile)
+
+    # when: cancelled an hour before the visit, after the deadline
+    appointment_cancel(
+        actor=ACTOR,
+        appointment=appointment,
+        now=slot.starts_at - datetime.timedelta(hours=1),
+    )
+
+    # then: that month's use was still free
+    appointment.refresh_from_db()
+    assert appointment.status == S.CANCELLED
