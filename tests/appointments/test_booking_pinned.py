@@ -20,7 +20,7 @@ from scheduling.models import ClinicSession, Slot
 from scheduling.rules import booking_cutoff_at, rule_for_hospital_id
 from scheduling.services import availability_versions
 from scheduling.soldout import slot_is_known_sold_out
-from tests.appointments.booking_helpers import book
+from tests.appointments.booking_helpers import book, join
 from tests.appointments.factories import PatientProfileFactory
 from tests.scheduling.factories import SlotFactory
 
@@ -251,3 +251,48 @@ def test_a_second_booking_in_the_session_is_refused_in_words():
     assert excinfo.value.message == (
         "This patient already has a booking in this session."
     )
+
+
+def refusal(slot: Slot, now=None) -> Conflict:
+    with pytest.raises(Conflict) as excinfo:
+        book(slot, now=now)
+    return excinfo.value
+
+
+def test_a_session_not_released_is_refused_in_words_to_booking_and_waitlist():
+    slot = SlotFactory(session__release_at=timezone.now() + datetime.timedelta(days=1))
+
+    booking = refusal(slot)
+    with pytest.raises(Conflict) as waiting:
+        join(slot.session)
+
+    for error in (booking, waiting.value):
+        assert error.code == "not_released_yet"
+        assert error.message == "Booking for this session has not opened yet."
+
+
+def test_a_stopped_session_is_refused_in_words():
+    slot = SlotFactory(session__status=ClinicSession.Status.STOPPED)
+
+    error = refusal(slot)
+
+    assert error.code == "session_stopped"
+    assert error.message == "This clinic session has been stopped."
+
+
+def test_an_inactive_doctor_is_refused_in_words():
+    slot = SlotFactory(session__doctor__is_active=False)
+
+    error = refusal(slot)
+
+    assert error.code == "doctor_unavailable"
+    assert error.message == "This doctor is not taking bookings."
+
+
+def test_a_slot_that_started_is_refused_in_words():
+    slot = SlotFactory()
+
+    error = refusal(slot, now=slot.starts_at)
+
+    assert error.code == "slot_in_past"
+    assert error.message == "This time slot has already started."
