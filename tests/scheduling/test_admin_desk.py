@@ -55,6 +55,7 @@ def _template_form(doctor, **changes) -> dict:
         "end_time": "17:00",
         "slot_minutes": 30,
         "seats_per_slot": 6,
+        "clinic_type": "general",
         "fee": "",
         "is_active": "on",
         "_save": "Save",
@@ -137,6 +138,7 @@ def test_an_extra_session_fee_is_typed_in_yuan(client, frozen):
             "end_time": "19:00",
             "fee": "35.5",
             "place": "",
+            "clinic_type": "general",
             "slot_minutes": 30,
             "seats_per_slot": 3,
         },
@@ -283,6 +285,7 @@ def test_an_overlapping_extra_session_of_the_same_doctor_is_refused(client, froz
         "end_time": "19:00",
         "fee": "",
         "place": "",
+        "clinic_type": "general",
         "slot_minutes": 30,
         "seats_per_slot": 3,
     }

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from scheduling.models import BookingRule, ClinicSession, Period, Slot
+from scheduling.models import BookingRule, ClinicSession, ClinicType, Period, Slot
 from scheduling.services import availability_changed
 from tests.hospitals.factories import DoctorFactory
 from tests.scheduling.conftest import MONDAY, at
@@ -64,6 +64,9 @@ def test_lists_released_open_sessions_with_seats_left_per_slot(api_client, froze
                 "end_time": "12:00",
                 "fee": 3500,
                 "place": session.place,
+                "clinic_type": "general",
+                "clinic_type_display": str(ClinicType.GENERAL.label),
+                "room": None,
                 "remaining": 3,
                 "slots": [
                     {
