@@ -8,7 +8,7 @@ the slot lock and before the user's (ARCHITECTURE.md, "Lock order").
 
 import datetime
 
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from appointments.errors import ErrorCode
 from appointments.models import Appointment
@@ -24,8 +24,10 @@ def _doctor_day_full(*, doctor_id: int, date: datetime.date, cap: int) -> None:
     if taken >= cap:
         raise Conflict(
             ErrorCode.DOCTOR_DAILY_LIMIT_REACHED,
-            _(
-                "This doctor sees at most %(n)d patients a day; that day is fully booked."
+            ngettext(
+                "This doctor sees at most %(n)d patient a day; that day is fully booked.",
+                "This doctor sees at most %(n)d patients a day; that day is fully booked.",
+                cap,
             )
             % {"n": cap},
         )

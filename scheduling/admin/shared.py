@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import HospitalScopedAdminMixin, ServiceAdminMixin
@@ -53,7 +54,9 @@ def clock_hours(self: Any, obj: Any) -> str:
 def room_label(room: ConsultingRoom) -> str:
     """ "心血管内科 · 门诊楼 3F 3诊室" in room pickers; a room out of use says so."""
     label = f"{room.department.name} · {room}"
-    return label if room.is_active else f"{label} ({_('inactive')})"
+    if room.is_active:
+        return label
+    return gettext("%(room)s (out of use)") % {"room": label}
 
 
 class SchedulingAdmin(ServiceAdminMixin, HospitalScopedAdminMixin, admin.ModelAdmin):

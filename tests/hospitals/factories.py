@@ -78,7 +78,7 @@ class ConsultingRoomFactory(factory.django.DjangoModelFactory):
 
     department = factory.SubFactory(DepartmentFactory)
     hospital = factory.SelfAttribute("department.hospital")
-    name = factory.Sequence(lambda n: f"{n}诊室")
+    name = factory.Sequence(lambda n: f"{n}号诊室")
     floor = "3F"
     building = "门诊楼"
     is_active = True
