@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from common.errors import Conflict
 from common.models import OperationLog
 from common.services import Actor
+from hospitals.models import ConsultingRoom
 from scheduling.models import ClinicSession, ClinicType, Period, ScheduleTemplate
 from scheduling.services import (
     KEEP,
@@ -308,3 +309,36 @@ def test_the_factory_session_has_no_room_and_is_general(frozen):
     session = ClinicSessionFactory()
 
     assert (session.room_id, session.clinic_type) == (None, "general")
+
+
+def test_an_edit_can_take_the_room_away(frozen):
+    room = ConsultingRoomFactory()
+    session = _create(DoctorFactory(department=room.department), room)
+
+    session_update(
+        actor=ACTOR,
+        session=session,
+        start_time=session.start_time,
+        end_time=session.end_time,
+        fee=session.fee,
+        place=session.place,
+        room=None,
+    )
+
+    session.refresh_from_db()
+    assert session.room_id is None
+    # the room is free again for another doctor at the same hours
+    assert _create(DoctorFactory(department=room.department), room).room_id == room.pk
+
+
+def test_generation_leaves_a_retired_room_off(frozen):
+    room = ConsultingRoomFactory()
+    template = ScheduleTemplateFactory(
+        doctor=DoctorFactory(department=room.department), weekday=2, room=room
+    )
+    ConsultingRoom.objects.filter(pk=room.pk).update(is_active=False)
+
+    created = schedule_template_generate(templates=[template])
+
+    assert created == 1
+    assert template.sessions.get().room_id is None
