@@ -16,6 +16,7 @@ class ErrorCode(StrEnum):
     CANCEL_DEADLINE_PASSED = "cancel_deadline_passed"
     CHECKIN_WINDOW_CLOSED = "checkin_window_closed"
     DAILY_LIMIT_REACHED = "daily_limit_reached"
+    DOCTOR_DAILY_LIMIT_REACHED = "doctor_daily_limit_reached"
     NOTIFICATION_NOT_FOUND = "notification_not_found"
     NOT_CANCELLABLE = "not_cancellable"
     NOT_CHECKABLE = "not_checkable"

@@ -3,7 +3,9 @@
 北京仁和医院 and 上海瑞康医院 are grade 3A general hospitals, 广州南山中医医院 a grade 2A
 hospital of traditional Chinese medicine. Each has top-level departments (大科室) with
 their clinics (科室), and every clinic four doctors from chief physician down to resident,
-with the registration fee falling with the title. The data is fixed, not random.
+with the registration fee falling with the title. Every clinic has two consulting rooms
+(诊室) in the outpatient building, one floor per top-level department: the chief and the
+associate chief share 1诊室, the other two 2诊室. The data is fixed, not random.
 """
 
 from typing import Any
@@ -11,7 +13,8 @@ from typing import Any
 from django.core.management.base import CommandError
 
 from demo.seeding import SeedContext
-from hospitals.models import Department, Doctor, Hospital
+from hospitals.models import ConsultingRoom, Department, Doctor, Hospital
+from hospitals.rooms import consulting_room_create
 from hospitals.services import department_create, doctor_create, hospital_create
 
 HOSPITALS: list[dict[str, Any]] = [
@@ -212,5 +215,46 @@ def seed_doctor(ctx: SeedContext, data: dict[str, Any]) -> bool:
         fee=data["fee"],
         specialty=data["specialty"],
         introduction=f"{title.label}，从事{data['clinic']}临床工作多年，擅长{data['specialty']}。",
+    )
+    return True
+
+
+def room_for_title(title: str) -> str:
+    """The senior two doctors of a clinic see patients in 1诊室, the others in 2诊室."""
+    senior = title in (Doctor.Title.CHIEF, Doctor.Title.ASSOCIATE_CHIEF)
+    return "1诊室" if senior else "2诊室"
+
+
+def room_items() -> list[dict[str, Any]]:
+    items = []
+    for hospital, tops in TREE.items():
+        for floor, (top, clinics) in enumerate(tops, start=2):
+            for clinic, _specialty, _doctors in clinics:
+                for name in ("1诊室", "2诊室"):
+                    items.append(
+                        {
+                            "hospital": hospital,
+                            "top": top,
+                            "clinic": clinic,
+                            "name": name,
+                            "floor": f"{floor}F",
+                            "building": "门诊楼",
+                        }
+                    )
+    return items
+
+
+def seed_room(ctx: SeedContext, data: dict[str, Any]) -> bool:
+    department = _department(ctx, data["hospital"], data["top"], data["clinic"])
+    if department is None:
+        raise CommandError(f"department {data['clinic']} is missing")
+    if ConsultingRoom.objects.filter(department=department, name=data["name"]).exists():
+        return False
+    consulting_room_create(
+        actor=ctx.actor,
+        department=department,
+        name=data["name"],
+        floor=data["floor"],
+        building=data["building"],
     )
     return True

@@ -9,14 +9,19 @@ booking window are then generated from these templates, as the periodic job does
 import datetime
 from typing import Any
 
-from demo.catalog import doctor_items
+from demo.catalog import doctor_items, room_for_title
 from demo.seeding import SeedContext
-from hospitals.models import Doctor
-from scheduling.models import ScheduleTemplate
+from hospitals.models import ConsultingRoom, Doctor
+from scheduling.models import ClinicType, ScheduleTemplate
 from scheduling.services import schedule_template_save, sessions_generate
 
 _MORNING = (datetime.time(8, 0), datetime.time(11, 30))
 _AFTERNOON = (datetime.time(13, 30), datetime.time(17, 0))
+
+CLINIC_TYPE_BY_TITLE = {
+    Doctor.Title.CHIEF: ClinicType.EXPERT,
+    Doctor.Title.ASSOCIATE_CHIEF: ClinicType.SPECIALIST,
+}
 
 
 def template_items() -> list[dict[str, Any]]:
@@ -31,6 +36,10 @@ def template_items() -> list[dict[str, Any]]:
             "clinic": doctor["clinic"],
             "name": doctor["name"],
             "seats": seats,
+            "clinic_type": CLINIC_TYPE_BY_TITLE.get(
+                doctor["title"], ClinicType.GENERAL
+            ),
+            "room": room_for_title(doctor["title"]),
         }
         items.append(
             base | {"weekday": index % 5, "period": "morning", "times": _MORNING}
@@ -55,8 +64,11 @@ def seed_template(ctx: SeedContext, data: dict[str, Any]) -> bool:
     ).exists():
         return False
     start, end = data["times"]
+    room = ConsultingRoom.objects.get(department=doctor.department, name=data["room"])
     template = ScheduleTemplate(
         doctor=doctor,
+        clinic_type=data["clinic_type"],
+        room=room,
         weekday=data["weekday"],
         period=data["period"],
         start_time=start,

@@ -1,13 +1,13 @@
 """The demo's story, chapter by chapter. `manage.py seed_demo` tells it.
 
 1. The hospitals (demo/catalog.py): three hospitals join the platform, each with its
-   departments and clinics, and sixty doctors in them.
+   departments and clinics, sixty doctors in them and two consulting rooms per clinic.
 2. The people (demo/people.py): the platform admin who runs it all, one registration desk
    account per hospital, and three patients with their family's profiles (就诊人). The
    member levels (普通, 银卡, 金卡, VIP) need no chapter: accounts' migration creates them,
    and every new patient starts at the entry level.
-3. The clinics (demo/schedule.py): each doctor's weekly clinic times, and the sessions
-   of the booking window generated from them, ready to book.
+3. The clinics (demo/schedule.py): each doctor's weekly clinic times, clinic type and
+   room, and the sessions of the booking window generated from them, ready to book.
 
 Every chapter writes through the apps' services (operation log, catalog cache) and looks
 each row up by its natural key first, so telling the story again writes nothing.
@@ -29,6 +29,7 @@ SEED_STEPS: list[SeedStep] = [
     SeedStep("hospitals", catalog.HOSPITALS, catalog.seed_hospital),
     SeedStep("departments", catalog.department_items(), catalog.seed_department),
     SeedStep("doctors", catalog.doctor_items(), catalog.seed_doctor),
+    SeedStep("rooms", catalog.room_items(), catalog.seed_room),
     # 2. The people.
     SeedStep("admins", [people.ADMIN_USERNAME], people.seed_admin),
     SeedStep("staff", people.STAFF, people.seed_staff_user),

@@ -12,4 +12,7 @@ ACTION_LABELS = {
     "doctor.create": _("Doctor added"),
     "doctor.update": _("Doctor changed"),
     "doctor.delete": _("Doctor deleted"),
+    "room.create": _("Consulting room added"),
+    "room.update": _("Consulting room changed"),
+    "room.delete": _("Consulting room deleted"),
 }

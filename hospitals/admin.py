@@ -22,8 +22,8 @@ from common.admin import (
 from common.forms import YuanField
 from common.money import yuan_display
 from common.services import Actor
-from hospitals import services
-from hospitals.models import Department, Doctor, Hospital
+from hospitals import rooms, services
+from hospitals.models import ConsultingRoom, Department, Doctor, Hospital
 
 
 def fee_field(*, required: bool, help_text: Any = "") -> YuanField:
@@ -275,6 +275,7 @@ class DoctorAdmin(CatalogAdmin):
         "introduction",
         "photo_url",
         "user",
+        "max_patients_per_day",
         "is_active",
     )
 
@@ -301,6 +302,7 @@ class DoctorAdmin(CatalogAdmin):
             photo_url=obj.photo_url,
             user=obj.user,
             is_active=obj.is_active,
+            max_patients_per_day=obj.max_patients_per_day,
         )
 
     def update(self, *, actor: Actor, obj: Doctor, data: dict[str, Any]) -> Doctor:
@@ -308,3 +310,55 @@ class DoctorAdmin(CatalogAdmin):
 
     def delete(self, *, actor: Actor, obj: Doctor) -> None:
         services.doctor_delete(actor=actor, doctor=obj)
+
+
+class ConsultingRoomAdminForm(CatalogAdminForm):
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        department = cleaned.get("department")
+        if department is not None and self.instance._state.adding:
+            # A new room belongs to its department's hospital (the service does the same).
+            self.instance.hospital_id = department.hospital_id
+        return cleaned
+
+
+@admin.register(ConsultingRoom)
+class ConsultingRoomAdmin(CatalogAdmin):
+    """Rooms (诊室) per department; sessions and weekly clinics pick one of them."""
+
+    form = ConsultingRoomAdminForm
+    update_fields = rooms.ROOM_UPDATE_FIELDS
+    list_display = ("name", "department", "floor", "building", "hospital", "is_active")
+    list_filter = (
+        "is_active",
+        ("department", admin.RelatedOnlyFieldListFilter),
+        "hospital",
+    )
+    search_fields = ("name", "department__name", "building")
+    list_select_related = ("hospital", "department")
+    ordering = ("hospital_id", "department_id", "name")
+
+    def get_fields(
+        self, request: HttpRequest, obj: ConsultingRoom | None = None
+    ) -> tuple:
+        fields = ("department", "name", "floor", "building", "is_active")
+        # The hospital follows from the department on creation and never changes.
+        return fields if obj is None else ("hospital", *fields)
+
+    def create(self, *, actor: Actor, obj: ConsultingRoom) -> ConsultingRoom:
+        return rooms.consulting_room_create(
+            actor=actor,
+            department=obj.department,
+            name=obj.name,
+            floor=obj.floor,
+            building=obj.building,
+            is_active=obj.is_active,
+        )
+
+    def update(
+        self, *, actor: Actor, obj: ConsultingRoom, data: dict[str, Any]
+    ) -> ConsultingRoom:
+        return rooms.consulting_room_update(actor=actor, room=obj, data=data)
+
+    def delete(self, *, actor: Actor, obj: ConsultingRoom) -> None:
+        rooms.consulting_room_delete(actor=actor, room=obj)

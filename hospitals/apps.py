@@ -23,6 +23,7 @@ class HospitalsConfig(AppConfig):
                 "hospitals.change_hospital",
                 *_crud("department"),
                 *_crud("doctor"),
+                *_crud("consultingroom"),
             ],
         )
         # Doctors look up their hospital's catalogue; they change nothing in it.
@@ -32,12 +33,18 @@ class HospitalsConfig(AppConfig):
                 "hospitals.view_hospital",
                 "hospitals.view_department",
                 "hospitals.view_doctor",
+                "hospitals.view_consultingroom",
             ],
         )
         # Platform admins onboard hospitals and look after every catalogue.
         role_grant(
             role=Role.PLATFORM_ADMIN,
-            permissions=[*_crud("hospital"), *_crud("department"), *_crud("doctor")],
+            permissions=[
+                *_crud("hospital"),
+                *_crud("department"),
+                *_crud("doctor"),
+                *_crud("consultingroom"),
+            ],
         )
 
 

@@ -14,3 +14,4 @@ class ErrorCode(StrEnum):
     DOCTOR_NOT_FOUND = "doctor_not_found"
     HOSPITAL_IN_USE = "hospital_in_use"
     HOSPITAL_NOT_FOUND = "hospital_not_found"
+    ROOM_IN_USE = "room_in_use"

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext, pgettext_lazy
@@ -112,6 +113,18 @@ class Doctor(TimeStampedModel):
         verbose_name=_("user account"),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Over all the doctor's sessions of one date; counted by appointments' booking.
+    max_patients_per_day = models.PositiveSmallIntegerField(
+        _("max patients per day"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Bookings (unpaid, booked or checked in) over all of the doctor's sessions "
+            "of one date. Empty: no limit."
+        ),
+    )
+
+    MAX_PATIENTS_PER_DAY = 500
 
     class Meta:
         verbose_name = _("doctor")
@@ -120,8 +133,25 @@ class Doctor(TimeStampedModel):
         constraints = [
             models.CheckConstraint(
                 condition=Q(fee__lte=10_000_000), name="doctor_fee_reasonable"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(max_patients_per_day__isnull=True)
+                | Q(max_patients_per_day__gte=1),
+                name="doctor_day_cap_at_least_one",
+            ),
         ]
+
+    def clean(self) -> None:
+        cap = self.max_patients_per_day
+        if cap is not None and not 1 <= cap <= self.MAX_PATIENTS_PER_DAY:
+            raise ValidationError(
+                {
+                    "max_patients_per_day": _(
+                        "Must be between 1 and %(highest)s, or empty for no limit."
+                    )
+                    % {"highest": self.MAX_PATIENTS_PER_DAY}
+                }
+            )
 
     def __str__(self) -> str:
         """ "内科 · 张三（主任医师）" in doctor pickers.
@@ -135,3 +165,56 @@ class Doctor(TimeStampedModel):
                 params | {"department": self.department.name}
             )
         return gettext("%(name)s (%(title)s)") % params
+
+
+class ConsultingRoom(TimeStampedModel):
+    """A consulting room (诊室) of a department, where its clinic sessions are held.
+
+    The hospital is copied from the department (set by the service), so staff scoping and
+    the room pickers of other hospitals' admins need no join.
+    """
+
+    hospital = models.ForeignKey(
+        Hospital,
+        on_delete=models.PROTECT,
+        related_name="consulting_rooms",
+        verbose_name=_("hospital"),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="consulting_rooms",
+        verbose_name=_("department"),
+    )
+    name = models.CharField(
+        _("room name or number"),
+        max_length=50,
+        help_text=_("As the sign on the door reads, e.g. 3诊室 or 205."),
+    )
+    floor = models.CharField(_("floor"), max_length=10, help_text=_("e.g. 3F or B1."))
+    building = models.CharField(_("building"), max_length=50, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("consulting room")
+        verbose_name_plural = _("consulting rooms")
+        ordering = ["department_id", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "name"], name="room_unique_department_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        """ "门诊楼 3F 3诊室" (the building only when there is one)."""
+        return " ".join(part for part in (self.building, self.floor, self.name) if part)
+
+    def clean(self) -> None:
+        if (
+            self.department_id is not None
+            and self.hospital_id is not None
+            and self.department.hospital_id != self.hospital_id
+        ):
+            raise ValidationError(
+                {"department": _("The department must belong to the room's hospital.")}
+            )

@@ -49,6 +49,7 @@ DOCTOR_UPDATE_FIELDS = frozenset(
         "fee",
         "user",
         "is_active",
+        "max_patients_per_day",
     }
 )
 
@@ -268,8 +269,12 @@ def doctor_create(
     photo_url: str = "",
     user: models.Model | None = None,
     is_active: bool = True,
+    max_patients_per_day: int | None = None,
 ) -> Doctor:
-    """Add a doctor; `fee` is the registration fee in fen (integer, 0 or more)."""
+    """Add a doctor; `fee` is the registration fee in fen (integer, 0 or more).
+
+    `max_patients_per_day`: bookings over all the doctor's sessions of a date; None, no limit.
+    """
     doctor = Doctor(
         hospital=hospital,
         department=department,
@@ -281,6 +286,7 @@ def doctor_create(
         photo_url=photo_url,
         user=user,
         is_active=is_active,
+        max_patients_per_day=max_patients_per_day,
     )
     _full_clean(doctor, lambda: doctor_validate(doctor=doctor))
     doctor.save()

@@ -7,7 +7,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.schema import HourMinuteField, error_response
+from common.schema import HourMinuteField, error_response, error_responses
+from scheduling.models import ClinicType
 from scheduling.selectors import (
     doctor_availability,
     doctor_get_bookable,
@@ -24,6 +25,15 @@ class SlotOutputSerializer(serializers.Serializer):
     queue_start = serializers.IntegerField()
 
 
+class RoomOutputSerializer(serializers.Serializer):
+    """The consulting room (诊室) where the session is held."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField(help_text="Room name or number, as on the door.")
+    floor = serializers.CharField(help_text="Floor, e.g. 3F or B1.")
+    building = serializers.CharField(help_text="Building; empty when there is one.")
+
+
 class SessionOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     doctor_id = serializers.IntegerField()
@@ -34,7 +44,17 @@ class SessionOutputSerializer(serializers.Serializer):
     start_time = HourMinuteField()
     end_time = HourMinuteField()
     fee = serializers.IntegerField(help_text="Registration fee in fen.")
-    place = serializers.CharField()
+    place = serializers.CharField(help_text="Where the clinic is held, as free text.")
+    clinic_type = serializers.ChoiceField(
+        choices=ClinicType.choices,
+        help_text=("expert (专家门诊), specialist (专科门诊) or general (普通门诊)."),
+    )
+    clinic_type_display = serializers.CharField(
+        help_text="The clinic type in the patient's language."
+    )
+    room = RoomOutputSerializer(
+        allow_null=True, help_text="The consulting room; null when none is assigned."
+    )
     remaining = serializers.IntegerField(help_text="Seats left in all shown slots.")
     slots = SlotOutputSerializer(many=True)
 
@@ -48,20 +68,37 @@ class DoctorSessionListApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
+    class FilterSerializer(serializers.Serializer):
+        clinic_type = serializers.ChoiceField(
+            choices=ClinicType.choices,
+            required=False,
+            allow_blank=True,
+            help_text=(
+                "Only sessions of this clinic type: expert (专家门诊), "
+                "specialist (专科门诊) or general (普通门诊). Empty: every type."
+            ),
+        )
+
     class OutputSerializer(serializers.Serializer):
         doctor_id = serializers.IntegerField()
         sessions = SessionOutputSerializer(many=True)
 
     @extend_schema(
         operation_id="doctor_session_list",
+        parameters=[FilterSerializer],
         responses={
             200: OutputSerializer,
+            **error_responses(400),
             404: error_response(404, "Unknown or inactive doctor."),
         },
     )
     def get(self, request: Request, doctor_id: int) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
         doctor = doctor_get_bookable(doctor_id=doctor_id)
-        sessions = doctor_availability(doctor=doctor)
+        sessions = doctor_availability(
+            doctor=doctor, clinic_type=filters.validated_data.get("clinic_type", "")
+        )
         return Response(
             self.OutputSerializer({"doctor_id": doctor.pk, "sessions": sessions}).data
         )

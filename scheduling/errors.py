@@ -15,6 +15,8 @@ class ErrorCode(StrEnum):
     INVALID_TIMES = "invalid_times"
     NAIVE_DATETIME = "naive_datetime"
     REASON_REQUIRED = "reason_required"
+    ROOM_INACTIVE = "room_inactive"
+    ROOM_OCCUPIED = "room_occupied"
     SESSION_ALREADY_STOPPED = "session_already_stopped"
     SESSION_HAS_BOOKINGS = "session_has_bookings"
     SESSION_NOT_FOUND = "session_not_found"

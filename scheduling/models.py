@@ -11,18 +11,42 @@ from scheduling.periods import (
     MAX_FEE,
     MAX_SLOT_MINUTES,
     WEEKDAYS,
+    ClinicType,
     Period,
+    room_hospital_error,
     validate_session_fields,
 )
 
 __all__ = [
     "BookingRule",
     "ClinicSession",
+    "ClinicType",
     "Period",
     "ScheduleTemplate",
     "Slot",
     "validate_session_fields",
 ]
+
+
+def _clinic_type_field() -> models.CharField:
+    return models.CharField(
+        _("clinic type"),
+        max_length=12,
+        choices=ClinicType.choices,
+        default=ClinicType.GENERAL,
+        db_index=True,
+    )
+
+
+def _room_field(related_name: str) -> models.ForeignKey:
+    return models.ForeignKey(
+        "hospitals.ConsultingRoom",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        verbose_name=_("consulting room"),
+    )
 
 
 class BookingRule(TimeStampedModel):
@@ -185,6 +209,8 @@ class ScheduleTemplate(TimeStampedModel):
         blank=True,
         help_text=_("Stored in fen. Empty uses the doctor's fee."),
     )
+    clinic_type = _clinic_type_field()
+    room = _room_field("templates")
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -222,6 +248,11 @@ class ScheduleTemplate(TimeStampedModel):
     def clean(self) -> None:
         validate_session_fields(self, slot_minutes=self.slot_minutes)
         errors: dict[str, str] = {}
+        if self.room_id is not None and self.doctor_id is not None:
+            errors |= (
+                room_hospital_error(self.room.hospital_id, self.doctor.hospital_id)
+                or {}
+            )
         if self.seats_per_slot is not None and not (
             1 <= self.seats_per_slot <= self.MAX_SEATS_PER_SLOT
         ):
@@ -268,6 +299,10 @@ class ClinicSession(TimeStampedModel):
         _("registration fee"), help_text=_("Stored in fen.")
     )
     place = models.CharField(_("place"), max_length=100, blank=True)
+    clinic_type = _clinic_type_field()
+    # Two open sessions never share a room at overlapping hours of a date: checked under
+    # the room's row lock by the scheduling services (rooms.room_free_check).
+    room = _room_field("sessions")
     # The moment patients may start booking; computed from the hospital's rule when generated.
     release_at = models.DateTimeField(_("released at"), db_index=True)
     # Set by the release job once the release moment has passed and caches were refreshed.
@@ -313,6 +348,10 @@ class ClinicSession(TimeStampedModel):
             raise ValidationError(
                 {"hospital": _("The session's hospital must be the doctor's hospital.")}
             )
+        if self.room_id is not None and self.hospital_id is not None:
+            error = room_hospital_error(self.room.hospital_id, self.hospital_id)
+            if error:
+                raise ValidationError(error)
 
 
 class Slot(TimeStampedModel):

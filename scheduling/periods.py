@@ -1,4 +1,5 @@
-"""Periods of the clinic day, weekdays, and the checks a template and a session share."""
+"""Periods of the clinic day, weekdays, clinic types, and the checks a template and a
+session share."""
 
 import datetime
 
@@ -26,6 +27,15 @@ PERIOD_HOURS = {
     Period.AFTERNOON: (datetime.time(12, 0), datetime.time(18, 30)),
     Period.EVENING: (datetime.time(17, 0), datetime.time(23, 59)),
 }
+
+
+class ClinicType(models.TextChoices):
+    """The kind of clinic a session is, as patients choose it (and as its fee reflects)."""
+
+    EXPERT = "expert", _("Expert clinic")
+    SPECIALIST = "specialist", _("Specialist clinic")
+    GENERAL = "general", _("General clinic")
+
 
 WEEKDAYS = [
     (0, _("Monday")),
@@ -76,3 +86,10 @@ def validate_session_fields(obj: models.Model, *, slot_minutes: int | None) -> N
         errors["fee"] = _("The fee is too high.")
     if errors:
         raise ValidationError(errors)
+
+
+def room_hospital_error(room_hospital_id: int, hospital_id: int) -> dict | None:
+    """The field error for a room of another hospital than the clinic's, else None."""
+    if room_hospital_id != hospital_id:
+        return {"room": _("The consulting room must belong to the doctor's hospital.")}
+    return None

@@ -27,6 +27,18 @@ def doctor_get_bookable(*, doctor_id: int) -> Doctor:
     return doctor
 
 
+def _room_data(session: ClinicSession) -> dict | None:
+    room = session.room
+    if room is None:
+        return None
+    return {
+        "id": room.pk,
+        "name": room.name,
+        "floor": room.floor,
+        "building": room.building,
+    }
+
+
 def _availability_build(
     *, doctor: Doctor, now: datetime.datetime
 ) -> tuple[list[dict], datetime.datetime]:
@@ -53,6 +65,7 @@ def _availability_build(
             date__lte=window_end + datetime.timedelta(days=1),
         )
         .order_by("date", "start_time", "pk")
+        .select_related("room")
         .prefetch_related(
             Prefetch("slots", queryset=Slot.objects.order_by("starts_at", "pk"))
         )
@@ -95,6 +108,9 @@ def _availability_build(
                 "end_time": session.end_time,
                 "fee": session.fee,
                 "place": session.place,
+                "clinic_type": session.clinic_type,
+                "clinic_type_display": str(session.get_clinic_type_display()),
+                "room": _room_data(session),
                 "remaining": sum(slot["remaining"] for slot in slots),
                 "slots": slots,
             }
@@ -103,9 +119,12 @@ def _availability_build(
 
 
 def doctor_availability(
-    *, doctor: Doctor, now: datetime.datetime | None = None
+    *, doctor: Doctor, now: datetime.datetime | None = None, clinic_type: str = ""
 ) -> list[dict]:
     """A doctor's bookable sessions with seats left per slot, as plain data.
+
+    `clinic_type` (a ClinicType value) keeps only sessions of that type; the cache holds
+    every type, so the filter costs no query.
 
     Cached for AVAILABILITY_CACHE_SECONDS under the doctor's and hospital's version
     numbers (scheduling.services.availability_changed bumps them), and never past the
@@ -116,10 +135,11 @@ def doctor_availability(
     doctor_version, hospital_version = availability_versions(
         doctor_id=doctor.pk, hospital_id=doctor.hospital_id
     )
-    key = f"scheduling:availability:{doctor.pk}:{doctor_version}:{hospital_version}"
+    # "v2": sessions carry their clinic type and room; answers cached before lack them.
+    key = f"scheduling:availability:v2:{doctor.pk}:{doctor_version}:{hospital_version}"
     cached = cache.get(key)
     if cached is not None and now < cached["valid_until"]:
-        return cached["sessions"]
+        return _of_type(cached["sessions"], clinic_type)
     sessions, valid_until = _availability_build(doctor=doctor, now=now)
     # The cache's own timeout runs on its server's clock; checking against ours as well
     # keeps the answer right wherever the two disagree.
@@ -132,7 +152,13 @@ def doctor_availability(
         {"sessions": sessions, "valid_until": valid_until},
         timeout=settings.AVAILABILITY_CACHE_SECONDS,
     )
-    return sessions
+    return _of_type(sessions, clinic_type)
+
+
+def _of_type(sessions: list[dict], clinic_type: str) -> list[dict]:
+    if not clinic_type:
+        return sessions
+    return [session for session in sessions if session["clinic_type"] == clinic_type]
 
 
 def session_availability_get(

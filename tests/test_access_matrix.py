@@ -45,7 +45,11 @@ from common.models import OperationLog
 from common.services import Actor
 from scheduling.models import BookingRule
 from tests.accounts.factories import PatientProfileFactory, StaffFactory, UserFactory
-from tests.hospitals.factories import DoctorFactory, HospitalFactory
+from tests.hospitals.factories import (
+    ConsultingRoomFactory,
+    DoctorFactory,
+    HospitalFactory,
+)
 from tests.scheduling.factories import ScheduleTemplateFactory, SlotFactory
 
 ROLES = ("anon", "patient_a", "patient_b", "doctor_x", "staff_x", "staff_y", "admin")
@@ -246,6 +250,12 @@ GET  /admin/hospitals/doctor/<path:object_id>/change/               302 302 302 
 GET  /admin/hospitals/doctor/<path:object_id>/history/              302 302 302 200 200 302 200   /admin/hospitals/doctor/{doctor}/history/
 GET  /admin/hospitals/doctor/<path:object_id>/delete/               302 302 302 403 200 302 200   /admin/hospitals/doctor/{doctor}/delete/
 GET  /admin/hospitals/doctor/<path:object_id>/                      302 302 302 302 302 302 302   /admin/hospitals/doctor/{doctor}/
+GET  /admin/hospitals/consultingroom/                               302 302 302 200 200 200 200
+GET  /admin/hospitals/consultingroom/add/                           302 302 302 403 200 200 200
+GET  /admin/hospitals/consultingroom/<path:object_id>/change/       302 302 302 200 200 302 200   /admin/hospitals/consultingroom/{room}/change/
+GET  /admin/hospitals/consultingroom/<path:object_id>/history/      302 302 302 200 200 302 200   /admin/hospitals/consultingroom/{room}/history/
+GET  /admin/hospitals/consultingroom/<path:object_id>/delete/       302 302 302 403 200 302 200   /admin/hospitals/consultingroom/{room}/delete/
+GET  /admin/hospitals/consultingroom/<path:object_id>/              302 302 302 302 302 302 302   /admin/hospitals/consultingroom/{room}/
 GET  /admin/scheduling/bookingrule/                                 302 302 302 403 200 200 200
 GET  /admin/scheduling/bookingrule/add/                             302 302 302 403 403 403 200
 GET  /admin/scheduling/bookingrule/<path:object_id>/change/         302 302 302 403 200 302 200   /admin/scheduling/bookingrule/{rule}/change/
@@ -328,6 +338,9 @@ POST /admin/hospitals/hospital/add/                                 302 302 302 
 POST /admin/hospitals/doctor/<path:object_id>/change/               302 302 302 403 -   302 -     /admin/hospitals/doctor/{doctor}/change/
 POST /admin/hospitals/doctor/<path:object_id>/delete/               302 302 302 403 -   302 -     /admin/hospitals/doctor/{doctor}/delete/
 POST /admin/hospitals/doctor/add/                                   302 302 302 403 -   -   -
+POST /admin/hospitals/consultingroom/<path:object_id>/change/       302 302 302 403 -   302 -     /admin/hospitals/consultingroom/{room}/change/
+POST /admin/hospitals/consultingroom/<path:object_id>/delete/       302 302 302 403 -   302 -     /admin/hospitals/consultingroom/{room}/delete/
+POST /admin/hospitals/consultingroom/add/                           302 302 302 403 -   -   -
 POST /admin/scheduling/clinicsession/<path:object_id>/change/       302 302 302 403 -   302 -     /admin/scheduling/clinicsession/{session}/change/
 POST /admin/scheduling/clinicsession/<path:object_id>/delete/       302 302 302 403 403 403 403   /admin/scheduling/clinicsession/{session}/delete/
 POST /admin/scheduling/clinicsession/add/                           302 302 302 403 -   -   -
@@ -509,6 +522,7 @@ def build_world() -> tuple[dict[str, User | None], dict[str, int]]:
         "appointment_type": ContentType.objects.get_for_model(Appointment).pk,
         "department": doctor.department_id,
         "doctor": doctor.pk,
+        "room": ConsultingRoomFactory(department=doctor.department).pk,
         "rule": rule.pk,
         "template": template.pk,
         "session": slot.session_id,

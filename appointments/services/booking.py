@@ -3,8 +3,10 @@
 The order of work inside the transaction matters on InnoDB:
 1. the seat is taken first, by a conditional UPDATE on the slot row (the hot row), so the
    last seat can be taken once and a full slot answers at once;
-2. then the user's row is locked, so one user's concurrent bookings count their caps exactly;
-3. only then is the appointment inserted. Inserting first would take a shared lock on the
+2. then, for a doctor with a daily cap, the doctor's row, so bookings in any of the doctor's
+   sessions of that date count the cap one after the other (doctor_day_cap_check);
+3. then the user's row is locked, so one user's concurrent bookings count their caps exactly;
+4. only then is the appointment inserted. Inserting first would take a shared lock on the
    slot row for the foreign key, and the UPDATE would then deadlock concurrent bookers.
 """
 
@@ -21,6 +23,10 @@ from accounts.selectors import member_privileges_for_user
 from accounts.services.profiles import person_lock
 from appointments.errors import ErrorCode
 from appointments.models import Appointment
+from appointments.services.doctor_cap import (
+    doctor_day_cap_check,
+    doctor_day_cap_precheck,
+)
 from appointments.services.notify import appointment_notify
 from common.errors import Conflict, NotAllowed
 from common.services import Actor, operation_log_write
@@ -323,6 +329,7 @@ def booking_check(
             ErrorCode.ALREADY_BOOKED,
             _("This patient already has a booking in this session."),
         )
+    doctor_day_cap_precheck(session=session)
     return rule, early
 
 
@@ -375,6 +382,7 @@ def booking_complete_on_taken_seat(
         )
     if early:
         priority_quota_check(user=user, session=session)
+    doctor_day_cap_check(session=session)
     User.objects.select_for_update().filter(pk=user.pk).first()
     caps_check(profile=profile, session=session, rule=rule)
     slot.refresh_from_db(fields=["booked", "capacity"])

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from appointments.errors import ErrorCode
 from appointments.models import Appointment
 from appointments.services.booking import queue_no_free, seat_take
+from appointments.services.doctor_cap import doctor_day_cap_check
 from appointments.services.lifecycle import seat_returned_effects
 from appointments.services.notify import appointment_notify
 from appointments.services.transitions import (
@@ -57,6 +58,13 @@ def appointment_mark_paid(*, actor: Actor, appointment: Appointment) -> Appointm
                 ErrorCode.SEAT_NO_LONGER_AVAILABLE,
                 _("The seat was released before the payment arrived."),
             )
+        try:
+            doctor_day_cap_check(session=appointment.session)
+        except Conflict:
+            raise Conflict(
+                ErrorCode.SEAT_NO_LONGER_AVAILABLE,
+                _("The doctor's day was fully booked before the payment arrived."),
+            ) from None
         if Appointment.objects.filter(
             profile_id=appointment.profile_id,
             session_id=appointment.session_id,

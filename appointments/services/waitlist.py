@@ -21,6 +21,7 @@ from appointments.services.booking import (
     seat_take,
     slot_check_bookable,
 )
+from appointments.services.doctor_cap import doctor_day_cap_check
 from appointments.services.notify import appointment_notify, waitlist_notify
 from common.errors import Conflict, DomainError, NotAllowed
 from common.services import Actor, operation_log_write
@@ -202,6 +203,8 @@ def waitlist_promote(
                 actor=actor, entry=entry, session=session, rule=rule, now=now
             )
         except DomainError as exc:  # caps reached or already booked: this entry is done
+            if exc.code == ErrorCode.DOCTOR_DAILY_LIMIT_REACHED:
+                break  # the doctor's day is full for everyone: the entries keep waiting
             _close_entry(
                 actor=actor,
                 entry=entry,
@@ -260,6 +263,7 @@ def _entry_seat_take(
         with transaction.atomic():
             if not seat_take(slot_id=slot.pk):
                 continue  # taken meanwhile by a concurrent booking
+            doctor_day_cap_check(session=session)
             caps_check(profile=entry.profile, session=session, rule=rule)
             return appointment_create_on_taken_seat(
                 actor=actor,

@@ -12,6 +12,7 @@ from common.errors import DomainError
 from hospitals.admin import fee_field
 from scheduling import rules, services
 from scheduling.models import ClinicSession, ScheduleTemplate, Slot
+from scheduling.services.rooms import room_active_check
 
 
 def session_is_open(
@@ -47,7 +48,17 @@ class SessionAddForm(ServiceCheckedForm):
 
     class Meta:
         model = ClinicSession
-        fields = ("doctor", "date", "period", "start_time", "end_time", "fee", "place")
+        fields = (
+            "doctor",
+            "date",
+            "period",
+            "start_time",
+            "end_time",
+            "clinic_type",
+            "room",
+            "fee",
+            "place",
+        )
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -77,6 +88,16 @@ class SessionAddForm(ServiceCheckedForm):
             start_time=data["start_time"],
             end_time=data["end_time"],
         )
+        room = data.get("room")
+        if room is not None:
+            # The service checks again under the room's lock; this shows it early.
+            room_active_check(room=room)
+            services.room_free_check(
+                room=room,
+                date=data["date"],
+                start_time=data["start_time"],
+                end_time=data["end_time"],
+            )
 
 
 class SessionChangeForm(ServiceCheckedForm):
@@ -84,16 +105,28 @@ class SessionChangeForm(ServiceCheckedForm):
 
     class Meta:
         model = ClinicSession
-        fields = ("start_time", "end_time", "fee", "place")
+        fields = ("start_time", "end_time", "clinic_type", "room", "fee", "place")
 
     def service_check(self) -> None:
         if not self.has_changed():
             return
         fresh = ClinicSession.objects.get(pk=self.instance.pk)
         services.session_edit_check(session=fresh)
-        if {"start_time", "end_time"} & set(self.changed_data):
+        times_changed = bool({"start_time", "end_time"} & set(self.changed_data))
+        if times_changed:
             services.session_overlap_check(
                 doctor_id=fresh.doctor_id,
+                date=fresh.date,
+                start_time=self.cleaned_data["start_time"],
+                end_time=self.cleaned_data["end_time"],
+                exclude_pk=fresh.pk,
+            )
+        room = self.cleaned_data.get("room")
+        if room is not None and (times_changed or "room" in self.changed_data):
+            if "room" in self.changed_data:
+                room_active_check(room=room)
+            services.room_free_check(
+                room=room,
                 date=fresh.date,
                 start_time=self.cleaned_data["start_time"],
                 end_time=self.cleaned_data["end_time"],

@@ -91,6 +91,8 @@ class ClinicSessionAdmin(OperationLogHistoryMixin, SchedulingAdmin):
         "doctor_name",
         "department",
         "hours",
+        "clinic_type",
+        "room",
         "booked_of_capacity",
         "fee_yuan",
         "status",
@@ -102,10 +104,11 @@ class ClinicSessionAdmin(OperationLogHistoryMixin, SchedulingAdmin):
         ("doctor__department", admin.RelatedOnlyFieldListFilter),
         "status",
         "period",
+        "clinic_type",
         "is_released",
     )
-    search_fields = ("doctor__name", "doctor__department__name", "place")
-    list_select_related = ("doctor__department", "hospital")
+    search_fields = ("doctor__name", "doctor__department__name", "place", "room__name")
+    list_select_related = ("doctor__department", "hospital", "room")
     date_hierarchy = "date"
     ordering = ("date", "start_time", "doctor_id")
     # 停诊 is added by appointments (appointments.admin.stop), which drives stopping.
@@ -121,13 +124,21 @@ class ClinicSessionAdmin(OperationLogHistoryMixin, SchedulingAdmin):
         "is_released",
         "template",
     )
-    editable_on_change = ("start_time", "end_time", "fee", "place")
+    fixed_once_booked = ("hours", "clinic_type", "room", "fee_yuan", "place")
+    editable_on_change = (
+        "start_time",
+        "end_time",
+        "clinic_type",
+        "room",
+        "fee",
+        "place",
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (
             super()
             .get_queryset(request)
-            .select_related("doctor__department")
+            .select_related("doctor__department", "room")
             .annotate(
                 booked_total=Sum("slots__booked"), capacity_total=Sum("slots__capacity")
             )
@@ -166,7 +177,7 @@ class ClinicSessionAdmin(OperationLogHistoryMixin, SchedulingAdmin):
             )
         if self._is_editable(obj):
             return (*self.readonly_on_change, *self.editable_on_change)
-        return (*self.readonly_on_change, "hours", "fee_yuan", "place")
+        return (*self.readonly_on_change, *self.fixed_once_booked)
 
     def get_readonly_fields(
         self, request: HttpRequest, obj: ClinicSession | None = None
@@ -176,7 +187,7 @@ class ClinicSessionAdmin(OperationLogHistoryMixin, SchedulingAdmin):
         if self._is_editable(obj):
             return self.readonly_on_change
         # booked, stopped or over: times and fee are fixed (appointments copied them)
-        return (*self.readonly_on_change, "hours", "fee_yuan", "place")
+        return (*self.readonly_on_change, *self.fixed_once_booked)
 
     def get_inlines(self, request: HttpRequest, obj: ClinicSession | None) -> tuple:
         if obj is None:
@@ -242,6 +253,8 @@ class ClinicSessionAdmin(OperationLogHistoryMixin, SchedulingAdmin):
                 place=data["place"] or None,  # empty: the default place
                 slot_minutes=data["slot_minutes"],
                 seats_per_slot=data["seats_per_slot"],
+                clinic_type=data["clinic_type"],
+                room=data["room"],
             ),
         )
         if created is not None:

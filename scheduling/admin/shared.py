@@ -9,10 +9,11 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import HospitalScopedAdminMixin, ServiceAdminMixin
-from hospitals.models import Doctor
+from hospitals.models import ConsultingRoom, Doctor
 
 
 def local_minute(value: datetime.datetime | None) -> str:
@@ -50,6 +51,14 @@ def clock_hours(self: Any, obj: Any) -> str:
     return f"{obj.start_time:%H:%M}-{obj.end_time:%H:%M}"
 
 
+def room_label(room: ConsultingRoom) -> str:
+    """ "心血管内科 · 门诊楼 3F 3诊室" in room pickers; a room out of use says so."""
+    label = f"{room.department.name} · {room}"
+    if room.is_active:
+        return label
+    return gettext("%(room)s (out of use)") % {"room": label}
+
+
 class SchedulingAdmin(ServiceAdminMixin, HospitalScopedAdminMixin, admin.ModelAdmin):
     """Saves go through the services (ServiceAdminMixin reports a refused add).
 
@@ -70,7 +79,20 @@ class SchedulingAdmin(ServiceAdminMixin, HospitalScopedAdminMixin, admin.ModelAd
                     "department__name", "name"
                 ),
             )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        elif db_field.name == "room":
+            # By department; scoped to the staff member's hospital by the mixin. Rooms no
+            # longer in use stay listed so a session keeping one still saves; the services
+            # refuse them for a new choice.
+            kwargs.setdefault(
+                "queryset",
+                ConsultingRoom.objects.select_related("department").order_by(
+                    "-is_active", "department__name", "name"
+                ),
+            )
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "room" and formfield is not None:
+            formfield.label_from_instance = room_label
+        return formfield
 
 
 class LocalDateFilter(admin.SimpleListFilter):

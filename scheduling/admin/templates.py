@@ -35,12 +35,15 @@ class TemplateForm(ServiceCheckedForm):
             "end_time",
             "slot_minutes",
             "seats_per_slot",
+            "clinic_type",
+            "room",
             "fee",
             "is_active",
         )
 
     def service_check(self) -> None:
         services.schedule_template_check(template=self.instance)
+        services.template_room_check(template=self.instance)
 
 
 @admin.register(ScheduleTemplate)
@@ -55,6 +58,8 @@ class ScheduleTemplateAdmin(SchedulingAdmin):
         "time_range",
         "slot_minutes",
         "seats_per_slot",
+        "clinic_type",
+        "room",
         "fee_yuan",
         "is_active",
     )
@@ -62,11 +67,12 @@ class ScheduleTemplateAdmin(SchedulingAdmin):
         "is_active",
         "weekday",
         "period",
+        "clinic_type",
         ("doctor__department", admin.RelatedOnlyFieldListFilter),
         ("doctor__hospital", admin.RelatedOnlyFieldListFilter),
     )
     search_fields = ("doctor__name", "doctor__department__name")
-    list_select_related = ("doctor__department",)
+    list_select_related = ("doctor__department", "room")
     ordering = ("doctor_id", "weekday", "start_time")
     actions = ("generate_sessions",)
 

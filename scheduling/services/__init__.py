@@ -5,7 +5,8 @@ availability cache (see scheduling.selectors) is refreshed by bumping a version 
 after commit; booking code elsewhere calls `availability_changed` the same way.
 
 Split by concern: availability (cache versions), setup (rules and templates), generation
-(sessions from templates, release) and sessions (staff edits of sessions and slots).
+(sessions from templates, release), sessions (staff edits of sessions), seats (extra slots
+and seats) and rooms (a room holds one session at a time).
 """
 
 from scheduling.services.availability import (
@@ -23,16 +24,25 @@ from scheduling.services.generation import (
     sessions_generate,
     sessions_release,
 )
-from scheduling.services.sessions import (
-    MAX_SLOT_CAPACITY,
+from scheduling.services.rooms import (
+    room_claim,
+    room_free_check,
+    room_lock,
+    template_room_check,
+)
+from scheduling.services.seats import (
     session_add_slot,
     session_add_slot_check,
+    slot_add_seats,
+)
+from scheduling.services.sessions import (
+    KEEP,
+    MAX_SLOT_CAPACITY,
     session_create,
     session_create_check,
     session_edit_check,
     session_overlap_check,
     session_update,
-    slot_add_seats,
 )
 from scheduling.services.setup import (
     booking_rule_create_default,
@@ -44,6 +54,11 @@ from scheduling.services.setup import (
 from scheduling.services.stopping import session_mark_stopped
 
 __all__ = [
+    "KEEP",
+    "room_claim",
+    "room_free_check",
+    "room_lock",
+    "template_room_check",
     "session_mark_stopped",
     "DEFAULT_SEATS_PER_SLOT",
     "DEFAULT_SLOT_MINUTES",

@@ -7,13 +7,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.errors import Unprocessable
+from common.errors import DomainError, Unprocessable
 from common.services import Actor, operation_log_write
 from hospitals.models import Doctor
 from scheduling import rules
 from scheduling.errors import ErrorCode
-from scheduling.models import BookingRule, ClinicSession, ScheduleTemplate, Slot
+from scheduling.models import (
+    BookingRule,
+    ClinicSession,
+    ClinicType,
+    ScheduleTemplate,
+    Slot,
+)
 from scheduling.services.availability import _availability_changed_on_commit
+from scheduling.services.rooms import room_claim
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +79,8 @@ def _session_build(
     place: str | None,
     template: ScheduleTemplate | None,
     now: datetime.datetime,
+    clinic_type: str = ClinicType.GENERAL,
+    room_id: int | None = None,
 ) -> ClinicSession:
     release_at = rules.release_at(rule, date)
     return ClinicSession(
@@ -84,6 +93,8 @@ def _session_build(
         end_time=end_time,
         fee=doctor.fee if fee is None else fee,
         place=_default_place(doctor) if place is None else place,
+        clinic_type=clinic_type,
+        room_id=room_id,
         release_at=release_at,
         # Already past its release moment (a template added inside the window): it is
         # visible at once, and the release job has nothing left to do for it.
@@ -110,12 +121,16 @@ def _generate_one(
         place=None,
         template=template,
         now=now,
+        clinic_type=template.clinic_type,
+        room_id=template.room_id,
     )
     # Uniqueness (doctor, date, period) is left to the database: a concurrent run may
     # insert the same session between any check of ours and the insert.
     session.full_clean(validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
+            if session.room_id is not None:
+                _room_claim_or_leave_off(session)
             session.save()
             _slots_create(
                 session=session,
@@ -126,7 +141,10 @@ def _generate_one(
                 actor=Actor.system(),
                 action="session_generate",
                 obj=session,
-                summary=f"template={template.pk} {date} {template.period}",
+                summary=(
+                    f"template={template.pk} {date} {template.period} "
+                    f"{session.clinic_type} room={session.room_id}"
+                ),
             )
             if session.is_released:
                 _availability_changed_on_commit([session.doctor_id])
@@ -137,6 +155,31 @@ def _generate_one(
             return False
         raise
     return True
+
+
+def _room_claim_or_leave_off(session: ClinicSession) -> None:
+    """Give the session its template's room if the room is in use and free at its hours.
+
+    Otherwise (a session staff added by hand took the room, or the room was retired) the
+    session is still generated, without a room: patients can book the doctor, and staff
+    see the warning and pick another room.
+    """
+    try:
+        room_claim(
+            room_id=session.room_id,
+            date=session.date,
+            start_time=session.start_time,
+            end_time=session.end_time,
+        )
+    except DomainError as exc:
+        logger.warning(
+            "Session of doctor %s on %s generated without room %s: %s",
+            session.doctor_id,
+            session.date,
+            session.room_id,
+            exc.code,
+        )
+        session.room_id = None
 
 
 def sessions_generate(

@@ -1,20 +1,20 @@
-"""Staff edits of sessions and slots: extra sessions, new times, extra slots and seats (加号)."""
+"""Staff edits of sessions: extra sessions (临时加诊) and new times, fee, place, type or room.
+
+Extra slots and seats (加号) are in scheduling.services.seats."""
 
 import datetime
+import enum
 
 from django.db import transaction
-from django.db.models import F, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import Conflict, Unprocessable
-from common.events import publish
 from common.services import Actor, operation_log_write
-from hospitals.models import Doctor
+from hospitals.models import ConsultingRoom, Doctor
 from scheduling import rules
 from scheduling.errors import ErrorCode
-from scheduling.events import SeatsAdded
-from scheduling.models import ClinicSession, ScheduleTemplate, Slot
+from scheduling.models import ClinicSession, ClinicType, ScheduleTemplate, Slot
 from scheduling.services.availability import _availability_changed_on_commit
 from scheduling.services.generation import (
     DEFAULT_SEATS_PER_SLOT,
@@ -22,10 +22,19 @@ from scheduling.services.generation import (
     _session_build,
     _slots_create,
 )
-from scheduling.soldout import slot_seats_returned
+from scheduling.services.rooms import room_claim
 
 # A slot never holds more seats than this (the column is a small integer).
 MAX_SLOT_CAPACITY = 500
+
+
+class Keep(enum.Enum):
+    """session_update(room=KEEP): leave the room as it is (None takes the room away)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
 
 
 def session_create_check(
@@ -87,8 +96,14 @@ def session_create(
     place: str | None = None,
     slot_minutes: int = DEFAULT_SLOT_MINUTES,
     seats_per_slot: int = DEFAULT_SEATS_PER_SLOT,
+    clinic_type: str = ClinicType.GENERAL,
+    room: ConsultingRoom | None = None,
 ) -> ClinicSession:
-    """An extra session outside the weekly templates (临时加诊), split into slots."""
+    """An extra session outside the weekly templates (临时加诊), split into slots.
+
+    A `room` must be of the doctor's hospital, in use, and free at these hours: checked
+    under the room's row lock (scheduling.services.rooms).
+    """
     now = timezone.now()
     session_create_check(doctor=doctor, date=date, now=now)
     session = _session_build(
@@ -102,6 +117,8 @@ def session_create(
         place=place,
         template=None,
         now=now,
+        clinic_type=clinic_type,
+        room_id=room.pk if room is not None else None,
     )
     # A throwaway template validates the slot shape with the same ranges as templates.
     ScheduleTemplate(
@@ -118,6 +135,8 @@ def session_create(
     session_overlap_check(
         doctor_id=doctor.pk, date=date, start_time=start_time, end_time=end_time
     )
+    if room is not None:
+        room_claim(room_id=room.pk, date=date, start_time=start_time, end_time=end_time)
     session.save()
     _slots_create(
         session=session, slot_minutes=slot_minutes, seats_per_slot=seats_per_slot
@@ -126,7 +145,10 @@ def session_create(
         actor=actor,
         action="session_create",
         obj=session,
-        summary=f"{date} {period} {start_time:%H:%M}-{end_time:%H:%M} fee={session.fee}",
+        summary=(
+            f"{date} {period} {start_time:%H:%M}-{end_time:%H:%M} fee={session.fee} "
+            f"{clinic_type} room={session.room_id}"
+        ),
     )
     _availability_changed_on_commit([doctor.pk])
     return session
@@ -190,8 +212,11 @@ def session_update(
     end_time: datetime.time,
     fee: int,
     place: str,
+    clinic_type: str | None = None,
+    room: ConsultingRoom | None | Keep = KEEP,
 ) -> ClinicSession:
-    """Change a session's times, fee or place; allowed only while nobody has booked it.
+    """Change a session's times, fee, place, clinic type or room; allowed only while nobody
+    has booked it. `clinic_type` None and `room` KEEP leave those as they are.
 
     Appointments copy the time, fee and place, so once any appointment exists (even a
     cancelled one) the session can only be stopped. New times rebuild the slots with the
@@ -203,13 +228,19 @@ def session_update(
     session_edit_check(session=locked)
 
     times_changed = (locked.start_time, locked.end_time) != (start_time, end_time)
-    changes = []
-    for name, value in (
+    values: list[tuple[str, object]] = [
         ("start_time", start_time),
         ("end_time", end_time),
         ("fee", fee),
         ("place", place),
-    ):
+    ]
+    if clinic_type is not None:
+        values.append(("clinic_type", clinic_type))
+    if not isinstance(room, Keep):
+        values.append(("room_id", room.pk if room is not None else None))
+    room_changed = not isinstance(room, Keep) and locked.room_id != values[-1][1]
+    changes = []
+    for name, value in values:
         if getattr(locked, name) != value:
             changes.append(f"{name}: {getattr(locked, name)} -> {value}")
             setattr(locked, name, value)
@@ -234,6 +265,15 @@ def session_update(
             end_time=end_time,
             exclude_pk=locked.pk,
         )
+    if locked.room_id is not None and (times_changed or room_changed):
+        # After the slot and session locks above: the room's row comes last.
+        room_claim(
+            room_id=locked.room_id,
+            date=locked.date,
+            start_time=start_time,
+            end_time=end_time,
+            exclude_pk=locked.pk,
+        )
     locked.full_clean()
     locked.save()
     if times_changed:
@@ -244,136 +284,3 @@ def session_update(
     )
     _availability_changed_on_commit([locked.doctor_id])
     return locked
-
-
-@transaction.atomic
-def slot_add_seats(*, actor: Actor, slot: Slot, seats: int) -> Slot:
-    """Add seats to a slot (加号) and offer them to the session's waitlist at once."""
-    if not 1 <= seats <= MAX_SLOT_CAPACITY:
-        raise Unprocessable(
-            ErrorCode.INVALID_SEATS,
-            _("Seats must be between 1 and %(highest)s.")
-            % {"highest": MAX_SLOT_CAPACITY},
-        )
-    session, _slots = _session_lock(slot.session_id)
-    if session.status != ClinicSession.Status.OPEN:
-        raise Conflict(ErrorCode.SESSION_STOPPED, _("The session has been stopped."))
-    if slot.ends_at <= timezone.now():
-        raise Conflict(ErrorCode.SLOT_OVER, _("This time slot is already over."))
-
-    added = Slot.objects.filter(
-        pk=slot.pk, capacity__lte=MAX_SLOT_CAPACITY - seats
-    ).update(capacity=F("capacity") + seats)
-    slot_seats_returned(slot_id=slot.pk)
-    if added != 1:
-        raise Conflict(
-            ErrorCode.SLOT_CAPACITY_LIMIT,
-            _("A time slot holds at most %(highest)s seats.")
-            % {"highest": MAX_SLOT_CAPACITY},
-        )
-    slot.refresh_from_db()
-    operation_log_write(
-        actor=actor,
-        action="slot_add_seats",
-        obj=slot,
-        summary=f"+{seats} seats, capacity={slot.capacity}",
-    )
-
-    publish(SeatsAdded(session_id=session.pk, actor=actor))
-    _availability_changed_on_commit([session.doctor_id])
-    slot.refresh_from_db()
-    return slot
-
-
-def session_add_slot_check(
-    *,
-    session: ClinicSession,
-    starts_at: datetime.datetime,
-    ends_at: datetime.datetime,
-    capacity: int,
-    now: datetime.datetime | None = None,
-) -> None:
-    """Raise DomainError unless this extra slot may be added to `session`."""
-    now = now or timezone.now()
-    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
-        raise Unprocessable(
-            ErrorCode.NAIVE_DATETIME, _("Times must include a time zone.")
-        )
-    if not 1 <= capacity <= MAX_SLOT_CAPACITY:
-        raise Unprocessable(
-            ErrorCode.INVALID_SEATS,
-            _("Seats must be between 1 and %(highest)s.")
-            % {"highest": MAX_SLOT_CAPACITY},
-        )
-    if ends_at <= starts_at:
-        raise Unprocessable(
-            ErrorCode.INVALID_TIMES, _("The end must be after the start.")
-        )
-    if session.status != ClinicSession.Status.OPEN:
-        raise Conflict(ErrorCode.SESSION_STOPPED, _("The session has been stopped."))
-    day_starts = rules.local_datetime(session.date, datetime.time.min)
-    day_ends = day_starts + datetime.timedelta(days=1)
-    if starts_at < day_starts or ends_at > day_ends:
-        raise Unprocessable(
-            ErrorCode.SLOT_OUTSIDE_SESSION_DATE,
-            _("The slot must lie on the session's date."),
-        )
-    if starts_at <= now:
-        raise Unprocessable(
-            ErrorCode.SLOT_IN_PAST, _("The slot must start in the future.")
-        )
-    if Slot.objects.filter(
-        session_id=session.pk, starts_at__lt=ends_at, ends_at__gt=starts_at
-    ).exists():
-        raise Conflict(
-            ErrorCode.SLOT_OVERLAPS, _("The slot overlaps another time slot.")
-        )
-
-
-@transaction.atomic
-def session_add_slot(
-    *,
-    actor: Actor,
-    session: ClinicSession,
-    starts_at: datetime.datetime,
-    ends_at: datetime.datetime,
-    capacity: int,
-) -> Slot:
-    """Add an extra time slot to a session; its queue numbers follow the session's last.
-
-    The slot must lie on the session's date, start in the future and overlap no other slot.
-    """
-    # Holding the slot locks also keeps two extra slots from taking the same numbers.
-    locked, _slots = _session_lock(session.pk)
-    session_add_slot_check(
-        session=locked, starts_at=starts_at, ends_at=ends_at, capacity=capacity
-    )
-    # Seats added to a slot (加号) take numbers past its original range, skipping used ones,
-    # so the session's numbers run up to its total seats; start after both that and the
-    # highest slot range.
-    numbers = Slot.objects.filter(session=locked).aggregate(
-        seats=Sum("capacity"), range_end=Max(F("queue_start") + F("capacity"))
-    )
-    slot = Slot(
-        session=locked,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        capacity=capacity,
-        queue_start=max((numbers["seats"] or 0) + 1, numbers["range_end"] or 1),
-    )
-    slot.full_clean()
-    slot.save()
-    operation_log_write(
-        actor=actor,
-        action="session_add_slot",
-        obj=slot,
-        summary=(
-            f"session={locked.pk} {timezone.localtime(starts_at):%Y-%m-%d %H:%M}-"
-            f"{timezone.localtime(ends_at):%H:%M} seats={capacity} queue_start={slot.queue_start}"
-        ),
-    )
-
-    publish(SeatsAdded(session_id=locked.pk, actor=actor))
-    _availability_changed_on_commit([locked.doctor_id])
-    slot.refresh_from_db()
-    return slot

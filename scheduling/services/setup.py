@@ -13,6 +13,7 @@ from scheduling import rules
 from scheduling.errors import ErrorCode
 from scheduling.models import BookingRule, ClinicSession, ScheduleTemplate
 from scheduling.services.availability import availability_hospital_changed
+from scheduling.services.rooms import room_lock, template_room_check
 
 # -- booking rules and templates -------------------------------------------------------------
 
@@ -127,6 +128,10 @@ def schedule_template_save(
     is_new = template.pk is None
     template.full_clean()
     schedule_template_check(template=template)
+    if template.room_id is not None:
+        # Two templates saved at once for one room are checked one after the other.
+        room_lock(room_id=template.room_id)
+        template_room_check(template=template)
     template.save()
     operation_log_write(
         actor=actor,
@@ -135,7 +140,8 @@ def schedule_template_save(
         summary=(
             f"doctor={template.doctor_id} weekday={template.weekday} "
             f"{template.period} {template.start_time:%H:%M}-{template.end_time:%H:%M} "
-            f"{template.slot_minutes}min x{template.seats_per_slot} active={template.is_active}"
+            f"{template.slot_minutes}min x{template.seats_per_slot} active={template.is_active} "
+            f"{template.clinic_type} room={template.room_id}"
         ),
     )
     return template

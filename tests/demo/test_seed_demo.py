@@ -13,7 +13,7 @@ from accounts.validators import id_card_check_char, parse_id_card
 from common.models import OperationLog
 from demo import people, story
 from demo.seeding import SeedStep
-from hospitals.models import Department, Doctor, Hospital
+from hospitals.models import ConsultingRoom, Department, Doctor, Hospital
 from scheduling.models import ClinicSession, ScheduleTemplate
 
 pytestmark = pytest.mark.django_db
@@ -66,15 +66,35 @@ def test_seed_creates_the_demo_data_set():
     ]
     assert PatientProfile.objects.count() == 5
     assert (
-        "Demo data: 234 created, 0 already present (hospitals 3/0, departments 23/0, "
-        "doctors 60/0, admins 1/0, staff 3/0, patients 3/0, profiles 5/0, "
+        "Demo data: 264 created, 0 already present (hospitals 3/0, departments 23/0, "
+        "doctors 60/0, rooms 30/0, admins 1/0, staff 3/0, patients 3/0, profiles 5/0, "
         "templates 135/0, sessions 1/0)."
     ) in output
     assert output.rstrip().splitlines()[-3] == (
         "Admin login: http://127.0.0.1:8000/admin/  username: admin  "
         f"password: {people.DEFAULT_DEMO_PASSWORD}"
     )
-    assert "[##############################] 234/234 sessions" in output
+    assert "[##############################] 264/264 sessions" in output
+    # two rooms per clinic; chiefs hold expert clinics in 1诊室, residents general ones in 2诊室
+    assert ConsultingRoom.objects.count() == 30
+    assert (
+        ConsultingRoom.objects.exclude(hospital=F("department__hospital")).exists()
+        is False
+    )
+    assert set(
+        ScheduleTemplate.objects.values_list(
+            "doctor__title", "clinic_type", "room__name"
+        )
+    ) == {
+        ("chief", "expert", "1诊室"),
+        ("associate_chief", "specialist", "1诊室"),
+        ("attending", "general", "2诊室"),
+        ("resident", "general", "2诊室"),
+    }
+    sessions = ClinicSession.objects.all()
+    assert sessions.exists()
+    assert sessions.filter(room__isnull=True).exists() is False
+    assert sessions.exclude(clinic_type=F("template__clinic_type")).exists() is False
 
 
 def test_seed_writes_an_operation_log_for_every_created_row():
@@ -86,6 +106,7 @@ def test_seed_writes_an_operation_log_for_every_created_row():
     assert actions.count("hospital.create") == 3
     assert actions.count("department.create") == 23
     assert actions.count("doctor.create") == 60
+    assert actions.count("room.create") == 30
     assert actions.count("user_create_by_admin") == 7
     assert actions.count("patient_profile_create") == 5
     # Staff need no group: their role brings their permissions.
@@ -103,7 +124,7 @@ def test_seed_twice_creates_nothing_and_writes_no_logs():
 
     # then
     assert _snapshot() == before
-    assert "Demo data: 0 created, 234 already present" in output
+    assert "Demo data: 0 created, 264 already present" in output
 
 
 def test_seed_leaves_rows_that_staff_changed_alone():
@@ -135,7 +156,7 @@ def test_seed_fills_in_only_what_is_missing():
 
     # then
     assert Doctor.objects.count() == 60
-    assert "Demo data: 4 created, 230 already present" in output
+    assert "Demo data: 4 created, 260 already present" in output
     assert "doctors 1/59" in output
     assert "templates 2/133" in output
     assert ClinicSession.objects.filter(doctor__name="刘洋").exists()

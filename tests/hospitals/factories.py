@@ -7,7 +7,7 @@ takes d's hospital.
 
 import factory
 
-from hospitals.models import Department, Doctor, Hospital
+from hospitals.models import ConsultingRoom, Department, Doctor, Hospital
 
 
 class HospitalFactory(factory.django.DjangoModelFactory):
@@ -68,3 +68,17 @@ class DoctorFactory(factory.django.DjangoModelFactory):
                 "DoctorFactory: the department belongs to another hospital"
             )
         return super()._create(model_class, *args, **kwargs)
+
+
+class ConsultingRoomFactory(factory.django.DjangoModelFactory):
+    """A room in use; ConsultingRoomFactory(department=d) puts it in d's hospital."""
+
+    class Meta:
+        model = ConsultingRoom
+
+    department = factory.SubFactory(DepartmentFactory)
+    hospital = factory.SelfAttribute("department.hospital")
+    name = factory.Sequence(lambda n: f"{n}号诊室")
+    floor = "3F"
+    building = "门诊楼"
+    is_active = True

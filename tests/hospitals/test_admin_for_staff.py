@@ -225,7 +225,7 @@ def test_a_doctor_looks_the_catalogue_up_but_changes_nothing(client):
     assert OperationLog.objects.exists() is False
 
 
-@pytest.mark.parametrize("model", ["doctor", "department"])
+@pytest.mark.parametrize("model", ["doctor", "department", "consultingroom"])
 def test_staff_lists_have_no_hospital_filter_or_column(client, superuser, model):
     # given: two hospitals, so the filter would have something to offer
     a = DoctorFactory().hospital

@@ -19,7 +19,11 @@ from hospitals.models import Hospital
 from hospitals.services import hospital_create
 from scheduling import services
 from scheduling.models import BookingRule, ClinicSession, Period, ScheduleTemplate, Slot
-from tests.hospitals.factories import DoctorFactory, HospitalFactory
+from tests.hospitals.factories import (
+    ConsultingRoomFactory,
+    DoctorFactory,
+    HospitalFactory,
+)
 from tests.scheduling.conftest import MONDAY, at
 from tests.scheduling.factories import (
     BookingRuleFactory,
@@ -55,6 +59,7 @@ def _template_form(doctor, **changes) -> dict:
         "end_time": "17:00",
         "slot_minutes": 30,
         "seats_per_slot": 6,
+        "clinic_type": "general",
         "fee": "",
         "is_active": "on",
         "_save": "Save",
@@ -137,6 +142,7 @@ def test_an_extra_session_fee_is_typed_in_yuan(client, frozen):
             "end_time": "19:00",
             "fee": "35.5",
             "place": "",
+            "clinic_type": "general",
             "slot_minutes": 30,
             "seats_per_slot": 3,
         },
@@ -283,6 +289,7 @@ def test_an_overlapping_extra_session_of_the_same_doctor_is_refused(client, froz
         "end_time": "19:00",
         "fee": "",
         "place": "",
+        "clinic_type": "general",
         "slot_minutes": 30,
         "seats_per_slot": 3,
     }
@@ -577,3 +584,93 @@ def test_a_sessions_history_page_shows_its_stop_and_its_added_seats_readably(
     assert "停诊" in html
     assert "时段加号" in html
     assert "slot_add_seats" not in html
+
+
+# -- consulting rooms and clinic types ------------------------------------------------------
+
+
+def _extra_session_form(doctor, day, **changes) -> dict:
+    return {
+        "doctor": doctor.pk,
+        "date": day.isoformat(),
+        "period": Period.MORNING,
+        "start_time": "08:00",
+        "end_time": "11:00",
+        "fee": "",
+        "place": "",
+        "clinic_type": "expert",
+        "room": "",
+        "slot_minutes": 30,
+        "seats_per_slot": 3,
+    } | changes
+
+
+def test_an_extra_session_in_a_taken_room_is_refused_in_the_form(client, frozen):
+    # given: 内科 room 3 is held on Wednesday 08:00-11:00 by another doctor
+    room = ConsultingRoomFactory()
+    holder = ClinicSessionFactory(
+        doctor=DoctorFactory(department=room.department),
+        date=MONDAY + datetime.timedelta(days=2),
+        room=room,
+        start_time=datetime.time(8),
+        end_time=datetime.time(11),
+    )
+    doctor = DoctorFactory(department=room.department)
+    client.force_login(_clerk(room.hospital))
+    url = reverse("admin:scheduling_clinicsession_add")
+
+    # when
+    taken = client.post(url, _extra_session_form(doctor, holder.date, room=room.pk))
+    free = client.post(
+        url,
+        _extra_session_form(
+            doctor, holder.date, room=room.pk, start_time="11:00", end_time="12:30"
+        ),
+    )
+
+    # then
+    assert taken.status_code == 200
+    assert taken.context["adminform"].form.non_field_errors() == [
+        f"The consulting room {room} is taken by {holder.doctor.name} at "
+        "08:00-11:00 on that date."
+    ]
+    assert free.status_code == 302
+    session = ClinicSession.objects.exclude(pk=holder.pk).get()
+    assert (session.room_id, session.clinic_type) == (room.pk, "expert")
+
+
+def test_the_room_picker_offers_only_the_staff_hospitals_rooms(client, frozen):
+    own = ConsultingRoomFactory()
+    ConsultingRoomFactory()  # another hospital's
+    client.force_login(_clerk(own.hospital))
+
+    page = client.get(reverse("admin:scheduling_clinicsession_add"))
+
+    choices = page.context["adminform"].form.fields["room"].queryset
+    assert list(choices) == [own]
+    assert f"{own.department.name} · {own}" in page.content.decode()
+
+
+def test_a_template_in_a_room_another_weekly_clinic_holds_is_refused(client, frozen):
+    room = ConsultingRoomFactory()
+    ScheduleTemplateFactory(
+        doctor=DoctorFactory(department=room.department),
+        weekday=2,
+        period=Period.AFTERNOON,
+        start_time=datetime.time(14),
+        end_time=datetime.time(17),
+        room=room,
+    )
+    doctor = DoctorFactory(department=room.department)
+    client.force_login(_clerk(room.hospital))
+
+    response = client.post(
+        reverse("admin:scheduling_scheduletemplate_add"),
+        _template_form(doctor, room=room.pk),
+    )
+
+    assert response.status_code == 200
+    assert "is taken by the weekly clinic of" in str(
+        response.context["adminform"].form.non_field_errors()
+    )
+    assert ScheduleTemplate.objects.filter(doctor=doctor).exists() is False

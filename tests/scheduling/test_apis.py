@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from scheduling.models import BookingRule, ClinicSession, Period, Slot
+from scheduling.models import BookingRule, ClinicSession, ClinicType, Period, Slot
 from scheduling.services import availability_changed
-from tests.hospitals.factories import DoctorFactory
+from tests.hospitals.factories import ConsultingRoomFactory, DoctorFactory
 from tests.scheduling.conftest import MONDAY, at
 from tests.scheduling.factories import (
     BookingRuleFactory,
@@ -64,6 +64,9 @@ def test_lists_released_open_sessions_with_seats_left_per_slot(api_client, froze
                 "end_time": "12:00",
                 "fee": 3500,
                 "place": session.place,
+                "clinic_type": "general",
+                "clinic_type_display": str(ClinicType.GENERAL.label),
+                "room": None,
                 "remaining": 3,
                 "slots": [
                     {
@@ -328,3 +331,61 @@ def test_unknown_session_answers_404(api_client):
 
     assert response.status_code == 404
     assert response.json() == _not_found("session_not_found", "Session not found.")
+
+
+def test_sessions_show_their_clinic_type_and_room_and_filter_by_type(
+    api_client, frozen
+):
+    # given: an expert clinic in room 3 on Wednesday, a general one on Thursday
+    room = ConsultingRoomFactory(name="3诊室", floor="3F", building="门诊楼")
+    doctor = DoctorFactory(department=room.department)
+    expert = SlotFactory(
+        session__doctor=doctor,
+        session__date=WEDNESDAY,
+        session__clinic_type=ClinicType.EXPERT,
+        session__room=room,
+    ).session
+    general = SlotFactory(session__doctor=doctor, session__date=WEDNESDAY + DAY).session
+
+    # when
+    everything = api_client.get(_url(doctor.pk))
+    experts = api_client.get(_url(doctor.pk), {"clinic_type": "expert"})
+    specialists = api_client.get(_url(doctor.pk), {"clinic_type": "specialist"})
+    detail = api_client.get(
+        reverse("api:scheduling:session-detail", kwargs={"session_id": expert.pk})
+    )
+
+    # then
+    assert _session_ids(everything) == [expert.pk, general.pk]
+    first = everything.json()["sessions"][0]
+    assert {k: first[k] for k in ("clinic_type", "clinic_type_display", "room")} == {
+        "clinic_type": "expert",
+        "clinic_type_display": "Expert clinic",
+        "room": {"id": room.pk, "name": "3诊室", "floor": "3F", "building": "门诊楼"},
+    }
+    assert everything.json()["sessions"][1]["room"] is None
+    assert _session_ids(experts) == [expert.pk]
+    assert _session_ids(specialists) == []
+    assert detail.json()["room"]["id"] == room.pk
+    assert detail.json()["clinic_type"] == "expert"
+
+
+def test_an_unknown_clinic_type_is_refused_with_400(api_client, frozen):
+    slot = SlotFactory()
+
+    response = api_client.get(_url(slot.session.doctor_id), {"clinic_type": "vip"})
+
+    assert response.status_code == 400
+    body = response.json()["error"]
+    assert body["code"] == "invalid"
+    assert set(body["fields"]) == {"clinic_type"}
+
+
+def test_the_clinic_type_reads_in_chinese(api_client, frozen):
+    slot = SlotFactory(session__clinic_type=ClinicType.SPECIALIST)
+
+    response = api_client.get(
+        _url(slot.session.doctor_id), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+
+    assert response.json()["sessions"][0]["clinic_type_display"] == "专科门诊"

@@ -1,0 +1,63 @@
+"""The doctor's daily cap: at most hospitals.Doctor.max_patients_per_day bookings over all
+the doctor's sessions of one date.
+
+The value lives with the doctor (hospital staff set it); the check runs where a seat is
+taken (booking, a waitlist promotion, a late payment that takes its seat again), after
+the slot lock and before the user's (ARCHITECTURE.md, "Lock order").
+"""
+
+import datetime
+
+from django.utils.translation import ngettext
+
+from appointments.errors import ErrorCode
+from appointments.models import Appointment
+from common.errors import Conflict
+from hospitals.models import Doctor
+from scheduling.models import ClinicSession
+
+
+def _doctor_day_full(*, doctor_id: int, date: datetime.date, cap: int) -> None:
+    taken = Appointment.objects.filter(
+        doctor_id=doctor_id, session__date=date, status__in=Appointment.UPCOMING
+    ).count()
+    if taken >= cap:
+        raise Conflict(
+            ErrorCode.DOCTOR_DAILY_LIMIT_REACHED,
+            ngettext(
+                "This doctor sees at most %(n)d patient a day; that day is fully booked.",
+                "This doctor sees at most %(n)d patients a day; that day is fully booked.",
+                cap,
+            )
+            % {"n": cap},
+        )
+
+
+def doctor_day_cap_precheck(*, session: ClinicSession) -> None:
+    """The doctor's daily cap, read without a lock: refuses early in a rush, decides nothing."""
+    cap = session.doctor.max_patients_per_day
+    if cap is not None:
+        _doctor_day_full(doctor_id=session.doctor_id, date=session.date, cap=cap)
+
+
+def doctor_day_cap_check(*, session: ClinicSession) -> None:
+    """The doctor's cap (hospitals.Doctor.max_patients_per_day) on bookings over all the
+    doctor's sessions of the session's date: unpaid, booked and checked in count.
+
+    Takes the doctor's row lock when the doctor has a cap, so concurrent bookings in the
+    doctor's different sessions (different slot locks) count one after the other. The
+    caller holds its slot's lock (and for an early booking the session's), and takes the
+    user's and person's after this: slot, session, doctor, user, person. A doctor without
+    a cap takes no lock, so bookings of most doctors do not queue on one row. The cap is
+    read again under the lock, as staff may have changed it.
+    """
+    if session.doctor.max_patients_per_day is None:
+        return
+    cap = (
+        Doctor.objects.select_for_update()
+        .filter(pk=session.doctor_id)
+        .values_list("max_patients_per_day", flat=True)
+        .first()
+    )
+    if cap is not None:
+        _doctor_day_full(doctor_id=session.doctor_id, date=session.date, cap=cap)
