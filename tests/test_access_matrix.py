@@ -379,6 +379,8 @@ GET  /api/v1/accounts/password/reset/                               405 405 405 
 POST /api/v1/accounts/password/reset/                               400 400 400 400 400 400 400
 GET  /api/v1/accounts/password/set/                                 401 405 405 405 405 405 405
 POST /api/v1/accounts/password/set/                                 401 400 400 400 400 400 400
+GET  /api/v1/accounts/staff/login/                                  405 405 405 405 405 405 405
+POST /api/v1/accounts/staff/login/                                  400 400 400 400 400 400 400
 """
 
 # fmt: on
