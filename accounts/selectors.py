@@ -213,6 +213,8 @@ class Privileges:
     # Share of the fee the member pays: Decimal("0.95") = 5 % off; 1 = full price.
     discount_rate: Decimal
     waitlist_priority: int
+    # Called before other checked-in patients where the hospital allows it.
+    visit_priority: bool = False
 
     @classmethod
     def of_level(cls, level: MemberLevel) -> "Privileges":
@@ -224,6 +226,7 @@ class Privileges:
             late_cancel_monthly_quota=level.late_cancel_monthly_quota,
             discount_rate=Decimal(level.discount_rate_bp) / BASIS_POINTS,
             waitlist_priority=level.waitlist_priority,
+            visit_priority=level.visit_priority,
         )
 
 
@@ -259,6 +262,14 @@ def member_privileges_for_user(*, user: User) -> Privileges:
     """The privileges of the user's level (one query; fresh, not from the user in memory)."""
     level = member_level_for_user(user=user)
     return NO_PRIVILEGES if level is None else Privileges.of_level(level)
+
+
+def member_level_ids_with_visit_priority() -> tuple[set[int], bool]:
+    """(ids of the levels whose members are called first at the visit, whether the entry
+    level has it): a user without a level (NULL) is at the entry level."""
+    levels = member_levels()
+    ids = {level.pk for level in levels if level.visit_priority}
+    return ids, bool(levels) and levels[0].visit_priority
 
 
 def member_levels() -> list[MemberLevel]:

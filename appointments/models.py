@@ -11,6 +11,8 @@ class Appointment(TimeStampedModel):
         PENDING_PAYMENT = "pending_payment", _("Pending payment")
         BOOKED = "booked", _("Booked")
         CHECKED_IN = "checked_in", _("Checked in")
+        CALLED = "called", _("Called")
+        SKIPPED = "skipped", _("Skipped")
         COMPLETED = "completed", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")
         NO_SHOW = "no_show", _("No show")
@@ -22,7 +24,15 @@ class Appointment(TimeStampedModel):
         STOP_CLINIC = "stop_clinic", _("Stop-clinic")
 
     # Statuses in which the appointment is still ahead of the patient.
-    UPCOMING = (Status.PENDING_PAYMENT, Status.BOOKED, Status.CHECKED_IN)
+    UPCOMING = (
+        Status.PENDING_PAYMENT,
+        Status.BOOKED,
+        Status.CHECKED_IN,
+        Status.CALLED,
+        Status.SKIPPED,
+    )
+    # At the hospital: checked in and not yet seen (the clinic floor's queue).
+    ON_THE_FLOOR = (Status.CHECKED_IN, Status.CALLED, Status.SKIPPED)
 
     order_no = models.CharField(_("order number"), max_length=32, unique=True)
     user = models.ForeignKey(
@@ -78,6 +88,19 @@ class Appointment(TimeStampedModel):
     cancel_reason = models.CharField(_("cancel reason"), max_length=255, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    # The clinic floor (appointments.services.queue): calls, and the visit's real times.
+    call_count = models.PositiveSmallIntegerField(
+        _("times called"), default=0, editable=False
+    )
+    last_called_at = models.DateTimeField(
+        _("last called at"), null=True, blank=True, editable=False
+    )
+    visit_started_at = models.DateTimeField(
+        _("visit started at"), null=True, blank=True, editable=False
+    )
+    visit_ended_at = models.DateTimeField(
+        _("visit ended at"), null=True, blank=True, editable=False
+    )
     reminders_enabled = models.BooleanField(_("reminders on"), default=True)
     # Booked through the members' priority channel before the public release.
     booked_early = models.BooleanField(

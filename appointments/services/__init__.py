@@ -12,6 +12,12 @@ from appointments.services.payment import (
     appointment_expire,
     appointment_mark_paid,
 )
+from appointments.services.queue import (
+    queue_call_next,
+    queue_mark_seen,
+    queue_recall,
+    queue_skip,
+)
 from appointments.services.stopping import session_stop
 from appointments.services.transitions import appointment_transition
 from appointments.services.waitlist import (
@@ -30,6 +36,10 @@ __all__ = [
     "appointment_mark_paid",
     "appointment_notify",
     "appointment_transition",
+    "queue_call_next",
+    "queue_mark_seen",
+    "queue_recall",
+    "queue_skip",
     "session_stop",
     "sessions_mark_no_shows",
     "waitlist_close_for_profile",

@@ -131,10 +131,14 @@ def appointment_check_in(
     by_staff: bool,
     now: datetime.datetime | None = None,
 ) -> Appointment:
-    """Check a patient in. Patients may do it in the window before their slot; staff on the day."""
+    """Check a patient in. Patients may do it in the window before their slot; staff on the day.
+
+    A patient skipped at the call (过号) may check in again, with the same rules: they
+    join the queue again at their queue number.
+    """
     with transaction.atomic():
         now = now or timezone.now()
-        if appointment.status != S.BOOKED:
+        if appointment.status not in (S.BOOKED, S.SKIPPED):
             raise Conflict(
                 ErrorCode.NOT_CHECKABLE,
                 _("Only a paid, upcoming booking can be checked in."),
@@ -171,11 +175,15 @@ def appointment_check_in(
         return appointment
 
 
-def appointment_complete(*, actor: Actor, appointment: Appointment) -> Appointment:
-    """The visit happened: close the appointment and award the member's visit points."""
+def appointment_complete(
+    *, actor: Actor, appointment: Appointment, **changes
+) -> Appointment:
+    """The visit happened: close the appointment and award the member's visit points.
+
+    `changes` are written with the status (the clinic floor's visit end time)."""
     with transaction.atomic():
         appointment_transition(
-            actor=actor, appointment=appointment, to_status=S.COMPLETED
+            actor=actor, appointment=appointment, to_status=S.COMPLETED, **changes
         )
         points_apply(
             user=appointment.user,
