@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments import apis
+from appointments import apis, checkin_apis
 
 app_name = "appointments"
 urlpatterns = [
@@ -16,6 +16,16 @@ urlpatterns = [
         "<int:appointment_id>/check-in/",
         apis.AppointmentCheckInApi.as_view(),
         name="check-in",
+    ),
+    path(
+        "<int:appointment_id>/check-in-code/",
+        checkin_apis.AppointmentCheckInCodeApi.as_view(),
+        name="check-in-code",
+    ),
+    path(
+        "check-in/scan/",
+        checkin_apis.AppointmentCheckInScanApi.as_view(),
+        name="check-in-scan",
     ),
     path(
         "<int:appointment_id>/reminders/",

@@ -381,6 +381,10 @@ GET  /api/v1/accounts/password/set/                                 401 405 405 
 POST /api/v1/accounts/password/set/                                 401 400 400 400 400 400 400
 GET  /api/v1/accounts/staff/login/                                  405 405 405 405 405 405 405
 POST /api/v1/accounts/staff/login/                                  400 400 400 400 400 400 400
+# the clinic floor: check-in codes
+GET  /api/v1/appointments/<int:appointment_id>/check-in-code/       401 200 404 404 404 404 404   /api/v1/appointments/{appointment}/check-in-code/
+GET  /api/v1/appointments/check-in/scan/                            401 403 403 405 405 405 405
+POST /api/v1/appointments/check-in/scan/                            401 403 403 400 400 400 400
 """
 
 # fmt: on

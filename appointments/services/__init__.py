@@ -1,6 +1,7 @@
 """Appointment services: every write to appointments and the waitlist goes through here."""
 
 from appointments.services.booking import appointment_book
+from appointments.services.checkin_by_code import appointment_check_in_by_code
 from appointments.services.lifecycle import (
     appointment_cancel,
     appointment_check_in,
@@ -31,6 +32,7 @@ __all__ = [
     "appointment_book",
     "appointment_cancel",
     "appointment_check_in",
+    "appointment_check_in_by_code",
     "appointment_complete",
     "appointment_expire",
     "appointment_mark_paid",
