@@ -109,8 +109,43 @@ def patient_profile_get_for_user(*, user: User, profile_id: int) -> PatientProfi
     return profile
 
 
+def patient_profile_get_for_desk(
+    *, profile_id: int, id_card_last4: str
+) -> PatientProfile:
+    """A patient's active profile for the desk (a walk-in): its id and the last four
+    characters of its ID number, which the patient shows, must both match, so staff cannot
+    book for profiles by trying ids. Anything else: NotFound("profile_not_found")."""
+    profile = None
+    last4 = (id_card_last4 or "").strip()
+    if isinstance(profile_id, int) and 0 < profile_id <= _MAX_ID and len(last4) == 4:
+        profile = (
+            PatientProfile.objects.select_related("user")
+            .filter(
+                pk=profile_id,
+                is_active=True,
+                id_card_last4_hash=id_card_last4_hash(last4),
+                user__role=User.Role.PATIENT,
+            )
+            .first()
+        )
+    if profile is None:
+        raise NotFound(ErrorCode.PROFILE_NOT_FOUND, _("Patient profile not found."))
+    return profile
+
+
 def profile_id_card_no(profile: PatientProfile) -> str:
     return decrypt(profile.id_card_encrypted, context=ID_CARD_CONTEXT)
+
+
+def person_name_masked(name: str) -> str:
+    """A name for a public screen: first and last character kept, one * for each between
+    (张小伟 -> 张*伟, 欧阳小明 -> 欧**明); a two-character name keeps the first (张伟 -> 张*)."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return "*" if name else ""
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def profile_id_card_masked(profile: PatientProfile) -> str:

@@ -20,11 +20,9 @@ _order = itertools.count(1)
 
 def floor_session(**session_fields) -> ClinicSession:
     """An open morning session today (08:00-12:00) with one 4-hour slot of 30 seats."""
+    session_fields.setdefault("date", timezone.localdate())
     session = ClinicSessionFactory(
-        date=timezone.localdate(),
-        start_time=datetime.time(8, 0),
-        end_time=datetime.time(12, 0),
-        **session_fields,
+        start_time=datetime.time(8, 0), end_time=datetime.time(12, 0), **session_fields
     )
     start = timezone.make_aware(
         datetime.datetime.combine(session.date, datetime.time(8, 0))
