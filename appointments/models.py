@@ -12,7 +12,7 @@ class Appointment(TimeStampedModel):
         BOOKED = "booked", _("Booked")
         CHECKED_IN = "checked_in", _("Checked in")
         CALLED = "called", _("Called")
-        SKIPPED = "skipped", _("Skipped")
+        SKIPPED = "skipped", _("Skipped (missed the call)")
         COMPLETED = "completed", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")
         NO_SHOW = "no_show", _("No show")
@@ -330,7 +330,7 @@ class Reminder(TimeStampedModel):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
-        SKIPPED = "skipped", _("Skipped")
+        SKIPPED = "skipped", _("Skipped (missed the call)")
 
     appointment = models.ForeignKey(
         Appointment,

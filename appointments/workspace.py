@@ -150,3 +150,66 @@ def session_queue(
             )
         )
     return entries
+
+
+# -- the waiting-room screen -------------------------------------------------------------
+
+SCREEN_NEXT = 5  # how many waiting patients the screen lists by name
+
+
+def _screen_patient(a: Appointment) -> dict:
+    return {
+        "queue_no": a.queue_no,
+        "name": person_name_masked(a.profile.name),
+        "call_count": a.call_count,
+    }
+
+
+def department_screen_board(
+    *, department_id: int, now: datetime.datetime | None = None
+) -> list[dict]:
+    """Today's open sessions of a department for the waiting room: per doctor, who is
+    called (latest call first), the next few waiting, how many wait, who was skipped.
+    Only masked names and queue numbers leave here."""
+    now = now or timezone.now()
+    sessions = list(
+        ClinicSession.objects.filter(
+            doctor__department_id=department_id,
+            date=timezone.localdate(now),
+            status=ClinicSession.Status.OPEN,
+        )
+        .select_related("doctor")
+        .order_by("start_time", "doctor__name", "pk")
+    )
+    rows = Appointment.objects.filter(
+        session__in=sessions, status__in=Appointment.ON_THE_FLOOR
+    ).select_related("profile", "user")
+    by_session: dict[int, list[Appointment]] = {s.pk: [] for s in sessions}
+    for a in rows:
+        by_session[a.session_id].append(a)
+    board = []
+    for session in sessions:
+        floor = by_session[session.pk]
+        priority = visit_priority_for_hospital(session.hospital_id)
+        called = sorted(
+            (a for a in floor if a.status == S.CALLED),
+            key=lambda a: a.last_called_at or now,
+            reverse=True,
+        )
+        waiting = queue_sorted((a for a in floor if a.status == S.CHECKED_IN), priority)
+        skipped = sorted(
+            (a for a in floor if a.status == S.SKIPPED), key=lambda a: a.queue_no
+        )
+        board.append(
+            {
+                "session_id": session.pk,
+                "doctor": session.doctor.name,
+                "place": session.place,
+                "period": session.get_period_display(),
+                "calling": [_screen_patient(a) for a in called],
+                "next": [_screen_patient(a) for a in waiting[:SCREEN_NEXT]],
+                "waiting_count": len(waiting),
+                "skipped": [_screen_patient(a) for a in skipped],
+            }
+        )
+    return board

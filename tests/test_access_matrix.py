@@ -33,6 +33,7 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.models import User
 from appointments.models import Appointment, Notification, SessionStopRequest
+from appointments.screen import screen_signature
 from appointments.services import (
     appointment_book,
     appointment_cancel,
@@ -407,6 +408,10 @@ GET  /admin/appointments/sessionstoprequest/<path:object_id>/history/ 302 302 30
 GET  /admin/appointments/sessionstoprequest/<path:object_id>/delete/ 302 302 302 403 403 403 403   /admin/appointments/sessionstoprequest/{stop_request}/delete/
 GET  /admin/appointments/sessionstoprequest/<path:object_id>/       302 302 302 302 302 302 302   /admin/appointments/sessionstoprequest/{stop_request}/
 POST /admin/appointments/sessionstoprequest/<path:object_id>/change/ 302 302 302 403 403 302 403   /admin/appointments/sessionstoprequest/{stop_request}/change/
+# the waiting-room screen: staff signed in to the admin get the signed link; the link is the key
+GET  /screen/department/<int:department_id>/                        302 302 302 302 302 404 302   /screen/department/{department}/
+GET  /screen/department/<int:department_id>/<str:signature>/        200 200 200 200 200 200 200   /screen/department/{department}/{screen_signature}/
+GET  /screen/department/<int:department_id>/<str:signature>/data/   200 200 200 200 200 200 200   /screen/department/{department}/{screen_signature}/data/
 """
 
 # fmt: on
@@ -536,6 +541,7 @@ def build_world() -> tuple[dict[str, User | None], dict[str, int]]:
         "hospital": x.pk,
         "appointment_type": ContentType.objects.get_for_model(Appointment).pk,
         "department": doctor.department_id,
+        "screen_signature": screen_signature(doctor.department_id),
         "doctor": doctor.pk,
         "rule": rule.pk,
         "template": template.pk,
