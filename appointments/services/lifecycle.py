@@ -203,7 +203,8 @@ def session_ends_at(session: ClinicSession) -> datetime.datetime:
 def sessions_mark_no_shows(
     *, actor: Actor, now: datetime.datetime | None = None
 ) -> int:
-    """Mark booked, unchecked appointments of finished sessions as no_show. Idempotent.
+    """Mark booked, unchecked (or skipped) appointments of finished sessions as no_show.
+    Idempotent.
 
     Each session is handled in its own transaction, so one bad row does not hold up the rest.
     Returns the number of appointments marked.
@@ -222,9 +223,9 @@ def sessions_mark_no_shows(
             ).update(no_shows_marked_at=now)
             if not claimed:
                 continue  # another worker took this session
-            for appointment in session.appointments.filter(status=S.BOOKED).order_by(
-                "pk"
-            ):
+            # A patient skipped at the call (过号) who never came back missed it too.
+            absent = session.appointments.filter(status__in=(S.BOOKED, S.SKIPPED))
+            for appointment in absent.order_by("pk"):
                 appointment_transition(
                     actor=actor, appointment=appointment, to_status=S.NO_SHOW
                 )

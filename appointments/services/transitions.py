@@ -32,7 +32,7 @@ ALLOWED: dict[str, set[str]] = {
     # The clinic floor (services/queue.py): a called patient is seen or skipped (过号); a
     # skipped one checks in again or is called again directly.
     S.CALLED: {S.COMPLETED, S.SKIPPED, S.CANCELLED},
-    S.SKIPPED: {S.CHECKED_IN, S.CALLED, S.CANCELLED},
+    S.SKIPPED: {S.CHECKED_IN, S.CALLED, S.CANCELLED, S.NO_SHOW},
     # A payment that arrives after its hold expired may revive the booking (see payments).
     S.CANCELLED: {S.BOOKED},
     S.COMPLETED: set(),

@@ -14,6 +14,7 @@ from appointments.services import (
     queue_recall,
     queue_skip,
     session_stop,
+    sessions_mark_no_shows,
 )
 from common.errors import Conflict
 from common.models import OperationLog
@@ -238,3 +239,18 @@ def test_a_level_without_the_privilege_waits_its_turn():
     on_floor(session, queue_no=2, profile=_member(default_levels()["gold"]))
 
     assert queue_call_next(actor=ACTOR, session=session).pk == plain.pk
+
+
+def test_a_skipped_patient_who_never_returns_is_a_no_show_after_the_session():
+    session = floor_session()
+    skipped = on_floor(session, queue_no=1, status=S.SKIPPED)
+    seen = on_floor(session, queue_no=2, status=S.COMPLETED)
+    after = timezone.make_aware(
+        datetime.datetime.combine(session.date, datetime.time(12, 1))
+    )
+
+    marked = sessions_mark_no_shows(actor=ACTOR, now=after)
+
+    assert marked == 1
+    assert _fresh(skipped).status == S.NO_SHOW
+    assert _fresh(seen).status == S.COMPLETED
