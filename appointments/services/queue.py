@@ -74,8 +74,10 @@ def queue_call_next(
     Raises Conflict queue_empty when nobody is waiting, session_stopped after 停诊.
     """
     with transaction.atomic():
-        now = now or timezone.now()
         locked = _session_lock(session.pk)
+        # The time is read once the lock is held, so calls are stamped in the order they
+        # happened, not in the order the desks pressed the button.
+        now = now or timezone.now()
         waiting = queue_waiting(session=locked)
         if not waiting:
             raise Conflict(
@@ -89,8 +91,8 @@ def queue_recall(
 ) -> Appointment:
     """Call a called patient again, or call a skipped patient back directly."""
     with transaction.atomic():
-        now = now or timezone.now()
         appointment = _locked(appointment)
+        now = now or timezone.now()
         if appointment.status == S.SKIPPED:
             return _call(actor=actor, appointment=appointment, now=now)
         if appointment.status != S.CALLED:
@@ -137,8 +139,8 @@ def queue_mark_seen(
 ) -> Appointment:
     """The called patient has been seen: record the visit's end and complete it."""
     with transaction.atomic():
-        now = now or timezone.now()
         appointment = _locked(appointment)
+        now = now or timezone.now()
         if appointment.status != S.CALLED:
             raise Conflict(
                 ErrorCode.NOT_CALLED, _("Only a called patient can be marked as seen.")
