@@ -23,7 +23,7 @@ from scheduling.models import BookingRule
 from tests.accounts.factories import PatientProfileFactory, default_levels
 from tests.appointments.floor_helpers import floor_session, on_floor
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 
 ACTOR = Actor.system()
 S = Appointment.Status

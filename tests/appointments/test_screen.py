@@ -10,7 +10,7 @@ from appointments.screen import screen_signature
 from tests.accounts.factories import PatientProfileFactory, StaffFactory, UserFactory
 from tests.appointments.floor_helpers import floor_session, on_floor
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 
 S = Appointment.Status
 

@@ -16,7 +16,7 @@ from tests.accounts.factories import PatientProfileFactory, StaffFactory, UserFa
 from tests.appointments.floor_helpers import floor_session, on_floor
 from tests.hospitals.factories import DoctorFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.clock, pytest.mark.django_db]
 
 S = Appointment.Status
 
@@ -378,3 +378,18 @@ def test_a_doctor_cannot_request_for_a_colleagues_session():
 
     assert response.status_code == 404
     assert not SessionStopRequest.objects.exists()
+
+
+def test_the_session_list_reads_in_a_fixed_number_of_queries(
+    django_assert_max_num_queries,
+):
+    staff = StaffFactory()
+    for _ in range(4):
+        session = floor_session(doctor=DoctorFactory(hospital=staff.hospital))
+        on_floor(session, queue_no=1)
+    client = _client(staff)
+
+    with django_assert_max_num_queries(3):
+        response = client.get(_url("sessions"))
+
+    assert len(response.json()) == 4
