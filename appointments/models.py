@@ -384,7 +384,6 @@ class SessionStopRequest(TimeStampedModel):
         PENDING = "pending", _("Pending")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     session = models.ForeignKey(
         "scheduling.ClinicSession",
