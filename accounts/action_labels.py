@@ -9,6 +9,7 @@ ACTION_LABELS = {
     "user_group_add_by_seed": _("Account added to a group by the demo data"),
     "group_permissions_add_by_seed": _("Group permissions set by the demo data"),
     "user_logout": _("Logged out"),
+    "user_staff_login": _("Signed in to the clinic workspace"),
     "user_password_set": _("Password set by the patient"),
     "user_password_reset": _("Password reset with an SMS code"),
     "patient_profile_create": _("Patient added"),

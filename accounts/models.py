@@ -67,6 +67,14 @@ class MemberLevel(TimeStampedModel):
         default=0,
         help_text=_("Higher numbers are promoted from the waitlist first."),
     )
+    visit_priority = models.BooleanField(
+        _("called first at the visit"),
+        default=False,
+        help_text=_(
+            "Checked-in members of this level are called before other patients, at "
+            "hospitals whose booking rule turns members' priority at the visit on."
+        ),
+    )
 
     class Meta:
         verbose_name = _("member level")

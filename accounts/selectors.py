@@ -109,8 +109,43 @@ def patient_profile_get_for_user(*, user: User, profile_id: int) -> PatientProfi
     return profile
 
 
+def patient_profile_get_for_desk(
+    *, profile_id: int, id_card_last4: str
+) -> PatientProfile:
+    """A patient's active profile for the desk (a walk-in): its id and the last four
+    characters of its ID number, which the patient shows, must both match, so staff cannot
+    book for profiles by trying ids. Anything else: NotFound("profile_not_found")."""
+    profile = None
+    last4 = (id_card_last4 or "").strip()
+    if isinstance(profile_id, int) and 0 < profile_id <= _MAX_ID and len(last4) == 4:
+        profile = (
+            PatientProfile.objects.select_related("user")
+            .filter(
+                pk=profile_id,
+                is_active=True,
+                id_card_last4_hash=id_card_last4_hash(last4),
+                user__role=User.Role.PATIENT,
+            )
+            .first()
+        )
+    if profile is None:
+        raise NotFound(ErrorCode.PROFILE_NOT_FOUND, _("Patient profile not found."))
+    return profile
+
+
 def profile_id_card_no(profile: PatientProfile) -> str:
     return decrypt(profile.id_card_encrypted, context=ID_CARD_CONTEXT)
+
+
+def person_name_masked(name: str) -> str:
+    """A name for a public screen: first and last character kept, one * for each between
+    (张小伟 -> 张*伟, 欧阳小明 -> 欧**明); a two-character name keeps the first (张伟 -> 张*)."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return "*" if name else ""
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def profile_id_card_masked(profile: PatientProfile) -> str:
@@ -213,6 +248,8 @@ class Privileges:
     # Share of the fee the member pays: Decimal("0.95") = 5 % off; 1 = full price.
     discount_rate: Decimal
     waitlist_priority: int
+    # Called before other checked-in patients where the hospital allows it.
+    visit_priority: bool = False
 
     @classmethod
     def of_level(cls, level: MemberLevel) -> "Privileges":
@@ -224,6 +261,7 @@ class Privileges:
             late_cancel_monthly_quota=level.late_cancel_monthly_quota,
             discount_rate=Decimal(level.discount_rate_bp) / BASIS_POINTS,
             waitlist_priority=level.waitlist_priority,
+            visit_priority=level.visit_priority,
         )
 
 
@@ -259,6 +297,14 @@ def member_privileges_for_user(*, user: User) -> Privileges:
     """The privileges of the user's level (one query; fresh, not from the user in memory)."""
     level = member_level_for_user(user=user)
     return NO_PRIVILEGES if level is None else Privileges.of_level(level)
+
+
+def member_level_ids_with_visit_priority() -> tuple[set[int], bool]:
+    """(ids of the levels whose members are called first at the visit, whether the entry
+    level has it): a user without a level (NULL) is at the entry level."""
+    levels = member_levels()
+    ids = {level.pk for level in levels if level.visit_priority}
+    return ids, bool(levels) and levels[0].visit_priority
 
 
 def member_levels() -> list[MemberLevel]:

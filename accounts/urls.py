@@ -19,6 +19,7 @@ from accounts.apis.profiles import (
     ProfileListApi,
     ProfileUpdateApi,
 )
+from accounts.apis.staff import StaffLoginApi
 
 app_name = "accounts"
 urlpatterns = [
@@ -26,6 +27,7 @@ urlpatterns = [
     path("sms/send/", SmsSendApi.as_view(), name="sms-send"),
     path("login/sms/", SmsLoginApi.as_view(), name="login-sms"),
     path("login/password/", PasswordLoginApi.as_view(), name="login-password"),
+    path("staff/login/", StaffLoginApi.as_view(), name="staff-login"),
     path("password/set/", PasswordSetApi.as_view(), name="password-set"),
     path("password/reset/", PasswordResetApi.as_view(), name="password-reset"),
     path("token/refresh/", TokenRefreshApi.as_view(), name="token-refresh"),

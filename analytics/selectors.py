@@ -12,9 +12,9 @@ from scheduling.models import ClinicSession, Slot
 S = Appointment.Status
 
 # A confirmed booking for the day: paid (or free), whatever became of it since.
-DAY_BOOKED_STATUSES = (S.BOOKED, S.CHECKED_IN, S.COMPLETED, S.NO_SHOW)
+DAY_BOOKED_STATUSES = (S.BOOKED, *Appointment.ON_THE_FLOOR, S.COMPLETED, S.NO_SHOW)
 # The patient came: checked in, and possibly seen already.
-DAY_CHECKED_IN_STATUSES = (S.CHECKED_IN, S.COMPLETED)
+DAY_CHECKED_IN_STATUSES = (*Appointment.ON_THE_FLOOR, S.COMPLETED)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,11 @@
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import IsClinicStaff
 from accounts.selectors import patient_profile_get_for_user
 from appointments import selectors, services
 from appointments.models import Appointment
@@ -247,22 +246,10 @@ class WaitlistLeaveApi(APIView):
         return Response(WaitlistOutputSerializer(entry).data)
 
 
-class IsHospitalStaff(BasePermission):
-    message = _("Only hospital staff may see this.")
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        return bool(
-            user
-            and user.is_authenticated
-            and (user.is_hospital_scoped or user.is_superuser)
-        )
-
-
 class StaffDayListApi(APIView):
     """A doctor's appointments on one day, for the clinic desk. Staff see their hospital only."""
 
-    permission_classes = [IsHospitalStaff]
+    permission_classes = [IsClinicStaff]
 
     class FilterSerializer(serializers.Serializer):
         doctor_id = serializers.IntegerField(min_value=1)

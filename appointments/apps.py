@@ -34,6 +34,9 @@ class AppointmentsConfig(AppConfig):
                 "appointments.view_appointment",
                 "appointments.change_appointment",
                 "appointments.view_waitlistentry",
+                # doctors' stop and leave requests: approved or rejected by an action
+                "appointments.view_sessionstoprequest",
+                "appointments.change_sessionstoprequest",
             ],
         )
         role_grant(role=Role.DOCTOR, permissions=["appointments.view_appointment"])

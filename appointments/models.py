@@ -11,6 +11,8 @@ class Appointment(TimeStampedModel):
         PENDING_PAYMENT = "pending_payment", _("Pending payment")
         BOOKED = "booked", _("Booked")
         CHECKED_IN = "checked_in", _("Checked in")
+        CALLED = "called", _("Called")
+        SKIPPED = "skipped", _("Skipped (missed the call)")
         COMPLETED = "completed", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")
         NO_SHOW = "no_show", _("No show")
@@ -22,7 +24,15 @@ class Appointment(TimeStampedModel):
         STOP_CLINIC = "stop_clinic", _("Stop-clinic")
 
     # Statuses in which the appointment is still ahead of the patient.
-    UPCOMING = (Status.PENDING_PAYMENT, Status.BOOKED, Status.CHECKED_IN)
+    UPCOMING = (
+        Status.PENDING_PAYMENT,
+        Status.BOOKED,
+        Status.CHECKED_IN,
+        Status.CALLED,
+        Status.SKIPPED,
+    )
+    # At the hospital: checked in and not yet seen (the clinic floor's queue).
+    ON_THE_FLOOR = (Status.CHECKED_IN, Status.CALLED, Status.SKIPPED)
 
     order_no = models.CharField(_("order number"), max_length=32, unique=True)
     user = models.ForeignKey(
@@ -78,6 +88,21 @@ class Appointment(TimeStampedModel):
     cancel_reason = models.CharField(_("cancel reason"), max_length=255, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    # The clinic floor (appointments.services.queue): calls, and the visit's real times.
+    call_count = models.PositiveSmallIntegerField(
+        _("times called"), default=0, editable=False
+    )
+    last_called_at = models.DateTimeField(
+        _("last called at"), null=True, blank=True, editable=False
+    )
+    visit_started_at = models.DateTimeField(
+        _("visit started at"), null=True, blank=True, editable=False
+    )
+    visit_ended_at = models.DateTimeField(
+        _("visit ended at"), null=True, blank=True, editable=False
+    )
+    # 加号 for a walk-in at the desk (services/walk_in.py): paid at the desk or free.
+    walk_in = models.BooleanField(_("walk-in (加号)"), default=False, editable=False)
     reminders_enabled = models.BooleanField(_("reminders on"), default=True)
     # Booked through the members' priority channel before the public release.
     booked_early = models.BooleanField(
@@ -305,7 +330,7 @@ class Reminder(TimeStampedModel):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
-        SKIPPED = "skipped", _("Skipped")
+        SKIPPED = "skipped", _("Skipped (missed the call)")
 
     appointment = models.ForeignKey(
         Appointment,
@@ -342,3 +367,76 @@ class Reminder(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.appointment_id}:{self.kind}"
+
+
+class SessionStopRequest(TimeStampedModel):
+    """A doctor asks to stop a clinic session (停诊) or to be away for it (请假).
+
+    Staff approve or reject it in the admin; approving runs the stop-clinic flow
+    (services/stopping.py), which cancels, refunds and notifies as for any 停诊.
+    """
+
+    class Kind(models.TextChoices):
+        STOP = "stop", _("Stop the clinic (停诊)")
+        LEAVE = "leave", _("Leave (请假)")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    session = models.ForeignKey(
+        "scheduling.ClinicSession",
+        on_delete=models.PROTECT,
+        related_name="stop_requests",
+        verbose_name=_("clinic session"),
+    )
+    # Copied from the session, for the admin's hospital scoping without a join.
+    hospital = models.ForeignKey(
+        "hospitals.Hospital",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("hospital"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    reason = models.CharField(_("reason"), max_length=255)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=255, blank=True)
+    # True while pending, NULL afterwards: one open request per session (MySQL ignores
+    # conditional unique keys, hence the nullable column).
+    is_open = models.BooleanField(_("open"), null=True, default=True, editable=False)
+
+    class Meta:
+        verbose_name = _("stop or leave request")
+        verbose_name_plural = _("stop and leave requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "is_open"], name="stop_request_one_open_per_session"
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="pending") & Q(is_open=True))
+                | (~Q(status="pending") & Q(is_open__isnull=True)),
+                name="stop_request_open_while_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.session_id}"

@@ -88,3 +88,46 @@ def session_get_for_waitlist(*, session_id: int) -> ClinicSession:
     if session is None:
         raise NotFound(SchedulingError.SESSION_NOT_FOUND)
     return session
+
+
+# -- the clinic floor: what a doctor or staff member may reach -----------------------------
+
+
+def _clinic_scope(qs: QuerySet, *, user: User, doctor_path: str) -> QuerySet:
+    """Platform admins see every hospital; hospital staff their hospital; a doctor only
+    their own sessions (hospitals.Doctor.user); anyone else nothing."""
+    if user.sees_every_hospital:
+        return qs
+    if user.role == User.Role.HOSPITAL_STAFF and user.hospital_id is not None:
+        return qs.filter(hospital_id=user.hospital_id)
+    if user.role == User.Role.DOCTOR and user.hospital_id is not None:
+        return qs.filter(hospital_id=user.hospital_id, **{doctor_path: user})
+    return qs.none()
+
+
+def session_list_for_clinic_user(*, user: User) -> QuerySet[ClinicSession]:
+    qs = ClinicSession.objects.select_related("doctor", "doctor__department")
+    return _clinic_scope(qs, user=user, doctor_path="doctor__user")
+
+
+def session_get_for_clinic_user(*, user: User, session_id: int) -> ClinicSession:
+    """A session the user works; another hospital's or another doctor's answers 404."""
+    session = session_list_for_clinic_user(user=user).filter(pk=session_id).first()
+    if session is None:
+        raise NotFound(SchedulingError.SESSION_NOT_FOUND)
+    return session
+
+
+def appointment_get_for_clinic_user(*, user: User, appointment_id: int) -> Appointment:
+    """An appointment in a session the user works; anything else answers 404."""
+    qs = Appointment.objects.select_related(
+        "profile", "session", "user", "slot", "doctor", "hospital", "doctor__department"
+    )
+    appointment = (
+        _clinic_scope(qs, user=user, doctor_path="session__doctor__user")
+        .filter(pk=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        raise NotFound(ErrorCode.APPOINTMENT_NOT_FOUND)
+    return appointment

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from appointments import apis
+from appointments import apis, checkin_apis
+from appointments import workspace_apis as ws
 
 app_name = "appointments"
 urlpatterns = [
@@ -16,6 +17,16 @@ urlpatterns = [
         "<int:appointment_id>/check-in/",
         apis.AppointmentCheckInApi.as_view(),
         name="check-in",
+    ),
+    path(
+        "<int:appointment_id>/check-in-code/",
+        checkin_apis.AppointmentCheckInCodeApi.as_view(),
+        name="check-in-code",
+    ),
+    path(
+        "check-in/scan/",
+        checkin_apis.AppointmentCheckInScanApi.as_view(),
+        name="check-in-scan",
     ),
     path(
         "<int:appointment_id>/reminders/",
@@ -50,4 +61,45 @@ urlpatterns = [
         name="waitlist-leave",
     ),
     path("staff/day-list/", apis.StaffDayListApi.as_view(), name="staff-day-list"),
+    # The doctor's workspace (the clinic floor)
+    path(
+        "workspace/sessions/",
+        ws.WorkspaceSessionListApi.as_view(),
+        name="workspace-sessions",
+    ),
+    path(
+        "workspace/sessions/<int:session_id>/queue/",
+        ws.WorkspaceSessionQueueApi.as_view(),
+        name="workspace-queue",
+    ),
+    path(
+        "workspace/sessions/<int:session_id>/call-next/",
+        ws.WorkspaceCallNextApi.as_view(),
+        name="workspace-call-next",
+    ),
+    path(
+        "workspace/sessions/<int:session_id>/walk-in/",
+        ws.WorkspaceWalkInApi.as_view(),
+        name="workspace-walk-in",
+    ),
+    path(
+        "workspace/sessions/<int:session_id>/stop-request/",
+        ws.WorkspaceStopRequestApi.as_view(),
+        name="workspace-stop-request",
+    ),
+    path(
+        "workspace/appointments/<int:appointment_id>/recall/",
+        ws.WorkspaceRecallApi.as_view(),
+        name="workspace-recall",
+    ),
+    path(
+        "workspace/appointments/<int:appointment_id>/skip/",
+        ws.WorkspaceSkipApi.as_view(),
+        name="workspace-skip",
+    ),
+    path(
+        "workspace/appointments/<int:appointment_id>/seen/",
+        ws.WorkspaceSeenApi.as_view(),
+        name="workspace-seen",
+    ),
 ]

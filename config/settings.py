@@ -435,6 +435,9 @@ AXES_VERBOSE = False
 STAFF_REQUIRE_OTP = env_bool("STAFF_REQUIRE_OTP", not DEBUG)
 # The issuer shown in the staff member's authenticator app.
 OTP_TOTP_ISSUER = PLATFORM_NAME
+# The waiting-room screens' signed links (appointments.screen): change the value to
+# revoke every screen link at once (staff then open the new links from the admin).
+SCREEN_LINK_VERSION = os.environ.get("SCREEN_LINK_VERSION", "1")
 # Sessions are the admin's only (the API uses JWT): an admin login lasts at most 8 hours.
 ADMIN_SESSION_HOURS = env_int("ADMIN_SESSION_HOURS", 8, minimum=1)
 if ADMIN_SESSION_HOURS > 8:

@@ -26,6 +26,8 @@ urlpatterns = [
         name="swagger-ui",
     ),
     path("health/", HealthApi.as_view(), name="health"),
+    # The waiting-room screens (appointments.screen: signed links, no login on the TV)
+    path("screen/", include("appointments.screen_urls")),
 ]
 
 handler400 = "common.api.bad_request_view"

@@ -102,6 +102,15 @@ class BookingRule(TimeStampedModel):
     reminder_hours_before = models.PositiveSmallIntegerField(
         _("reminder: hours before the visit (0: none)"), default=2
     )
+    # The clinic floor: members whose level has the privilege are called first.
+    members_first_at_visit = models.BooleanField(
+        _("members first at the visit"),
+        default=False,
+        help_text=_(
+            "Call checked-in members whose level has the privilege before other "
+            "checked-in patients (otherwise strictly by queue number)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("booking rule")

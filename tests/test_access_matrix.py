@@ -32,7 +32,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.models import User
-from appointments.models import Appointment, Notification
+from appointments.models import Appointment, Notification, SessionStopRequest
+from appointments.screen import screen_signature
 from appointments.services import (
     appointment_book,
     appointment_cancel,
@@ -392,6 +393,38 @@ GET  /api/v1/accounts/password/reset/                               405 405 405 
 POST /api/v1/accounts/password/reset/                               400 400 400 400 400 400 400
 GET  /api/v1/accounts/password/set/                                 401 405 405 405 405 405 405
 POST /api/v1/accounts/password/set/                                 401 400 400 400 400 400 400
+GET  /api/v1/accounts/staff/login/                                  405 405 405 405 405 405 405
+POST /api/v1/accounts/staff/login/                                  400 400 400 400 400 400 400
+# the clinic floor: check-in codes
+GET  /api/v1/appointments/<int:appointment_id>/check-in-code/       401 200 404 404 404 404 404   /api/v1/appointments/{appointment}/check-in-code/
+GET  /api/v1/appointments/check-in/scan/                            401 403 403 405 405 405 405
+POST /api/v1/appointments/check-in/scan/                            401 403 403 400 400 400 400
+# the clinic floor: the doctor's workspace (the session's only booking is not checked in)
+GET  /api/v1/appointments/workspace/sessions/                       401 403 403 200 200 200 200
+GET  /api/v1/appointments/workspace/sessions/<int:session_id>/queue/ 401 403 403 200 200 404 200   /api/v1/appointments/workspace/sessions/{session}/queue/
+GET  /api/v1/appointments/workspace/sessions/<int:session_id>/call-next/ 401 403 403 405 405 405 405   /api/v1/appointments/workspace/sessions/{session}/call-next/
+POST /api/v1/appointments/workspace/sessions/<int:session_id>/call-next/ 401 403 403 409 409 404 409   /api/v1/appointments/workspace/sessions/{session}/call-next/
+GET  /api/v1/appointments/workspace/sessions/<int:session_id>/walk-in/ 401 403 403 405 405 405 405   /api/v1/appointments/workspace/sessions/{session}/walk-in/
+POST /api/v1/appointments/workspace/sessions/<int:session_id>/walk-in/ 401 403 403 400 400 400 400   /api/v1/appointments/workspace/sessions/{session}/walk-in/
+GET  /api/v1/appointments/workspace/sessions/<int:session_id>/stop-request/ 401 403 403 405 403 403 403   /api/v1/appointments/workspace/sessions/{session}/stop-request/
+POST /api/v1/appointments/workspace/sessions/<int:session_id>/stop-request/ 401 403 403 400 403 403 403   /api/v1/appointments/workspace/sessions/{session}/stop-request/
+GET  /api/v1/appointments/workspace/appointments/<int:appointment_id>/recall/ 401 403 403 405 405 405 405   /api/v1/appointments/workspace/appointments/{appointment}/recall/
+POST /api/v1/appointments/workspace/appointments/<int:appointment_id>/recall/ 401 403 403 409 409 404 409   /api/v1/appointments/workspace/appointments/{appointment}/recall/
+GET  /api/v1/appointments/workspace/appointments/<int:appointment_id>/skip/ 401 403 403 405 405 405 405   /api/v1/appointments/workspace/appointments/{appointment}/skip/
+POST /api/v1/appointments/workspace/appointments/<int:appointment_id>/skip/ 401 403 403 409 409 404 409   /api/v1/appointments/workspace/appointments/{appointment}/skip/
+GET  /api/v1/appointments/workspace/appointments/<int:appointment_id>/seen/ 401 403 403 405 405 405 405   /api/v1/appointments/workspace/appointments/{appointment}/seen/
+POST /api/v1/appointments/workspace/appointments/<int:appointment_id>/seen/ 401 403 403 409 409 404 409   /api/v1/appointments/workspace/appointments/{appointment}/seen/
+GET  /admin/appointments/sessionstoprequest/                        302 302 302 403 200 200 200
+GET  /admin/appointments/sessionstoprequest/add/                    302 302 302 403 403 403 403
+GET  /admin/appointments/sessionstoprequest/<path:object_id>/change/ 302 302 302 403 200 302 200   /admin/appointments/sessionstoprequest/{stop_request}/change/
+GET  /admin/appointments/sessionstoprequest/<path:object_id>/history/ 302 302 302 403 200 302 200   /admin/appointments/sessionstoprequest/{stop_request}/history/
+GET  /admin/appointments/sessionstoprequest/<path:object_id>/delete/ 302 302 302 403 403 403 403   /admin/appointments/sessionstoprequest/{stop_request}/delete/
+GET  /admin/appointments/sessionstoprequest/<path:object_id>/       302 302 302 302 302 302 302   /admin/appointments/sessionstoprequest/{stop_request}/
+POST /admin/appointments/sessionstoprequest/<path:object_id>/change/ 302 302 302 403 403 302 403   /admin/appointments/sessionstoprequest/{stop_request}/change/
+# the waiting-room screen: staff signed in to the admin get the signed link; the link is the key
+GET  /screen/department/<int:department_id>/                        302 302 302 302 302 404 302   /screen/department/{department}/
+GET  /screen/department/<int:department_id>/<str:signature>/        200 200 200 200 200 200 200   /screen/department/{department}/{screen_signature}/
+GET  /screen/department/<int:department_id>/<str:signature>/data/   200 200 200 200 200 200 200   /screen/department/{department}/{screen_signature}/data/
 """
 
 # fmt: on
@@ -521,6 +554,7 @@ def build_world() -> tuple[dict[str, User | None], dict[str, int]]:
         "hospital": x.pk,
         "appointment_type": ContentType.objects.get_for_model(Appointment).pk,
         "department": doctor.department_id,
+        "screen_signature": screen_signature(doctor.department_id),
         "doctor": doctor.pk,
         "room": ConsultingRoomFactory(department=doctor.department).pk,
         "rule": rule.pk,
@@ -531,6 +565,13 @@ def build_world() -> tuple[dict[str, User | None], dict[str, int]]:
         "profile": profile_a.pk,
         "appointment": appointment.pk,
         "entry": entry.pk,
+        "stop_request": SessionStopRequest.objects.create(
+            session=slot.session,
+            hospital=x,
+            requested_by=doctor_user,
+            kind=SessionStopRequest.Kind.LEAVE,
+            reason="培训",
+        ).pk,
         "notification": Notification.objects.filter(user=patient_a).first().pk,
         "order": order.pk,
         "refund": Refund.objects.get(order=paid).pk,

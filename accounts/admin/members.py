@@ -52,6 +52,7 @@ class MemberLevelAdminForm(forms.ModelForm):
             "late_cancel_monthly_quota",
             "discount_rate_bp",
             "waitlist_priority",
+            "visit_priority",
         )
 
 
@@ -67,6 +68,7 @@ class MemberLevelAdmin(ServiceAdminMixin, PlatformOnlyMixin, admin.ModelAdmin):
         "late_cancel_monthly_quota",
         "discount",
         "waitlist_priority",
+        "visit_priority",
     )
     ordering = ("points_required",)
     search_fields = ("code", "name")

@@ -42,10 +42,18 @@ class TokenNotValid(DomainError):
 
 
 @transaction.atomic
-def user_tokens_issue(*, user: User) -> dict[str, str]:
-    """A new JWT pair for the user, in a new login session: {"access": ..., "refresh": ...}."""
+def user_tokens_issue(
+    *, user: User, claims: dict[str, str | int | None] | None = None
+) -> dict[str, str]:
+    """A new JWT pair for the user, in a new login session: {"access": ..., "refresh": ...}.
+
+    `claims` are added to the refresh token; simplejwt copies them into every access token
+    made from it and keeps them through rotation (the staff login's role and hospital).
+    """
     refresh = RefreshToken.for_user(user)  # also records it as outstanding
     refresh[SESSION_CLAIM] = secrets.token_hex(16)
+    for name, value in (claims or {}).items():
+        refresh[name] = value
     # The outstanding row keeps the token as issued, with its session.
     OutstandingToken.objects.filter(jti=refresh[jwt_settings.JTI_CLAIM]).update(
         token=str(refresh)

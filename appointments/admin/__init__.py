@@ -3,10 +3,12 @@
 from appointments.admin.appointment import AppointmentAdmin
 from appointments.admin.others import NotificationAdmin, WaitlistEntryAdmin
 from appointments.admin.stop import ClinicSessionStopAdmin
+from appointments.admin.stop_requests import SessionStopRequestAdmin
 
 __all__ = [
     "AppointmentAdmin",
     "ClinicSessionStopAdmin",
     "NotificationAdmin",
+    "SessionStopRequestAdmin",
     "WaitlistEntryAdmin",
 ]

@@ -1,6 +1,7 @@
 """Appointment services: every write to appointments and the waitlist goes through here."""
 
 from appointments.services.booking import appointment_book
+from appointments.services.checkin_by_code import appointment_check_in_by_code
 from appointments.services.lifecycle import (
     appointment_cancel,
     appointment_check_in,
@@ -11,6 +12,12 @@ from appointments.services.notify import appointment_notify
 from appointments.services.payment import (
     appointment_expire,
     appointment_mark_paid,
+)
+from appointments.services.queue import (
+    queue_call_next,
+    queue_mark_seen,
+    queue_recall,
+    queue_skip,
 )
 from appointments.services.stopping import session_stop
 from appointments.services.transitions import appointment_transition
@@ -25,11 +32,16 @@ __all__ = [
     "appointment_book",
     "appointment_cancel",
     "appointment_check_in",
+    "appointment_check_in_by_code",
     "appointment_complete",
     "appointment_expire",
     "appointment_mark_paid",
     "appointment_notify",
     "appointment_transition",
+    "queue_call_next",
+    "queue_mark_seen",
+    "queue_recall",
+    "queue_skip",
     "session_stop",
     "sessions_mark_no_shows",
     "waitlist_close_for_profile",

@@ -214,9 +214,15 @@ def appointment_create_on_taken_seat(
     rule: BookingRule,
     now: datetime.datetime,
     booked_early: bool = False,
+    walk_in: bool = False,
+    fee: int | None = None,
 ) -> Appointment:
-    """Insert the appointment for a seat already taken in this transaction."""
-    fee = session.fee
+    """Insert the appointment for a seat already taken in this transaction.
+
+    A walk-in (加号 at the desk) is booked at once: paid at the desk, or free (`fee` 0).
+    """
+    fee = session.fee if fee is None else fee
+    awaits_payment = fee > 0 and not walk_in
     appointment = Appointment(
         order_no=order_no_new(now),
         user=user,
@@ -225,14 +231,15 @@ def appointment_create_on_taken_seat(
         session=session,
         doctor_id=session.doctor_id,
         hospital_id=session.hospital_id,
-        status=S.PENDING_PAYMENT if fee > 0 else S.BOOKED,
+        status=S.PENDING_PAYMENT if awaits_payment else S.BOOKED,
         fee=fee,
         visit_starts_at=slot.starts_at,
         visit_ends_at=slot.ends_at,
         place=session.place,
         booked_early=booked_early,
+        walk_in=walk_in,
         hold_expires_at=now + datetime.timedelta(minutes=rule.hold_minutes)
-        if fee > 0
+        if awaits_payment
         else None,
     )
     # Uniqueness (one booking per profile and session, one holder per queue number) is left

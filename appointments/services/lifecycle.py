@@ -131,10 +131,14 @@ def appointment_check_in(
     by_staff: bool,
     now: datetime.datetime | None = None,
 ) -> Appointment:
-    """Check a patient in. Patients may do it in the window before their slot; staff on the day."""
+    """Check a patient in. Patients may do it in the window before their slot; staff on the day.
+
+    A patient skipped at the call (过号) may check in again, with the same rules: they
+    join the queue again at their queue number.
+    """
     with transaction.atomic():
         now = now or timezone.now()
-        if appointment.status != S.BOOKED:
+        if appointment.status not in (S.BOOKED, S.SKIPPED):
             raise Conflict(
                 ErrorCode.NOT_CHECKABLE,
                 _("Only a paid, upcoming booking can be checked in."),
@@ -171,11 +175,15 @@ def appointment_check_in(
         return appointment
 
 
-def appointment_complete(*, actor: Actor, appointment: Appointment) -> Appointment:
-    """The visit happened: close the appointment and award the member's visit points."""
+def appointment_complete(
+    *, actor: Actor, appointment: Appointment, **changes
+) -> Appointment:
+    """The visit happened: close the appointment and award the member's visit points.
+
+    `changes` are written with the status (the clinic floor's visit end time)."""
     with transaction.atomic():
         appointment_transition(
-            actor=actor, appointment=appointment, to_status=S.COMPLETED
+            actor=actor, appointment=appointment, to_status=S.COMPLETED, **changes
         )
         points_apply(
             user=appointment.user,
@@ -195,7 +203,8 @@ def session_ends_at(session: ClinicSession) -> datetime.datetime:
 def sessions_mark_no_shows(
     *, actor: Actor, now: datetime.datetime | None = None
 ) -> int:
-    """Mark booked, unchecked appointments of finished sessions as no_show. Idempotent.
+    """Mark booked, unchecked (or skipped) appointments of finished sessions as no_show.
+    Idempotent.
 
     Each session is handled in its own transaction, so one bad row does not hold up the rest.
     Returns the number of appointments marked.
@@ -214,9 +223,9 @@ def sessions_mark_no_shows(
             ).update(no_shows_marked_at=now)
             if not claimed:
                 continue  # another worker took this session
-            for appointment in session.appointments.filter(status=S.BOOKED).order_by(
-                "pk"
-            ):
+            # A patient skipped at the call (过号) who never came back missed it too.
+            absent = session.appointments.filter(status__in=(S.BOOKED, S.SKIPPED))
+            for appointment in absent.order_by("pk"):
                 appointment_transition(
                     actor=actor, appointment=appointment, to_status=S.NO_SHOW
                 )

@@ -35,7 +35,7 @@ def appointment_mark_paid(*, actor: Actor, appointment: Appointment) -> Appointm
     """
     with transaction.atomic():
         appointment.refresh_from_db()
-        if appointment.status in (S.BOOKED, S.CHECKED_IN, S.COMPLETED):
+        if appointment.status in (S.BOOKED, *Appointment.ON_THE_FLOOR, S.COMPLETED):
             return appointment
         if appointment.status == S.PENDING_PAYMENT:
             appointment_transition(

@@ -23,7 +23,7 @@ from scheduling.models import ClinicSession
 from scheduling.services import session_mark_stopped
 
 S = Appointment.Status
-PAID = (S.BOOKED, S.CHECKED_IN)
+PAID = (S.BOOKED, S.CHECKED_IN, S.CALLED, S.SKIPPED)
 
 
 @dataclass(frozen=True)

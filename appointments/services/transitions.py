@@ -28,7 +28,11 @@ ALLOWED: dict[str, set[str]] = {
     S.PENDING_PAYMENT: {S.BOOKED, S.CANCELLED},
     S.BOOKED: {S.CHECKED_IN, S.CANCELLED, S.NO_SHOW},
     # Stop-clinic sends checked-in patients home too (patients cannot cancel once checked in).
-    S.CHECKED_IN: {S.COMPLETED, S.CANCELLED},
+    S.CHECKED_IN: {S.CALLED, S.COMPLETED, S.CANCELLED},
+    # The clinic floor (services/queue.py): a called patient is seen or skipped (过号); a
+    # skipped one checks in again or is called again directly.
+    S.CALLED: {S.COMPLETED, S.SKIPPED, S.CANCELLED},
+    S.SKIPPED: {S.CHECKED_IN, S.CALLED, S.CANCELLED, S.NO_SHOW},
     # A payment that arrives after its hold expired may revive the booking (see payments).
     S.CANCELLED: {S.BOOKED},
     S.COMPLETED: set(),

@@ -54,6 +54,7 @@ class BookingRuleAdmin(SchedulingAdmin):
             _("Visit reminders"),
             {"fields": ("reminder_evening_time", "reminder_hours_before")},
         ),
+        (_("At the visit"), {"fields": ("members_first_at_visit",)}),
     )
 
     @admin.display(description=_("stop-booking cutoff"))
