@@ -372,3 +372,17 @@ def test_the_visit_time_is_the_appointments(appointment):
     record = draft_for(appointment).record
     assert record.visit_at == appointment.visit_starts_at
     assert timezone.is_aware(record.visit_at)
+
+
+def test_the_periodic_task_locks_due_drafts(settings):
+    from records.tasks import records_auto_lock as task
+
+    settings.RECORD_AUTO_LOCK_HOURS = 1
+    appointment = appointment_for(doctor=doctor_with_login())
+    version = draft_for(appointment)
+
+    with time_machine.travel(appointment.visit_starts_at + datetime.timedelta(hours=1)):
+        assert task.delay().get() == 1
+
+    assert RecordVersion.objects.get(pk=version.pk).status == "auto_locked"
+    assert OperationLog.objects.filter(action="record.auto_locked").count() == 1
