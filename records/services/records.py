@@ -1,8 +1,8 @@
 """Writing medical records: the doctor's draft, signing, corrections, the automatic lock.
 
-Every write takes the record's row lock first (select_for_update), so two saves of one
-draft, or a save racing the automatic lock, happen one after the other; each leaves an
-operation-log row in its transaction. A locked version is never changed: a correction is
+Every write locks the appointment's row, then the record's (records.services.locking),
+so two saves of one draft, or a save racing the automatic lock, happen one after the
+other; each leaves an operation-log row in its transaction. A locked version is never changed: a correction is
 a new version on top, and the model refuses any save of a locked row (records.models).
 """
 
@@ -20,6 +20,7 @@ from common.services import Actor, operation_log_write
 from records.errors import ErrorCode, RecordLocked
 from records.models import RecordVersion, VisitRecord
 from records.services.content import RecordContent, content_apply, content_normalise
+from records.services.locking import record_lock
 
 SEEN = (Appointment.Status.CHECKED_IN, Appointment.Status.COMPLETED)
 
@@ -86,7 +87,7 @@ def record_draft_save(
 def record_sign(*, actor: Actor, record: VisitRecord) -> RecordVersion:
     """Sign the draft: it is locked for good, and the patient is told it is ready."""
     with transaction.atomic():
-        record = VisitRecord.objects.select_for_update().get(pk=record.pk)
+        record = record_lock(record.pk)
         version = _latest(record)
         if version.is_locked:
             raise RecordLocked()
@@ -121,7 +122,7 @@ def record_correct(
         )
     content = content_normalise(content)
     with transaction.atomic():
-        record = VisitRecord.objects.select_for_update().get(pk=record.pk)
+        record = record_lock(record.pk)
         latest = _latest(record)
         if not latest.is_locked:
             raise Conflict(
@@ -164,7 +165,7 @@ def records_auto_lock(*, now: datetime.datetime | None = None) -> int:
     locked = 0
     for record_id in record_ids:
         with transaction.atomic():
-            record = VisitRecord.objects.select_for_update().get(pk=record_id)
+            record = record_lock(record_id)
             changed = RecordVersion.objects.filter(
                 record=record, status=RecordVersion.Status.DRAFT
             ).update(status=RecordVersion.Status.AUTO_LOCKED, locked_at=now)

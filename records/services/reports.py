@@ -13,6 +13,7 @@ from records.services.attachments import (
     attachment_discard,
     attachment_store,
 )
+from records.services.locking import record_lock
 
 RESULT_FIELDS = ("item", "value", "unit", "reference_range", "flag")
 
@@ -63,7 +64,7 @@ def report_add(
         for file in checked:
             stored.append(attachment_store(file))
         with transaction.atomic():
-            record = VisitRecord.objects.select_for_update().get(pk=record.pk)
+            record = record_lock(record.pk)
             report = Report(record=record, kind=kind, reported_by=actor.user)
             report.title = title.strip()
             report.conclusion = conclusion.strip()

@@ -13,22 +13,11 @@ import pytest
 from django.db import connection
 
 from common.services import Actor
-from records.icd import ICD10_SUBSET
-from records.models import Icd10Code, RecordVersion
+from records.models import RecordVersion
 from records.services.content import RecordContent
 from records.services.records import record_correct, record_draft_save, record_sign
 from records.services.reports import report_add
 from tests.records.factories import appointment_for, doctor_with_login
-
-
-@pytest.fixture
-def icd_subset_kept():
-    """A transactional test empties every table afterwards; put the shipped codes back."""
-    yield
-    Icd10Code.objects.bulk_create(
-        [Icd10Code(code=code, name=name) for code, name in ICD10_SUBSET],
-        ignore_conflicts=True,
-    )
 
 
 def _database_bytes() -> bytes:
