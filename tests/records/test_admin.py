@@ -13,7 +13,7 @@ from tests.records.factories import (
     staff_of,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from tests.records.factories import (
 )
 from tests.records.helpers import BASE, client_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 BODY = {
     "chief_complaint": "咽痛两天",

@@ -24,7 +24,7 @@ from tests.records.factories import (
     draft_for,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 @pytest.fixture
