@@ -16,6 +16,7 @@ from records.apis.serializers import (
     attachment_response,
     record_output,
 )
+from records.models import VisitRecord
 
 BINARY_RESPONSES = {
     (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")
@@ -50,7 +51,7 @@ class RecordDetailApi(APIView):
     def get(self, request: Request, record_id: int) -> Response:
         record = access.record_get_for_patient(user=request.user, record_id=record_id)
         record = selectors.record_output_queryset(
-            type(record).objects.filter(pk=record.pk), locked_only=True
+            VisitRecord.objects.filter(pk=record.pk), locked_only=True
         ).get()
         return Response(record_output(record))
 
