@@ -675,10 +675,6 @@ RECORD_AUTO_LOCK_HOURS = env_int("RECORD_AUTO_LOCK_HOURS", 24, minimum=1)
 RECORD_ATTACHMENT_MAX_BYTES = env_int(
     "RECORD_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024
 )
-# Uploads up to this size stay in memory. Django writes bigger ones to a temporary file,
-# which for a report attachment would put a patient's file in clear on disk; an
-# attachment over the cap is refused anyway.
-FILE_UPLOAD_MAX_MEMORY_SIZE = RECORD_ATTACHMENT_MAX_BYTES
 # Which STORAGES entry holds the attachments (only their AES-GCM ciphertext). The local
 # media folder by default; for S3-compatible storage add an entry, e.g. with
 # django-storages' "storages.backends.s3.S3Storage", and name it here.

@@ -25,6 +25,7 @@ from records.apis.serializers import (
     attachment_response,
     record_output,
 )
+from records.apis.uploads import CappedMemoryUploadHandler
 from records.models import Report, VisitRecord
 from records.services.access_log import record_access_write
 from records.services.content import RecordContent
@@ -157,6 +158,8 @@ class ReportAddApi(ClinicianApi):
         },
     )
     def post(self, request: Request, record_id: int) -> Response:
+        # Before the body is parsed: files are kept in memory only (records.apis.uploads).
+        request._request.upload_handlers = [CappedMemoryUploadHandler(request._request)]
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.utils import timezone
 
 from appointments.models import Notification
@@ -292,3 +293,38 @@ def test_a_record_version_count_never_shrinks_through_the_api(appointment, docto
         .order_by("number")
         .values_list("number", "status")
     ) == [(1, "signed"), (2, "signed"), (3, "signed")]
+
+
+class DiskUploadRecorder(TemporaryFileUploadHandler):
+    """Django's disk handler, remembering that it was used."""
+
+    used = False
+
+    def new_file(self, *args, **kwargs):
+        type(self).used = True
+        super().new_file(*args, **kwargs)
+
+
+def test_files_are_never_written_to_a_temporary_file(
+    appointment, doctor, settings, tmp_path
+):
+    # given: uploads would go to a temporary file in Django's own handling
+    settings.FILE_UPLOAD_HANDLERS = ["tests.records.test_apis.DiskUploadRecorder"]
+    DiskUploadRecorder.used = False
+    settings.RECORD_ATTACHMENT_MAX_BYTES = 4096
+    record_id = draft_for(appointment).record_id
+    fits = PDF + b" " * 3000
+    too_big = PDF + b" " * 50_000
+
+    # when
+    taken = _report(doctor, record_id, ("fits.pdf", fits))
+    refused = _report(doctor, record_id, ("big.pdf", too_big))
+
+    # then
+    assert taken.status_code == 201
+    attachment_id = taken.json()["reports"][0]["attachments"][0]["id"]
+    assert doctor.get(f"{BASE}staff/attachments/{attachment_id}/").content == fits
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "attachment_too_large"
+    assert DiskUploadRecorder.used is False
+    assert Report.objects.count() == 1
