@@ -15,14 +15,23 @@ from django.utils.translation import gettext_lazy as _
 
 from appointments.models import Appointment
 from appointments.services.notify import appointment_notify
-from common.errors import Conflict, DomainError
+from common.errors import Conflict, DomainError, NotFound
 from common.services import Actor, operation_log_write
+from hospitals.models import Doctor
 from records.errors import ErrorCode, RecordLocked
 from records.models import RecordVersion, VisitRecord
 from records.services.content import RecordContent, content_apply, content_normalise
 from records.services.locking import record_lock
 
 SEEN = (Appointment.Status.CHECKED_IN, Appointment.Status.COMPLETED)
+
+
+def _author_check(*, actor: Actor, doctor_id: int) -> None:
+    """Only the appointment's own doctor writes its record, whatever path calls this
+    (records.access decides it for the API; this holds it for every other caller)."""
+    user = actor.user
+    if user is None or not Doctor.objects.filter(pk=doctor_id, user=user).exists():
+        raise NotFound("record_not_found", _("Medical record not found."))
 
 
 def _latest(record: VisitRecord) -> RecordVersion | None:
@@ -42,6 +51,7 @@ def record_draft_save(
 ) -> RecordVersion:
     """Create the appointment's record, or change its draft. The caller has checked that
     the actor is the appointment's doctor (records.access)."""
+    _author_check(actor=actor, doctor_id=appointment.doctor_id)
     content = content_normalise(content)
     with transaction.atomic():
         appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
@@ -86,6 +96,7 @@ def record_draft_save(
 
 def record_sign(*, actor: Actor, record: VisitRecord) -> RecordVersion:
     """Sign the draft: it is locked for good, and the patient is told it is ready."""
+    _author_check(actor=actor, doctor_id=record.doctor_id)
     with transaction.atomic():
         record = record_lock(record.pk)
         version = _latest(record)
@@ -113,6 +124,7 @@ def record_correct(
     *, actor: Actor, record: VisitRecord, content: RecordContent, reason: str
 ) -> RecordVersion:
     """A correction of a locked record: a new, signed version; the old ones stay."""
+    _author_check(actor=actor, doctor_id=record.doctor_id)
     reason = reason.strip()
     if not reason:
         raise DomainError(

@@ -8,12 +8,17 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from appointments.models import Appointment, Notification
-from common.errors import Conflict, DomainError
+from common.errors import Conflict, DomainError, NotFound
 from common.models import OperationLog
 from common.services import Actor
 from records.errors import RecordLocked
 from records.models import Attachment, RecordVersion, Report, VisitRecord
-from records.services.records import record_correct, record_sign, records_auto_lock
+from records.services.records import (
+    record_correct,
+    record_draft_save,
+    record_sign,
+    records_auto_lock,
+)
 from records.services.reports import report_add
 from tests.records.factories import (
     PDF,
@@ -386,3 +391,19 @@ def test_the_periodic_task_locks_due_drafts(settings):
 
     assert RecordVersion.objects.get(pk=version.pk).status == "auto_locked"
     assert OperationLog.objects.filter(action="record.auto_locked").count() == 1
+
+
+def test_only_the_appointments_doctor_writes_its_record(appointment):
+    colleague = doctor_with_login(hospital=appointment.hospital)
+
+    with pytest.raises(NotFound):
+        record_draft_save(
+            actor=Actor(user=colleague.user), appointment=appointment, content=content()
+        )
+    record = draft_for(appointment).record
+    with pytest.raises(NotFound):
+        record_sign(actor=Actor(user=colleague.user), record=record)
+    with pytest.raises(NotFound):
+        record_sign(actor=Actor.system(), record=record)
+
+    assert RecordVersion.objects.get(record=record).locked_at is None
