@@ -234,6 +234,8 @@ class Notification(TimeStampedModel):
         HOLD_EXPIRING = "hold_expiring", _("Payment about to expire")
         REFUND_DONE = "refund_done", _("Refund completed")
         VISIT_REMINDER = "visit_reminder", _("Visit reminder")
+        RECORD_READY = "record_ready", _("Medical record ready")
+        REPORT_READY = "report_ready", _("Report ready")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

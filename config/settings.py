@@ -628,6 +628,9 @@ _EVENT_DEFAULTS = {
         _APPOINTMENT_PAGE,
         _VISIT_DATA | {"character_string5": "{queue_no}"},
     ),
+    # The medical record (电子病历) is signed or locked; a lab or imaging report is in.
+    "record_ready": ("pages/records/index", _CHANGE_DATA),
+    "report_ready": ("pages/records/index", _CHANGE_DATA),
 }
 NOTIFICATIONS = {
     "EVENTS": {
@@ -666,3 +669,26 @@ if _unknown_sms_events:
 # member earns. A refund takes back the points of the payment it returns.
 POINTS_PER_PAID_BOOKING = env_int("POINTS_PER_PAID_BOOKING", 10)
 POINTS_PER_COMPLETED_VISIT = env_int("POINTS_PER_COMPLETED_VISIT", 20)
+
+# MEDICAL RECORDS -----------------------------------------------------------------------
+# A record's draft locks by itself this many hours after the visit (records/periodic.py);
+# after that only a correction (a new version with its reason) changes it.
+RECORD_AUTO_LOCK_HOURS = env_int("RECORD_AUTO_LOCK_HOURS", 24, minimum=1)
+# The largest report attachment (PDF, JPEG or PNG) taken, in bytes.
+RECORD_ATTACHMENT_MAX_BYTES = env_int(
+    "RECORD_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024
+)
+# Which STORAGES entry holds the attachments (only their AES-GCM ciphertext). The local
+# media folder by default; for S3-compatible storage add an entry, e.g. with
+# django-storages' "storages.backends.s3.S3Storage", and name it here.
+RECORD_ATTACHMENT_STORAGE = os.environ.get("RECORD_ATTACHMENT_STORAGE") or "default"
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT") or BASE_DIR / "media"
+MEDIA_URL = "media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if RECORD_ATTACHMENT_STORAGE not in STORAGES:
+    raise ImproperlyConfigured(
+        f"RECORD_ATTACHMENT_STORAGE={RECORD_ATTACHMENT_STORAGE!r}: not a key of STORAGES"
+    )

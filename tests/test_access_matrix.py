@@ -44,6 +44,11 @@ from billing.services import payment_order_dev_pay
 from billing.services.orders import payment_order_open
 from common.models import OperationLog
 from common.services import Actor
+from records.models import Icd10Code
+from records.services.access_log import record_access_write
+from records.services.content import RecordContent
+from records.services.records import record_draft_save, record_sign
+from records.services.reports import report_add
 from scheduling.models import BookingRule
 from tests.accounts.factories import PatientProfileFactory, StaffFactory, UserFactory
 from tests.hospitals.factories import (
@@ -51,12 +56,24 @@ from tests.hospitals.factories import (
     DoctorFactory,
     HospitalFactory,
 )
+from tests.records.factories import PNG, appointment_for
 from tests.scheduling.factories import ScheduleTemplateFactory, SlotFactory
 
 ROLES = ("anon", "patient_a", "patient_b", "doctor_x", "staff_x", "staff_y", "admin")
 
 # The project's own apps: every model they register in the admin gets rows.
-OUR_APPS = ("accounts", "hospitals", "scheduling", "appointments", "billing", "common")
+OUR_APPS = (
+    "accounts",
+    "hospitals",
+    "scheduling",
+    "appointments",
+    "billing",
+    "records",
+    "common",
+)
+# Rows that a successful read writes by design: a clinician opening a medical record is
+# logged (records.RecordAccess), so that table is left out of the "nothing written" check.
+READ_LOGS = ("records.RecordAccess",)
 
 
 # fmt: off
@@ -425,6 +442,41 @@ POST /admin/appointments/sessionstoprequest/<path:object_id>/change/ 302 302 302
 GET  /screen/department/<int:department_id>/                        302 302 302 302 302 404 302   /screen/department/{department}/
 GET  /screen/department/<int:department_id>/<str:signature>/        200 200 200 200 200 200 200   /screen/department/{department}/{screen_signature}/
 GET  /screen/department/<int:department_id>/<str:signature>/data/   200 200 200 200 200 200 200   /screen/department/{department}/{screen_signature}/data/
+# medical records: patients' reads, clinicians' reads and writes (reads are logged)
+GET  /api/v1/records/                                               401 200 200 200 200 200 200
+GET  /api/v1/records/<int:record_id>/                               401 200 404 404 404 404 404   /api/v1/records/{record}/
+GET  /api/v1/records/attachments/<int:attachment_id>/               401 200 404 404 404 404 404   /api/v1/records/attachments/{attachment}/
+GET  /api/v1/records/access-log/                                    401 200 200 200 200 200 200
+GET  /api/v1/records/staff/appointments/<int:appointment_id>/draft/ 401 403 403 405 405 405 403   /api/v1/records/staff/appointments/{record_appointment}/draft/
+POST /api/v1/records/staff/appointments/<int:appointment_id>/draft/ 401 403 403 409 404 404 403   /api/v1/records/staff/appointments/{record_appointment}/draft/
+GET  /api/v1/records/staff/appointments/<int:appointment_id>/history/ 401 403 403 200 200 404 403   /api/v1/records/staff/appointments/{record_appointment}/history/
+GET  /api/v1/records/staff/<int:record_id>/                         401 403 403 200 200 404 403   /api/v1/records/staff/{record}/
+GET  /api/v1/records/staff/<int:record_id>/sign/                    401 403 403 405 405 405 403   /api/v1/records/staff/{record}/sign/
+POST /api/v1/records/staff/<int:record_id>/sign/                    401 403 403 409 404 404 403   /api/v1/records/staff/{record}/sign/
+GET  /api/v1/records/staff/<int:record_id>/correct/                 401 403 403 405 405 405 403   /api/v1/records/staff/{record}/correct/
+POST /api/v1/records/staff/<int:record_id>/correct/                 401 403 403 400 400 400 403   /api/v1/records/staff/{record}/correct/
+GET  /api/v1/records/staff/<int:record_id>/reports/                 401 403 403 405 405 405 403   /api/v1/records/staff/{record}/reports/
+POST /api/v1/records/staff/<int:record_id>/reports/                 401 403 403 415 415 415 403   /api/v1/records/staff/{record}/reports/
+GET  /api/v1/records/staff/attachments/<int:attachment_id>/         401 403 403 200 200 404 403   /api/v1/records/staff/attachments/{attachment}/
+GET  /admin/records/visitrecord/                                    302 302 302 200 200 200 200
+GET  /admin/records/visitrecord/add/                                302 302 302 403 403 403 403
+GET  /admin/records/visitrecord/<path:object_id>/change/            302 302 302 200 200 302 200   /admin/records/visitrecord/{record}/change/
+GET  /admin/records/visitrecord/<path:object_id>/history/           302 302 302 200 200 302 200   /admin/records/visitrecord/{record}/history/
+GET  /admin/records/visitrecord/<path:object_id>/delete/            302 302 302 403 403 403 403   /admin/records/visitrecord/{record}/delete/
+GET  /admin/records/visitrecord/<path:object_id>/                   302 302 302 302 302 302 302   /admin/records/visitrecord/{record}/
+POST /admin/records/visitrecord/<path:object_id>/change/            302 302 302 403 403 403 403   /admin/records/visitrecord/{record}/change/
+GET  /admin/records/recordaccess/                                   302 302 302 200 200 200 200
+GET  /admin/records/recordaccess/add/                               302 302 302 403 403 403 403
+GET  /admin/records/recordaccess/<path:object_id>/change/           302 302 302 200 200 302 200   /admin/records/recordaccess/{record_access}/change/
+GET  /admin/records/recordaccess/<path:object_id>/history/          302 302 302 200 200 302 200   /admin/records/recordaccess/{record_access}/history/
+GET  /admin/records/recordaccess/<path:object_id>/delete/           302 302 302 403 403 403 403   /admin/records/recordaccess/{record_access}/delete/
+GET  /admin/records/recordaccess/<path:object_id>/                  302 302 302 302 302 302 302   /admin/records/recordaccess/{record_access}/
+GET  /admin/records/icd10code/                                      302 302 302 403 403 403 200
+GET  /admin/records/icd10code/add/                                  302 302 302 403 403 403 403
+GET  /admin/records/icd10code/<path:object_id>/change/              302 302 302 403 403 403 200   /admin/records/icd10code/{icd}/change/
+GET  /admin/records/icd10code/<path:object_id>/history/             302 302 302 403 403 403 200   /admin/records/icd10code/{icd}/history/
+GET  /admin/records/icd10code/<path:object_id>/delete/              302 302 302 403 403 403 403   /admin/records/icd10code/{icd}/delete/
+GET  /admin/records/icd10code/<path:object_id>/                     302 302 302 302 302 302 302   /admin/records/icd10code/{icd}/
 """
 
 # fmt: on
@@ -535,6 +587,23 @@ def build_world() -> tuple[dict[str, User | None], dict[str, int]]:
         appointment=Appointment.objects.get(pk=cancelled.pk),
         by=Appointment.CancelledBy.STAFF,
     )
+    # A signed medical record of patient A seen by doctor X today, with a file, read once
+    record_appointment = appointment_for(doctor=doctor, profile=profile_a)
+    record = record_draft_save(
+        actor=Actor(user=doctor_user),
+        appointment=record_appointment,
+        content=RecordContent(chief_complaint="咳嗽"),
+    ).record
+    record_sign(actor=Actor(user=doctor_user), record=record)
+    attachment = report_add(
+        actor=Actor(user=doctor_user),
+        record=record,
+        kind="lab",
+        title="血常规",
+        results=[],
+        files=[("a.png", PNG)],
+    ).attachments.get()
+    record_access = record_access_write(actor=Actor(user=doctor_user), record=record)
     refresh = RefreshToken.for_user(patient_a)
     refresh.blacklist()
     interval = IntervalSchedule.objects.create(every=1, period="days")
@@ -564,6 +633,11 @@ def build_world() -> tuple[dict[str, User | None], dict[str, int]]:
         "user": patient_a.pk,
         "profile": profile_a.pk,
         "appointment": appointment.pk,
+        "record": record.pk,
+        "record_appointment": record_appointment.pk,
+        "attachment": attachment.pk,
+        "record_access": record_access.pk,
+        "icd": Icd10Code.objects.get(code="J06.9").pk,
         "entry": entry.pk,
         "stop_request": SessionStopRequest.objects.create(
             session=slot.session,
@@ -639,6 +713,7 @@ def snapshot() -> dict[str, list[dict]]:
         model._meta.label: list(model.objects.order_by("pk").values())
         for app in OUR_APPS
         for model in apps.get_app_config(app).get_models()
+        if model._meta.label not in READ_LOGS
     }
 
 
@@ -655,9 +730,10 @@ def client_for(role: str, user: User | None, api: bool) -> Client:
 
 @pytest.mark.clock
 @pytest.mark.django_db
-def test_each_role_gets_the_expected_status_on_every_route(settings):
+def test_each_role_gets_the_expected_status_on_every_route(settings, tmp_path):
     # given
     settings.PAYMENTS_DEV_GATEWAY = True
+    settings.MEDIA_ROOT = tmp_path  # the medical record's attachment
     users, ids = build_world()
     clients = {
         (role, api): client_for(role, user, api)

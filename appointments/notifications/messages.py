@@ -146,6 +146,16 @@ def _texts(event: str, context: dict[str, str]) -> tuple[str, str]:
             "%(patient)s: your visit with %(doctor)s, %(department)s, %(hospital)s "
             "is at %(visit_time)s, queue number %(queue_no)s. Place: %(place)s."
         )
+    if event == E.RECORD_READY:
+        return _("Medical record ready"), _(
+            "%(patient)s: the medical record of your visit with %(doctor)s on "
+            "%(visit_date)s is ready to read."
+        )
+    if event == E.REPORT_READY:
+        return _("Report ready"), _(
+            "%(patient)s: a new report from your visit with %(doctor)s on "
+            "%(visit_date)s is ready to read."
+        )
     raise ValueError(f"no text for event {event!r}")
 
 

@@ -26,6 +26,9 @@ EVENTS = (
     "hold_expiring",
     "refund_done",
     "visit_reminder",
+    # Written by records (the layer above), which calls appointment_notify directly.
+    "record_ready",
+    "report_ready",
 )
 
 

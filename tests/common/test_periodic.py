@@ -19,7 +19,7 @@ from common.periodic import (
 )
 from config.celery import app as celery_app
 
-APPS_WITH_JOBS = ("accounts", "scheduling", "appointments", "billing")
+APPS_WITH_JOBS = ("accounts", "scheduling", "appointments", "billing", "records")
 
 
 def _run(*args: str) -> str:
@@ -44,6 +44,13 @@ def _schedule() -> dict[str, tuple]:
 
 
 EXPECTED = {
+    "Lock medical records": (
+        "records.tasks.records_auto_lock",
+        "*/10",
+        "*",
+        "Asia/Shanghai",
+        True,
+    ),
     "Prune revoked login sessions": (
         "accounts.tasks.revoked_login_sessions_prune",
         "17",

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('hospitals', '0003_consulting_rooms_and_doctor_day_cap'),
-        ('scheduling', '0007_verbose_names_and_period_labels'),
+        ('scheduling', '0008_bookingrule_members_first_at_visit'),
     ]
 
     operations = [

@@ -1,0 +1,1 @@
+"""Every write of the records app (records/services/*)."""
