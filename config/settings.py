@@ -405,7 +405,11 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # fpdf2 subsets the PDF font with fontTools, which logs every table at INFO.
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # LOGIN SECURITY --------------------------------------------------------------------------
@@ -663,3 +667,7 @@ if _unknown_sms_events:
 # member earns. A refund takes back the points of the payment it returns.
 POINTS_PER_PAID_BOOKING = env_int("POINTS_PER_PAID_BOOKING", 10)
 POINTS_PER_COMPLETED_VISIT = env_int("POINTS_PER_COMPLETED_VISIT", 20)
+
+# Medical record exports. The PDF embeds a Chinese font: "path" or "path#index" (a face in a
+# .ttc collection); empty = ask fontconfig for one (fonts-noto-cjk, installed by the setup).
+RECORD_PDF_FONT = os.environ.get("RECORD_PDF_FONT", "")
