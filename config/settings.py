@@ -405,7 +405,11 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # fpdf2 subsets the PDF font with fontTools, which logs every table at INFO.
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # LOGIN SECURITY --------------------------------------------------------------------------
@@ -692,3 +696,6 @@ if RECORD_ATTACHMENT_STORAGE not in STORAGES:
     raise ImproperlyConfigured(
         f"RECORD_ATTACHMENT_STORAGE={RECORD_ATTACHMENT_STORAGE!r}: not a key of STORAGES"
     )
+# Exports of a visit. The PDF embeds a Chinese font: "path" or "path#index" (a face in a
+# .ttc collection); empty = ask fontconfig for one (fonts-noto-cjk, installed by the setup).
+RECORD_PDF_FONT = os.environ.get("RECORD_PDF_FONT", "")

@@ -17,6 +17,7 @@ class ErrorCode(StrEnum):
     ATTACHMENT_TYPE_NOT_ALLOWED = "attachment_type_not_allowed"
     ATTACHMENT_TYPE_MISMATCH = "attachment_type_mismatch"
     NOT_A_CLINICIAN = "not_a_clinician"
+    PDF_FONT_MISSING = "pdf_font_missing"
 
 
 class RecordLocked(Conflict):

@@ -7,8 +7,8 @@
 #
 # Needed by everyone: what creates the virtualenv and builds mysqlclient (Python's venv module
 # and headers, a C compiler, pkg-config and the MariaDB client headers), and gettext (msgfmt and
-# xgettext, for the translation catalog). For the tests also:
-# Chromium, which the browser tests drive, and a CJK font so that Chinese pages render.
+# xgettext, for the translation catalog), and a Chinese font (fonts-noto-cjk) that the medical
+# record PDF embeds. For the tests also Chromium, which the browser tests drive.
 #
 # As root with apt-get (Debian/Ubuntu), the missing packages are installed after one
 # `apt-get update`. Otherwise the script prints one line with the exact command to run, and
@@ -67,14 +67,17 @@ fi
 command -v msgfmt >/dev/null 2>&1 || need gettext
 command -v xgettext >/dev/null 2>&1 || need gettext
 
+# A Chinese font, found through fontconfig: the medical record PDF embeds it, and the
+# browser tests render Chinese pages with it.
+if ! command -v fc-list >/dev/null 2>&1; then
+  need fontconfig
+  need fonts-noto-cjk
+elif [ -z "$(fc-list ':lang=zh' family 2>/dev/null)" ]; then
+  need fonts-noto-cjk
+fi
+
 if [ "$for_tests" = yes ]; then
   command -v chromium >/dev/null 2>&1 || need chromium
-  if ! command -v fc-list >/dev/null 2>&1; then
-    need fontconfig
-    need fonts-noto-cjk
-  elif [ -z "$(fc-list ':lang=zh' family 2>/dev/null)" ]; then
-    need fonts-noto-cjk
-  fi
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
