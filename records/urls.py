@@ -1,6 +1,6 @@
 from django.urls import path
 
-from records.apis import clinician, patient
+from records.apis import clinician, exports, patient
 
 app_name = "records"
 urlpatterns = [
@@ -11,6 +11,14 @@ urlpatterns = [
         "attachments/<int:attachment_id>/",
         patient.AttachmentDownloadApi.as_view(),
         name="attachment",
+    ),
+    path(
+        "<int:record_id>/export/pdf/", exports.RecordPdfApi.as_view(), name="export-pdf"
+    ),
+    path(
+        "<int:record_id>/export/fhir/",
+        exports.RecordFhirApi.as_view(),
+        name="export-fhir",
     ),
     path("access-log/", patient.AccessLogListApi.as_view(), name="access-log"),
     # doctors and hospital staff

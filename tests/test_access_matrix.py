@@ -446,6 +446,8 @@ GET  /screen/department/<int:department_id>/<str:signature>/data/   200 200 200 
 GET  /api/v1/records/                                               401 200 200 200 200 200 200
 GET  /api/v1/records/<int:record_id>/                               401 200 404 404 404 404 404   /api/v1/records/{record}/
 GET  /api/v1/records/attachments/<int:attachment_id>/               401 200 404 404 404 404 404   /api/v1/records/attachments/{attachment}/
+GET  /api/v1/records/<int:record_id>/export/pdf/                    401 200 404 404 404 404 404   /api/v1/records/{record}/export/pdf/
+GET  /api/v1/records/<int:record_id>/export/fhir/                   401 200 404 404 404 404 404   /api/v1/records/{record}/export/fhir/
 GET  /api/v1/records/access-log/                                    401 200 200 200 200 200 200
 GET  /api/v1/records/staff/appointments/<int:appointment_id>/draft/ 401 403 403 405 405 405 403   /api/v1/records/staff/appointments/{record_appointment}/draft/
 POST /api/v1/records/staff/appointments/<int:appointment_id>/draft/ 401 403 403 409 404 404 403   /api/v1/records/staff/appointments/{record_appointment}/draft/
