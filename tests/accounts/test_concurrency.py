@@ -9,7 +9,6 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 
 from accounts.models import PatientProfile, SmsCode, User
 from accounts.sensitive import phone_lookup_hash
@@ -24,15 +23,12 @@ from common.errors import DomainError
 from common.models import OperationLog
 from common.services import Actor
 from tests.accounts.factories import PatientFactory, make_id_card_no
-from tests.race import run_at_once
+from tests.race import needs_row_locks, run_at_once
 
 pytestmark = [
     pytest.mark.concurrency,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor == "sqlite",
-        reason="needs a database with row locks (MariaDB/MySQL)",
-    ),
+    needs_row_locks,
 ]
 
 THREADS = 10

@@ -8,7 +8,6 @@ import datetime
 from collections import Counter
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from accounts.members import member_late_cancel_use, points_apply
@@ -29,17 +28,14 @@ from tests.appointments.factories import (
     PatientProfileFactory as BookingProfileFactory,
 )
 from tests.billing.factories import open_order
-from tests.race import run_at_once
+from tests.race import needs_row_locks, run_at_once
 from tests.scheduling.factories import ClinicSessionFactory, SlotFactory
 
 pytestmark = [
     pytest.mark.clock,
     pytest.mark.concurrency,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor == "sqlite",
-        reason="needs a database with row locks (MariaDB/MySQL)",
-    ),
+    needs_row_locks,
 ]
 
 THREADS = 10

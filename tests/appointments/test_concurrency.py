@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -24,7 +23,7 @@ from scheduling.models import Slot
 from tests.accounts.factories import make_id_card_no
 from tests.appointments.booking_helpers import booking_job, outcome
 from tests.appointments.factories import PatientProfileFactory
-from tests.race import run_at_once
+from tests.race import needs_row_locks, run_at_once
 from tests.scheduling.factories import (
     BookingRuleFactory,
     ClinicSessionFactory,
@@ -35,10 +34,7 @@ pytestmark = [
     pytest.mark.clock,
     pytest.mark.concurrency,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor == "sqlite",
-        reason="needs a database with row locks (MariaDB/MySQL)",
-    ),
+    needs_row_locks,
 ]
 
 ACTOR = Actor.system()

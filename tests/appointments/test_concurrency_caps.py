@@ -8,7 +8,6 @@ import datetime
 from collections import Counter
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from appointments.models import Appointment
@@ -17,7 +16,7 @@ from common.services import Actor
 from scheduling.models import ClinicSession, Slot
 from tests.appointments.booking_helpers import booking_job, outcome, same_person
 from tests.appointments.factories import PatientProfileFactory
-from tests.race import run_at_once
+from tests.race import needs_row_locks, run_at_once
 from tests.scheduling.factories import (
     BookingRuleFactory,
     ClinicSessionFactory,
@@ -28,10 +27,7 @@ pytestmark = [
     pytest.mark.clock,
     pytest.mark.concurrency,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor == "sqlite",
-        reason="needs a database with row locks (MariaDB/MySQL)",
-    ),
+    needs_row_locks,
 ]
 
 ACTOR = Actor.system()

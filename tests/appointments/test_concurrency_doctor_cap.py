@@ -9,24 +9,20 @@ import datetime
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from appointments.models import Appointment
 from scheduling.models import Period, Slot
 from tests.appointments.booking_helpers import booking_job, outcome
 from tests.appointments.factories import PatientProfileFactory
 from tests.hospitals.factories import DoctorFactory
-from tests.race import run_at_once
+from tests.race import needs_row_locks, run_at_once
 from tests.scheduling.factories import ClinicSessionFactory, SlotFactory
 
 pytestmark = [
     pytest.mark.clock,
     pytest.mark.concurrency,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor == "sqlite",
-        reason="needs a database with row locks (MariaDB/MySQL)",
-    ),
+    needs_row_locks,
 ]
 
 

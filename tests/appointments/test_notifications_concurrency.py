@@ -25,16 +25,13 @@ from appointments.notifications.delivery import (
 from appointments.notifications.reminders import reminders_sweep
 from tests.appointments.factories import PatientUserFactory
 from tests.appointments.notification_helpers import appointment_at
-from tests.race import run_at_once
+from tests.race import needs_row_locks, run_at_once
 
 pytestmark = [
     pytest.mark.clock,
     pytest.mark.concurrency,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor == "sqlite",
-        reason="needs a database with row locks (MariaDB/MySQL)",
-    ),
+    needs_row_locks,
 ]
 
 N = Notification

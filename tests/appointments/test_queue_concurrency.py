@@ -4,7 +4,6 @@ SQLite, which serialises writers anyway)."""
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from appointments.models import Appointment
 from appointments.services import queue_call_next
@@ -12,15 +11,12 @@ from common.errors import Conflict
 from common.services import Actor
 from scheduling.models import ClinicSession
 from tests.appointments.floor_helpers import floor_session, on_floor
-from tests.race import run_at_once
+from tests.race import needs_row_locks, run_at_once
 
 pytestmark = [
     pytest.mark.concurrency,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor == "sqlite",
-        reason="needs a database with row locks (MariaDB/MySQL)",
-    ),
+    needs_row_locks,
 ]
 
 ACTOR = Actor.system()

@@ -13,7 +13,6 @@ from collections import Counter
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,7 +28,7 @@ from config.settings import redis_caches
 from tests.appointments.factories import PatientProfileFactory
 from tests.billing.factories import ACTOR, open_order
 from tests.fakes.redis_server import closed_port
-from tests.race import run_at_once
+from tests.race import needs_row_locks, run_at_once
 from tests.scheduling.factories import SlotFactory
 
 # transaction=True: writes really commit, so their after-commit cache work really runs
@@ -301,10 +300,7 @@ def test_with_the_cache_down_a_paid_cancel_answers_200_and_commits_its_refund(
 
 
 @pytest.mark.concurrency
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="needs a database with row locks (MariaDB/MySQL)",
-)
+@needs_row_locks
 def test_with_the_cache_down_concurrent_sends_to_one_phone_text_once(
     redis_down, sms_server, settings
 ):

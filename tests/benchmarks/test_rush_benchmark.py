@@ -11,7 +11,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.urls import NoReverseMatch, reverse
 from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework_simplejwt.tokens import AccessToken
@@ -34,6 +33,7 @@ from hospitals.models import Hospital
 from scheduling.models import Slot
 from tests.appointments.factories import PatientProfileFactory
 from tests.appointments.test_concurrency import outcome, run_at_once
+from tests.race import needs_row_locks
 from tests.scheduling.factories import SlotFactory
 
 pytestmark = pytest.mark.clock
@@ -155,10 +155,7 @@ def test_the_naive_view_answers_201_then_the_error_shape_when_full():
 
 @pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="needs a database with row locks (MariaDB/MySQL)",
-)
+@needs_row_locks
 def test_fifty_naive_bookings_of_the_last_seat_give_one_success():
     # given
     slot = SlotFactory(capacity=3, booked=2)

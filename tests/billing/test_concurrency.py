@@ -5,7 +5,6 @@ UPDATE and the unique ledger key are what make 20 copies of a notification credi
 """
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -13,16 +12,13 @@ from appointments.models import Appointment
 from billing.models import PaymentLedgerEntry, PaymentOrder
 from common.models import OperationLog
 from tests.billing.factories import open_order
-from tests.race import run_at_once
+from tests.race import needs_row_locks, run_at_once
 
 pytestmark = [
     pytest.mark.clock,
     pytest.mark.concurrency,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor == "sqlite",
-        reason="needs a database with row locks (MariaDB/MySQL)",
-    ),
+    needs_row_locks,
 ]
 
 COPIES = 20

@@ -1,23 +1,19 @@
 """Record writes racing on a real engine: one record per appointment, no deadlocks."""
 
 import pytest
-from django.db import connection
 
 from common.services import Actor
 from records.models import RecordVersion, Report, VisitRecord
 from records.services.records import record_draft_save, record_sign
 from records.services.reports import report_add
-from tests.race import run_at_once
+from tests.race import needs_row_locks, run_at_once
 from tests.records.factories import PNG, appointment_for, content, doctor_with_login
 
 pytestmark = [
     pytest.mark.concurrency,
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("icd_subset_kept"),
-    pytest.mark.skipif(
-        connection.vendor == "sqlite",
-        reason="needs a database with row locks (MariaDB/MySQL)",
-    ),
+    needs_row_locks,
 ]
 
 

@@ -9,7 +9,6 @@ import datetime
 from collections import Counter
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from common.errors import Conflict
@@ -17,17 +16,14 @@ from common.services import Actor
 from scheduling.models import ClinicSession, Period
 from scheduling.services import session_create, session_update
 from tests.hospitals.factories import ConsultingRoomFactory, DoctorFactory
-from tests.race import run_at_once
+from tests.race import needs_row_locks, run_at_once
 from tests.scheduling.factories import ClinicSessionFactory
 
 pytestmark = [
     pytest.mark.clock,
     pytest.mark.concurrency,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor == "sqlite",
-        reason="needs a database with row locks (MariaDB/MySQL)",
-    ),
+    needs_row_locks,
 ]
 
 ACTOR = Actor.system()
