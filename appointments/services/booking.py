@@ -254,13 +254,8 @@ def appointment_create_on_taken_seat(
                 appointment.save(force_insert=True)
             break
         except IntegrityError:
-            if Appointment.objects.filter(
-                profile=profile, session=session, holds_seat=True
-            ).exists():
-                raise Conflict(
-                    ErrorCode.ALREADY_BOOKED,
-                    _("This patient already has a booking in this session."),
-                ) from None
+            # the unique key of one seat-holding booking per patient and session
+            already_booked_check(profile=profile, session=session)
             appointment.pk = (
                 None  # a queue number taken by a concurrent booking: pick again
             )
@@ -329,6 +324,13 @@ def booking_check(
     rule = rule_for_hospital_id(session.hospital_id)
     early = booking_is_early(user=user, session=session, now=now)
     slot_check_bookable(slot=slot, session=session, rule=rule, now=now, early=early)
+    already_booked_check(profile=profile, session=session)
+    doctor_day_cap_precheck(session=session)
+    return rule, early
+
+
+def already_booked_check(*, profile: PatientProfile, session: ClinicSession) -> None:
+    """One seat-holding booking per patient and session: refuse a second one."""
     if Appointment.objects.filter(
         profile=profile, session=session, holds_seat=True
     ).exists():
@@ -336,8 +338,6 @@ def booking_check(
             ErrorCode.ALREADY_BOOKED,
             _("This patient already has a booking in this session."),
         )
-    doctor_day_cap_precheck(session=session)
-    return rule, early
 
 
 def _appointment_book_seat(

@@ -16,6 +16,7 @@ from accounts.selectors import member_privileges_for_user
 from appointments.errors import ErrorCode
 from appointments.models import Appointment, WaitlistEntry
 from appointments.services.booking import (
+    already_booked_check,
     appointment_create_on_taken_seat,
     caps_check,
     seat_take,
@@ -72,13 +73,7 @@ def waitlist_join(
                 ErrorCode.SEATS_AVAILABLE,
                 _("Seats are still available; please book directly."),
             )
-        if Appointment.objects.filter(
-            profile=profile, session=session, holds_seat=True
-        ).exists():
-            raise Conflict(
-                ErrorCode.ALREADY_BOOKED,
-                _("This patient already has a booking in this session."),
-            )
+        already_booked_check(profile=profile, session=session)
         if WaitlistEntry.objects.filter(
             profile=profile, session=session, is_waiting=True
         ).exists():
