@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from appointments.models import Appointment
 from common.models import OperationLog
@@ -344,3 +344,30 @@ def test_earlier_records_are_shown_and_written_to_the_patients_access_log():
     assert logged.profile_id == profile.pk
     log = client_for(profile.user).get("/api/v1/records/access-log/").json()
     assert len(log["results"]) == 1
+
+
+def test_the_pages_speak_chinese_by_default(settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    doctor = doctor_with_login()
+    appointment = appointment_for(doctor=doctor, status=S.CALLED)
+    client = signed_in(doctor.user)
+
+    with translation.override("zh-hans"):
+        sessions = client.get("/workspace/").content.decode()
+        queue = client.get(f"/workspace/sessions/{appointment.session_id}/").content
+        record = client.get(f"/workspace/appointments/{appointment.pk}/record/").content
+
+    assert "我的出诊" in sessions
+    assert "呼叫下一位" in queue.decode()
+    assert "保存并签名" in record.decode()
+
+
+def test_only_the_doctor_gets_the_write_record_link():
+    doctor = doctor_with_login()
+    appointment = appointment_for(doctor=doctor)
+    url = f"/workspace/sessions/{appointment.session_id}/"
+    link = f"/workspace/appointments/{appointment.pk}/record/"
+
+    assert link in signed_in(doctor.user).get(url).content.decode()
+    staff = signed_in(StaffFactory(hospital=doctor.hospital))
+    assert link not in staff.get(url).content.decode()
