@@ -29,6 +29,8 @@ urlpatterns = [
     path("health/", HealthApi.as_view(), name="health"),
     # The waiting-room screens (appointments.screen: signed links, no login on the TV)
     path("screen/", include("appointments.screen_urls")),
+    # The doctors' workspace pages (records.workspace: signed in through the admin login)
+    path("workspace/", include("records.workspace.urls")),
 ]
 
 handler400 = "common.api.bad_request_view"

@@ -29,6 +29,8 @@ from records.models import Attachment, RecordVersion, VisitRecord
 ON_LIST = (
     Appointment.Status.BOOKED,
     Appointment.Status.CHECKED_IN,
+    Appointment.Status.CALLED,
+    Appointment.Status.SKIPPED,
     Appointment.Status.COMPLETED,
 )
 

@@ -442,6 +442,19 @@ POST /admin/appointments/sessionstoprequest/<path:object_id>/change/ 302 302 302
 GET  /screen/department/<int:department_id>/                        302 302 302 302 302 404 302   /screen/department/{department}/
 GET  /screen/department/<int:department_id>/<str:signature>/        200 200 200 200 200 200 200   /screen/department/{department}/{screen_signature}/
 GET  /screen/department/<int:department_id>/<str:signature>/data/   200 200 200 200 200 200 200   /screen/department/{department}/{screen_signature}/data/
+# the doctors' workspace pages: the admin's login; doctors and hospital staff only
+GET  /workspace/                                                    302 403 403 200 200 200 403
+GET  /workspace/sessions/<int:session_id>/                          302 403 403 200 200 404 403   /workspace/sessions/{session}/
+GET  /workspace/sessions/<int:session_id>/call-next/                405 405 405 405 405 405 405   /workspace/sessions/{session}/call-next/
+POST /workspace/sessions/<int:session_id>/call-next/                302 403 403 302 302 404 403   /workspace/sessions/{session}/call-next/
+GET  /workspace/appointments/<int:appointment_id>/recall/           405 405 405 405 405 405 405   /workspace/appointments/{appointment}/recall/
+POST /workspace/appointments/<int:appointment_id>/recall/           302 403 403 302 302 404 403   /workspace/appointments/{appointment}/recall/
+GET  /workspace/appointments/<int:appointment_id>/skip/             405 405 405 405 405 405 405   /workspace/appointments/{appointment}/skip/
+POST /workspace/appointments/<int:appointment_id>/skip/             302 403 403 302 302 404 403   /workspace/appointments/{appointment}/skip/
+GET  /workspace/appointments/<int:appointment_id>/seen/             405 405 405 405 405 405 405   /workspace/appointments/{appointment}/seen/
+POST /workspace/appointments/<int:appointment_id>/seen/             302 403 403 302 302 404 403   /workspace/appointments/{appointment}/seen/
+GET  /workspace/appointments/<int:appointment_id>/record/           302 403 403 200 404 404 403   /workspace/appointments/{record_appointment}/record/
+POST /workspace/appointments/<int:appointment_id>/record/           302 403 403 400 404 404 403   /workspace/appointments/{record_appointment}/record/
 # medical records: patients' reads, clinicians' reads and writes (reads are logged)
 GET  /api/v1/records/                                               401 200 200 200 200 200 200
 GET  /api/v1/records/<int:record_id>/                               401 200 404 404 404 404 404   /api/v1/records/{record}/

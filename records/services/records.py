@@ -23,7 +23,12 @@ from records.models import RecordVersion, VisitRecord
 from records.services.content import RecordContent, content_apply, content_normalise
 from records.services.locking import record_lock
 
-SEEN = (Appointment.Status.CHECKED_IN, Appointment.Status.COMPLETED)
+# The patient is at the clinic: waiting, in the consulting room (called), or seen.
+SEEN = (
+    Appointment.Status.CHECKED_IN,
+    Appointment.Status.CALLED,
+    Appointment.Status.COMPLETED,
+)
 
 
 def _author_check(*, actor: Actor, doctor_id: int) -> None:

@@ -69,6 +69,16 @@ def test_saving_again_changes_the_same_draft(appointment):
     assert RecordVersion.objects.get(pk=version.pk).chief_complaint == "头痛"
 
 
+def test_the_doctor_writes_the_record_while_the_patient_is_called_in():
+    appointment = appointment_for(
+        doctor=doctor_with_login(), status=Appointment.Status.CALLED
+    )
+
+    version = draft_for(appointment)
+
+    assert version.record.appointment_id == appointment.pk
+
+
 @pytest.mark.parametrize(
     "status",
     [Appointment.Status.BOOKED, Appointment.Status.PENDING_PAYMENT, "cancelled"],
