@@ -60,9 +60,10 @@ class _Pdf(FPDF):
         self.line_text(f"【{title}】", size=BODY_SIZE + 0.5)
         self.line_text(text)
 
-    def table(self, headings: list[str], rows: list[list[str]]) -> None:  # type: ignore[override]
+    def grid(self, headings: list[str], rows: list[list[str]]) -> None:
+        """A bordered table: one heading row, then the rows (fpdf2's table, plain headings)."""
         self.set_font(FONT, size=BODY_SIZE - 1)
-        with super().table(
+        with self.table(
             line_height=LINE,
             text_align="LEFT",
             headings_style=FontFace(emphasis="", fill_color=(235, 235, 235)),
@@ -79,7 +80,7 @@ def _reports(pdf: _Pdf, reports: tuple[Report, ...]) -> None:
             f"【{report.title}】 {_when(report.issued_at)}", size=BODY_SIZE + 0.5
         )
         if report.results:
-            pdf.table(
+            pdf.grid(
                 [_("Item"), _("Result"), _("Unit"), _("Reference range"), _("Flag")],
                 [
                     [r.item, r.value, r.unit, r.reference_range, r.flag]
@@ -130,7 +131,7 @@ def visit_pdf(doc: VisitDocument) -> bytes:
     if doc.prescriptions:
         pdf.ln(1.5)
         pdf.line_text(f"【{_('Prescriptions')}】", size=BODY_SIZE + 0.5)
-        pdf.table(
+        pdf.grid(
             [
                 _("Drug"),
                 _("Dose"),
