@@ -6,6 +6,12 @@ from django.utils.translation import gettext_lazy as _
 from common.models import TimeStampedModel
 
 
+class RiskBand(models.TextChoices):
+    LOW = "low", _("low")
+    MEDIUM = "medium", _("medium")
+    HIGH = "high", _("high")
+
+
 class Appointment(TimeStampedModel):
     class Status(models.TextChoices):
         PENDING_PAYMENT = "pending_payment", _("Pending payment")
@@ -107,6 +113,19 @@ class Appointment(TimeStampedModel):
     # Booked through the members' priority channel before the public release.
     booked_early = models.BooleanField(
         _("booked before public release"), default=False, editable=False
+    )
+    # The no-show model's view of this booking (analytics scores each new booking and
+    # records it through appointments.services): the calibrated probability in permille,
+    # and its band under the active model's thresholds. Empty until scored.
+    noshow_risk = models.PositiveSmallIntegerField(
+        _("no-show risk (‰)"), null=True, blank=True, editable=False
+    )
+    noshow_risk_band = models.CharField(
+        _("no-show risk band"),
+        max_length=8,
+        choices=RiskBand.choices,
+        blank=True,
+        editable=False,
     )
     # True while the appointment holds its seat and queue number, NULL once cancelled.
     # Unique keys skip NULLs on every engine, so these unconditional keys work on MySQL too.

@@ -18,6 +18,9 @@ api_v1 = [
 
 urlpatterns = [
     path("", home, name="home"),
+    # The analytics pages in the admin (queue model, simulation, dashboards): before the
+    # admin's own URLs, whose catch-all would answer them with its 404.
+    path("admin/analytics/", include("analytics.admin_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
