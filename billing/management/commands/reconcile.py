@@ -3,43 +3,15 @@
 import datetime
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.core.management.base import BaseCommand, CommandError
 
 from billing.bills import PARSERS, BillError, read_bill_text
 from billing.services.reconciliation import (
     reconciliation_match,
     reconciliation_report_save,
 )
+from common.progress import ProgressBar
 from common.services import Actor
-
-
-class ProgressBar:
-    """Redrawn in place on a terminal; otherwise one line at each tenth."""
-
-    width = 30
-
-    def __init__(self, out: OutputWrapper, *, unit: str = "rows") -> None:
-        self.out = out
-        self.unit = unit
-        self.live = out.isatty()
-        self.shown = -1
-
-    def __call__(self, done: int, total: int) -> None:
-        tenth = 10 * done // max(total, 1)
-        if not self.live and tenth == self.shown:
-            return
-        self.shown = tenth
-        filled = self.width * done // max(total, 1)
-        line = (
-            f"[{'#' * filled}{'-' * (self.width - filled)}] {done}/{total} {self.unit}"
-        )
-        if self.live:
-            self.out.write(f"\r{line}", ending="")
-            if done == total:
-                self.out.write("")
-            self.out.flush()
-        else:
-            self.out.write(line)
 
 
 def _date(value: str) -> datetime.date:
@@ -70,7 +42,10 @@ class Command(BaseCommand):
             rows = PARSERS[channel](read_bill_text(path))
             self.stderr.write(f"{path.name}: {len(rows)} rows, matching...")
             result = reconciliation_match(
-                channel=channel, date=day, rows=rows, progress=ProgressBar(self.stderr)
+                channel=channel,
+                date=day,
+                rows=rows,
+                progress=ProgressBar(self.stderr, unit="rows"),
             )
         except BillError as exc:
             raise CommandError(

@@ -7,7 +7,7 @@ the summary says nothing is left, the old key can be removed. Lookup hashes do n
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.core.management.base import BaseCommand, CommandError
 
 from common import crypto
 from common.key_rotation import (
@@ -16,35 +16,7 @@ from common.key_rotation import (
     rotation_check_keys,
     rotation_pending_count,
 )
-
-
-class ProgressBar:
-    """A text progress bar: redrawn in place on a terminal, a line per column otherwise."""
-
-    width = 30
-
-    def __init__(self, out: OutputWrapper, total: int) -> None:
-        self.out = out
-        self.total = total
-        self.done = 0
-        self.live = out.isatty()
-
-    def advance(self, count: int, label: str) -> None:
-        self.done += count
-        if not self.live:
-            return
-        filled = self.width * self.done // max(self.total, 1)
-        bar = "#" * filled + "-" * (self.width - filled)
-        self.out.write(f"\r[{bar}] {self.done}/{self.total} {label:<40}", ending="")
-        self.out.flush()
-
-    def column_done(self, label: str) -> None:
-        if not self.live:
-            self.out.write(f"{label}: {self.done}/{self.total}")
-
-    def finish(self) -> None:
-        if self.live:
-            self.out.write("")
+from common.progress import ProgressBar
 
 
 class Command(BaseCommand):
@@ -90,7 +62,7 @@ class Command(BaseCommand):
                 rotated += result.rotated
                 after_pk = result.last_pk
                 bar.advance(result.rotated, label)
-            bar.column_done(label)
+            bar.advance(0, label, milestone=True)
         bar.finish()
         left = sum(rotation_pending_count(column) for column in columns)
         self.stdout.write(

@@ -10,42 +10,15 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from common.progress import ProgressBar
 from common.services import Actor
 from demo import story
 from demo.people import ADMIN_URL, ADMIN_USERNAME, DEFAULT_DEMO_PASSWORD, demo_logins
 from demo.seeding import SeedContext
-
-
-class ProgressBar:
-    """A text progress bar: redrawn in place on a terminal, one line per step otherwise."""
-
-    width = 30
-
-    def __init__(self, out: OutputWrapper, total: int) -> None:
-        self.out = out
-        self.total = total
-        self.done = 0
-        self.live = out.isatty()
-
-    def advance(self, label: str, step_done: bool) -> None:
-        self.done += 1
-        if self.live or step_done:
-            filled = self.width * self.done // max(self.total, 1)
-            bar = "#" * filled + "-" * (self.width - filled)
-            line = f"[{bar}] {self.done:>3}/{self.total} {label}"
-            if self.live:
-                self.out.write(f"\r{line:<60}", ending="")
-                self.out.flush()
-            else:
-                self.out.write(line)
-
-    def finish(self) -> None:
-        if self.live:
-            self.out.write("")
 
 
 class Command(BaseCommand):
@@ -69,7 +42,10 @@ class Command(BaseCommand):
 
         ctx = SeedContext(actor=Actor.system(), password=password)
         bar = ProgressBar(self.stdout, story.story_length())
-        story.story_tell(ctx, on_item=bar.advance)
+        story.story_tell(
+            ctx,
+            on_item=lambda kind, step_done: bar.advance(1, kind, milestone=step_done),
+        )
         bar.finish()
 
         self.stdout.write(_summary(ctx))
