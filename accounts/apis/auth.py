@@ -11,7 +11,11 @@ from rest_framework.views import APIView
 
 from accounts.apis import NO_CONTENT
 from accounts.models import User
-from accounts.selectors import member_privileges_for_user, user_phone_masked
+from accounts.selectors import (
+    SESSION_CLAIM,
+    member_privileges_for_user,
+    user_phone_masked,
+)
 from accounts.services.login import (
     sms_code_send,
     user_login_with_sms,
@@ -229,6 +233,8 @@ class PasswordSetApi(APIView):
             request=request,
             actor=Actor.from_request(request),
             user=request.user,
+            # The session this request signed in with stays (no token: none to keep).
+            keep_sid=str(request.auth.get(SESSION_CLAIM) or "") if request.auth else "",
             **serializer.validated_data,
         )
 

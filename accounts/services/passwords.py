@@ -28,6 +28,7 @@ from accounts.services.login import (
     sms_code_check,
     user_check_can_log_in,
 )
+from accounts.services.tokens import user_login_sessions_revoke
 from common.errors import Conflict, DomainError, NotFound, Throttled
 from common.services import Actor, operation_log_write
 
@@ -102,8 +103,12 @@ def user_password_set(
     password: str,
     username: str = "",
     current_password: str = "",
+    keep_sid: str = "",
 ) -> User:
     """Give the patient a password (and optionally a username to log in with).
+
+    Changing a password ends every other login session of the account (a phone left
+    signed in, a token someone else got hold of); `keep_sid` is the caller's own session.
 
     Changing an existing password needs the current one, checked like a login so wrong
     guesses count towards the lockout (outside the write's transaction, so a failure is
@@ -129,7 +134,13 @@ def user_password_set(
             update_fields.append("username")
         user.set_password(_validated_password(password, user))
         user.save(update_fields=update_fields)
-        operation_log_write(actor=actor, action="user_password_set", obj=user)
+        ended = user_login_sessions_revoke(user=user, keep_sid=keep_sid)
+        operation_log_write(
+            actor=actor,
+            action="user_password_set",
+            obj=user,
+            summary=f"other login sessions ended: {ended}",
+        )
     return user
 
 
@@ -163,7 +174,8 @@ def user_login_with_password(
 
 def user_password_reset(*, actor: Actor, phone: str, code: str, password: str) -> User:
     """Set a new password for the patient with `phone`, proven by the SMS code sent to it
-    (accounts.services.login.sms_code_send, with its limits).
+    (accounts.services.login.sms_code_send, with its limits), and end every login session
+    of the account.
 
     The password is checked before the code is used, so a weak one does not spend the
     code; the code is checked outside the write's transaction, so a wrong try is counted,
@@ -186,6 +198,13 @@ def user_password_reset(*, actor: Actor, phone: str, code: str, password: str) -
         user_check_can_log_in(user)
         user.set_password(password)
         user.save(update_fields=["password"])
-        operation_log_write(actor=actor, action="user_password_reset", obj=user)
+        # Whoever holds the account's tokens now, it is not provably the phone's owner.
+        ended = user_login_sessions_revoke(user=user)
+        operation_log_write(
+            actor=actor,
+            action="user_password_reset",
+            obj=user,
+            summary=f"login sessions ended: {ended}",
+        )
     axes_reset(username=user.username)
     return user

@@ -111,20 +111,42 @@ def user_logout(*, actor: Actor, refresh: str) -> None:
     token.blacklist()
     sid = token.payload.get(SESSION_CLAIM)
     if sid:
-        now = timezone.now()
-        # Every token of the session was issued before now; none outlives this.
-        lifetime = max(
-            jwt_settings.ACCESS_TOKEN_LIFETIME, jwt_settings.REFRESH_TOKEN_LIFETIME
-        )
-        RevokedLoginSession.objects.get_or_create(
-            sid=str(sid)[:64],
-            defaults={
-                "user": actor.user,
-                "revoked_at": now,
-                "expires_at": now + lifetime,
-            },
-        )
+        _session_revoke(user=actor.user, sid=str(sid), now=timezone.now())
     operation_log_write(actor=actor, action="user_logout", obj=actor.user)
+
+
+def _session_revoke(*, user: User, sid: str, now: datetime) -> None:
+    # Every token of the session was issued before now; none outlives this.
+    lifetime = max(
+        jwt_settings.ACCESS_TOKEN_LIFETIME, jwt_settings.REFRESH_TOKEN_LIFETIME
+    )
+    RevokedLoginSession.objects.get_or_create(
+        sid=sid[:64],
+        defaults={"user": user, "revoked_at": now, "expires_at": now + lifetime},
+    )
+
+
+def user_login_sessions_revoke(*, user: User, keep_sid: str = "") -> int:
+    """End every login session of `user` but `keep_sid` (the caller's own, when a signed-in
+    patient changes their password): blacklist their refresh tokens and revoke their
+    sessions, so their access tokens are refused at once (accounts.auth). Returns how many
+    sessions ended. Called inside the password write's transaction.
+    """
+    now = timezone.now()
+    outstanding = OutstandingToken.objects.filter(
+        user=user, expires_at__gt=now, blacklistedtoken__isnull=True
+    )
+    ended: set[str] = set()
+    for row in outstanding:
+        # The rows are our own tokens as issued; their signature was checked when used.
+        sid = str(RefreshToken(row.token, verify=False).get(SESSION_CLAIM) or "")
+        if sid and sid == keep_sid:
+            continue
+        BlacklistedToken.objects.get_or_create(token=row)
+        if sid and sid not in ended:
+            _session_revoke(user=user, sid=sid, now=now)
+            ended.add(sid)
+    return len(ended)
 
 
 def revoked_login_sessions_prune(*, now: datetime | None = None) -> int:

@@ -364,3 +364,77 @@ def test_the_lockout_message_is_in_chinese_for_a_chinese_client(with_password):
     assert response.json()["error"]["message"] == (
         "登录失败次数过多，密码登录已锁定 30 分钟；您仍可使用短信验证码登录。"
     )
+
+
+# -- a new password ends the other login sessions ---------------------------------------
+
+
+def _signed_in(user: User) -> tuple[APIClient, dict[str, str]]:
+    tokens = user_tokens_issue(user=user)
+    client = _client()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    return client, tokens
+
+
+def _refresh(refresh: str):
+    return _client().post(
+        reverse("api:accounts:token-refresh"), {"refresh": refresh}, format="json"
+    )
+
+
+def test_changing_the_password_ends_the_other_sessions_and_keeps_this_one(
+    with_password,
+):
+    # given: signed in on two phones
+    this_phone, this_tokens = _signed_in(with_password)
+    other_phone, other_tokens = _signed_in(with_password)
+    assert other_phone.get(ME).status_code == 200
+
+    # when: the password is changed on this phone
+    response = this_phone.post(
+        SET,
+        {"password": "Another-visit-2027", "current_password": PASSWORD},
+        format="json",
+    )
+
+    # then
+    assert response.status_code == 200
+    assert this_phone.get(ME).status_code == 200
+    assert _refresh(this_tokens["refresh"]).status_code == 200
+    assert other_phone.get(ME).status_code == 401
+    assert _refresh(other_tokens["refresh"]).status_code == 401
+    log = OperationLog.objects.filter(action="user_password_set").latest("id")
+    # the fixture's own session (setting the first password) and the other phone
+    assert log.summary == "other login sessions ended: 2"
+
+
+def test_a_refused_password_change_ends_no_session(with_password):
+    this_phone, _ = _signed_in(with_password)
+    other_phone, other_tokens = _signed_in(with_password)
+
+    response = this_phone.post(
+        SET,
+        {"password": "Another-visit-2027", "current_password": "not-it"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert other_phone.get(ME).status_code == 200
+    assert _refresh(other_tokens["refresh"]).status_code == 200
+
+
+def test_a_reset_by_sms_code_ends_every_session(with_password, sms_server):
+    phone, tokens = _signed_in(with_password)
+    code = _code(sms_server)
+
+    response = _client().post(
+        RESET,
+        {"phone": PHONE, "code": code, "password": "Another-visit-2027"},
+        format="json",
+    )
+
+    assert response.status_code == 204
+    assert phone.get(ME).status_code == 401
+    assert _refresh(tokens["refresh"]).status_code == 401
+    log = OperationLog.objects.get(action="user_password_reset")
+    assert log.summary == "login sessions ended: 2"
