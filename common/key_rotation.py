@@ -5,12 +5,17 @@ FIELD_ENCRYPTION_OLD_KEYS; `manage.py rotate_encryption_key` then calls these fu
 column by column, batch by batch. Lookup hashes are keyed by LOOKUP_HASH_KEY, which does
 not rotate, so they stay as they are.
 
+Encrypted files (records' attachments) are not columns: the app that stores them registers
+how to count and re-encrypt them with `register_encrypted_files`, and the command runs
+those after the columns.
+
 Safe while the site runs and safe to rerun: a value already under the current key is
 skipped (its key id is in its prefix), and each value is replaced with a compare-and-set
 UPDATE, so a value the application rewrote meanwhile (already under the current key) is
 left alone. Each batch commits on its own: an interrupted run keeps what it did.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -89,3 +94,24 @@ def rotation_batch(
             **{column.field: fresh}
         )
     return BatchResult(rotated=rotated, last_pk=rows[-1][0] if rows else None)
+
+
+@dataclass(frozen=True)
+class EncryptedFiles:
+    """Files an app stores encrypted, for the rotation command (registered in ready())."""
+
+    label: str  # shown by the command: "records.Attachment files"
+    pending_count: Callable[[], int]
+    # (after_pk, size) → BatchResult; raises crypto.DecryptionError naming the file
+    rotate_batch: Callable[[int, int], BatchResult]
+
+
+_FILES: dict[str, EncryptedFiles] = {}
+
+
+def register_encrypted_files(files: EncryptedFiles) -> None:
+    _FILES[files.label] = files
+
+
+def encrypted_file_sets() -> list[EncryptedFiles]:
+    return sorted(_FILES.values(), key=lambda files: files.label)

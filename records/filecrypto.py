@@ -24,11 +24,18 @@ def encrypt_bytes(data: bytes, *, context: str) -> bytes:
     return MAGIC + crypto.key_id(key).encode() + b":" + nonce + sealed
 
 
+def sealed_key_id(blob: bytes) -> str:
+    """The id of the key `blob` is sealed with ("" when it is not an encrypted attachment)."""
+    if not blob.startswith(MAGIC) or len(blob) < _HEADER:
+        return ""
+    return blob[len(MAGIC) : len(MAGIC) + 8].decode("ascii", "replace")
+
+
 def decrypt_bytes(blob: bytes, *, context: str) -> bytes:
     """The plaintext; raises common.crypto.DecryptionError for anything else."""
     if not blob.startswith(MAGIC) or len(blob) < _HEADER + 12 + 16:
         raise crypto.DecryptionError("not an encrypted attachment")
-    kid = blob[len(MAGIC) : len(MAGIC) + 8].decode("ascii", "replace")
+    kid = sealed_key_id(blob)
     keys = {crypto.key_id(key): key for key in crypto.old_keys()}
     keys[crypto.key_id(crypto.current_key())] = crypto.current_key()
     if kid not in keys:

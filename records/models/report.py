@@ -80,6 +80,10 @@ class Attachment(models.Model):
     )
     size = models.PositiveIntegerField(_("size (bytes)"))
     original_name_encrypted = models.TextField(blank=True, editable=False)
+    # The id of the key the stored file is sealed with (common.crypto.key_id), so a key
+    # rotation finds the files to re-encrypt without opening them. "" for files stored
+    # before this column: the rotation reads their header.
+    key_id = models.CharField(max_length=8, blank=True, editable=False, db_index=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     original_name = EncryptedText("original_name")

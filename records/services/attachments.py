@@ -17,7 +17,7 @@ from django.core.files.storage import Storage, storages
 from django.utils.translation import gettext_lazy as _
 
 from records.errors import AttachmentRefused, ErrorCode
-from records.filecrypto import decrypt_bytes, encrypt_bytes
+from records.filecrypto import decrypt_bytes, encrypt_bytes, sealed_key_id
 from records.models import Attachment
 
 # (content type, first bytes, extensions the name may have)
@@ -71,11 +71,20 @@ def attachment_check(*, name: str, content: bytes, position: int = 0) -> Checked
     )
 
 
-def attachment_store(checked: CheckedFile) -> str:
-    """Write the encrypted content; the name it was stored under."""
+@dataclass(frozen=True)
+class StoredFile:
+    name: str  # the storage name, also the ciphertext's associated data
+    key_id: str  # the key it is sealed with
+
+
+def attachment_store(content: bytes) -> StoredFile:
+    """Write the content encrypted under the current key, under a new random name."""
     name = f"records/{uuid.uuid4().hex}.bin"
-    blob = encrypt_bytes(checked.content, context=name)
-    return attachment_storage().save(name, ContentFile(blob))
+    blob = encrypt_bytes(content, context=name)
+    return StoredFile(
+        name=attachment_storage().save(name, ContentFile(blob)),
+        key_id=sealed_key_id(blob),
+    )
 
 
 def attachment_discard(storage_name: str) -> None:

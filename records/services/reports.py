@@ -9,6 +9,7 @@ from common.services import Actor, operation_log_write
 from records.models import Attachment, Report, VisitRecord
 from records.services.attachments import (
     CheckedFile,
+    StoredFile,
     attachment_check,
     attachment_discard,
     attachment_store,
@@ -59,10 +60,10 @@ def report_add(
         attachment_check(name=name, content=content, position=position)
         for position, (name, content) in enumerate(files)
     ]
-    stored: list[str] = []
+    stored: list[StoredFile] = []
     try:
         for file in checked:
-            stored.append(attachment_store(file))
+            stored.append(attachment_store(file.content))
         with transaction.atomic():
             record = record_lock(record.pk)
             report = Report(record=record, kind=kind, reported_by=actor.user)
@@ -71,10 +72,11 @@ def report_add(
             report.results = results
             report.full_clean()
             report.save()
-            for file, name in zip(checked, stored, strict=True):
+            for file, kept in zip(checked, stored, strict=True):
                 attachment = Attachment(
                     report=report,
-                    storage_name=name,
+                    storage_name=kept.name,
+                    key_id=kept.key_id,
                     content_type=file.content_type,
                     size=len(file.content),
                 )
@@ -93,7 +95,7 @@ def report_add(
                 dedupe_key=f"report:{report.pk}:ready",
             )
     except BaseException:
-        for name in stored:
-            attachment_discard(name)
+        for kept in stored:
+            attachment_discard(kept.name)
         raise
     return report
