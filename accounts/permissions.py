@@ -20,6 +20,34 @@ def _user(request: Request) -> User | None:
     return user
 
 
+# The role checks, also for code that is not a DRF view (the workspace pages, records'
+# access rules). Anonymous users have no role.
+
+
+def user_is_doctor(user: User) -> bool:
+    """A doctor's account tied to a hospital."""
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.role == User.Role.DOCTOR
+        and user.hospital_id is not None
+    )
+
+
+def user_is_hospital_staff(user: User) -> bool:
+    """A hospital staff member's account tied to a hospital."""
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.role == User.Role.HOSPITAL_STAFF
+        and user.hospital_id is not None
+    )
+
+
+def user_is_clinician(user: User) -> bool:
+    """A doctor or staff member of a hospital (not a platform admin: clinical data stays
+    with the hospital)."""
+    return user_is_doctor(user) or user_is_hospital_staff(user)
+
+
 class IsPatient(BasePermission):
     """A patient's account (the mini-program's user)."""
 
@@ -37,11 +65,7 @@ class IsDoctor(BasePermission):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = _user(request)
-        return (
-            user is not None
-            and user.role == User.Role.DOCTOR
-            and user.hospital_id is not None
-        )
+        return user is not None and user_is_doctor(user)
 
 
 class IsHospitalStaff(BasePermission):
@@ -51,11 +75,17 @@ class IsHospitalStaff(BasePermission):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = _user(request)
-        return (
-            user is not None
-            and user.role == User.Role.HOSPITAL_STAFF
-            and user.hospital_id is not None
-        )
+        return user is not None and user_is_hospital_staff(user)
+
+
+class IsClinician(BasePermission):
+    """A doctor or staff member of a hospital: who may reach medical records."""
+
+    message = _("Only doctors and hospital staff may do this.")
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = _user(request)
+        return user is not None and user_is_clinician(user)
 
 
 class IsClinicStaff(BasePermission):

@@ -9,20 +9,18 @@
 - Everyone else, and every id outside these rules, gets 404: an id never tells whether
   someone else's record exists.
 
-Role checks answer 403 to a logged-in user of the wrong kind (a patient on the clinicians'
-endpoints), as appointments' desk list does; the integrator may move them to the shared
-accounts permissions later.
+Role checks are accounts' (accounts.permissions: `IsClinician` answers 403 to a logged-in
+user of the wrong kind, a patient on the clinicians' endpoints).
 """
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework.permissions import BasePermission
 
 from accounts.models import User
+from accounts.permissions import user_is_doctor, user_is_hospital_staff
 from appointments.models import Appointment
-from common.errors import NotAllowed, NotFound
-from records.errors import ErrorCode
+from common.errors import NotFound
 from records.models import Attachment, RecordVersion, VisitRecord
 
 # Appointments that put a patient on a doctor's list for the day.
@@ -33,43 +31,6 @@ ON_LIST = (
     Appointment.Status.SKIPPED,
     Appointment.Status.COMPLETED,
 )
-
-
-def is_doctor(user: User) -> bool:
-    return (
-        getattr(user, "is_authenticated", False)
-        and user.role == User.Role.DOCTOR
-        and user.hospital_id is not None
-    )
-
-
-def is_hospital_staff(user: User) -> bool:
-    return (
-        getattr(user, "is_authenticated", False)
-        and user.role == User.Role.HOSPITAL_STAFF
-        and user.hospital_id is not None
-    )
-
-
-def is_clinician(user: User) -> bool:
-    return is_doctor(user) or is_hospital_staff(user)
-
-
-def clinician_require(user: User) -> None:
-    if not is_clinician(user):
-        raise NotAllowed(
-            ErrorCode.NOT_A_CLINICIAN,
-            _("Only doctors and hospital staff may do this."),
-        )
-
-
-class IsClinician(BasePermission):
-    """DRF permission: doctors and hospital staff (403 for everyone else logged in)."""
-
-    message = _("Only doctors and hospital staff may do this.")
-
-    def has_permission(self, request, view) -> bool:
-        return is_clinician(request.user)
 
 
 def _not_found() -> NotFound:
@@ -117,9 +78,9 @@ def persons_on_list_today(user: User) -> QuerySet:
 
 
 def records_readable_by(user: User) -> QuerySet[VisitRecord]:
-    if is_hospital_staff(user):
+    if user_is_hospital_staff(user):
         return VisitRecord.objects.filter(hospital_id=user.hospital_id)
-    if is_doctor(user):
+    if user_is_doctor(user):
         return VisitRecord.objects.filter(hospital_id=user.hospital_id).filter(
             Q(doctor__user=user) | Q(person_hash__in=persons_on_list_today(user))
         )
@@ -150,7 +111,7 @@ def appointment_get_for_writing(*, user: User, appointment_id: int) -> Appointme
         Appointment.objects.select_related("profile", "doctor")
         .filter(pk=appointment_id, doctor__user=user, hospital_id=user.hospital_id)
         .first()
-        if is_doctor(user)
+        if user_is_doctor(user)
         else None
     )
     if appointment is None:
@@ -162,14 +123,14 @@ def appointment_get_for_history(*, user: User, appointment_id: int) -> Appointme
     """The appointment whose patient's earlier records a clinician asks for: a doctor's
     own appointment today, or any appointment of the staff member's hospital."""
     queryset = Appointment.objects.select_related("profile")
-    if is_doctor(user):
+    if user_is_doctor(user):
         queryset = queryset.filter(
             doctor__user=user,
             hospital_id=user.hospital_id,
             session__date=timezone.localdate(),
             status__in=ON_LIST,
         )
-    elif is_hospital_staff(user):
+    elif user_is_hospital_staff(user):
         queryset = queryset.filter(hospital_id=user.hospital_id)
     else:
         queryset = queryset.none()
@@ -185,7 +146,7 @@ def record_get_for_writing(*, user: User, record_id: int) -> VisitRecord:
         VisitRecord.objects.filter(
             pk=record_id, doctor__user=user, hospital_id=user.hospital_id
         ).first()
-        if is_doctor(user)
+        if user_is_doctor(user)
         else None
     )
     if record is None:
@@ -195,9 +156,9 @@ def record_get_for_writing(*, user: User, record_id: int) -> VisitRecord:
 
 def record_get_for_report(*, user: User, record_id: int) -> VisitRecord:
     """A record a report is added to: the doctor's own, or any of the staff's hospital."""
-    if is_hospital_staff(user):
+    if user_is_hospital_staff(user):
         queryset = VisitRecord.objects.filter(hospital_id=user.hospital_id)
-    elif is_doctor(user):
+    elif user_is_doctor(user):
         queryset = VisitRecord.objects.filter(
             doctor__user=user, hospital_id=user.hospital_id
         )

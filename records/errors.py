@@ -16,7 +16,6 @@ class ErrorCode(StrEnum):
     ATTACHMENT_TOO_LARGE = "attachment_too_large"
     ATTACHMENT_TYPE_NOT_ALLOWED = "attachment_type_not_allowed"
     ATTACHMENT_TYPE_MISMATCH = "attachment_type_mismatch"
-    NOT_A_CLINICIAN = "not_a_clinician"
     PDF_FONT_MISSING = "pdf_font_missing"
 
 

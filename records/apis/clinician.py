@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import IsClinician
 from common.schema import error_responses
 from common.services import Actor
 from records import access, selectors
@@ -41,7 +42,7 @@ def _output(record_id: int) -> dict:
 
 
 class ClinicianApi(APIView):
-    permission_classes = [IsAuthenticated, access.IsClinician]
+    permission_classes = [IsAuthenticated, IsClinician]
 
 
 class RecordDraftSaveApi(ClinicianApi):

@@ -18,8 +18,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
+from accounts.permissions import user_is_clinician
 from common.errors import NotFound
-from records.access import is_clinician
 
 
 def clinic_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -28,7 +28,7 @@ def clinic_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path(), "admin:login")
-        if not is_clinician(user):
+        if not user_is_clinician(user):
             raise PermissionDenied
         if not admin.site.has_permission(request):
             return redirect_to_login(request.get_full_path(), "admin:login")

@@ -18,13 +18,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.permissions import user_is_doctor
 from appointments import selectors
 from appointments.models import Appointment
 from appointments.services import queue as queue_services
 from appointments.workspace import session_queue
 from common.errors import DomainError
 from common.services import Actor
-from records.access import is_doctor
 from records.workspace.gate import clinic_page
 from records.workspace.selectors import patient_names, sessions_for_page
 
@@ -65,7 +65,7 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
         user=request.user, session_id=session_id
     )
     names = patient_names(session=session)
-    doctor = is_doctor(request.user)
+    doctor = user_is_doctor(request.user)
     rows = [
         {
             "entry": entry,
