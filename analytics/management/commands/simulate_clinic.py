@@ -23,6 +23,8 @@ from common.errors import DomainError
 from common.progress import ProgressBar
 
 DEFAULTS = ClinicConfig()
+# A measured effect, not a claim: the release comparison is reported over 10 seeds or more.
+MIN_COMPARISON_SEEDS = 10
 ASSUMPTIONS = ReleaseAssumptions()
 # --sensitivity: each assumption moved alone to a low and a high value.
 SENSITIVITY = {
@@ -224,6 +226,11 @@ class Command(BaseCommand):
         assumptions = ReleaseAssumptions(
             **{name: options[name] for name in ASSUMPTIONS.__dict__}
         )
+        if options["seeds"] < MIN_COMPARISON_SEEDS:
+            raise CommandError(
+                _("The comparison needs at least %(min)d seeds.")
+                % {"min": MIN_COMPARISON_SEEDS}
+            )
         sessions = options["sessions_per_seed"] or 50
         runs = [("base", None, None, assumptions)]
         if options["sensitivity"]:
