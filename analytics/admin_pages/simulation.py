@@ -50,7 +50,9 @@ class SimulationForm(DepartmentRangeForm):
         initial="10,15,20",
     )
     overbooking = forms.CharField(
-        label=gettext_lazy("Overbooking levels (% of the slots, comma-separated)"),
+        label=gettext_lazy(
+            "Overbooking levels (percent of the slots, comma-separated)"
+        ),
         initial="0,10,20",
     )
     punctuality_sd = forms.FloatField(

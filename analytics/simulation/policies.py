@@ -149,7 +149,11 @@ def validate_config(config: ClinicConfig) -> None:
         if not _finite(value) or value < 0:
             raise _invalid(_("The %(name)s must not be negative.") % {"name": name})
     if config.overbook > 1:
-        raise _invalid(_("Overbooking is a share of the slots, at most 1 (100%)."))
+        raise _invalid(
+            _(
+                "Overbooking is a share of the slots, at most 1 (every slot booked twice)."
+            )
+        )
     if config.session_minutes > 7 * 24 * 60 * 10:
         raise _invalid(_("The session is longer than ten weeks."))
     if config.slot_minutes > config.session_minutes:

@@ -166,7 +166,7 @@ class Command(BaseCommand):
             _(
                 "%(doctors)d doctors, %(minutes)g-minute session, visits %(service)g min "
                 "(cv %(cv)g, %(dist)s); %(bookings)d bookings in %(slot)g-minute slots; "
-                "%(seeds)d seeds, mean with 95%% interval"
+                "%(seeds)d seeds, mean with a 95%% confidence interval"
             )
             % {
                 "doctors": config.doctors,
@@ -279,7 +279,7 @@ class Command(BaseCommand):
         self.stdout.write(
             _(
                 "Timed slots, %(bookings)d bookings per session, %(seeds)d seeds × "
-                "%(sessions)d sessions; per session, mean with 95%% interval over seeds"
+                "%(sessions)d sessions; per session, mean with a 95%% confidence interval over seeds"
             )
             % {"bookings": config.bookings, "seeds": base.seeds, "sessions": sessions}
         )
