@@ -217,3 +217,24 @@ def department_load(
         doctors=doctors,
         periods=len(periods),
     )
+
+
+# The most recent scored bookings a simulation resamples risks from: enough to show the
+# spread, few enough to pass on a command line's worth of memory.
+MAX_RISKS = 20_000
+
+
+def department_noshow_risks(*, department_id: int) -> list[float]:
+    """The no-show model's stored risks (probabilities) of the department's most recent
+    scored bookings, for the simulation to resample; empty when none was scored yet."""
+    in_department = Q(doctor__department_id=department_id) | Q(
+        doctor__department__parent_id=department_id
+    )
+    permille = (
+        Appointment.objects.filter(
+            in_department, noshow_risk__isnull=False, walk_in=False
+        )
+        .order_by("-visit_starts_at", "-id")
+        .values_list("noshow_risk", flat=True)[:MAX_RISKS]
+    )
+    return [value / 1000 for value in permille]

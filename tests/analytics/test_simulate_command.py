@@ -8,6 +8,9 @@ from django.core.management import CommandError, call_command
 
 from analytics.simulation.policies import ClinicConfig, Policy
 from analytics.simulation.runner import simulate_policy
+from appointments.models import Appointment
+from tests.analytics.queue_history import busy_department
+from tests.hospitals.factories import DepartmentFactory
 
 RELEASE_FIGURES = {
     "seen",
@@ -158,3 +161,41 @@ def test_bad_input_is_refused_with_the_reason(args, says):
     with pytest.raises(CommandError) as raised:
         run(*args)
     assert says in str(raised.value)
+
+
+@pytest.mark.django_db
+def test_risks_can_come_from_a_departments_scored_bookings():
+    # given a department whose bookings the no-show model scored at 0 ‰ and 800 ‰
+    department = DepartmentFactory()
+    busy_department(department, doctors=1, days=2)
+    bookings = Appointment.objects.filter(doctor__department=department).order_by("pk")
+    Appointment.objects.filter(pk__in=[a.pk for a in bookings[:5]]).update(
+        noshow_risk=800
+    )
+    Appointment.objects.filter(pk__in=[a.pk for a in bookings[5:]]).update(
+        noshow_risk=0
+    )
+    # when the simulation resamples them
+    body = json.loads(
+        run(
+            "--policy",
+            "timed-slots",
+            "--risks-from-department",
+            str(department.pk),
+            "--seeds",
+            "10",
+            "--sessions-per-seed",
+            "5",
+            "--json",
+        )
+    )
+    # then it takes all ten risks, and about their mean of 0.4 of the bookings miss
+    assert body["config"]["no_show_risks"] == {"count": 10, "mean": pytest.approx(0.4)}
+    (timed,) = body["policies"]
+    assert 0.3 * 48 < timed["no_shows"]["mean"] < 0.5 * 48
+
+
+@pytest.mark.django_db
+def test_a_department_without_scored_bookings_is_refused():
+    with pytest.raises(CommandError, match="stored no-show risk"):
+        run("--risks-from-department", str(DepartmentFactory().pk))

@@ -7,6 +7,7 @@ from dataclasses import replace
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from analytics.queue_selectors import department_noshow_risks
 from analytics.simulation.noshow import ReleaseAssumptions
 from analytics.simulation.policies import (
     POLICY_LABELS,
@@ -25,6 +26,10 @@ from common.progress import ProgressBar
 DEFAULTS = ClinicConfig()
 # A measured effect, not a claim: the release comparison is reported over 10 seeds or more.
 MIN_COMPARISON_SEEDS = 10
+# The spread of the no-show risks in the comparison when neither risks nor a concentration
+# are given: Beta(mean, concentration 4), e.g. mean 0.15 gives α = 0.6, β = 3.4, so about
+# 16 % of bookings are at 0.30 or above.
+DEFAULT_CONCENTRATION = 4.0
 ASSUMPTIONS = ReleaseAssumptions()
 # --sensitivity: each assumption moved alone to a low and a high value.
 SENSITIVITY = {
@@ -36,6 +41,16 @@ SENSITIVITY = {
     "waitlist_fill": (0.5, 1.0),
     "waitlist_no_show": (0.05, 0.3),
 }
+
+
+def _config_json(config: ClinicConfig) -> dict:
+    body = {**config.__dict__, "bookings": config.bookings}
+    # A department's stored risks can be thousands: their count and mean say enough.
+    body["no_show_risks"] = {
+        "count": len(config.no_show_risks),
+        "mean": config.mean_no_show if config.no_show_risks else None,
+    }
+    return body
 
 
 def _risks(text: str) -> tuple[float, ...]:
@@ -92,6 +107,14 @@ class Command(BaseCommand):
             help="draw each booking's risk from a Beta of mean --no-show-rate and "
             "this concentration α+β",
         )
+        add(
+            "--risks-from-department",
+            type=int,
+            default=None,
+            metavar="DEPARTMENT_ID",
+            help="resample the no-show model's stored risks of this department's "
+            "bookings",
+        )
         add("--walk-ins-per-hour", type=float, default=DEFAULTS.walk_ins_per_hour)
         add(
             "--arrivals-per-hour",
@@ -119,6 +142,17 @@ class Command(BaseCommand):
             add(f"--{name.replace('_', '-')}", type=float, default=value)
 
     def handle(self, *args, **options) -> None:
+        if options["risks_from_department"] is not None:
+            risks = department_noshow_risks(
+                department_id=options["risks_from_department"]
+            )
+            if not risks:
+                raise CommandError(
+                    _("No booking of department %(id)s has a stored no-show risk.")
+                    % {"id": options["risks_from_department"]}
+                )
+            # A risk of 1000‰ would be a certain no-show: the simulation takes < 1.
+            options["no_show_risks"] = tuple(min(risk, 0.999) for risk in risks)
         try:
             config = ClinicConfig(
                 doctors=options["doctors"],
@@ -157,7 +191,7 @@ class Command(BaseCommand):
         )
         if options["json"]:
             body = {
-                "config": {**config.__dict__, "bookings": config.bookings},
+                "config": _config_json(config),
                 "policies": [result.as_json() for result in results],
             }
             self.stdout.write(json.dumps(body, default=str))
@@ -232,6 +266,10 @@ class Command(BaseCommand):
                 % {"min": MIN_COMPARISON_SEEDS}
             )
         sessions = options["sessions_per_seed"] or 50
+        if not config.no_show_risks and config.no_show_concentration is None:
+            # A flat rate makes nobody high-risk: the comparison assumes patients differ,
+            # as a Beta of the given mean with this concentration.
+            config = replace(config, no_show_concentration=DEFAULT_CONCENTRATION)
         runs = [("base", None, None, assumptions)]
         if options["sensitivity"]:
             runs += [
@@ -260,7 +298,7 @@ class Command(BaseCommand):
         base = comparisons[0][2]
         if options["json"]:
             body = {
-                "config": {**config.__dict__, "bookings": config.bookings},
+                "config": _config_json(config),
                 **base.as_json(),
             }
             if options["sensitivity"]:
@@ -283,6 +321,19 @@ class Command(BaseCommand):
             )
             % {"bookings": config.bookings, "seeds": base.seeds, "sessions": sessions}
         )
+        if config.no_show_risks:
+            source = _(
+                "No-show risks resampled from %(count)d values, mean %(mean).3f"
+            ) % {
+                "count": len(config.no_show_risks),
+                "mean": config.mean_no_show,
+            }
+        else:
+            source = _(
+                "No-show risks drawn from a Beta distribution, mean %(mean).3f, "
+                "concentration %(kappa)g"
+            ) % {"mean": config.no_show_rate, "kappa": config.no_show_concentration}
+        self.stdout.write(source)
         labels = {
             "seen": _("patients seen"),
             "wasted_seats": _("seats wasted by no-shows"),
