@@ -2,6 +2,7 @@
 measure the no-show model in use (--compare-noshow-policy)."""
 
 import json
+import unicodedata
 from dataclasses import replace
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -41,6 +42,11 @@ SENSITIVITY = {
     "waitlist_fill": (0.5, 1.0),
     "waitlist_no_show": (0.05, 0.3),
 }
+
+
+def _width(text: str) -> int:
+    """Columns on a terminal: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _config_json(config: ClinicConfig) -> dict:
@@ -243,15 +249,14 @@ class Command(BaseCommand):
             )
 
     def _table(self, header: list[str], rows: list[list[str]]) -> None:
-        widths = [
-            max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))
-        ]
-        for row in [header, *rows]:
+        table = [header, *rows]
+        widths = [max(_width(str(row[i])) for row in table) for i in range(len(header))]
+        for row in table:
             self.stdout.write(
                 "  ".join(
-                    str(cell).ljust(width)
+                    str(cell) + " " * (width - _width(str(cell)))
                     for cell, width in zip(row, widths, strict=True)
-                )
+                ).rstrip()
             )
 
     # -- the no-show model in use ----------------------------------------------------------
