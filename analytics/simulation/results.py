@@ -65,12 +65,30 @@ class PolicyResult:
     figures: dict[str, Estimate]
     p90_wait: float  # minutes: 90 % of every patient over every seed waited less
 
-    def __getattr__(self, name: str) -> Estimate:
-        # result.mean_wait etc.; only called for names not found otherwise
-        figures = self.__dict__.get("figures", {})
-        if name in figures:
-            return figures[name]
-        raise AttributeError(name)
+    # result.mean_wait etc.: the figures by name
+    @property
+    def mean_wait(self) -> Estimate:
+        return self.figures["mean_wait"]
+
+    @property
+    def utilisation(self) -> Estimate:
+        return self.figures["utilisation"]
+
+    @property
+    def overtime(self) -> Estimate:
+        return self.figures["overtime"]
+
+    @property
+    def seen(self) -> Estimate:
+        return self.figures["seen"]
+
+    @property
+    def idle(self) -> Estimate:
+        return self.figures["idle"]
+
+    @property
+    def no_shows(self) -> Estimate:
+        return self.figures["no_shows"]
 
     def as_json(self) -> dict:
         return {
