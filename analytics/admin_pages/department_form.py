@@ -48,10 +48,14 @@ class DepartmentRangeForm(forms.Form):
     department = DepartmentChoice(
         queryset=Department.objects.none(), label=_("Department")
     )
+    # A date input takes ISO dates only, whatever the language's own date format.
     start = forms.DateField(
-        label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(
+        label=_("To"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
 
     def __init__(self, data=None, *, hospital_id: int | None) -> None:
         start, end = default_range(timezone.localdate())

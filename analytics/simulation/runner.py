@@ -151,6 +151,10 @@ class GridCell:
     results: list[PolicyResult]  # appointments-first and timed slots (the walk-in
     # policy has no slots: it is simulated once, outside the grid)
 
+    @property
+    def overbook_percent(self) -> int:
+        return round(self.overbook * 100)
+
 
 def simulate_grid(
     config: ClinicConfig,
