@@ -27,6 +27,7 @@ same patients (common random numbers) and a seed always gives the same figures.
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -89,10 +90,15 @@ class ClinicConfig:
         regular = self.slots_per_doctor * self.doctors
         return regular + round(self.overbook * regular)
 
-    @property
+    @cached_property
+    def risk_array(self) -> np.ndarray:
+        """The listed risks as an array, converted once (a department may give 20 000)."""
+        return np.asarray(self.no_show_risks, dtype=float)
+
+    @cached_property
     def mean_no_show(self) -> float:
         if self.no_show_risks:
-            return float(np.mean(self.no_show_risks))
+            return float(self.risk_array.mean())
         return self.no_show_rate
 
     @property
@@ -233,7 +239,7 @@ def draw_session(
     n = slots.size
     if risks is None:
         if config.no_show_risks:
-            risks = rng.choice(np.asarray(config.no_show_risks, dtype=float), n)
+            risks = rng.choice(config.risk_array, n)
         elif config.no_show_concentration is not None and config.no_show_rate > 0:
             kappa = config.no_show_concentration
             mean = config.no_show_rate
