@@ -5,5 +5,14 @@ is wrapped in the admin site's `admin_view` so it has the admin's login, second 
 chrome.
 """
 
+from django.contrib import admin
+from django.urls import path
+
+from analytics.admin_pages.queue import queue_page
+from analytics.admin_pages.simulation import simulation_page
+
 app_name = "analytics_admin"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("queue/", admin.site.admin_view(queue_page), name="queue"),
+    path("simulation/", admin.site.admin_view(simulation_page), name="simulation"),
+]
