@@ -699,3 +699,10 @@ if RECORD_ATTACHMENT_STORAGE not in STORAGES:
 # Exports of a visit. The PDF embeds a Chinese font: "path" or "path#index" (a face in a
 # .ttc collection); empty = ask fontconfig for one (fonts-noto-cjk, installed by the setup).
 RECORD_PDF_FONT = os.environ.get("RECORD_PDF_FONT", "")
+
+# ANALYTICS: NO-SHOW MODEL ------------------------------------------------------------
+# Folder of the trained no-show model files (noshow-v<N>.joblib); each file's SHA-256 is
+# recorded in the database and checked before it is loaded.
+NOSHOW_MODEL_DIR = (
+    os.environ.get("NOSHOW_MODEL_DIR") or BASE_DIR / "var" / "noshow_models"
+)
