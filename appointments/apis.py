@@ -39,6 +39,11 @@ class AppointmentOutputSerializer(serializers.Serializer):
     cancelled_by = serializers.CharField()
     cancel_reason = serializers.CharField()
     reminders_enabled = serializers.BooleanField()
+    # A booking asked to confirm (one tap, AppointmentConfirmApi); the deadline is set
+    # only where an unconfirmed booking would give its seat to the waitlist.
+    confirm_requested_at = serializers.DateTimeField(allow_null=True)
+    confirm_deadline = serializers.DateTimeField(allow_null=True)
+    confirmed_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
 
 
@@ -161,6 +166,26 @@ class AppointmentCancelApi(APIView):
             appointment=appointment,
             by=Appointment.CancelledBy.PATIENT,
             reason=serializer.validated_data["reason"],
+        )
+        return Response(AppointmentOutputSerializer(appointment).data)
+
+
+class AppointmentConfirmApi(APIView):
+    """The patient confirms they will come (the confirm request's one tap). Idempotent."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: AppointmentOutputSerializer,
+            **error_responses(401, 403, 404, 409),
+        },
+    )
+    def post(self, request: Request, appointment_id: int) -> Response:
+        appointment = selectors.appointment_get_for_user(
+            user=request.user, appointment_id=appointment_id
+        )
+        appointment = services.appointment_confirm(
+            actor=Actor.from_request(request), appointment=appointment
         )
         return Response(AppointmentOutputSerializer(appointment).data)
 
