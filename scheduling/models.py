@@ -1,7 +1,7 @@
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -135,7 +135,7 @@ class BookingRule(TimeStampedModel):
     noshow_confirm_hours_before = models.PositiveSmallIntegerField(
         _("no-show risk: confirm deadline (hours before the visit)"),
         default=24,
-        validators=[MinValueValidator(1)],
+        validators=[MinValueValidator(1), MaxValueValidator(168)],
     )
 
     class Meta:
