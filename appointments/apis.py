@@ -287,6 +287,10 @@ class StaffDayListApi(APIView):
         status = serializers.CharField()
         visit_starts_at = serializers.DateTimeField()
         patient_name = serializers.CharField(source="profile.name")
+        noshow_risk_band = serializers.CharField(
+            help_text='"low", "medium", "high"; "" when not scored.'
+        )
+        confirmed_at = serializers.DateTimeField(allow_null=True)
 
     @extend_schema(
         parameters=[FilterSerializer],

@@ -68,6 +68,7 @@ class AppointmentAdmin(OperationLogHistoryMixin, ScopedReadOnlyAdmin):
         "identity",
         "doctor",
         "status",
+        "risk",
         "fee_yuan",
         "check_in_button",
         "hospital",
@@ -76,6 +77,7 @@ class AppointmentAdmin(OperationLogHistoryMixin, ScopedReadOnlyAdmin):
     list_filter = (
         "status",
         ("session__date", admin.DateFieldListFilter),
+        "noshow_risk_band",
         "hospital",
     )
     search_fields = ("order_no", "doctor__name")
@@ -113,6 +115,20 @@ class AppointmentAdmin(OperationLogHistoryMixin, ScopedReadOnlyAdmin):
             {"fields": ("cancelled_by", "cancel_reason", "cancelled_at")},
         ),
         (
+            _("No-show risk"),
+            {
+                "fields": (
+                    "noshow_risk_band",
+                    "noshow_risk",
+                    "noshow_fair_band",
+                    "noshow_risk_fair",
+                    "confirm_requested_at",
+                    "confirm_deadline",
+                    "confirmed_at",
+                )
+            },
+        ),
+        (
             _("Other"),
             {
                 "fields": (
@@ -143,6 +159,13 @@ class AppointmentAdmin(OperationLogHistoryMixin, ScopedReadOnlyAdmin):
         "booked_early",
         "hold_expires_at",
         "created_at",
+        "noshow_risk_band",
+        "noshow_risk",
+        "noshow_fair_band",
+        "noshow_risk_fair",
+        "confirm_requested_at",
+        "confirm_deadline",
+        "confirmed_at",
     )
 
     def get_list_display(self, request: HttpRequest):
@@ -181,6 +204,19 @@ class AppointmentAdmin(OperationLogHistoryMixin, ScopedReadOnlyAdmin):
     @admin.display(description=_("doctor"))
     def doctor_name(self, obj: Appointment) -> str:
         return obj.doctor.name
+
+    @admin.display(description=_("no-show risk"), ordering="noshow_risk")
+    def risk(self, obj: Appointment) -> str:
+        """The band (not the number: staff act on bands), and where the patient was
+        asked to confirm, whether they did."""
+        if not obj.noshow_risk_band:
+            return "—"  # not scored: no active model when it was booked
+        band = obj.get_noshow_risk_band_display()
+        if obj.confirmed_at is not None:
+            return gettext("%(band)s · confirmed") % {"band": band}
+        if obj.confirm_requested_at is not None:
+            return gettext("%(band)s · not confirmed") % {"band": band}
+        return band
 
     @admin.display(description=_("fee"), ordering="fee")
     def fee_yuan(self, obj: Appointment) -> str:
