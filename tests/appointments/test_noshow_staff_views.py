@@ -66,11 +66,11 @@ def test_the_day_list_shows_the_band_in_chinese(settings, floor):
         ).content.decode()
 
     # then
-    assert "爽约风险" in page
-    assert "高 · 未确认" in page
-    assert "高 · 已确认" in page
-    assert '<td class="field-risk">低</td>' in page
-    assert '<td class="field-risk">—</td>' in page
+    cell = '<td class="field-status_and_risk">已预约<br><span class="noshow-risk risk-{}">{}</span></td>'
+    assert cell.format("high", "爽约风险：高 · 未确认") in page
+    assert cell.format("high", "爽约风险：高 · 已确认") in page
+    assert cell.format("low", "爽约风险：低") in page
+    assert cell.format("none", "—") in page
 
 
 def test_the_day_list_filters_by_band(floor):
