@@ -284,6 +284,13 @@ def test_an_unconfirmed_free_booking_returns_its_seat_to_the_waitlist_after_the_
     entry = full_with_waiting_patient(appointment)
     appointment.refresh_from_db()
     assert appointment.confirm_deadline == DEADLINE
+    request = Notification.objects.get(appointment=appointment, event="confirm_request")
+    assert request.body == (
+        f"{appointment.profile.name}: please confirm with one tap that you will come "
+        f"to {appointment.doctor.name} at 2026-03-09 09:00, before 2026-03-08 09:00. "
+        "A booking not confirmed by then gives its seat to patients on the waitlist. "
+        "If you cannot come, please cancel."
+    )
 
     # when
     clock.move_to(DEADLINE - MINUTE)
