@@ -277,7 +277,8 @@ class StaffDayListApi(APIView):
     permission_classes = [IsClinicStaff]
 
     class FilterSerializer(serializers.Serializer):
-        doctor_id = serializers.IntegerField(min_value=1)
+        # larger ids cannot exist and overflow the database drivers (a 500, not a 400)
+        doctor_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
         date = serializers.DateField(required=False)
 
     class OutputSerializer(serializers.Serializer):
