@@ -12,19 +12,24 @@ import pytest
 import time_machine
 
 from appointments.errors import ErrorCode
+from appointments.events import AppointmentBooked
 from appointments.models import Appointment, Notification, Reminder, WaitlistEntry
 from appointments.notifications.reminders import reminders_plan, reminders_sweep
 from appointments.services import (
+    appointment_cancel,
     appointment_confirm,
     appointment_mark_paid,
     appointment_risk_record,
     unconfirmed_release_sweep,
     waitlist_join,
 )
+from appointments.services.walk_in import walk_in_book
+from common import events
 from common.errors import Conflict
 from common.models import OperationLog
 from scheduling.models import BookingRule, Slot
 from tests.appointments.factories import PatientProfileFactory
+from tests.appointments.floor_helpers import floor_session
 from tests.appointments.notification_helpers import ACTOR, appointment_at, at
 
 pytestmark = pytest.mark.django_db
@@ -433,3 +438,55 @@ def test_a_booking_made_after_its_deadline_gets_no_deadline(clock):
     appointment.refresh_from_db()
     assert appointment.confirm_deadline is None
     assert events_of(appointment) == ["confirm_request"]
+
+
+# -- the booking event ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def booked_events(monkeypatch):
+    """What AppointmentBooked's subscribers get, in the booking transaction."""
+    received: list[int] = []
+    monkeypatch.setitem(
+        events._SUBSCRIPTIONS,
+        AppointmentBooked,
+        [
+            events.Subscription(
+                handler=lambda event: received.append(event.appointment_id),
+                when=events.Phase.IN_TRANSACTION,
+            )
+        ],
+    )
+    return received
+
+
+def test_each_booking_a_patient_makes_is_published(clock, booked_events):
+    # given
+    free = appointment_at(VISIT)
+    hold = appointment_at(VISIT, fee=5000)
+    waiting = full_with_waiting_patient(free)
+
+    # when: the free booking is cancelled and the waitlist takes its seat
+    appointment_cancel(actor=ACTOR, appointment=free)
+
+    # then
+    waiting.refresh_from_db()
+    assert booked_events == [free.pk, hold.pk, waiting.appointment_id]
+
+
+def test_a_walk_in_at_the_desk_is_not_published(clock, booked_events):
+    # given: 09:00 on the visit day, the session running
+    clock.move_to(VISIT)
+    session = floor_session()
+
+    # when
+    walk_in = walk_in_book(
+        actor=ACTOR,
+        session=session,
+        profile=PatientProfileFactory(),
+        paid_at_desk=False,
+    )
+
+    # then
+    assert walk_in.walk_in is True
+    assert booked_events == []
