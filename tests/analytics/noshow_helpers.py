@@ -3,9 +3,11 @@
 For any test that needs an active model (analytics' own tests, and the booking side's
 scoring tests):
 
-    from tests.analytics.noshow_helpers import noshow_model_dir, train_active_model  # noqa: F401
+    from tests.analytics.noshow_helpers import noshow_model_dir  # noqa: F401 (fixture)
+    from tests.analytics.noshow_helpers import train_active_model
 
-    def test_something(noshow_model_dir):
+    @pytest.mark.usefixtures("noshow_model_dir")
+    def test_something():
         model = train_active_model()
 
 `noshow_model_dir` points settings.NOSHOW_MODEL_DIR at a temporary folder for the test, so

@@ -5,10 +5,9 @@ from analytics.noshow.services import noshow_model_activate, noshow_model_train_
 from analytics.prediction import RiskScore, appointment_risk_score
 from appointments.models import Appointment
 from common.services import Actor
-from tests.analytics.noshow_helpers import (  # noqa: F401 (fixture)
+from tests.analytics.noshow_helpers import (
     TINY_GRID,
     generated_history,
-    noshow_model_dir,
     train_active_model,
 )
 
