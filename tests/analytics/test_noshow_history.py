@@ -5,10 +5,12 @@ import zoneinfo
 
 import pytest
 
+from accounts.models import PointsEntry
 from analytics.ml.visits import RATE_PRIOR_VISITS, Visit, history_counts
 from analytics.noshow.own_history import own_visits, visit_and_counts
 from appointments.models import Appointment
 from scheduling.rules import local_datetime
+from tests.accounts.factories import default_levels
 from tests.analytics.noshow_helpers import (
     appointment_row,
     generated_history,
@@ -169,3 +171,39 @@ def test_scoring_counts_agree_with_training_counts_on_a_generated_history():
     for appointment in history.appointments[-12:]:
         _visit, single = visit_and_counts(appointment)
         assert single == batch[position[appointment.pk]]
+
+
+@pytest.mark.django_db
+def test_the_member_level_is_the_one_reached_at_booking_time():
+    # given 300 points before the booking (silver) and 1,200 after it (gold)
+    default_levels()
+    doctor = DoctorFactory()
+    profile = PatientProfileFactory()
+    booked = local_datetime(BOOKING_DAY, datetime.time(10, 0))
+    session, slot = session_on(doctor, BOOKING_DAY + days(2), clinic_type="general")
+    target = appointment_row(
+        profile=profile,
+        session=session,
+        slot=slot,
+        status=Appointment.Status.COMPLETED,
+        booked_at=booked,
+    )
+    for number, (moment, balance) in enumerate(
+        [(booked - days(3), 300), (booked + days(3), 1200)]
+    ):
+        entry = PointsEntry.objects.create(
+            user=profile.user,
+            delta=balance,
+            balance_after=balance,
+            source_type=PointsEntry.Source.APPOINTMENT_COMPLETED,
+            source_id=f"x{number}",
+        )
+        PointsEntry.objects.filter(pk=entry.pk).update(created_at=moment)
+
+    # when
+    batch = own_visits()[0]
+    single, _counts = visit_and_counts(target)
+
+    # then
+    assert batch.member_level == 200
+    assert single.member_level == 200
