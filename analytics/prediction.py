@@ -65,15 +65,16 @@ def appointment_risk_score(appointment) -> RiskScore | None:
     active, loaded = found
     visit, counts = visit_and_counts(appointment)
     row = feature_row(visit, counts, holidays=loaded.holidays)
-    risk = float(loaded.main.risk([row])[0])
-    risk_fair = float(loaded.fair.risk([row])[0])
+    # Rounded before banding, so the stored figure and its band always agree.
+    risk = round(float(loaded.main.risk([row])[0]), 4)
+    risk_fair = round(float(loaded.fair.risk([row])[0]), 4)
     thresholds = {
         "medium": active["threshold_medium"],
         "high": active["threshold_high"],
     }
     return RiskScore(
-        risk=round(risk, 4),
-        risk_fair=round(risk_fair, 4),
+        risk=risk,
+        risk_fair=risk_fair,
         band=band(risk, thresholds),
         fair_band=band(risk_fair, thresholds),
         model_id=active["id"],

@@ -387,6 +387,8 @@ def parse(path: str, fmt: str, *, progress=None) -> ParsedFile:
             rows.append(row)
         if progress and line % 2000 == 0:
             progress(line, total)
+    if progress:
+        progress(total, total)
     if not rows:
         raise FileError(None, _("The file has no usable rows."))
     return ParsedFile(rows=rows, skipped=skipped, sha256=digest)

@@ -47,6 +47,27 @@ LABELS = {
     "handicap": _("handicap level"),
 }
 FEATURE_NAMES = tuple(LABELS)
+# What the trees are trained on. The booking counts (earlier bookings, days since the
+# previous one, other bookings for the day or still ahead), the booking hour, the share of
+# earlier visits missed and the department's visit count are computed too but left out:
+# counted from the start of the history, they grow with its length (a booking in the last
+# weeks has more "earlier bookings" than one in the first weeks), so a split learnt on
+# earlier days means something else on later days; on the public data set each of them
+# lowered the test ROC AUC (README, "Analytics: no-show model").
+MODEL_FEATURES = tuple(
+    name
+    for name in FEATURE_NAMES
+    if name
+    not in {
+        "prior_bookings",
+        "days_since_prev_booking",
+        "same_day_bookings",
+        "pending_bookings",
+        "booked_hour",
+        "prior_no_show_share",
+        "department_visits",
+    }
+)
 # Left out of the fair model: they may inform reminders, never a refusal.
 PROTECTED = ("age", "sex_female")
 BOOLEAN = {
@@ -137,5 +158,5 @@ def feature_matrix(
 def informative_names(matrix_rows: list[dict[str, float]]) -> list[str]:
     """The features that vary in the training rows (a constant column teaches nothing)."""
     return [
-        name for name in FEATURE_NAMES if len({row[name] for row in matrix_rows}) > 1
+        name for name in MODEL_FEATURES if len({row[name] for row in matrix_rows}) > 1
     ]

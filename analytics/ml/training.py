@@ -56,6 +56,9 @@ class RiskTree:
     names: list[str]
     params: dict
     validation_auc: float | None
+    lowest: dict[str, float] = field(
+        default_factory=dict
+    )  # per feature, in the fit rows
 
     def risk(self, rows: Sequence[dict[str, float]]) -> np.ndarray:
         matrix = np.array(
@@ -112,6 +115,7 @@ def _fit_risk_tree(rows, labels, fit, valid, names, grid, tick) -> RiskTree:
         names=list(names),
         params=params,
         validation_auc=None if best[0] < 0 else round(best[0], 4),
+        lowest={name: float(matrix[fit][:, i].min()) for i, name in enumerate(names)},
     )
 
 

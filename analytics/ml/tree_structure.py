@@ -9,8 +9,9 @@ def tree_structure(risk_tree: RiskTree) -> dict:
     """{"features": [...], "nodes": [...]} with every node's split or leaf risk.
 
     A node: id, feature (name, or "" for a leaf), threshold (go left when value <=
-    threshold), left, right (-1 for a leaf), samples, no_show_share (among its training
-    rows, before class weights) and risk (the calibrated risk a booking ending there gets).
+    threshold), left, right (-1 for a leaf), samples (training rows reaching it) and risk (the calibrated risk of a booking
+    that ends there, or would have on the way). "lowest" holds each feature's lowest value
+    in the training rows (-1: some were unknown).
     """
     tree = risk_tree.tree.tree_
     positive = (
@@ -39,6 +40,7 @@ def tree_structure(risk_tree: RiskTree) -> dict:
         )
     return {
         "features": list(risk_tree.names),
+        "lowest": risk_tree.lowest,
         "params": risk_tree.params,
         "nodes": nodes,
     }

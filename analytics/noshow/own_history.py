@@ -3,8 +3,10 @@
 A booking's person is the lookup hash of the profile's ID number, so the same person
 booked from two accounts has one history. Outcomes: completed = came, no_show = did not;
 bookings still ahead have no outcome yet (they count as bookings, not as visits);
-cancelled bookings are left out everywhere. The member level is the account's level now
-(the points ledger could give the level at booking time; the level changes slowly).
+cancelled bookings are left out everywhere. The member level is the one the account's
+points reached at booking time (the ledger's balance then), or the level an admin granted
+if higher (grants carry no date in the ledger, so the current grant is used): today's level
+would leak, since attended visits earn the points that raise it.
 
 `visit_and_counts` computes one booking's features with queries, the same numbers
 `analytics.ml.visits.history_counts` computes for a whole list: the person's bookings go
@@ -12,11 +14,15 @@ through that same function, and the department, doctor and overall rates through
 smoothing.
 """
 
+import bisect
+import datetime
 import zoneinfo
+from collections import defaultdict
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
+from accounts.models import MemberLevel, PointsEntry
 from analytics.ml.visits import (
     NO_RATE,
     HistoryCounts,
@@ -28,7 +34,7 @@ from appointments.models import Appointment
 
 S = Appointment.Status
 OUTCOMES = (S.COMPLETED, S.NO_SHOW)
-RELATED = ("profile", "session", "doctor", "user__member_level")
+RELATED = ("profile", "session", "doctor", "user__member_level_floor")
 
 
 def _zone() -> zoneinfo.ZoneInfo:
@@ -39,12 +45,36 @@ def _bookings() -> QuerySet[Appointment]:
     return Appointment.objects.exclude(status=S.CANCELLED)
 
 
-def appointment_visit(appointment: Appointment) -> Visit:
+def _thresholds() -> list[int]:
+    return sorted(MemberLevel.objects.values_list("points_required", flat=True))
+
+
+def level_points(thresholds: list[int], balance: int, floor: MemberLevel | None) -> int:
+    """The points threshold of the level `balance` reaches (0: the entry level)."""
+    reached = bisect.bisect_right(thresholds, balance)
+    points = thresholds[reached - 1] if reached else 0
+    return max(points, floor.points_required if floor is not None else 0)
+
+
+def _balance_at(user_id: int, moment: datetime.datetime) -> int:
+    entry = (
+        PointsEntry.objects.filter(user_id=user_id, created_at__lte=moment)
+        .order_by("-created_at", "-id")
+        .values_list("balance_after", flat=True)
+        .first()
+    )
+    return entry or 0
+
+
+def appointment_visit(
+    appointment: Appointment, *, member_level: int | None = None
+) -> Visit:
+    """The booking as a visit; `member_level`: its level's points threshold at booking
+    time (None when the caller does not need it: history counts do not use it)."""
     zone = _zone()
     booked = appointment.created_at.astimezone(zone)
     session = appointment.session
     profile = appointment.profile
-    level = appointment.user.member_level
     return Visit(
         patient=profile.id_card_hash,
         booked_at=appointment.created_at,
@@ -57,7 +87,7 @@ def appointment_visit(appointment: Appointment) -> Visit:
         clinic_type=session.clinic_type,
         hour=appointment.visit_starts_at.astimezone(zone).hour,
         booked_hour=booked.hour,
-        member_level=level.points_required if level is not None else 0,
+        member_level=member_level,
         fee=appointment.fee,
         reminder=appointment.reminders_enabled,
         no_show=(
@@ -68,8 +98,28 @@ def appointment_visit(appointment: Appointment) -> Visit:
 
 def own_visits() -> list[Visit]:
     """Every booking that was not cancelled, as visits (training reads them all)."""
+    thresholds = _thresholds()
+    ledger: dict[int, tuple[list, list[int]]] = defaultdict(lambda: ([], []))
+    for user_id, moment, balance in PointsEntry.objects.order_by(
+        "created_at", "id"
+    ).values_list("user_id", "created_at", "balance_after"):
+        ledger[user_id][0].append(moment)
+        ledger[user_id][1].append(balance)
+
+    def balance_at(user_id: int, moment: datetime.datetime) -> int:
+        times, balances = ledger.get(user_id, ([], []))
+        index = bisect.bisect_right(times, moment)
+        return balances[index - 1] if index else 0
+
     return [
-        appointment_visit(appointment)
+        appointment_visit(
+            appointment,
+            member_level=level_points(
+                thresholds,
+                balance_at(appointment.user_id, appointment.created_at),
+                appointment.user.member_level_floor,
+            ),
+        )
         for appointment in _bookings()
         .select_related(*RELATED)
         .order_by("pk")
@@ -86,7 +136,14 @@ def _outcome_counts(queryset: QuerySet[Appointment]) -> tuple[int, int]:
 
 def visit_and_counts(appointment: Appointment) -> tuple[Visit, HistoryCounts]:
     """One booking's visit and its history, as known when it was made (reads only)."""
-    visit = appointment_visit(appointment)
+    visit = appointment_visit(
+        appointment,
+        member_level=level_points(
+            _thresholds(),
+            _balance_at(appointment.user_id, appointment.created_at),
+            appointment.user.member_level_floor,
+        ),
+    )
     person = (
         _bookings()
         .filter(profile__id_card_hash=visit.patient)

@@ -3,9 +3,11 @@
 For any test that needs an active model (analytics' own tests, and the booking side's
 scoring tests):
 
-    from tests.analytics.noshow_helpers import noshow_model_dir, train_active_model  # noqa: F401
+    from tests.analytics.noshow_helpers import noshow_model_dir  # noqa: F401 (fixture)
+    from tests.analytics.noshow_helpers import train_active_model
 
-    def test_something(noshow_model_dir):
+    @pytest.mark.usefixtures("noshow_model_dir")
+    def test_something():
         model = train_active_model()
 
 `noshow_model_dir` points settings.NOSHOW_MODEL_DIR at a temporary folder for the test, so
@@ -30,12 +32,12 @@ from common.services import Actor
 from hospitals.models import Doctor
 from scheduling.models import ClinicSession, ClinicType, Slot
 from scheduling.rules import local_datetime
-from tests.accounts.factories import PatientProfileFactory
+from tests.accounts.factories import PatientProfileFactory, make_id_card_no
 from tests.hospitals.factories import DepartmentFactory, DoctorFactory, HospitalFactory
 
 S = Appointment.Status
 # Tiny on purpose: a handful of fits keeps the tests fast.
-TINY_GRID = Grid(depths=(2, 3), leaves=(5,), class_weights=("balanced",))
+TINY_GRID = Grid(depths=(2, 3), leaves=(10,), class_weights=("balanced",))
 _numbers = itertools.count(1)
 
 
@@ -113,7 +115,7 @@ def appointment_row(
 
 
 def generated_history(
-    *, days: int = 30, per_day: int = 10, patients: int = 24, seed: int = 0
+    *, days: int = 30, per_day: int = 12, patients: int = 30, seed: int = 0
 ) -> History:
     """`days` past days of bookings at one hospital (two departments, three doctors)."""
     rng = random.Random(seed)
@@ -125,7 +127,17 @@ def generated_history(
         DoctorFactory(hospital=hospital, department=departments[1], fee=5000),
     ]
     types = [ClinicType.GENERAL, ClinicType.SPECIALIST, ClinicType.EXPERT]
-    profiles = [PatientProfileFactory() for _ in range(patients)]
+    profiles = [
+        PatientProfileFactory(
+            id_card_no=make_id_card_no(
+                datetime.date(
+                    rng.randint(1940, 2015), rng.randint(1, 12), rng.randint(1, 28)
+                ),
+                female=rng.random() < 0.5,
+            )
+        )
+        for _ in range(patients)
+    ]
     flaky = {p.pk for p in profiles[: patients // 3]}
     today = timezone.localdate()
     appointments = []

@@ -1,14 +1,18 @@
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from analytics.models import NoShowModel
 from analytics.noshow.services import noshow_model_activate, noshow_model_train_own
 from analytics.prediction import RiskScore, appointment_risk_score
 from appointments.models import Appointment
 from common.services import Actor
-from tests.analytics.noshow_helpers import (  # noqa: F401 (fixture)
+from tests.analytics.noshow_helpers import (
     TINY_GRID,
+    appointment_row,
     generated_history,
-    noshow_model_dir,
+    session_on,
     train_active_model,
 )
 
@@ -49,28 +53,34 @@ def test_the_active_model_scores_a_booking(noshow_model_dir):
     assert score.band == expected
 
 
-def test_a_flaky_patient_scores_higher_than_a_reliable_one(noshow_model_dir):
-    # given
-    train_active_model()
-    last_day = Appointment.objects.order_by("-session__date").first().session.date
-    on_last_day = Appointment.objects.filter(session__date=last_day).select_related(
-        "profile"
+def test_patients_who_often_missed_score_higher_on_their_next_booking():
+    # given a model trained on a history where a third of the patients often missed
+    history = generated_history()
+    noshow_model_train_own(actor=Actor.system(), grid=TINY_GRID, activate=True)
+    session, slot = session_on(
+        history.doctors[0],
+        timezone.localdate() + datetime.timedelta(days=1),
+        clinic_type="general",
     )
-    flaky_history = {
-        a.pk: Appointment.objects.filter(
-            profile=a.profile, status=Appointment.Status.NO_SHOW
-        ).count()
-        for a in on_last_day
+    now = timezone.now()
+    new = {
+        profile.pk: appointment_row(
+            profile=profile,
+            session=session,
+            slot=slot,
+            status=Appointment.Status.BOOKED,
+            booked_at=now,
+        )
+        for profile in history.profiles
     }
-    most = max(on_last_day, key=lambda a: flaky_history[a.pk])
-    least = min(on_last_day, key=lambda a: flaky_history[a.pk])
 
-    # when
-    high, low = appointment_risk_score(most), appointment_risk_score(least)
+    # when each books the same session now
+    risk = {pk: appointment_risk_score(booking).risk for pk, booking in new.items()}
 
     # then
-    assert flaky_history[most.pk] > flaky_history[least.pk]
-    assert high.risk > low.risk
+    flaky = [risk[pk] for pk in history.flaky]
+    reliable = [risk[pk] for pk in risk if pk not in history.flaky]
+    assert sum(flaky) / len(flaky) > sum(reliable) / len(reliable) + 0.1
 
 
 def test_scores_follow_the_newly_activated_version(noshow_model_dir):
