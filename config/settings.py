@@ -571,7 +571,7 @@ BENCHMARK_BASELINE_ENDPOINT = env_bool("BENCHMARK_BASELINE_ENDPOINT", False)
 # - data: how the template's keywords are filled from the message values ({patient},
 #   {doctor}, {department}, {hospital}, {visit_time}, {visit_date}, {place}, {queue_no},
 #   {fee}, {pay_before}, {reason}, {amount}, {order_no}, {period}, {title},
-#   {confirm_before}); the keywords
+#   {confirm_before}, empty without a deadline); the keywords
 #   must match the template's, so change both together;
 # - sms: whether a text is sent when WeChat cannot deliver (NOTIFY_SMS_EVENTS).
 NOTIFY_SMS_EVENTS = env_list(
@@ -639,10 +639,7 @@ _EVENT_DEFAULTS = {
     # The no-show model in use: a high-risk booking is asked to confirm with one tap (the
     # page's confirm action posts to /api/v1/appointments/<id>/confirm/); an unconfirmed
     # one released at its deadline (where the hospital switched that on) is told so.
-    "confirm_request": (
-        _APPOINTMENT_PAGE + "&action=confirm",
-        _VISIT_DATA | {"time5": "{confirm_before}"},
-    ),
+    "confirm_request": (_APPOINTMENT_PAGE + "&action=confirm", _VISIT_DATA),
     "unconfirmed_released": (_APPOINTMENT_PAGE, _CHANGE_DATA),
 }
 NOTIFICATIONS = {
