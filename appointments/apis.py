@@ -39,6 +39,11 @@ class AppointmentOutputSerializer(serializers.Serializer):
     cancelled_by = serializers.CharField()
     cancel_reason = serializers.CharField()
     reminders_enabled = serializers.BooleanField()
+    # A booking asked to confirm (one tap, AppointmentConfirmApi); the deadline is set
+    # only where an unconfirmed booking would give its seat to the waitlist.
+    confirm_requested_at = serializers.DateTimeField(allow_null=True)
+    confirm_deadline = serializers.DateTimeField(allow_null=True)
+    confirmed_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
 
 
@@ -165,6 +170,26 @@ class AppointmentCancelApi(APIView):
         return Response(AppointmentOutputSerializer(appointment).data)
 
 
+class AppointmentConfirmApi(APIView):
+    """The patient confirms they will come (the confirm request's one tap). Idempotent."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: AppointmentOutputSerializer,
+            **error_responses(401, 403, 404, 409),
+        },
+    )
+    def post(self, request: Request, appointment_id: int) -> Response:
+        appointment = selectors.appointment_get_for_user(
+            user=request.user, appointment_id=appointment_id
+        )
+        appointment = services.appointment_confirm(
+            actor=Actor.from_request(request), appointment=appointment
+        )
+        return Response(AppointmentOutputSerializer(appointment).data)
+
+
 class AppointmentCheckInApi(APIView):
     @extend_schema(
         request=None,
@@ -252,7 +277,8 @@ class StaffDayListApi(APIView):
     permission_classes = [IsClinicStaff]
 
     class FilterSerializer(serializers.Serializer):
-        doctor_id = serializers.IntegerField(min_value=1)
+        # larger ids cannot exist and overflow the database drivers (a 500, not a 400)
+        doctor_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
         date = serializers.DateField(required=False)
 
     class OutputSerializer(serializers.Serializer):
@@ -262,6 +288,10 @@ class StaffDayListApi(APIView):
         status = serializers.CharField()
         visit_starts_at = serializers.DateTimeField()
         patient_name = serializers.CharField(source="profile.name")
+        noshow_risk_band = serializers.CharField(
+            help_text='"low", "medium", "high"; "" when not scored.'
+        )
+        confirmed_at = serializers.DateTimeField(allow_null=True)
 
     @extend_schema(
         parameters=[FilterSerializer],

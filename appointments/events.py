@@ -34,3 +34,14 @@ class NotificationCreated(DomainEvent):
     appointments' own task (subscribed in appointments/apps.py)."""
 
     notification_id: int
+
+
+@dataclass(frozen=True)
+class AppointmentBooked(DomainEvent):
+    """A patient's booking was made: a hold created (to be paid) or a free booking
+    confirmed at once, by the patient or from the waitlist (not a walk-in at the desk).
+    Published inside the booking transaction; subscribers that do slow work (analytics
+    scores the no-show risk) subscribe on commit, so the rush path never waits for them.
+    """
+
+    appointment_id: int

@@ -28,6 +28,7 @@ class Appointment(TimeStampedModel):
         STAFF = "staff", _("Staff")
         TIMEOUT = "timeout", _("Payment timeout")
         STOP_CLINIC = "stop_clinic", _("Stop-clinic")
+        UNCONFIRMED = "unconfirmed", _("Not confirmed in time")
 
     # Statuses in which the appointment is still ahead of the patient.
     UPCOMING = (
@@ -127,6 +128,35 @@ class Appointment(TimeStampedModel):
         blank=True,
         editable=False,
     )
+    # The same from the model trained without sex and age: the only risk a release of the
+    # seat may be judged by (sex and age may inform reminders, never a refusal).
+    noshow_risk_fair = models.PositiveSmallIntegerField(
+        _("no-show risk without sex and age (‰)"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    noshow_fair_band = models.CharField(
+        _("no-show risk band without sex and age"),
+        max_length=8,
+        choices=RiskBand.choices,
+        blank=True,
+        editable=False,
+    )
+    noshow_model_id = models.PositiveIntegerField(
+        _("scored by no-show model"), null=True, blank=True, editable=False
+    )
+    # A high-risk booking is asked to confirm (one tap); where the hospital releases
+    # unconfirmed bookings, the deadline says until when (empty: never released).
+    confirm_requested_at = models.DateTimeField(
+        _("confirmation requested at"), null=True, blank=True, editable=False
+    )
+    confirm_deadline = models.DateTimeField(
+        _("confirm before"), null=True, blank=True, editable=False
+    )
+    confirmed_at = models.DateTimeField(
+        _("confirmed at"), null=True, blank=True, editable=False
+    )
     # True while the appointment holds its seat and queue number, NULL once cancelled.
     # Unique keys skip NULLs on every engine, so these unconditional keys work on MySQL too.
     holds_seat = models.BooleanField(
@@ -162,6 +192,11 @@ class Appointment(TimeStampedModel):
             ),
             models.Index(
                 fields=["status", "hold_expires_at"], name="appointment_status_hold"
+            ),
+            # The release sweep: unconfirmed bookings whose confirm deadline has passed.
+            models.Index(
+                fields=["confirm_deadline", "status"],
+                name="appointment_confirm_due",
             ),
         ]
 
@@ -255,6 +290,8 @@ class Notification(TimeStampedModel):
         VISIT_REMINDER = "visit_reminder", _("Visit reminder")
         RECORD_READY = "record_ready", _("Medical record ready")
         REPORT_READY = "report_ready", _("Report ready")
+        CONFIRM_REQUEST = "confirm_request", _("Please confirm your visit")
+        UNCONFIRMED_RELEASED = "unconfirmed_released", _("Unconfirmed booking released")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -347,6 +384,8 @@ class Reminder(TimeStampedModel):
     class Kind(models.TextChoices):
         EVENING_BEFORE = "evening_before", _("The evening before")
         HOURS_BEFORE = "hours_before", _("Hours before the visit")
+        # Written when the no-show model scores a booking as high risk.
+        RISK_EXTRA = "risk_extra", _("Extra reminder (high no-show risk)")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -21,4 +21,10 @@ PERIODIC_JOBS = (
         minute="*",  # every minute: reminder times are to the minute
         description="Plan visit reminders, turn due ones into notifications; warn of holds about to expire.",
     ),
+    PeriodicJob(
+        name="Release unconfirmed high-risk bookings",
+        task="appointments.tasks.unconfirmed_release_sweep",
+        minute="*/5",  # every 5 minutes: deadlines are hours before the visit
+        description="Where the hospital turned it on, return the seats of unpaid or free high-risk bookings not confirmed by their deadline to the waitlist.",
+    ),
 )

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from appointments.events import NotificationCreated
 from appointments.notifications import delivery, reminders
+from appointments.services import noshow_release
 from appointments.services.lifecycle import sessions_mark_no_shows as no_shows_mark
 from common.services import Actor
 from common.tasks import enqueue
@@ -33,6 +34,11 @@ def notifications_sweep() -> int:
 @shared_task
 def reminders_sweep() -> int:
     return reminders.reminders_sweep()
+
+
+@shared_task
+def unconfirmed_release_sweep() -> int:
+    return noshow_release.unconfirmed_release_sweep()
 
 
 def notification_created_queue(event: NotificationCreated) -> None:

@@ -14,6 +14,11 @@ urlpatterns = [
         name="cancel",
     ),
     path(
+        "<int:appointment_id>/confirm/",
+        apis.AppointmentConfirmApi.as_view(),
+        name="confirm",
+    ),
+    path(
         "<int:appointment_id>/check-in/",
         apis.AppointmentCheckInApi.as_view(),
         name="check-in",

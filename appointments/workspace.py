@@ -91,6 +91,10 @@ class QueueEntry:
     patient_name: str
     walk_in: bool
     called_first: bool
+    # The no-show model's band ("" when not scored) and whether the patient confirmed.
+    noshow_risk_band: str
+    noshow_risk_band_display: str
+    confirmed: bool
 
 
 # The order of the groups in a session's queue.
@@ -147,6 +151,9 @@ def session_queue(
                 patient_name=person_name_masked(a.profile.name),
                 walk_in=a.walk_in,
                 called_first=a.status == S.CHECKED_IN and priority.applies_to(a),
+                noshow_risk_band=a.noshow_risk_band,
+                noshow_risk_band_display=a.get_noshow_risk_band_display(),
+                confirmed=a.confirmed_at is not None,
             )
         )
     return entries

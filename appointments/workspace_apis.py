@@ -62,6 +62,13 @@ class QueueEntrySerializer(serializers.Serializer):
     called_first = serializers.BooleanField(
         help_text="Called before others: a member's privilege at this hospital."
     )
+    noshow_risk_band = serializers.CharField(
+        help_text='The no-show model\'s band: "low", "medium", "high"; "" when not scored.'
+    )
+    noshow_risk_band_display = serializers.CharField()
+    confirmed = serializers.BooleanField(
+        help_text="The patient confirmed they will come (asked when the risk is high)."
+    )
 
 
 class SessionQueueSerializer(serializers.Serializer):

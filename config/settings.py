@@ -570,13 +570,14 @@ BENCHMARK_BASELINE_ENDPOINT = env_bool("BENCHMARK_BASELINE_ENDPOINT", False)
 # - page: the mini-program page the message opens (NOTIFY_PAGE_<EVENT>), with {appointment_id};
 # - data: how the template's keywords are filled from the message values ({patient},
 #   {doctor}, {department}, {hospital}, {visit_time}, {visit_date}, {place}, {queue_no},
-#   {fee}, {pay_before}, {reason}, {amount}, {order_no}, {period}, {title}); the keywords
+#   {fee}, {pay_before}, {reason}, {amount}, {order_no}, {period}, {title},
+#   {confirm_before}, empty without a deadline); the keywords
 #   must match the template's, so change both together;
 # - sms: whether a text is sent when WeChat cannot deliver (NOTIFY_SMS_EVENTS).
 NOTIFY_SMS_EVENTS = env_list(
     "NOTIFY_SMS_EVENTS",
     "booked,cancelled,expired,stop_clinic,waitlist_promoted,waitlist_closed,"
-    "hold_expiring,refund_done,visit_reminder",
+    "hold_expiring,refund_done,visit_reminder,confirm_request,unconfirmed_released",
 )
 _APPOINTMENT_PAGE = "pages/appointment/detail?id={appointment_id}"
 _VISIT_DATA = {
@@ -635,6 +636,11 @@ _EVENT_DEFAULTS = {
     # The medical record (电子病历) is signed or locked; a lab or imaging report is in.
     "record_ready": ("pages/records/index", _CHANGE_DATA),
     "report_ready": ("pages/records/index", _CHANGE_DATA),
+    # The no-show model in use: a high-risk booking is asked to confirm with one tap (the
+    # page's confirm action posts to /api/v1/appointments/<id>/confirm/); an unconfirmed
+    # one released at its deadline (where the hospital switched that on) is told so.
+    "confirm_request": (_APPOINTMENT_PAGE + "&action=confirm", _VISIT_DATA),
+    "unconfirmed_released": (_APPOINTMENT_PAGE, _CHANGE_DATA),
 }
 NOTIFICATIONS = {
     "EVENTS": {
@@ -699,3 +705,10 @@ if RECORD_ATTACHMENT_STORAGE not in STORAGES:
 # Exports of a visit. The PDF embeds a Chinese font: "path" or "path#index" (a face in a
 # .ttc collection); empty = ask fontconfig for one (fonts-noto-cjk, installed by the setup).
 RECORD_PDF_FONT = os.environ.get("RECORD_PDF_FONT", "")
+
+# ANALYTICS: NO-SHOW MODEL ------------------------------------------------------------
+# Folder of the trained no-show model files (noshow-v<N>.joblib); each file's SHA-256 is
+# recorded in the database and checked before it is loaded.
+NOSHOW_MODEL_DIR = (
+    os.environ.get("NOSHOW_MODEL_DIR") or BASE_DIR / "var" / "noshow_models"
+)

@@ -1,6 +1,7 @@
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -111,6 +112,31 @@ class BookingRule(TimeStampedModel):
             "checked-in patients (otherwise strictly by queue number)."
         ),
     )
+    # The no-show model in use (appointments.services.noshow_risk): a booking it scores as
+    # high risk gets a confirm request and an extra reminder; where the hospital switches
+    # it on, an unconfirmed one may return its seat to the waitlist at the confirm deadline.
+    noshow_high_risk_contact = models.BooleanField(
+        _("no-show risk: confirm request and extra reminder"),
+        default=True,
+        help_text=_(
+            "Ask patients of high-risk bookings to confirm they will come, and remind "
+            "them once more."
+        ),
+    )
+    noshow_release_unconfirmed = models.BooleanField(
+        _("no-show risk: release unconfirmed bookings"),
+        default=False,
+        help_text=_(
+            "An unpaid or free high-risk booking that is not confirmed by the deadline "
+            "returns its seat to the waitlist. Paid bookings are never released; the "
+            "risk used ignores sex and age."
+        ),
+    )
+    noshow_confirm_hours_before = models.PositiveSmallIntegerField(
+        _("no-show risk: confirm deadline (hours before the visit)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(168)],
+    )
 
     class Meta:
         verbose_name = _("booking rule")
@@ -128,6 +154,10 @@ class BookingRule(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(max_active_per_week__gte=F("max_active_per_day")),
                 name="rule_week_cap_covers_day_cap",
+            ),
+            models.CheckConstraint(
+                condition=Q(noshow_confirm_hours_before__gte=1),
+                name="rule_confirm_deadline_at_least_one_hour",
             ),
         ]
 

@@ -51,6 +51,21 @@ def _run_for_each(
     )
 
 
+def risk_label(appointment: Appointment) -> str:
+    """The no-show band (not the number: staff act on bands), and where the patient was
+    asked to confirm, whether they did."""
+    if not appointment.noshow_risk_band:
+        return "—"  # not scored: no active model when it was booked
+    band = gettext("No-show risk: %(band)s") % {
+        "band": appointment.get_noshow_risk_band_display()
+    }
+    if appointment.confirmed_at is not None:
+        return gettext("%(band)s · confirmed") % {"band": band}
+    if appointment.confirm_requested_at is not None:
+        return gettext("%(band)s · not confirmed") % {"band": band}
+    return band
+
+
 def _patient(appointment: Appointment) -> str:
     return patient_label(appointment.profile.name, appointment.queue_no)
 
@@ -67,7 +82,8 @@ class AppointmentAdmin(OperationLogHistoryMixin, ScopedReadOnlyAdmin):
         "patient",
         "identity",
         "doctor",
-        "status",
+        # the status with the no-show risk under it: the desk keeps seven columns
+        "status_and_risk",
         "fee_yuan",
         "check_in_button",
         "hospital",
@@ -76,6 +92,7 @@ class AppointmentAdmin(OperationLogHistoryMixin, ScopedReadOnlyAdmin):
     list_filter = (
         "status",
         ("session__date", admin.DateFieldListFilter),
+        "noshow_risk_band",
         "hospital",
     )
     search_fields = ("order_no", "doctor__name")
@@ -113,6 +130,20 @@ class AppointmentAdmin(OperationLogHistoryMixin, ScopedReadOnlyAdmin):
             {"fields": ("cancelled_by", "cancel_reason", "cancelled_at")},
         ),
         (
+            _("No-show risk"),
+            {
+                "fields": (
+                    "noshow_risk_band",
+                    "noshow_risk",
+                    "noshow_fair_band",
+                    "noshow_risk_fair",
+                    "confirm_requested_at",
+                    "confirm_deadline",
+                    "confirmed_at",
+                )
+            },
+        ),
+        (
             _("Other"),
             {
                 "fields": (
@@ -143,6 +174,13 @@ class AppointmentAdmin(OperationLogHistoryMixin, ScopedReadOnlyAdmin):
         "booked_early",
         "hold_expires_at",
         "created_at",
+        "noshow_risk_band",
+        "noshow_risk",
+        "noshow_fair_band",
+        "noshow_risk_fair",
+        "confirm_requested_at",
+        "confirm_deadline",
+        "confirmed_at",
     )
 
     def get_list_display(self, request: HttpRequest):
@@ -181,6 +219,15 @@ class AppointmentAdmin(OperationLogHistoryMixin, ScopedReadOnlyAdmin):
     @admin.display(description=_("doctor"))
     def doctor_name(self, obj: Appointment) -> str:
         return obj.doctor.name
+
+    @admin.display(description=_("status / no-show risk"), ordering="status")
+    def status_and_risk(self, obj: Appointment):
+        return format_html(
+            '{}<br><span class="noshow-risk risk-{}">{}</span>',
+            obj.get_status_display(),
+            obj.noshow_risk_band or "none",
+            risk_label(obj),
+        )
 
     @admin.display(description=_("fee"), ordering="fee")
     def fee_yuan(self, obj: Appointment) -> str:

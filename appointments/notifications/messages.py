@@ -59,6 +59,7 @@ def appointment_context(appointment: Appointment) -> dict[str, str]:
         "fee": _yuan(appointment.fee),
         "pay_before": _local(appointment.hold_expires_at),
         "reason": appointment.cancel_reason,
+        "confirm_before": _local(appointment.confirm_deadline),
     }
 
 
@@ -155,6 +156,25 @@ def _texts(event: str, context: dict[str, str]) -> tuple[str, str]:
         return _("Report ready"), _(
             "%(patient)s: a new report from your visit with %(doctor)s on "
             "%(visit_date)s is ready to read."
+        )
+    if event == E.CONFIRM_REQUEST:
+        if context.get("confirm_before"):
+            return _("Please confirm your visit"), _(
+                "%(patient)s: please confirm with one tap that you will come to "
+                "%(doctor)s at %(visit_time)s, before %(confirm_before)s. A booking "
+                "not confirmed by then gives its seat to patients on the waitlist. If "
+                "you cannot come, please cancel."
+            )
+        return _("Please confirm your visit"), _(
+            "%(patient)s: please confirm with one tap that you will come to "
+            "%(doctor)s at %(visit_time)s. If you cannot come, please cancel so that "
+            "another patient can have the seat."
+        )
+    if event == E.UNCONFIRMED_RELEASED:
+        return _("Unconfirmed booking released"), _(
+            "%(patient)s: your booking with %(doctor)s at %(visit_time)s was not "
+            "confirmed before %(confirm_before)s, so its seat went back to patients "
+            "on the waitlist."
         )
     raise ValueError(f"no text for event {event!r}")
 

@@ -71,7 +71,16 @@ def reminders_plan(*, now: datetime.datetime, limit: int = 500) -> int:
             visit_starts_at__gt=now,
             visit_starts_at__lte=now + PLAN_AHEAD,
         )
-        .filter(~Exists(Reminder.objects.filter(appointment=OuterRef("pk"))))
+        .filter(
+            # the no-show model's extra reminder (risk_extra) is written when it scores
+            # the booking; the planned kinds are the rule's
+            ~Exists(
+                Reminder.objects.filter(
+                    appointment=OuterRef("pk"),
+                    kind__in=(K.EVENING_BEFORE, K.HOURS_BEFORE),
+                )
+            )
+        )
         .order_by("visit_starts_at", "pk")[:limit]
     )
     if not appointments:

@@ -8,6 +8,14 @@ from appointments.services.lifecycle import (
     appointment_complete,
     sessions_mark_no_shows,
 )
+from appointments.services.noshow_release import (
+    appointment_release_unconfirmed,
+    unconfirmed_release_sweep,
+)
+from appointments.services.noshow_risk import (
+    appointment_confirm,
+    appointment_risk_record,
+)
 from appointments.services.notify import appointment_notify
 from appointments.services.payment import (
     appointment_expire,
@@ -34,9 +42,12 @@ __all__ = [
     "appointment_check_in",
     "appointment_check_in_by_code",
     "appointment_complete",
+    "appointment_confirm",
     "appointment_expire",
     "appointment_mark_paid",
     "appointment_notify",
+    "appointment_release_unconfirmed",
+    "appointment_risk_record",
     "appointment_transition",
     "queue_call_next",
     "queue_mark_seen",
@@ -44,6 +55,7 @@ __all__ = [
     "queue_skip",
     "session_stop",
     "sessions_mark_no_shows",
+    "unconfirmed_release_sweep",
     "waitlist_close_for_profile",
     "waitlist_join",
     "waitlist_leave",

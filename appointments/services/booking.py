@@ -22,6 +22,7 @@ from accounts.models import PatientProfile, User
 from accounts.selectors import member_privileges_for_user
 from accounts.services.profiles import person_lock
 from appointments.errors import ErrorCode
+from appointments.events import AppointmentBooked
 from appointments.models import Appointment
 from appointments.services.doctor_cap import (
     doctor_day_cap_check,
@@ -29,6 +30,7 @@ from appointments.services.doctor_cap import (
 )
 from appointments.services.notify import appointment_notify
 from common.errors import Conflict, NotAllowed
+from common.events import publish
 from common.services import Actor, operation_log_write
 from scheduling.errors import ErrorCode as SchedulingError
 from scheduling.models import BookingRule, ClinicSession, Slot
@@ -269,6 +271,8 @@ def appointment_create_on_taken_seat(
         obj=appointment,
         summary=f"{appointment.status} slot={slot.pk} profile={profile.pk} queue={appointment.queue_no}",
     )
+    if not walk_in:  # a walk-in is at the desk already: no risk of not coming
+        publish(AppointmentBooked(appointment_id=appointment.pk))
     return appointment
 
 

@@ -119,7 +119,13 @@ def appointment_cancel(
             was_paid=was_paid,
             refund_reason=f"cancel:{by}",
         )
-        appointment_notify(appointment=appointment, event="cancelled")
+        appointment_notify(
+            appointment=appointment,
+            # a release by the no-show rule (services/noshow_release.py) says why
+            event="unconfirmed_released"
+            if by == Appointment.CancelledBy.UNCONFIRMED
+            else "cancelled",
+        )
         seat_returned_effects(actor=actor, appointment=appointment, now=now)
         return appointment
 

@@ -26,6 +26,9 @@ EVENTS = (
     "hold_expiring",
     "refund_done",
     "visit_reminder",
+    # The no-show model in use (services/noshow_risk.py, services/noshow_release.py).
+    "confirm_request",
+    "unconfirmed_released",
     # Written by records (the layer above), which calls appointment_notify directly.
     "record_ready",
     "report_ready",

@@ -55,6 +55,16 @@ class BookingRuleAdmin(SchedulingAdmin):
             {"fields": ("reminder_evening_time", "reminder_hours_before")},
         ),
         (_("At the visit"), {"fields": ("members_first_at_visit",)}),
+        (
+            _("No-show risk"),
+            {
+                "fields": (
+                    "noshow_high_risk_contact",
+                    "noshow_release_unconfirmed",
+                    "noshow_confirm_hours_before",
+                )
+            },
+        ),
     )
 
     @admin.display(description=_("stop-booking cutoff"))

@@ -19,7 +19,14 @@ from common.periodic import (
 )
 from config.celery import app as celery_app
 
-APPS_WITH_JOBS = ("accounts", "scheduling", "appointments", "billing", "records")
+APPS_WITH_JOBS = (
+    "accounts",
+    "scheduling",
+    "appointments",
+    "billing",
+    "records",
+    "analytics",
+)
 
 
 def _run(*args: str) -> str:
@@ -117,6 +124,20 @@ EXPECTED = {
     "Plan and send visit reminders": (
         "appointments.tasks.reminders_sweep",
         "*",
+        "*",
+        "Asia/Shanghai",
+        True,
+    ),
+    "Release unconfirmed high-risk bookings": (
+        "appointments.tasks.unconfirmed_release_sweep",
+        "*/5",
+        "*",
+        "Asia/Shanghai",
+        True,
+    ),
+    "Score unscored bookings": (
+        "analytics.tasks.unscored_bookings_score",
+        "*/10",
         "*",
         "Asia/Shanghai",
         True,

@@ -543,8 +543,13 @@ def _rule_form(rule: BookingRule, **changes) -> dict:
         "max_active_per_week": rule.max_active_per_week,
         "reminder_evening_time": rule.reminder_evening_time.strftime("%H:%M"),
         "reminder_hours_before": rule.reminder_hours_before,
+        "noshow_confirm_hours_before": rule.noshow_confirm_hours_before,
         "_save": "Save",
     }
+    # Checkboxes: an unticked box is not posted at all.
+    for box in ("noshow_high_risk_contact", "noshow_release_unconfirmed"):
+        if getattr(rule, box):
+            data[box] = "on"
     return data | changes
 
 
@@ -562,6 +567,50 @@ def test_staff_edit_their_booking_rule(client, frozen):
     assert rule.window_days == 14
     assert rule.reminder_hours_before == 3
     assert OperationLog.objects.filter(action="booking_rule_update").count() == 1
+
+
+def test_staff_switch_on_the_release_of_unconfirmed_high_risk_bookings(client, frozen):
+    # given: off by default, the confirm request and extra reminder on
+    rule = BookingRuleFactory()
+    assert (rule.noshow_release_unconfirmed, rule.noshow_high_risk_contact) == (
+        False,
+        True,
+    )
+    client.force_login(_staff(rule.hospital))
+
+    # when
+    response = client.post(
+        _change("bookingrule", rule.pk),
+        _rule_form(
+            rule, noshow_release_unconfirmed="on", noshow_confirm_hours_before=36
+        ),
+    )
+
+    # then
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert rule.noshow_release_unconfirmed is True
+    assert rule.noshow_high_risk_contact is True
+    assert rule.noshow_confirm_hours_before == 36
+
+
+def test_a_confirm_deadline_out_of_range_is_refused(client, frozen):
+    rule = BookingRuleFactory()
+    client.force_login(_staff(rule.hospital))
+
+    response = client.post(
+        _change("bookingrule", rule.pk),
+        _rule_form(rule, noshow_confirm_hours_before=0),
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "noshow_confirm_hours_before": [
+            "Ensure this value is greater than or equal to 1."
+        ]
+    }
+    rule.refresh_from_db()
+    assert rule.noshow_confirm_hours_before == 24
 
 
 def test_an_out_of_range_rule_shows_the_error_and_changes_nothing(client, frozen):

@@ -1,0 +1,1 @@
+"""Importing visit history from outside files (the public no-show data set, a generic CSV)."""

@@ -1,0 +1,1 @@
+"""The no-show model in the project: our own history as visits, versions, activation."""

@@ -1,0 +1,77 @@
+"""The no-show model in use: score new bookings and record the risk on the booking side.
+
+Each booking is scored once, after its transaction commits (the AppointmentBooked event;
+analytics/tasks.py queues it), by the active model (analytics.prediction); the result is
+written by appointments' own service, which also contacts the patient of a high-risk
+booking. A sweep scores bookings the broker never delivered, so an outage only delays
+the risk. Without an active model nothing is written and booking is unaffected.
+"""
+
+import datetime
+import logging
+
+from django.utils import timezone
+
+from analytics.noshow.own_history import RELATED
+from analytics.prediction import appointment_risk_score
+from appointments.models import Appointment
+from appointments.services.noshow_risk import CONFIRMABLE, appointment_risk_record
+
+logger = logging.getLogger(__name__)
+
+# The sweep looks back this far: an older unscored booking was made without a model.
+SWEEP_LOOKBACK = datetime.timedelta(days=2)
+
+
+def booking_noshow_score(*, appointment_id: int) -> str:
+    """Score one booking and record its risk. Idempotent: a booking already scored is
+    left as it is. Returns what happened ("low", "medium", "high", or why not)."""
+    appointment = (
+        Appointment.objects.select_related(*RELATED)
+        .filter(pk=appointment_id, noshow_risk__isnull=True)
+        .first()
+    )
+    if appointment is None:
+        return "not_found_or_scored"
+    score = appointment_risk_score(appointment)
+    if score is None:
+        return "no_active_model"
+    recorded = appointment_risk_record(
+        appointment_id=appointment.pk,
+        risk=score.risk,
+        risk_fair=score.risk_fair,
+        band=score.band,
+        fair_band=score.fair_band,
+        model_id=score.model_id,
+    )
+    return score.band if recorded is not None else "not_found_or_scored"
+
+
+def unscored_bookings_score(
+    *, now: datetime.datetime | None = None, limit: int = 200
+) -> int:
+    """The periodic job: score recent upcoming bookings still without a risk (their task
+    was lost with the broker). Returns how many were scored."""
+    now = now or timezone.now()
+    due = list(
+        Appointment.objects.filter(
+            noshow_risk__isnull=True,
+            walk_in=False,
+            status__in=CONFIRMABLE,
+            visit_starts_at__gt=now,
+            created_at__gte=now - SWEEP_LOOKBACK,
+            # the task queued at commit normally scores it within seconds
+            created_at__lte=now - datetime.timedelta(minutes=2),
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    scored = 0
+    for appointment_id in due:
+        outcome = booking_noshow_score(appointment_id=appointment_id)
+        if outcome == "no_active_model":
+            break  # none of the others can be scored either
+        scored += outcome in ("low", "medium", "high")
+    if scored:
+        logger.info("scored %s bookings the queued task missed", scored)
+    return scored
