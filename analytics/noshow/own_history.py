@@ -20,6 +20,7 @@ import zoneinfo
 from collections import defaultdict
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import MemberLevel, PointsEntry
@@ -127,11 +128,25 @@ def own_visits() -> list[Visit]:
     ]
 
 
-def _outcome_counts(queryset: QuerySet[Appointment]) -> tuple[int, int]:
+# The department, doctor and overall counts depend only on the booking day, so bookings of
+# one day share them: kept a few minutes in the cache (an outcome marked meanwhile shows
+# after that). The cache only saves queries: without it, they run each time.
+RATE_CACHE_SECONDS = 600
+
+
+def _outcome_counts(
+    queryset: QuerySet[Appointment], *, key: str, day: datetime.date
+) -> tuple[int, int]:
+    cache_key = f"analytics:noshow:outcomes:{key}:{day.isoformat()}"
+    cached = cache.get(cache_key)
+    if cached is not None:
+        return tuple(cached)
     figures = queryset.filter(status__in=OUTCOMES).aggregate(
         visits=Count("pk"), no_shows=Count("pk", filter=Q(status=S.NO_SHOW))
     )
-    return figures["visits"], figures["no_shows"]
+    counts = (figures["visits"], figures["no_shows"])
+    cache.set(cache_key, counts, RATE_CACHE_SECONDS)
+    return counts
 
 
 def visit_and_counts(appointment: Appointment) -> tuple[Visit, HistoryCounts]:
@@ -157,13 +172,19 @@ def visit_and_counts(appointment: Appointment) -> tuple[Visit, HistoryCounts]:
     mine = [appointment_visit(other) for other in person]
     patient_counts = history_counts([visit, *mine])[0]
     earlier = Appointment.objects.filter(session__date__lt=visit.booked_on)
-    seen, seen_no_shows = _outcome_counts(earlier)
+    day = visit.booked_on
+    seen, seen_no_shows = _outcome_counts(earlier, key="all", day=day)
     overall = seen_no_shows / seen if seen else NO_RATE
+    department_id = appointment.doctor.department_id
     dept_visits, dept_no_shows = _outcome_counts(
-        earlier.filter(doctor__department_id=appointment.doctor.department_id)
+        earlier.filter(doctor__department_id=department_id),
+        key=f"department:{department_id}",
+        day=day,
     )
     doc_visits, doc_no_shows = _outcome_counts(
-        earlier.filter(doctor_id=appointment.doctor_id)
+        earlier.filter(doctor_id=appointment.doctor_id),
+        key=f"doctor:{appointment.doctor_id}",
+        day=day,
     )
     counts = HistoryCounts(
         prior_visits=patient_counts.prior_visits,

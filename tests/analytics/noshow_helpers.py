@@ -20,8 +20,10 @@ import datetime
 import itertools
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from analytics.ml.training import Grid
@@ -178,6 +180,10 @@ def train_active_model(
 ) -> NoShowModel:
     """Generate a history (unless `history=False`: use the rows already there), train a
     tiny model on it and make it the active one. Needs the `noshow_model_dir` fixture."""
+    if Path(settings.NOSHOW_MODEL_DIR).is_relative_to(settings.BASE_DIR):
+        raise RuntimeError(
+            "use the noshow_model_dir fixture: no model file in the project"
+        )
     if history:
         generated_history(seed=seed)
     return noshow_model_train_own(

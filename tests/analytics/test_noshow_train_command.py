@@ -6,7 +6,12 @@ from django.core.management import CommandError, call_command
 
 from analytics.models import HistoryVisit, NoShowModel
 from analytics.noshow import services
-from tests.analytics.history_files import kaggle_rows, write_csv
+from tests.analytics.history_files import (
+    GENERIC_COLUMNS,
+    generic_row,
+    kaggle_rows,
+    write_csv,
+)
 from tests.analytics.noshow_helpers import TINY_GRID, generated_history
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("noshow_model_dir")]
@@ -154,3 +159,41 @@ def test_a_bad_data_file_names_the_line(tmp_path):
     assert str(excinfo.value) == (
         "line 5: Age must be a whole number, not 'old'. Nothing was trained."
     )
+
+
+def test_training_on_a_generic_file(tmp_path):
+    # given the same kind of visits written in the generic format
+    rows = [
+        generic_row(
+            patient_key=row["PatientId"],
+            sex=row["Gender"],
+            birth_date="",
+            age=row["Age"],
+            booked_at=row["ScheduledDay"].removesuffix("Z"),  # local time
+            visit_date=row["AppointmentDay"][:10],
+            department=row["Neighbourhood"],
+            attended="0" if row["No-show"] == "Yes" else "1",
+            reminder_sent=row["SMS_received"],
+            visit_id=row["AppointmentID"],
+        )
+        for row in kaggle_rows(300)
+    ]
+    path = write_csv(tmp_path / "generic.csv", rows, GENERIC_COLUMNS)
+
+    # when
+    body = json.loads(
+        run(
+            "--data",
+            str(path),
+            "--format",
+            "generic",
+            "--test-from",
+            "2016-05-17",
+            "--json",
+        )
+    )
+
+    # then
+    assert body["data_source"] == "generic"
+    assert body["train_rows"] + body["test_rows"] == 300
+    assert "doctor_rate" in body["features"]  # the generic file names the doctor

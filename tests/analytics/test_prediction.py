@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from analytics.models import NoShowModel
@@ -111,3 +112,23 @@ def test_a_model_file_that_was_altered_is_not_used(noshow_model_dir):
 
     # then
     assert score is None
+
+
+def test_scoring_takes_a_fixed_number_of_queries(django_assert_num_queries):
+    # given a loaded model, and two bookings with different histories
+    history = generated_history()
+    noshow_model_train_own(actor=Actor.system(), grid=TINY_GRID, activate=True)
+    first, second = history.appointments[-1], history.appointments[-40]
+    appointment_risk_score(first)
+    cache.clear()
+    second = Appointment.objects.select_related(
+        "profile", "session", "doctor", "user__member_level_floor"
+    ).get(pk=second.pk)
+
+    # when / then: the active row, levels, points balance, the person's bookings, and
+    # the overall, department and doctor counts
+    with django_assert_num_queries(7):
+        appointment_risk_score(second)
+    # the day's counts come from the cache for the next booking of that day
+    with django_assert_num_queries(4):
+        appointment_risk_score(second)
