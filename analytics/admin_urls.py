@@ -5,5 +5,26 @@ is wrapped in the admin site's `admin_view` so it has the admin's login, second 
 chrome.
 """
 
+from django.contrib import admin
+from django.urls import path
+
+from analytics.admin_pages import dashboards
+
 app_name = "analytics_admin"
-urlpatterns: list = []
+urlpatterns: list = [
+    path(
+        "dashboards/",
+        admin.site.admin_view(dashboards.dashboards_home),
+        name="dashboards",
+    ),
+    path(
+        "dashboards/<slug:page>/",
+        admin.site.admin_view(dashboards.dashboard_page),
+        name="dashboard_page",
+    ),
+    path(
+        "dashboards/<slug:page>/<slug:chart>.csv",
+        admin.site.admin_view(dashboards.dashboard_csv),
+        name="dashboard_csv",
+    ),
+]
