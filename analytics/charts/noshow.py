@@ -5,10 +5,9 @@ bookings never reached the visit; checked-in ones still on the floor have no out
 """
 
 from django.db.models import Count, Q
-from django.db.models.functions import TruncWeek
 from django.utils.translation import gettext_lazy as _
 
-from analytics.charts.scope import DashboardScope
+from analytics.charts.scope import DashboardScope, WeekOf
 from analytics.charts.table import Column, Table, rate
 from appointments.models import Appointment, RiskBand
 
@@ -44,7 +43,7 @@ def noshow_by_week(scope: DashboardScope) -> Table:
     """Per week of the visit day (weeks start on Monday). One query."""
     rows = list(
         _outcomes(scope)
-        .values(week=TruncWeek("session__date"))
+        .values(week=WeekOf("session__date"))
         .annotate(**_counts())
         .order_by("week")
     )

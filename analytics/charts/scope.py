@@ -2,18 +2,27 @@
 
 Days are the hospitals' local calendar days (settings.TIME_ZONE, Asia/Shanghai). A
 timestamp is turned into its local day inside the database by adding the zone's fixed
-offset and truncating in UTC: China keeps no daylight saving time, and MySQL/MariaDB's
-CONVERT_TZ answers NULL unless the server's time-zone tables were loaded, which a
-hospital's database server cannot be relied on to have.
+offset to the UTC value and taking its date: China keeps no daylight saving time, and
+MySQL/MariaDB's CONVERT_TZ answers NULL unless the server's time-zone tables were loaded,
+which a hospital's database server cannot be relied on to have.
 """
 
 import datetime
 import zoneinfo
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.db.models import DateTimeField, ExpressionWrapper, F, Q, Value
-from django.db.models.functions import TruncDate
+from django.db.models import (
+    DateField,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    Func,
+    Q,
+    Value,
+)
+from django.db.models.functions import TruncDate, TruncWeek
 
 UTC = datetime.UTC
 
@@ -73,9 +82,42 @@ def _zone_offset() -> datetime.timedelta:
     return offset or datetime.timedelta(0)
 
 
-def local_day(path: str) -> TruncDate:
+class LocalDay(Func):
+    """The local calendar day of a UTC timestamp column, in the database's own terms
+    (native functions: no per-row call back into Python on SQLite)."""
+
+    output_field = DateField()
+
+    def __init__(self, expression: Any) -> None:
+        super().__init__(expression)
+        self.minutes = int(_zone_offset().total_seconds() // 60)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"date({sql}, %s)", (*params, f"{self.minutes:+d} minutes")
+
+    def as_mysql(self, compiler: Any, connection: Any, **extra: Any):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"DATE({sql} + INTERVAL %s MINUTE)", (*params, self.minutes)
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any):
+        # Other engines: shift by the offset and truncate in UTC, through Django.
+        shifted = ExpressionWrapper(
+            self.source_expressions[0] + Value(_zone_offset()),
+            output_field=DateTimeField(),
+        )
+        return compiler.compile(TruncDate(shifted, tzinfo=UTC))
+
+
+def local_day(path: str) -> LocalDay:
     """The local calendar day of the timestamp at `path`, computed by the database."""
-    shifted = ExpressionWrapper(
-        F(path) + Value(_zone_offset()), output_field=DateTimeField()
-    )
-    return TruncDate(shifted, tzinfo=UTC)
+    return LocalDay(F(path))
+
+
+class WeekOf(TruncWeek):
+    """The Monday of a date's week; on SQLite with its native date functions (Django's
+    TruncWeek calls back into Python for every row there)."""
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any):
+        sql, params = compiler.compile(self.lhs)
+        return f"date({sql}, 'weekday 0', '-6 days')", params
