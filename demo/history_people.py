@@ -63,9 +63,12 @@ def _person(rng: random.Random, number: int, year: int) -> dict:
 
 
 def patient_pool(
-    *, hospital_id: int, size: int, rng: random.Random, year: int
+    *, hospital_id: int, size: int, seed: int, year: int
 ) -> list[PatientProfile]:
-    """`size` profiles for the hospital's history: existing ones first, the rest created."""
+    """`size` profiles for the hospital's history: existing ones first, the rest created.
+
+    Each person follows from (seed, number) alone, so the pool is the same whether it is
+    created now or found from an earlier run."""
     prefix = f"hist{hospital_id}_"
     users = {
         user.username: user
@@ -75,9 +78,7 @@ def patient_pool(
     missing = [
         n for n in range(1, size + 1) if pool_username(hospital_id, n) not in users
     ]
-    people = {
-        n: _person(random.Random(f"{rng.random()}-{n}"), n, year) for n in missing
-    }
+    people = {n: _person(random.Random(f"{seed}-{n}"), n, year) for n in missing}
     new_users = [
         User(
             username=pool_username(hospital_id, n),

@@ -185,7 +185,7 @@ def history_seed(
             hospital_name=hospital.name,
             templates=templates,
             pool=patient_pool(
-                hospital_id=hospital.pk, size=patients, rng=rng, year=end.year
+                hospital_id=hospital.pk, size=patients, seed=seed, year=end.year
             ),
             start=start,
             window_days=rule.window_days if rule else 7,

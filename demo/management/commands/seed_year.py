@@ -8,6 +8,7 @@ same history. A range that already has clinic sessions is refused unless --repla
 """
 
 import datetime
+import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
