@@ -41,7 +41,7 @@ def pool_username(hospital_id: int, number: int) -> str:
     return f"hist{hospital_id}_{number:05d}"
 
 
-def _person(rng: random.Random, number: int, year: int) -> dict:
+def _person(rng: random.Random, number: int, year: int, hospital_id: int) -> dict:
     # Ages from infants to the elderly, with more middle-aged and older patients.
     age = min(95, max(0, int(rng.triangular(0, 95, 45))))
     birth = datetime.date(year - age, rng.randint(1, 12), rng.randint(1, 28))
@@ -58,7 +58,8 @@ def _person(rng: random.Random, number: int, year: int) -> dict:
         "birth": birth,
         "gender": "female" if female else "male",
         "id_card_no": id_card_number(first17),
-        "phone": f"1{rng.choice('3578')}{rng.randint(0, 9)}{number:08d}",
+        # 19 + the hospital (3 digits) + the number: unique across the pools.
+        "phone": f"19{hospital_id % 1000:03d}{number:06d}",
     }
 
 
@@ -78,7 +79,9 @@ def patient_pool(
     missing = [
         n for n in range(1, size + 1) if pool_username(hospital_id, n) not in users
     ]
-    people = {n: _person(random.Random(f"{seed}-{n}"), n, year) for n in missing}
+    people = {
+        n: _person(random.Random(f"{seed}-{n}"), n, year, hospital_id) for n in missing
+    }
     new_users = [
         User(
             username=pool_username(hospital_id, n),
