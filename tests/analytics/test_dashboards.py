@@ -359,7 +359,7 @@ def test_the_dashboards_home_opens_the_first_page_with_the_same_filter(client):
 def test_the_admin_index_links_the_dashboards_for_hospital_staff(client):
     client.force_login(staff_of(HospitalFactory()))
     page = client.get(reverse("admin:index")).content.decode()
-    assert f'href="{reverse("analytics_admin:dashboards")}"' in page
+    assert f'id="dashboards-link" href="{reverse("analytics_admin:dashboards")}"' in page
 
 
 # -- query counts ----------------------------------------------------------------------
