@@ -20,7 +20,8 @@ from django.db.models import ProtectedError
 
 from appointments.models import Appointment, WaitlistEntry
 from billing.models import PaymentLedgerEntry, PaymentOrder, Refund
-from demo.history import ORDER_PREFIX, DayPlan, HistoryContext, history_plan_day
+from demo.history import history_plan_day
+from demo.history_context import ORDER_PREFIX, DayPlan, HistoryContext
 from demo.history_people import patient_pool
 from hospitals.models import Hospital
 from scheduling.models import BookingRule, ClinicSession, ScheduleTemplate, Slot

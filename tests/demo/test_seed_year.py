@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from appointments.models import Appointment, WaitlistEntry
 from billing.models import PaymentLedgerEntry, PaymentOrder, Refund
-from demo.history import ORDER_PREFIX, is_holiday
+from demo.history import is_holiday
+from demo.history_context import ORDER_PREFIX
 from scheduling.models import ClinicSession, Slot
 from tests.analytics.factories import appointment_on
 from tests.demo.history_helpers import clinic_hospital, seed_year
