@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from analytics.charts.registry import CHARTS, PAGES, Chart, charts_on, page_get
+from analytics.charts.registry import PAGES, Chart, chart_get, charts_on, page_get
 from analytics.charts.scope import DashboardScope, local_zone
 from analytics.charts.table import Table
 from analytics.dashboard import _hospital_scope
@@ -184,10 +184,7 @@ def dashboard_page(request: HttpRequest, page: str) -> HttpResponse:
 
 def dashboard_csv(request: HttpRequest, page: str, chart: str) -> HttpResponse:
     current = page_get(page)
-    found = next(
-        (c for c in CHARTS if current and c.page == current.slug and c.slug == chart),
-        None,
-    )
+    found = chart_get(current, chart) if current is not None else None
     if found is None:
         raise Http404
     form, scope, _name, _may_choose = _scope_for(request)

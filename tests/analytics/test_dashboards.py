@@ -359,7 +359,9 @@ def test_the_dashboards_home_opens_the_first_page_with_the_same_filter(client):
 def test_the_admin_index_links_the_dashboards_for_hospital_staff(client):
     client.force_login(staff_of(HospitalFactory()))
     page = client.get(reverse("admin:index")).content.decode()
-    assert f'id="dashboards-link" href="{reverse("analytics_admin:dashboards")}"' in page
+    assert (
+        f'id="dashboards-link" href="{reverse("analytics_admin:dashboards")}"' in page
+    )
 
 
 # -- query counts ----------------------------------------------------------------------
@@ -395,3 +397,10 @@ def test_each_page_runs_a_fixed_number_of_queries_whatever_the_data(
         with django_assert_max_num_queries(15):
             larger = page_queries(client, page.slug, query)
         assert larger == small[page.slug], page.slug
+
+    # and so for the platform, over every hospital or one of them
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    for page in PAGES:
+        for chosen in ({}, {"hospital": hospital.pk}):
+            with django_assert_max_num_queries(15):
+                page_queries(client, page.slug, query | chosen)
