@@ -25,6 +25,8 @@ from django.utils.translation import gettext_lazy
 from analytics.charts.registry import PAGES, Chart, chart_get, charts_on, page_get
 from analytics.charts.scope import DashboardScope, local_zone
 from analytics.charts.table import Table
+
+# Who sees which hospital: the same answer as the admin index's figures of the day.
 from analytics.dashboard import _hospital_scope
 from hospitals.models import Hospital
 

@@ -1,6 +1,5 @@
 """A chart's data: named columns and rows, as drawn and as downloaded (CSV)."""
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -42,6 +41,3 @@ def rate(part: int | None, whole: int | None) -> float | None:
     if not whole:
         return None
     return round(100 * (part or 0) / whole, 1)
-
-
-Selector = Callable[..., Table]

@@ -5,6 +5,7 @@ import datetime
 import io
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -404,3 +405,16 @@ def test_each_page_runs_a_fixed_number_of_queries_whatever_the_data(
         for chosen in ({}, {"hospital": hospital.pk}):
             with django_assert_max_num_queries(15):
                 page_queries(client, page.slug, query | chosen)
+
+
+def test_the_chart_library_is_served_from_our_static_files(client):
+    client.force_login(staff_of(HospitalFactory()))
+    page = client.get(page_url("volume")).content.decode()
+
+    assert '<script src="/static/vendor/chartjs/chart.umd.min.js" defer>' in page
+    assert '<script src="/static/analytics/dashboards.js" defer>' in page
+    assert '<script src="http' not in page
+    library = finders.find("vendor/chartjs/chart.umd.min.js")
+    with open(library, encoding="utf-8") as file:
+        assert file.read(40).startswith("/*!\n * Chart.js v4.")
+    assert finders.find("vendor/chartjs/LICENSE.md")
