@@ -8,6 +8,7 @@ chrome.
 from django.contrib import admin
 from django.urls import path
 
+from analytics.admin_pages import dashboards
 from analytics.admin_pages.queue import queue_page
 from analytics.admin_pages.simulation import simulation_page
 
@@ -15,4 +16,19 @@ app_name = "analytics_admin"
 urlpatterns: list = [
     path("queue/", admin.site.admin_view(queue_page), name="queue"),
     path("simulation/", admin.site.admin_view(simulation_page), name="simulation"),
+    path(
+        "dashboards/",
+        admin.site.admin_view(dashboards.dashboards_home),
+        name="dashboards",
+    ),
+    path(
+        "dashboards/<slug:page>/",
+        admin.site.admin_view(dashboards.dashboard_page),
+        name="dashboard_page",
+    ),
+    path(
+        "dashboards/<slug:page>/<slug:chart>.csv",
+        admin.site.admin_view(dashboards.dashboard_csv),
+        name="dashboard_csv",
+    ),
 ]

@@ -164,6 +164,9 @@ GET  /admin/accounts/user/<id>/password/                            302 302 302 
 GET  /admin/r/<path:content_type_id>/<path:object_id>/              302 302 302 404 404 404 404   /admin/r/{appointment_type}/{appointment}/
 GET  /admin/app_list                                                302 302 302 200 200 200 200   /admin/appointments/
 GET  /admin/(?P<url>.*)$                                            302 302 302 404 404 404 404   /admin/no-such-page/
+GET  /admin/analytics/dashboards/                                 302 302 302 302 302 302 302
+GET  /admin/analytics/dashboards/<slug:page>/                     302 302 302 200 200 403 200   /admin/analytics/dashboards/volume/?hospital={hospital}
+GET  /admin/analytics/dashboards/<slug:page>/<slug:chart>.csv     302 302 302 200 200 403 200   /admin/analytics/dashboards/revenue/revenue-per-day.csv?hospital={hospital}
 POST /admin/appointments/appointment/<int:appointment_id>/check-in/ 302 302 302 403 -   404 -     /admin/appointments/appointment/{appointment}/check-in/
 GET  /admin/scheduling/clinicsession/<path:object_id>/add-seats/    302 302 302 403 200 403 200   /admin/scheduling/clinicsession/{session}/add-seats/
 POST /admin/scheduling/clinicsession/<path:object_id>/add-seats/    302 302 302 403 200 403 200   /admin/scheduling/clinicsession/{session}/add-seats/
