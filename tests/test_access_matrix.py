@@ -16,13 +16,16 @@ The API is called with real JWT access tokens; the admin with a logged-in sessio
 from __future__ import annotations
 
 import datetime
+import io
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt, AccessLog
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern
@@ -32,6 +35,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.models import User
+from analytics.models import HistoryImport, HistoryVisit, NoShowModel
 from appointments.models import Appointment, Notification, SessionStopRequest
 from appointments.screen import screen_signature
 from appointments.services import (
@@ -51,6 +55,7 @@ from records.services.records import record_draft_save, record_sign
 from records.services.reports import report_add
 from scheduling.models import BookingRule
 from tests.accounts.factories import PatientProfileFactory, StaffFactory, UserFactory
+from tests.analytics.history_files import kaggle_rows, write_csv
 from tests.hospitals.factories import (
     ConsultingRoomFactory,
     DoctorFactory,
@@ -69,6 +74,7 @@ OUR_APPS = (
     "appointments",
     "billing",
     "records",
+    "analytics",
     "common",
 )
 # Rows that a successful read writes by design: a clinician opening a medical record is
@@ -164,6 +170,26 @@ GET  /admin/accounts/user/<id>/password/                            302 302 302 
 GET  /admin/r/<path:content_type_id>/<path:object_id>/              302 302 302 404 404 404 404   /admin/r/{appointment_type}/{appointment}/
 GET  /admin/app_list                                                302 302 302 200 200 200 200   /admin/appointments/
 GET  /admin/(?P<url>.*)$                                            302 302 302 404 404 404 404   /admin/no-such-page/
+GET  /admin/analytics/queue/                                      302 302 302 200 200 400 200   /admin/analytics/queue/?department={department}
+GET  /admin/analytics/simulation/                                 302 302 302 200 200 400 200   /admin/analytics/simulation/?department={department}
+GET  /admin/analytics/noshowmodel/                                302 302 302 403 403 403 200
+GET  /admin/analytics/noshowmodel/add/                            302 302 302 403 403 403 403
+GET  /admin/analytics/noshowmodel/<path:object_id>/change/        302 302 302 403 403 403 200   /admin/analytics/noshowmodel/{noshow_model}/change/
+GET  /admin/analytics/noshowmodel/<path:object_id>/history/       302 302 302 403 403 403 200   /admin/analytics/noshowmodel/{noshow_model}/history/
+GET  /admin/analytics/noshowmodel/<path:object_id>/delete/        302 302 302 403 403 403 403   /admin/analytics/noshowmodel/{noshow_model}/delete/
+GET  /admin/analytics/noshowmodel/<path:object_id>/               302 302 302 302 302 302 302   /admin/analytics/noshowmodel/{noshow_model}/
+GET  /admin/analytics/historyimport/                              302 302 302 403 403 403 200
+GET  /admin/analytics/historyimport/add/                          302 302 302 403 403 403 403
+GET  /admin/analytics/historyimport/<path:object_id>/change/      302 302 302 403 403 403 200   /admin/analytics/historyimport/{history_import}/change/
+GET  /admin/analytics/historyimport/<path:object_id>/history/     302 302 302 403 403 403 200   /admin/analytics/historyimport/{history_import}/history/
+GET  /admin/analytics/historyimport/<path:object_id>/delete/      302 302 302 403 403 403 403   /admin/analytics/historyimport/{history_import}/delete/
+GET  /admin/analytics/historyimport/<path:object_id>/             302 302 302 302 302 302 302   /admin/analytics/historyimport/{history_import}/
+GET  /admin/analytics/historyvisit/                               302 302 302 403 403 403 200
+GET  /admin/analytics/historyvisit/add/                           302 302 302 403 403 403 403
+GET  /admin/analytics/historyvisit/<path:object_id>/change/       302 302 302 403 403 403 200   /admin/analytics/historyvisit/{history_visit}/change/
+GET  /admin/analytics/historyvisit/<path:object_id>/history/      302 302 302 403 403 403 200   /admin/analytics/historyvisit/{history_visit}/history/
+GET  /admin/analytics/historyvisit/<path:object_id>/delete/       302 302 302 403 403 403 403   /admin/analytics/historyvisit/{history_visit}/delete/
+GET  /admin/analytics/historyvisit/<path:object_id>/              302 302 302 302 302 302 302   /admin/analytics/historyvisit/{history_visit}/
 GET  /admin/analytics/dashboards/                                 302 302 302 302 302 302 302
 GET  /admin/analytics/dashboards/<slug:page>/                     302 302 302 200 200 403 200   /admin/analytics/dashboards/volume/?hospital={hospital}
 GET  /admin/analytics/dashboards/<slug:page>/<slug:chart>.csv     302 302 302 200 200 403 200   /admin/analytics/dashboards/revenue/revenue-per-day.csv?hospital={hospital}
@@ -555,7 +581,7 @@ def test_every_route_has_a_row():
 ACTOR = Actor.system()
 
 
-def build_world() -> tuple[dict[str, User | None], dict[str, int]]:
+def build_world(tmp_path: Path) -> tuple[dict[str, User | None], dict[str, int]]:
     """The seven users, and the ids of the objects the rows ask about."""
     from django.contrib.auth.models import Group
     from django_celery_beat.models import (
@@ -627,6 +653,17 @@ def build_world() -> tuple[dict[str, User | None], dict[str, int]]:
     refresh = RefreshToken.for_user(patient_a)
     refresh.blacklist()
     interval = IntervalSchedule.objects.create(every=1, period="days")
+    # An imported history and a no-show model trained on it (the operators' commands)
+    history = write_csv(tmp_path / "history.csv", kaggle_rows(300))
+    quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
+    call_command("import_history", str(history), format="kaggle-noshow", **quiet)
+    call_command(
+        "noshow_train",
+        data=str(history),
+        format="kaggle-noshow",
+        test_from="2016-05-16",
+        **quiet,
+    )
 
     users = {
         "anon": None,
@@ -711,6 +748,9 @@ def build_world() -> tuple[dict[str, User | None], dict[str, int]]:
             user=users["admin"], name="spare"
         ).pk,
         "totp_device": TOTPDevice.objects.create(user=users["admin"], name="phone").pk,
+        "noshow_model": NoShowModel.objects.get().pk,
+        "history_import": HistoryImport.objects.get().pk,
+        "history_visit": HistoryVisit.objects.order_by("pk").first().pk,
     }
     return users, ids
 
@@ -754,7 +794,8 @@ def test_each_role_gets_the_expected_status_on_every_route(settings, tmp_path):
     # given
     settings.PAYMENTS_DEV_GATEWAY = True
     settings.MEDIA_ROOT = tmp_path  # the medical record's attachment
-    users, ids = build_world()
+    settings.NOSHOW_MODEL_DIR = tmp_path / "noshow_models"
+    users, ids = build_world(tmp_path)
     clients = {
         (role, api): client_for(role, user, api)
         for role, user in users.items()

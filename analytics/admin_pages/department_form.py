@@ -59,7 +59,16 @@ class DepartmentRangeForm(forms.Form):
 
     def __init__(self, data=None, *, hospital_id: int | None) -> None:
         start, end = default_range(timezone.localdate())
-        super().__init__(data, initial={"start": start, "end": end})
+        initial = {"start": start, "end": end}
+        if data is not None:
+            # A link that names only the department (?department=7) takes the defaults
+            # for everything it leaves out, as the empty form shows them.
+            data = data.copy()
+            for name, field in self.base_fields.items():
+                default = initial.get(name, field.initial)
+                if name not in data and default is not None:
+                    data[name] = default
+        super().__init__(data, initial=initial)
         department = self.fields["department"]
         department.queryset = departments_in_scope(hospital_id)
         department.show_hospital = hospital_id is None

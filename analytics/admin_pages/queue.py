@@ -68,4 +68,8 @@ def queue_page(request: HttpRequest) -> TemplateResponse:
                 context["metrics"] = metrics
                 context["wq_minutes"] = metrics.wq * 60
                 context["w_minutes"] = metrics.w * 60
-    return TemplateResponse(request, "admin/analytics/queue.html", context)
+    # A refused form (a department outside the user's scope, a bad range) is bad input.
+    status = 400 if form.is_bound and form.errors else 200
+    return TemplateResponse(
+        request, "admin/analytics/queue.html", context, status=status
+    )

@@ -186,4 +186,8 @@ def simulation_page(request: HttpRequest) -> TemplateResponse:
                 )
         elif load.has_enough_data:
             context["slots_too_long"] = True
-    return TemplateResponse(request, "admin/analytics/simulation.html", context)
+    # A refused form (a department outside the user's scope, a bad range) is bad input.
+    status = 400 if form.is_bound and form.errors else 200
+    return TemplateResponse(
+        request, "admin/analytics/simulation.html", context, status=status
+    )

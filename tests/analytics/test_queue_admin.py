@@ -173,7 +173,7 @@ def test_another_hospitals_department_is_not_a_choice(client, department):
             "target_wait_minutes": 15,
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "department" in response.context["form"].errors
     assert "load" not in response.context
     assert department.name not in response.content.decode()
@@ -213,6 +213,7 @@ def test_bad_dates_are_refused_by_the_form(client, department):
             "target_wait_minutes": 15,
         },
     )
+    assert response.status_code == 400
     assert (
         "The start date is after the end date."
         in response.context["form"].errors["__all__"]
@@ -289,6 +290,7 @@ def test_the_simulation_refuses_a_grid_too_large(client, department):
             "max_overtime_minutes": 30,
         },
     )
+    assert response.status_code == 400
     assert "cells" not in response.context
     assert response.context["form"].errors["__all__"]
 
@@ -311,3 +313,19 @@ def test_the_simulation_says_when_there_is_too_little_data(client, department):
     )
     assert "too-little-data" in response.content.decode()
     assert "cells" not in response.context
+
+
+def test_a_link_naming_only_the_department_takes_the_default_range(client, department):
+    busy_department(department, doctors=2, days=5)
+    client.force_login(staff_with(department.hospital, permissions=()))
+
+    response = client.get(QUEUE, {"department": department.pk})
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert (form.cleaned_data["start"], form.cleaned_data["end"]) == (
+        past_day(56),
+        past_day(1),
+    )
+    assert form.cleaned_data["target_wait_minutes"] == 15
+    assert response.context["load"].has_enough_data
