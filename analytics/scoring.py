@@ -19,8 +19,8 @@ from appointments.services.noshow_risk import CONFIRMABLE, appointment_risk_reco
 
 logger = logging.getLogger(__name__)
 
-# The sweep looks back this far: an older unscored booking was made without a model.
-SWEEP_LOOKBACK = datetime.timedelta(days=2)
+# The queued task normally scores a booking within seconds of its commit.
+TASK_GRACE = datetime.timedelta(minutes=2)
 
 
 def booking_noshow_score(*, appointment_id: int) -> str:
@@ -50,8 +50,10 @@ def booking_noshow_score(*, appointment_id: int) -> str:
 def unscored_bookings_score(
     *, now: datetime.datetime | None = None, limit: int = 200
 ) -> int:
-    """The periodic job: score recent upcoming bookings still without a risk (their task
-    was lost with the broker). Returns how many were scored."""
+    """The periodic job: score upcoming bookings still without a risk, oldest first:
+    those whose task was lost with the broker, and, once a model is first activated, the
+    bookings made before (so staff and patients get the band before the visit, not only
+    for bookings made from now on). Returns how many were scored."""
     now = now or timezone.now()
     due = list(
         Appointment.objects.filter(
@@ -59,9 +61,7 @@ def unscored_bookings_score(
             walk_in=False,
             status__in=CONFIRMABLE,
             visit_starts_at__gt=now,
-            created_at__gte=now - SWEEP_LOOKBACK,
-            # the task queued at commit normally scores it within seconds
-            created_at__lte=now - datetime.timedelta(minutes=2),
+            created_at__lte=now - TASK_GRACE,
         )
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)[:limit]

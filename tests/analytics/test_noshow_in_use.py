@@ -5,6 +5,7 @@ booking, and a high-risk one is contacted; without a model booking goes on uncha
 import datetime
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from analytics.prediction import appointment_risk_score
@@ -12,6 +13,7 @@ from analytics.scoring import booking_noshow_score, unscored_bookings_score
 from appointments.models import Appointment, Notification, Reminder
 from appointments.services import appointment_book
 from common.services import Actor
+from tests.accounts.factories import PatientProfileFactory
 from tests.analytics.noshow_helpers import (  # noqa: F401 (a fixture)
     generated_history,
     noshow_model_dir,
@@ -207,3 +209,26 @@ def test_sex_and_age_never_change_the_fair_risk():
     # then: the release (judged by the fair risk) cannot differ
     assert original.risk_fair == changed.risk_fair
     assert original.fair_band == changed.fair_band
+
+
+def test_bookings_made_before_the_first_model_are_scored_once_it_is_active():
+    # given: an upcoming booking made a week before any model existed
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=7)):
+        profile = PatientProfileFactory()
+        slot = SlotFactory(
+            session__date=timezone.localdate() + datetime.timedelta(days=14),
+            capacity=3,
+            session__fee=0,
+        )
+        early = appointment_book(
+            actor=ACTOR, user=profile.user, profile=profile, slot=slot
+        )
+    assert unscored_bookings_score() == 0  # no model yet: nothing to score with
+
+    # when: a model is activated and the sweep runs
+    train_active_model()
+    scored = unscored_bookings_score()
+
+    # then
+    assert scored == 1
+    assert Appointment.objects.get(pk=early.pk).noshow_risk is not None
