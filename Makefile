@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # The clock-dependent tests (marked `clock`) run again at each of these instants.
 CLOCKS := 2026-11-27T00:10:00+08:00 2026-11-27T23:50:00+08:00 2027-02-28T23:50:00+08:00 2027-12-31T23:50:00+08:00
 
-.PHONY: run test test-clocks lint format setup system-packages migrate demo bench clean mutants
+.PHONY: run test test-clocks lint format setup system-packages migrate demo demo-year bench clean mutants
 
 # The tests also need what the browser tests drive (passed on to system-packages below).
 test test-clocks: SYSTEM_PACKAGES_FLAGS := --for-tests
@@ -32,6 +32,13 @@ demo: migrate
 
 run: demo
 	bash scripts/run_dev.sh
+
+# A year of history at the demo's first hospital for the dashboards, the queue model and the
+# simulation, and a no-show model trained on it and made active (about a minute on SQLite).
+# Once: a second run is refused (seed_year --replace writes the year again).
+demo-year: demo
+	$(BIN)/python manage.py seed_year --hospital 北京仁和医院 --days 365 --seed 1
+	$(BIN)/python manage.py noshow_train --activate
 
 test: $(STAMP)
 	$(BIN)/pytest -q
