@@ -164,6 +164,9 @@ def test_a_late_payment_cannot_take_its_seat_back_on_a_full_day():
 
     # then: refused as a seat no longer available (billing refunds it)
     assert excinfo.value.code == "seat_no_longer_available"
+    assert excinfo.value.message == (
+        "The doctor's day was fully booked before the payment arrived."
+    )
     late.refresh_from_db()
     assert late.status == Appointment.Status.CANCELLED
     assert _booked_seats(morning, afternoon) == [0, 1]

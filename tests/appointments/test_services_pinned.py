@@ -279,6 +279,22 @@ def test_expiry_cancels_the_appointment_it_names_only_and_records_why_and_when()
     assert second.cancelled_at == now
 
 
+def test_expiry_of_the_older_hold_leaves_a_newer_run_out_hold_alone():
+    # given: two unpaid holds, both run out; the newer one comes first in the model's order
+    slot = SlotFactory()
+    older, newer = book(slot), book(slot)
+    now = timezone.now()
+    Appointment.objects.filter(pk=newer.pk).update(hold_expires_at=now - MINUTE)
+
+    # when
+    assert expire(older, now=now)
+
+    # then
+    older.refresh_from_db()
+    newer.refresh_from_db()
+    assert (older.status, newer.status) == (S.CANCELLED, S.PENDING_PAYMENT)
+
+
 def test_an_expired_seat_goes_to_the_waitlist_with_a_hold_from_the_jobs_time():
     # given: the only seat held unpaid, one patient waiting; the job runs late
     slot = SlotFactory(capacity=1)
