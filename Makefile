@@ -34,11 +34,13 @@ run: demo
 	bash scripts/run_dev.sh
 
 # A year of history at the demo's first hospital for the dashboards, the queue model and the
-# simulation, and a no-show model trained on it and made active (about a minute on SQLite).
-# Once: a second run is refused (seed_year --replace writes the year again).
+# simulation, a no-show model trained on it and made active, and the year's bookings scored
+# by it (about two minutes on SQLite). Once: a second run is refused (seed_year --replace
+# writes the year again).
 demo-year: demo
 	$(BIN)/python manage.py seed_year --hospital 北京仁和医院 --days 365 --seed 1
 	$(BIN)/python manage.py noshow_train --activate
+	$(BIN)/python manage.py noshow_score_past
 
 test: $(STAMP)
 	$(BIN)/pytest -q

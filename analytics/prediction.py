@@ -32,7 +32,8 @@ _lock = threading.Lock()
 _cached: dict[tuple[int, str], LoadedModel] = {}
 
 
-def _active_model() -> tuple[dict, LoadedModel] | None:
+def active_model() -> tuple[dict, LoadedModel] | None:
+    """The active version's row (id, file, thresholds) and its loaded file, or None."""
     active = (
         NoShowModel.objects.filter(is_active=True)
         .values("id", "file_name", "file_sha256", "threshold_medium", "threshold_high")
@@ -59,7 +60,7 @@ def _active_model() -> tuple[dict, LoadedModel] | None:
 def appointment_risk_score(appointment) -> RiskScore | None:
     """The booking's risk under the active model; None when no model is active (or its
     file cannot be used, which is logged)."""
-    found = _active_model()
+    found = active_model()
     if found is None:
         return None
     active, loaded = found

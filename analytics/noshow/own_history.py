@@ -99,6 +99,11 @@ def appointment_visit(
 
 def own_visits() -> list[Visit]:
     """Every booking that was not cancelled, as visits (training reads them all)."""
+    return [visit for _pk, visit in own_visits_by_id()]
+
+
+def own_visits_by_id() -> list[tuple[int, Visit]]:
+    """(appointment id, visit) of every booking that was not cancelled, in id order."""
     thresholds = _thresholds()
     ledger: dict[int, tuple[list, list[int]]] = defaultdict(lambda: ([], []))
     for user_id, moment, balance in PointsEntry.objects.order_by(
@@ -113,12 +118,15 @@ def own_visits() -> list[Visit]:
         return balances[index - 1] if index else 0
 
     return [
-        appointment_visit(
-            appointment,
-            member_level=level_points(
-                thresholds,
-                balance_at(appointment.user_id, appointment.created_at),
-                appointment.user.member_level_floor,
+        (
+            appointment.pk,
+            appointment_visit(
+                appointment,
+                member_level=level_points(
+                    thresholds,
+                    balance_at(appointment.user_id, appointment.created_at),
+                    appointment.user.member_level_floor,
+                ),
             ),
         )
         for appointment in _bookings()

@@ -12,6 +12,7 @@ only, and never for a paid booking (services/noshow_release.py).
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -100,6 +101,45 @@ def appointment_risk_record(
         if band == RiskBand.HIGH:
             high_risk_contact(appointment=appointment, now=now)
         return appointment
+
+
+@dataclass(frozen=True)
+class PastRisk:
+    appointment_id: int
+    risk: float
+    risk_fair: float
+    band: str
+    fair_band: str
+
+
+def past_appointments_risk_record(
+    *, risks: list[PastRisk], model_id: int, now: datetime.datetime | None = None
+) -> int:
+    """Store the risk of bookings whose visit has passed (the dashboards' no-show rate by
+    risk band, for history made before a model was active). Nobody is contacted: the visit
+    is over. Only bookings still without a risk and with a visit before `now` are written
+    (conditional UPDATEs, so a booking scored meanwhile keeps its risk). Returns how many.
+    """
+    for item in risks:
+        if item.band not in RiskBand.values or item.fair_band not in RiskBand.values:
+            raise ValueError(f"unknown risk band {item.band!r} / {item.fair_band!r}")
+    now = now or timezone.now()
+    written = 0
+    with transaction.atomic():
+        for item in risks:
+            written += Appointment.objects.filter(
+                pk=item.appointment_id,
+                noshow_risk__isnull=True,
+                visit_starts_at__lt=now,
+            ).update(
+                noshow_risk=permille(item.risk),
+                noshow_risk_band=item.band,
+                noshow_risk_fair=permille(item.risk_fair),
+                noshow_fair_band=item.fair_band,
+                noshow_model_id=model_id,
+                updated_at=now,
+            )
+    return written
 
 
 def high_risk_contact(*, appointment: Appointment, now: datetime.datetime) -> None:
