@@ -4,8 +4,10 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# The clock-dependent tests (marked `clock`) run again at each of these instants.
-CLOCKS := 2026-11-27T00:10:00+08:00 2026-11-27T23:50:00+08:00 2027-02-28T23:50:00+08:00 2027-12-31T23:50:00+08:00
+# The clock-dependent tests (marked `clock`) run again at each of these instants: just after
+# midnight, and just before the midnight that ends February and the one that ends the year
+# (both also "just before midnight"; a plain 23:50 added nothing they do not cover).
+CLOCKS := 2026-11-27T00:10:00+08:00 2027-02-28T23:50:00+08:00 2027-12-31T23:50:00+08:00
 
 .PHONY: run test test-clocks lint format setup system-packages migrate demo demo-year bench clean mutants
 
