@@ -5,18 +5,12 @@ model's file is loaded once per process and kept until another version becomes a
 (each call reads the active row's id and SHA-256: one small query).
 """
 
-import logging
-import threading
 from dataclasses import dataclass
 
-from analytics.ml.artifact import LoadedModel, ModelFileError
 from analytics.ml.features import feature_row
 from analytics.ml.training import band
-from analytics.models import NoShowModel
 from analytics.noshow.own_history import visit_and_counts
-from analytics.noshow.store import model_load
-
-logger = logging.getLogger(__name__)
+from analytics.noshow.store import active_model
 
 
 @dataclass(frozen=True)
@@ -26,35 +20,6 @@ class RiskScore:
     band: str  # appointments.models.RiskBand value: "low" | "medium" | "high"
     fair_band: str
     model_id: int
-
-
-_lock = threading.Lock()
-_cached: dict[tuple[int, str], LoadedModel] = {}
-
-
-def active_model() -> tuple[dict, LoadedModel] | None:
-    """The active version's row (id, file, thresholds) and its loaded file, or None."""
-    active = (
-        NoShowModel.objects.filter(is_active=True)
-        .values("id", "file_name", "file_sha256", "threshold_medium", "threshold_high")
-        .first()
-    )
-    if active is None:
-        return None
-    key = (active["id"], active["file_sha256"])
-    with _lock:
-        loaded = _cached.get(key)
-        if loaded is None:
-            try:
-                loaded = model_load(
-                    file_name=active["file_name"], file_sha256=active["file_sha256"]
-                )
-            except ModelFileError:
-                logger.exception("no-show model %s cannot be loaded", active["id"])
-                return None
-            _cached.clear()  # keep only the active version in memory
-            _cached[key] = loaded
-    return active, loaded
 
 
 def appointment_risk_score(appointment) -> RiskScore | None:

@@ -21,7 +21,7 @@ from analytics.ml.features import feature_row
 from analytics.ml.training import band
 from analytics.ml.visits import history_counts
 from analytics.noshow.own_history import own_visits_by_id
-from analytics.prediction import active_model
+from analytics.noshow.store import active_model
 from appointments.models import Appointment
 from appointments.services.noshow_risk import PastRisk, past_appointments_risk_record
 

@@ -35,12 +35,12 @@ def relative_error(value: float, exact: mpmath.mpf) -> float:
     return float(abs((mpmath.mpf(value) - exact) / exact))
 
 
-SERVER_COUNTS = sorted({*range(1, 101), *range(100, 501, 7), 499, 500})
+SERVER_COUNTS = range(1, 501)
 
 
 @pytest.mark.parametrize("rho", RHOS)
 def test_erlang_c_agrees_with_the_exact_reference_up_to_500_doctors(rho):
-    # given every clinic size from 1 to 100 doctors and a dense set up to 500
+    # given every clinic size from 1 to 500 doctors
     worst = 0.0
     for c in SERVER_COUNTS:
         lam = rho * c * SERVICE_RATE
