@@ -48,3 +48,14 @@ class JWTAuthentication(authentication.JWTAuthentication):
                 str(detail.get("detail", exc.default_detail)),
                 str(detail.get("code", exc.default_code)),
             ) from None
+
+
+class OptionalJWTAuthentication(JWTAuthentication):
+    """For public endpoints that answer more to a signed-in caller: a missing, bad or
+    expired token makes the request anonymous instead of a 401."""
+
+    def authenticate(self, request: Request):
+        try:
+            return super().authenticate(request)
+        except exceptions.AuthenticationFailed:
+            return None

@@ -1,5 +1,10 @@
-"""The patient's view of the schedule: what can be booked. No login needed."""
+"""The patient's view of the schedule: what can be booked. No login needed.
 
+A signed-in caller (a valid token; a bad one counts as none) also learns when they may
+book a session not released yet: members earlier, in their level's priority window.
+"""
+
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -7,12 +12,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.auth import OptionalJWTAuthentication
 from common.schema import HourMinuteField, error_response, error_responses
 from scheduling.models import ClinicType
 from scheduling.selectors import (
+    caller_priority_hours,
     doctor_availability,
     doctor_get_bookable,
     session_availability_get,
+    sessions_for_caller,
 )
 
 
@@ -55,17 +63,36 @@ class SessionOutputSerializer(serializers.Serializer):
     room = RoomOutputSerializer(
         allow_null=True, help_text="The consulting room; null when none is assigned."
     )
-    remaining = serializers.IntegerField(help_text="Seats left in all shown slots.")
+    remaining = serializers.IntegerField(
+        help_text=(
+            "Seats left in all shown slots. Before the release a member may take only "
+            "their level's share of the seats (booking answers priority_seats_taken)."
+        )
+    )
+    release_at = serializers.DateTimeField(
+        help_text="The public release (放号时间): everyone may book from then on."
+    )
+    can_book_from = serializers.DateTimeField(
+        help_text=(
+            "When this caller may book: earlier than release_at for a member in their "
+            "level's priority window, release_at otherwise (and for anonymous callers)."
+        )
+    )
+    bookable_now = serializers.BooleanField(
+        help_text="Whether this caller may book the session now (can_book_from has passed)."
+    )
     slots = SlotOutputSerializer(many=True)
 
 
 class DoctorSessionListApi(APIView):
-    """A doctor's bookable sessions in the booking window, with seats left per slot.
+    """A doctor's sessions in the booking window, with seats left per slot.
 
-    Only released, open sessions; only slots whose booking cutoff has not passed.
+    Open sessions, released ones in the window and unreleased ones with their release
+    moment and when this caller may book them; only slots whose booking cutoff has not
+    passed.
     """
 
-    authentication_classes: list = []
+    authentication_classes = [OptionalJWTAuthentication]
     permission_classes = [AllowAny]
 
     class FilterSerializer(serializers.Serializer):
@@ -96,8 +123,15 @@ class DoctorSessionListApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         doctor = doctor_get_bookable(doctor_id=doctor_id)
-        sessions = doctor_availability(
-            doctor=doctor, clinic_type=filters.validated_data.get("clinic_type", "")
+        now = timezone.now()
+        sessions = sessions_for_caller(
+            doctor_availability(
+                doctor=doctor,
+                now=now,
+                clinic_type=filters.validated_data.get("clinic_type", ""),
+            ),
+            priority_hours=caller_priority_hours(user=request.user),
+            now=now,
         )
         return Response(
             self.OutputSerializer({"doctor_id": doctor.pk, "sessions": sessions}).data
@@ -105,9 +139,10 @@ class DoctorSessionListApi(APIView):
 
 
 class SessionDetailApi(APIView):
-    """One bookable session with its slots; 404 once it cannot be booked any more."""
+    """One session with its slots, as in the doctor's list; 404 once it cannot be booked
+    any more (stopped, or every slot past its cutoff)."""
 
-    authentication_classes: list = []
+    authentication_classes = [OptionalJWTAuthentication]
     permission_classes = [AllowAny]
 
     OutputSerializer = SessionOutputSerializer
@@ -120,5 +155,9 @@ class SessionDetailApi(APIView):
         },
     )
     def get(self, request: Request, session_id: int) -> Response:
-        session = session_availability_get(session_id=session_id)
+        now = timezone.now()
+        session = session_availability_get(session_id=session_id, now=now)
+        [session] = sessions_for_caller(
+            [session], priority_hours=caller_priority_hours(user=request.user), now=now
+        )
         return Response(self.OutputSerializer(session).data)

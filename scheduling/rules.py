@@ -31,6 +31,20 @@ def release_at(rule: BookingRule, date: datetime.date) -> datetime.datetime:
     return local_datetime(opens_on, rule.release_time)
 
 
+def booking_opens_at(
+    release_at: datetime.datetime, *, priority_hours: int
+) -> datetime.datetime:
+    """The first moment a caller may book a session released at `release_at`.
+
+    `priority_hours`: how long before the public release the caller's member level may
+    book (0: no early booking, the caller waits for the release). Booking refuses before
+    this moment; the availability API shows it as `can_book_from`.
+    """
+    if priority_hours <= 0:
+        return release_at
+    return release_at - datetime.timedelta(hours=priority_hours)
+
+
 def booking_cutoff_at(
     rule: BookingRule, slot: Slot, session: ClinicSession
 ) -> datetime.datetime:

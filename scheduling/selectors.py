@@ -4,10 +4,12 @@ import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+from accounts.selectors import member_privileges_for_user
 from common.errors import NotFound
 from hospitals.errors import ErrorCode as HospitalsError
 from hospitals.models import Doctor
@@ -44,10 +46,12 @@ def _availability_build(
 ) -> tuple[list[dict], datetime.datetime]:
     """The doctor's bookable sessions and the moment this answer stops being right.
 
-    A session is shown when it is open, released (release_at has passed, to the minute,
-    the same test booking uses) and inside the window (today .. today + window_days).
+    A session is shown when it is open and either not released yet (release_at still
+    ahead, whatever its date: members may book some of them early, and everyone sees
+    when they open) or released and inside the window (today .. today + window_days).
     A slot is shown while its booking cutoff has not passed; a session with no such slot
     is left out. Full slots stay, with 0 seats left, so patients can join the waitlist.
+    Who may book what now is per caller: sessions_for_caller adds it to this answer.
     """
     rule = rules.rule_for_hospital_id(doctor.hospital_id)
     today = timezone.localdate(now)
@@ -58,11 +62,10 @@ def _availability_build(
     )
     sessions = (
         ClinicSession.objects.filter(
+            Q(date__lte=window_end) | Q(release_at__gt=now),
             doctor_id=doctor.pk,
             status=ClinicSession.Status.OPEN,
             date__gte=today,
-            # One day further, to learn when the next sessions are released.
-            date__lte=window_end + datetime.timedelta(days=1),
         )
         .order_by("date", "start_time", "pk")
         .select_related("room")
@@ -74,9 +77,9 @@ def _availability_build(
     result = []
     for session in sessions:
         if session.release_at > now:
+            # Released from then on: the answer changes (below, the window test applies).
             valid_until = min(valid_until, session.release_at)
-            continue
-        if session.date > window_end:
+        elif session.date > window_end:
             continue
         slots = []
         for slot in session.slots.all():
@@ -111,6 +114,7 @@ def _availability_build(
                 "clinic_type": session.clinic_type,
                 "clinic_type_display": str(session.get_clinic_type_display()),
                 "room": _room_data(session),
+                "release_at": session.release_at,
                 "remaining": sum(slot["remaining"] for slot in slots),
                 "slots": slots,
             }
@@ -135,8 +139,9 @@ def doctor_availability(
     doctor_version, hospital_version = availability_versions(
         doctor_id=doctor.pk, hospital_id=doctor.hospital_id
     )
-    # "v2": sessions carry their clinic type and room; answers cached before lack them.
-    key = f"scheduling:availability:v2:{doctor.pk}:{doctor_version}:{hospital_version}"
+    # "v3": sessions carry their release moment, and unreleased sessions are listed;
+    # answers cached before lack them.
+    key = f"scheduling:availability:v3:{doctor.pk}:{doctor_version}:{hospital_version}"
     cached = cache.get(key)
     if cached is not None and now < cached["valid_until"]:
         return _of_type(cached["sessions"], clinic_type)
@@ -180,3 +185,31 @@ def session_availability_get(
         if session["id"] == session_id:
             return session
     raise NotFound(ErrorCode.SESSION_NOT_FOUND, _("Session not found."))
+
+
+def caller_priority_hours(*, user: User | None) -> int:
+    """How many hours before a public release this caller may book: their member level's
+    priority window; 0 for an anonymous caller (one query for a signed-in one)."""
+    if user is None or not user.is_authenticated:
+        return 0
+    return member_privileges_for_user(user=user).priority_hours
+
+
+def sessions_for_caller(
+    sessions: list[dict], *, priority_hours: int, now: datetime.datetime | None = None
+) -> list[dict]:
+    """The sessions with what this caller may do: `can_book_from`, `bookable_now`.
+
+    `can_book_from` is rules.booking_opens_at, the moment booking itself checks: the
+    public release, or earlier by `priority_hours` (caller_priority_hours) for a member.
+    Seat counts stay the session's own: before the release a member may take only their
+    level's share of them, which booking checks (priority_seats_taken).
+    """
+    now = now or timezone.now()
+    result = []
+    for session in sessions:
+        opens = rules.booking_opens_at(
+            session["release_at"], priority_hours=priority_hours
+        )
+        result.append({**session, "can_book_from": opens, "bookable_now": now >= opens})
+    return result

@@ -34,7 +34,11 @@ from common.events import publish
 from common.services import Actor, operation_log_write
 from scheduling.errors import ErrorCode as SchedulingError
 from scheduling.models import BookingRule, ClinicSession, Slot
-from scheduling.rules import booking_cutoff_at, rule_for_hospital_id
+from scheduling.rules import (
+    booking_cutoff_at,
+    booking_opens_at,
+    rule_for_hospital_id,
+)
 from scheduling.services import availability_changed
 from scheduling.soldout import (
     slot_is_known_sold_out,
@@ -61,7 +65,7 @@ def booking_is_early(
     if now >= session.release_at:
         return False
     hours = member_privileges_for_user(user=user).priority_hours
-    if hours and now >= session.release_at - datetime.timedelta(hours=hours):
+    if now >= booking_opens_at(session.release_at, priority_hours=hours):
         return True
     raise Conflict(
         ErrorCode.NOT_RELEASED_YET, _("Booking for this session has not opened yet.")

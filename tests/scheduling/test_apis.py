@@ -68,6 +68,10 @@ def test_lists_released_open_sessions_with_seats_left_per_slot(api_client, froze
                 "clinic_type_display": str(ClinicType.GENERAL.label),
                 "room": None,
                 "remaining": 3,
+                # released yesterday (the factory): bookable by anyone
+                "release_at": "2026-03-08T07:00:00+08:00",
+                "can_book_from": "2026-03-08T07:00:00+08:00",
+                "bookable_now": True,
                 "slots": [
                     {
                         "id": first.pk,
@@ -101,8 +105,8 @@ def test_needs_no_login_and_ignores_a_bad_token(api_client, frozen):
     assert _slot_ids(response) == [slot.pk]
 
 
-def test_hides_stopped_unreleased_and_out_of_window_sessions(api_client, frozen):
-    # given: one doctor, four sessions; only the first can be booked
+def test_hides_stopped_and_released_out_of_window_sessions(api_client, frozen):
+    # given: one doctor, four sessions; the first bookable, the third not released yet
     doctor = DoctorFactory()
     shown = SlotFactory(session__doctor=doctor, session__date=WEDNESDAY)
     SlotFactory(
@@ -112,7 +116,7 @@ def test_hides_stopped_unreleased_and_out_of_window_sessions(api_client, frozen)
         session__status=ClinicSession.Status.STOPPED,
     )
     # released at 08:00 today: not yet, even though the flag is already set
-    SlotFactory(
+    unreleased = SlotFactory(
         session__doctor=doctor,
         session__date=MONDAY + 7 * DAY,
         session__release_at=at(MONDAY, 8),
@@ -127,10 +131,11 @@ def test_hides_stopped_unreleased_and_out_of_window_sessions(api_client, frozen)
 
     response = api_client.get(_url(doctor.pk))
 
-    assert _slot_ids(response) == [shown.pk]
+    assert _slot_ids(response) == [shown.pk, unreleased.pk]
+    assert [s["bookable_now"] for s in response.json()["sessions"]] == [True, False]
 
 
-def test_a_session_appears_at_its_release_minute(api_client, frozen):
+def test_a_session_becomes_bookable_at_its_release_minute(api_client, frozen):
     slot = SlotFactory(
         session__date=MONDAY + 7 * DAY,
         session__release_at=at(MONDAY, 8),
@@ -144,8 +149,9 @@ def test_a_session_appears_at_its_release_minute(api_client, frozen):
     after = api_client.get(_url(doctor_id))
 
     # The cached answer of 07:59:59 is not served past the release moment.
-    assert _slot_ids(before) == []
-    assert _slot_ids(after) == [slot.pk]
+    assert _slot_ids(before) == _slot_ids(after) == [slot.pk]
+    assert before.json()["sessions"][0]["bookable_now"] is False
+    assert after.json()["sessions"][0]["bookable_now"] is True
 
 
 def test_slots_disappear_at_their_cutoff_minute(api_client, frozen):
@@ -310,10 +316,13 @@ def test_session_detail_shows_the_bookable_slots(api_client, frozen):
     "session",
     [
         {"status": ClinicSession.Status.STOPPED},
-        {"release_at": datetime.datetime(2026, 3, 10, tzinfo=datetime.UTC)},
+        {
+            "status": ClinicSession.Status.STOPPED,
+            "release_at": datetime.datetime(2026, 3, 10, tzinfo=datetime.UTC),
+        },
         {"doctor__is_active": False},
     ],
-    ids=["stopped", "unreleased", "inactive-doctor"],
+    ids=["stopped", "stopped-unreleased", "inactive-doctor"],
 )
 def test_session_detail_answers_404_when_it_cannot_be_booked(
     api_client, frozen, session
