@@ -207,3 +207,31 @@ def test_a_signed_in_callers_list_costs_a_fixed_number_of_queries(
     # released (days 1-6), in the VIP's window (day 7), not yet (days 8-10)
     bookable = [s["bookable_now"] for s in response.json()["sessions"]]
     assert bookable == [True] * 7 + [False] * 3
+
+
+def test_the_schema_documents_the_release_fields_and_an_optional_login(client):
+    schema = client.get("/api/schema/?format=json").json()
+
+    list_200 = schema["paths"]["/api/v1/scheduling/doctors/{doctor_id}/sessions/"][
+        "get"
+    ]["responses"]["200"]["content"]["application/json"]["schema"]
+    detail = schema["paths"]["/api/v1/scheduling/sessions/{session_id}/"]["get"]
+    detail_200 = detail["responses"]["200"]["content"]["application/json"]["schema"]
+    list_ref = schema["components"]["schemas"][list_200["$ref"].rsplit("/", 1)[1]]
+    session_ref = list_ref["properties"]["sessions"]["items"]["$ref"]
+    session = schema["components"]["schemas"][session_ref.rsplit("/", 1)[1]]
+
+    assert detail_200 == {"$ref": session_ref}
+    assert {
+        name: session["properties"][name].get(
+            "format", session["properties"][name]["type"]
+        )
+        for name in ("release_at", "can_book_from", "bookable_now")
+    } == {
+        "release_at": "date-time",
+        "can_book_from": "date-time",
+        "bookable_now": "boolean",
+    }
+    assert {"release_at", "can_book_from", "bookable_now"} <= set(session["required"])
+    # a token is welcome, none is needed
+    assert {} in detail["security"]
