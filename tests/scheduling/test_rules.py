@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from scheduling.models import BookingRule, ClinicSession, ScheduleTemplate, Slot
 from scheduling.rules import (
     booking_cutoff_at,
+    booking_opens_at,
     local_datetime,
     release_at,
     split_into_slots,
@@ -237,3 +238,18 @@ def test_template_ranges():
     assert _error_fields(_template(seats_per_slot=0)) == {"seats_per_slot"}
     assert _error_fields(_template(seats_per_slot=201)) == {"seats_per_slot"}
     assert _error_fields(_template(fee=10_000_001)) == {"fee"}
+
+
+@pytest.mark.parametrize(
+    ("hours", "opens"),
+    [
+        (0, "2026-03-10T08:00:00+08:00"),
+        (2, "2026-03-10T06:00:00+08:00"),
+        (24, "2026-03-09T08:00:00+08:00"),
+        (720, "2026-02-08T08:00:00+08:00"),
+    ],
+)
+def test_booking_opens_at_the_release_or_the_priority_hours_before(hours, opens):
+    release = datetime.datetime(2026, 3, 10, 8, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+    assert booking_opens_at(release, priority_hours=hours).isoformat() == opens
