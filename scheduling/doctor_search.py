@@ -16,12 +16,23 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import (
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from hospitals.cache import catalog_version
 from hospitals.selectors import doctor_search
-from scheduling.models import ClinicSession, Slot
+from scheduling.models import BookingRule, ClinicSession, Slot
 
 T = TypeVar("T")
 
@@ -57,6 +68,7 @@ def doctor_search_for_patient(
             starts_at__gt=now,
             booked__lt=F("capacity"),
         )
+        free_slots = _before_cutoff(free_slots, date=has_seats_on, now=now)
         if clinic_type:
             free_slots = free_slots.filter(session__clinic_type=clinic_type)
         doctors = doctors.filter(Exists(free_slots))
@@ -69,6 +81,47 @@ def doctor_search_for_patient(
         )
         doctors = doctors.filter(Exists(sessions))
     return doctors
+
+
+def _before_cutoff(
+    slots: QuerySet, *, date: datetime.date, now: datetime.datetime
+) -> QuerySet:
+    """Slots of `date` whose booking cutoff is still ahead of `now`, by each hospital's rule.
+
+    A hospital that never saved a rule has the defaults, as scheduling.rules has them.
+    """
+    defaults = BookingRule()
+    rule = "session__hospital__booking_rule__"
+    mode = Coalesce(F(rule + "cutoff_mode"), Value(defaults.cutoff_mode))
+    minutes = Coalesce(F(rule + "cutoff_minutes"), Value(defaults.cutoff_minutes))
+    evening = Coalesce(F(rule + "cutoff_time"), Value(defaults.cutoff_time))
+    # Durations compare as microseconds on the engines the project runs on.
+    until_start = ExpressionWrapper(
+        F("starts_at") - Value(now, output_field=DateTimeField()),
+        output_field=DurationField(),
+    )
+    cutoff = ExpressionWrapper(
+        minutes * Value(60_000_000), output_field=DurationField()
+    )
+    minutes_before = Q(cutoff_mode=BookingRule.CutoffMode.MINUTES_BEFORE) & Q(
+        until_start__gt=cutoff
+    )
+    # PREVIOUS_EVENING: booking closes at the rule's time on the day before `date`.
+    # (Compared as today + 1 so that no date from a query string can overflow.)
+    local_now = timezone.localtime(now)
+    tomorrow = local_now.date() + datetime.timedelta(days=1)
+    if date > tomorrow:
+        evening_open = Q()
+    elif date == tomorrow:
+        evening_open = Q(evening_cutoff__gt=local_now.time())
+    else:
+        evening_open = Q(pk__in=[])
+    previous_evening = Q(cutoff_mode=BookingRule.CutoffMode.PREVIOUS_EVENING) & (
+        evening_open
+    )
+    return slots.alias(
+        cutoff_mode=mode, until_start=until_start, evening_cutoff=evening
+    ).filter(minutes_before | previous_evening)
 
 
 def doctor_search_cached(

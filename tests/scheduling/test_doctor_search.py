@@ -8,9 +8,15 @@ from django.utils import timezone
 from common.services import Actor
 from hospitals.models import Doctor
 from hospitals.services import doctor_update, hospital_update
-from scheduling.models import ClinicSession, ClinicType
+from scheduling.doctor_search import doctor_search_for_patient
+from scheduling.models import BookingRule, ClinicSession, ClinicType
 from tests.hospitals.factories import DepartmentFactory, DoctorFactory, HospitalFactory
-from tests.scheduling.factories import ClinicSessionFactory, SlotFactory
+from tests.scheduling.conftest import MONDAY, at
+from tests.scheduling.factories import (
+    BookingRuleFactory,
+    ClinicSessionFactory,
+    SlotFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -462,3 +468,98 @@ def test_query_count_does_not_grow_with_results(
 
     # then
     assert len(_ids(response)) == doctors
+
+
+# -- has_seats_on and the hospital's booking cutoff (frozen: Monday 07:00 Shanghai) --------
+
+
+def _slot_at(doctor: Doctor, day: datetime.date, hour: int, minute: int):
+    session = ClinicSessionFactory(
+        doctor=doctor,
+        date=day,
+        start_time=datetime.time(6, 0),
+        end_time=datetime.time(12, 0),
+    )
+    return SlotFactory(
+        session=session,
+        starts_at=at(day, hour, minute),
+        ends_at=at(day, hour, minute) + datetime.timedelta(minutes=30),
+    )
+
+
+def _search_on(day: datetime.date) -> list[int]:
+    return list(
+        doctor_search_for_patient(has_seats_on=day).values_list("pk", flat=True)
+    )
+
+
+def test_has_seats_on_follows_the_default_cutoff_30_minutes_before(frozen):
+    # given: no saved rule, so 30 minutes before the slot
+    closed = DoctorFactory()
+    _slot_at(closed, MONDAY, 7, 30)
+    open_ = DoctorFactory()
+    _slot_at(open_, MONDAY, 7, 31)
+
+    # when
+    found = _search_on(MONDAY)
+
+    # then
+    assert found == [open_.pk]
+
+
+def test_has_seats_on_follows_the_hospitals_minutes_before_cutoff(frozen):
+    # given
+    hospital = HospitalFactory()
+    BookingRuleFactory(hospital=hospital, cutoff_minutes=120)
+    closed = DoctorFactory(hospital=hospital)
+    _slot_at(closed, MONDAY, 9, 0)
+    open_ = DoctorFactory(hospital=hospital)
+    _slot_at(open_, MONDAY, 9, 1)
+
+    # when
+    found = _search_on(MONDAY)
+
+    # then
+    assert found == [open_.pk]
+
+
+def test_has_seats_on_follows_the_previous_evening_cutoff(frozen):
+    # given: booking for Tuesday closes at 18:00 on Monday
+    hospital = HospitalFactory()
+    BookingRuleFactory(
+        hospital=hospital,
+        cutoff_mode=BookingRule.CutoffMode.PREVIOUS_EVENING,
+        cutoff_time=datetime.time(18, 0),
+    )
+    doctor = DoctorFactory(hospital=hospital)
+    tuesday = MONDAY + datetime.timedelta(days=1)
+    wednesday = MONDAY + datetime.timedelta(days=2)
+    _slot_at(doctor, tuesday, 9, 0)
+    _slot_at(DoctorFactory(hospital=hospital), MONDAY, 11, 0)
+
+    # when
+    before = _search_on(tuesday)
+    today = _search_on(MONDAY)
+    frozen.move_to(at(MONDAY, 17, 59, 59))
+    last_second = _search_on(tuesday)
+    frozen.move_to(at(MONDAY, 18, 0))
+    at_cutoff = _search_on(tuesday)
+
+    # then
+    assert before == [doctor.pk]
+    assert today == []
+    assert last_second == [doctor.pk]
+    assert at_cutoff == []
+    assert _search_on(wednesday) == []
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_has_seats_on_at_the_ends_of_the_calendar_finds_nobody(api_client, day):
+    # given
+    _with_seats(DoctorFactory())
+
+    # when
+    response = api_client.get(URL, {"has_seats_on": day})
+
+    # then
+    assert _ids(response) == []
