@@ -112,3 +112,37 @@ def doctor_get_for_patient(*, doctor_id: int) -> Doctor:
     if doctor is None:
         raise NotFound(ErrorCode.DOCTOR_NOT_FOUND, _("Doctor not found."))
     return doctor
+
+
+def doctor_search(
+    *,
+    q: str = "",
+    hospital_id: int | None = None,
+    department_id: int | None = None,
+    title: str = "",
+) -> QuerySet:
+    """Doctors patients may see (as doctor_get_for_patient), filtered; senior doctors first.
+
+    `q` matches part of the doctor's name, the specialty, or the name of the department
+    or of its parent; `department_id` includes the clinics under a top-level department.
+    An unknown id simply matches nothing. Loads hospital and department (one query).
+    """
+    doctors = Doctor.objects.filter(
+        is_active=True, hospital__is_open=True, department__is_active=True
+    ).filter(Q(department__parent__isnull=True) | Q(department__parent__is_active=True))
+    if q:
+        doctors = doctors.filter(
+            Q(name__icontains=q)
+            | Q(specialty__icontains=q)
+            | Q(department__name__icontains=q)
+            | Q(department__parent__name__icontains=q)
+        )
+    if hospital_id is not None:
+        doctors = doctors.filter(hospital_id=hospital_id)
+    if department_id is not None:
+        doctors = doctors.filter(
+            Q(department_id=department_id) | Q(department__parent_id=department_id)
+        )
+    if title:
+        doctors = doctors.filter(title=title)
+    return doctors.select_related("hospital", "department").order_by(_TITLE_RANK, "id")

@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from scheduling.apis import DoctorSessionListApi, SessionDetailApi
+from scheduling.doctor_search_api import DoctorSearchApi
 
 
 class IdConverter:
@@ -19,6 +20,7 @@ register_converter(IdConverter, "scheduling_id")
 
 app_name = "scheduling"
 urlpatterns = [
+    path("doctors/search/", DoctorSearchApi.as_view(), name="doctor-search"),
     path(
         "doctors/<scheduling_id:doctor_id>/sessions/",
         DoctorSessionListApi.as_view(),

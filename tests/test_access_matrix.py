@@ -104,6 +104,7 @@ GET  /api/v1/hospitals/<int:hospital_id>/                           200 200 200 
 GET  /api/v1/hospitals/departments/<int:department_id>/doctors/     200 200 200 200 200 200 200   /api/v1/hospitals/departments/{department}/doctors/
 GET  /api/v1/hospitals/doctors/<int:doctor_id>/                     200 200 200 200 200 200 200   /api/v1/hospitals/doctors/{doctor}/
 GET  /api/v1/scheduling/doctors/<scheduling_id:doctor_id>/sessions/ 200 200 200 200 200 200 200   /api/v1/scheduling/doctors/{doctor}/sessions/
+GET  /api/v1/scheduling/doctors/search/                             200 200 200 200 200 200 200
 GET  /api/v1/scheduling/sessions/<scheduling_id:session_id>/        200 200 200 200 200 200 200   /api/v1/scheduling/sessions/{session}/
 GET  /api/v1/appointments/                                          401 200 200 200 200 200 200
 GET  /api/v1/appointments/<int:appointment_id>/                     401 200 404 404 404 404 404   /api/v1/appointments/{appointment}/

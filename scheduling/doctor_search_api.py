@@ -1,0 +1,125 @@
+"""GET /api/v1/scheduling/doctors/search/: find a doctor by name, department, specialty,
+title, clinic type or free seats on a date. No login needed, like the catalog.
+"""
+
+import hashlib
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.api import get_paginated_response, paginated_schema
+from common.schema import error_responses
+from hospitals.apis import PageFilterSerializer
+from hospitals.models import Doctor
+from scheduling.doctor_search import doctor_search_cached, doctor_search_for_patient
+from scheduling.models import ClinicType
+
+# Primary keys are BigAutoFields; a larger number cannot name a row.
+_MAX_ID = 2**63 - 1
+
+
+def _cache_key(request: Request) -> str:
+    # The full URL (the pagination links repeat it) and the language (translated titles).
+    raw = f"{get_language()}|{request.build_absolute_uri()}"
+    return "scheduling:doctor-search:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+class DoctorSearchApi(APIView):
+    """Doctors patients may see, filtered; every filter given must match."""
+
+    permission_classes = [AllowAny]
+
+    class FilterSerializer(PageFilterSerializer):
+        q = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=50,
+            help_text="Part of the doctor's name, specialty or department name.",
+        )
+        hospital = serializers.IntegerField(
+            required=False, min_value=1, max_value=_MAX_ID
+        )
+        department = serializers.IntegerField(
+            required=False,
+            min_value=1,
+            max_value=_MAX_ID,
+            help_text="A department; a top-level one includes its clinics.",
+        )
+        title = serializers.ChoiceField(
+            choices=Doctor.Title.choices, required=False, allow_blank=True
+        )
+        clinic_type = serializers.ChoiceField(
+            choices=ClinicType.choices,
+            required=False,
+            allow_blank=True,
+            help_text=(
+                "expert (专家门诊), specialist (专科门诊) or general (普通门诊): "
+                "doctors holding such sessions (on has_seats_on's date if given)."
+            ),
+        )
+        has_seats_on = serializers.DateField(
+            required=False,
+            input_formats=["%Y-%m-%d"],
+            help_text=(
+                "YYYY-MM-DD: only doctors with a released, open session that day "
+                "with a free seat."
+            ),
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "DoctorSearchItem"  # the API docs' name
+
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+        title = serializers.CharField()
+        title_display = serializers.CharField(source="get_title_display")
+        specialty = serializers.CharField()
+        photo_url = serializers.CharField()
+        fee = serializers.IntegerField(help_text=_("Registration fee in fen."))
+        hospital_id = serializers.IntegerField()
+        hospital_name = serializers.CharField(source="hospital.name")
+        department_id = serializers.IntegerField()
+        department_name = serializers.CharField(source="department.name")
+
+    @extend_schema(
+        operation_id="doctor_search",
+        parameters=[FilterSerializer],
+        responses={
+            200: paginated_schema("DoctorSearchPage", OutputSerializer),
+            **error_responses(400, 401, 404),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+
+        def build() -> dict:
+            doctors = doctor_search_for_patient(
+                q=data.get("q", ""),
+                hospital_id=data.get("hospital"),
+                department_id=data.get("department"),
+                title=data.get("title", ""),
+                clinic_type=data.get("clinic_type", ""),
+                has_seats_on=data.get("has_seats_on"),
+            )
+            return get_paginated_response(
+                serializer_class=self.OutputSerializer,
+                queryset=doctors,
+                request=request,
+                view=self,
+            ).data
+
+        reads_schedule = bool(data.get("clinic_type") or data.get("has_seats_on"))
+        return Response(
+            doctor_search_cached(
+                _cache_key(request), build, reads_schedule=reads_schedule
+            )
+        )
