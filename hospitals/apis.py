@@ -155,6 +155,20 @@ class HospitalDetailApi(APIView):
         return Response(catalog_cached(_cache_key(request), build))
 
 
+class DoctorCardSerializer(serializers.Serializer):
+    """A doctor as a list shows them (a department's doctors, a doctor search)."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    title = serializers.CharField()
+    title_display = serializers.CharField(source="get_title_display")
+    specialty = serializers.CharField()
+    photo_url = serializers.CharField()
+    fee = serializers.IntegerField(help_text=_("Registration fee in fen."))
+    department_id = serializers.IntegerField()
+    department_name = serializers.CharField(source="department.name")
+
+
 class DepartmentDoctorListApi(APIView):
     """Doctors of a department; a top-level department lists its clinics' doctors too."""
 
@@ -163,21 +177,11 @@ class DepartmentDoctorListApi(APIView):
     class FilterSerializer(PageFilterSerializer):
         pass
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(DoctorCardSerializer):
         class Meta:
             ref_name = (
                 "DepartmentDoctor"  # the API docs' name; every view has an "Output"
             )
-
-        id = serializers.IntegerField()
-        name = serializers.CharField()
-        title = serializers.CharField()
-        title_display = serializers.CharField(source="get_title_display")
-        specialty = serializers.CharField()
-        photo_url = serializers.CharField()
-        fee = serializers.IntegerField(help_text=_("Registration fee in fen."))
-        department_id = serializers.IntegerField()
-        department_name = serializers.CharField(source="department.name")
 
     @extend_schema(
         operation_id="department_doctor_list",

@@ -5,7 +5,6 @@ title, clinic type or free seats on a date. No login needed, like the catalog.
 import hashlib
 
 from django.utils.translation import get_language
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -15,7 +14,7 @@ from rest_framework.views import APIView
 
 from common.api import get_paginated_response, paginated_schema
 from common.schema import error_responses
-from hospitals.apis import PageFilterSerializer
+from hospitals.apis import DoctorCardSerializer, PageFilterSerializer
 from hospitals.models import Doctor
 from scheduling.doctor_search import doctor_search_cached, doctor_search_for_patient
 from scheduling.models import ClinicType
@@ -72,21 +71,12 @@ class DoctorSearchApi(APIView):
             ),
         )
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(DoctorCardSerializer):
         class Meta:
             ref_name = "DoctorSearchItem"  # the API docs' name
 
-        id = serializers.IntegerField()
-        name = serializers.CharField()
-        title = serializers.CharField()
-        title_display = serializers.CharField(source="get_title_display")
-        specialty = serializers.CharField()
-        photo_url = serializers.CharField()
-        fee = serializers.IntegerField(help_text=_("Registration fee in fen."))
         hospital_id = serializers.IntegerField()
         hospital_name = serializers.CharField(source="hospital.name")
-        department_id = serializers.IntegerField()
-        department_name = serializers.CharField(source="department.name")
 
     @extend_schema(
         operation_id="doctor_search",
