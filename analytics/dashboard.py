@@ -49,7 +49,7 @@ class TodayPanel:
     figures: list[Figure]
 
 
-def _hospital_scope(user) -> tuple[int | None, str] | None:
+def user_hospital_scope(user) -> tuple[int | None, str] | None:
     """(hospital id or None for every hospital, its name); None: no figures for this user."""
     if user_sees_every_hospital(user):
         return None, _("All hospitals")
@@ -77,7 +77,7 @@ def changelist_url(
 
 
 def today_panel(admin_site: AdminSite, request: HttpRequest) -> TodayPanel | None:
-    scope = _hospital_scope(request.user)
+    scope = user_hospital_scope(request.user)
     if scope is None:
         return None
     hospital_id, scope_name = scope

@@ -27,7 +27,7 @@ from analytics.charts.scope import DashboardScope, local_zone
 from analytics.charts.table import Table
 
 # Who sees which hospital: the same answer as the admin index's figures of the day.
-from analytics.dashboard import _hospital_scope
+from analytics.dashboard import user_hospital_scope
 from hospitals.models import Hospital
 
 MAX_DAYS = 366
@@ -72,7 +72,7 @@ def _scope_for(
     Raises PermissionDenied for a user with no hospital to see, or for hospital staff
     asking for another hospital.
     """
-    own = _hospital_scope(request.user)
+    own = user_hospital_scope(request.user)
     if own is None:
         raise PermissionDenied
     own_id, scope_name = own

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from analytics.dashboard import _hospital_scope
+from analytics.dashboard import user_hospital_scope
 from analytics.queue_selectors import departments_in_scope
 from hospitals.models import Department
 
@@ -24,7 +24,7 @@ MAX_RANGE_DAYS = 366
 
 def page_hospital_scope(request: HttpRequest) -> int | None:
     """The hospital the user may analyse (None: every hospital); 403 for anyone else."""
-    scope = _hospital_scope(request.user)
+    scope = user_hospital_scope(request.user)
     if scope is None:
         raise PermissionDenied
     return scope[0]
