@@ -7,11 +7,9 @@ count there is the number shown here (for seats left: the slots whose free seats
 """
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.admin import AdminSite
 from django.contrib.admin.exceptions import NotRegistered
 from django.db.models import Model
@@ -83,7 +81,7 @@ def today_panel(admin_site: AdminSite, request: HttpRequest) -> TodayPanel | Non
     hospital_id, scope_name = scope
     # The hospitals' own calendar day (settings.TIME_ZONE, Asia/Shanghai), whatever time
     # zone the request may have activated.
-    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    today = timezone.localdate(timezone=timezone.get_default_timezone())
     figures: TodayFigures = today_figures(hospital_id=hospital_id, today=today)
     # The admin's date filter selects a day as [day, next day): its "Today" choice shows
     # as chosen in the sidebar.

@@ -2,10 +2,9 @@
 
 import datetime
 import random
-import zoneinfo
 from dataclasses import dataclass, field
 
-from django.conf import settings
+from django.utils import timezone
 
 from accounts.models import PatientProfile
 from appointments.models import Appointment, WaitlistEntry
@@ -69,4 +68,4 @@ def minutes(value: float) -> datetime.timedelta:
 
 
 def local_date(moment: datetime.datetime) -> datetime.date:
-    return moment.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).date()
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()

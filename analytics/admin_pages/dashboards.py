@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from analytics.charts.registry import PAGES, Chart, chart_get, charts_on, page_get
-from analytics.charts.scope import DashboardScope, local_zone
+from analytics.charts.scope import DashboardScope
 from analytics.charts.table import Table
 
 # Who sees which hospital: the same answer as the admin index's figures of the day.
@@ -76,7 +76,7 @@ def _scope_for(
     if own is None:
         raise PermissionDenied
     own_id, scope_name = own
-    today = timezone.localdate(timezone=local_zone())
+    today = timezone.localdate(timezone=timezone.get_default_timezone())
     form = DashboardFilterForm(request.GET, today=today)
     may_choose = own_id is None
     if not form.is_valid():

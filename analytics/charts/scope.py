@@ -8,11 +8,9 @@ which a hospital's database server cannot be relied on to have.
 """
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db.models import (
     DateField,
     DateTimeField,
@@ -23,6 +21,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import TruncDate, TruncWeek
+from django.utils import timezone
 
 UTC = datetime.UTC
 
@@ -59,15 +58,11 @@ class DashboardScope:
         return [self.start + datetime.timedelta(days=n) for n in range(self.days)]
 
 
-def local_zone() -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
-
-
 def day_bounds(
     start: datetime.date, end: datetime.date
 ) -> tuple[datetime.datetime, datetime.datetime]:
     """[local midnight of start, local midnight after end) as aware datetimes."""
-    zone = local_zone()
+    zone = timezone.get_default_timezone()
     return (
         datetime.datetime.combine(start, datetime.time(), tzinfo=zone),
         datetime.datetime.combine(
@@ -78,7 +73,7 @@ def day_bounds(
 
 def _zone_offset() -> datetime.timedelta:
     # The offset now; the hospitals' zone has had no daylight saving time since 1991.
-    offset = datetime.datetime.now(local_zone()).utcoffset()
+    offset = datetime.datetime.now(timezone.get_default_timezone()).utcoffset()
     return offset or datetime.timedelta(0)
 
 

@@ -43,7 +43,7 @@ import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 KAGGLE = "kaggle-noshow"
@@ -278,7 +278,7 @@ def _kaggle_row(line: int, record: dict[str, str]) -> HistoryRow:
 
 
 def _generic_row(line: int, record: dict[str, str]) -> HistoryRow:
-    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    zone = timezone.get_default_timezone()
     for column in ("patient_key", "booked_at", "visit_date", "department"):
         if not record[column]:
             raise ValueError(_("%(column)s is empty.") % {"column": column})

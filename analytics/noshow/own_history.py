@@ -16,12 +16,11 @@ smoothing.
 
 import bisect
 import datetime
-import zoneinfo
 from collections import defaultdict
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import MemberLevel, PointsEntry
 from analytics.ml.visits import (
@@ -36,10 +35,6 @@ from appointments.models import Appointment
 S = Appointment.Status
 OUTCOMES = (S.COMPLETED, S.NO_SHOW)
 RELATED = ("profile", "session", "doctor", "user__member_level_floor")
-
-
-def _zone() -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 def _bookings() -> QuerySet[Appointment]:
@@ -72,7 +67,7 @@ def appointment_visit(
 ) -> Visit:
     """The booking as a visit; `member_level`: its level's points threshold at booking
     time (None when the caller does not need it: history counts do not use it)."""
-    zone = _zone()
+    zone = timezone.get_default_timezone()
     booked = appointment.created_at.astimezone(zone)
     session = appointment.session
     profile = appointment.profile
