@@ -51,11 +51,13 @@ class JWTAuthentication(authentication.JWTAuthentication):
 
 
 class OptionalJWTAuthentication(JWTAuthentication):
-    """For public endpoints that answer more to a signed-in caller: a missing, bad or
-    expired token makes the request anonymous instead of a 401."""
+    """For public endpoints that answer more to a signed-in caller (a member's priority
+    window): no token makes the request anonymous. A token that is sent but bad, expired
+    or logged out is still a 401 `token_not_valid`, as on every other endpoint, so a
+    client refreshes it and asks again instead of silently getting the anonymous answer
+    (a member would not see the priority window until some other call refreshed it)."""
 
     def authenticate(self, request: Request):
-        try:
-            return super().authenticate(request)
-        except exceptions.AuthenticationFailed:
+        if self.get_header(request) is None:
             return None
+        return super().authenticate(request)

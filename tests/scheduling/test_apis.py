@@ -95,14 +95,17 @@ def test_lists_released_open_sessions_with_seats_left_per_slot(api_client, froze
     }
 
 
-def test_needs_no_login_and_ignores_a_bad_token(api_client, frozen):
+def test_needs_no_login_and_a_bad_token_is_a_401(api_client, frozen):
     slot = SlotFactory()
+
+    anonymous = api_client.get(_url(slot.session.doctor_id))
     api_client.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
+    bad_token = api_client.get(_url(slot.session.doctor_id))
 
-    response = api_client.get(_url(slot.session.doctor_id))
-
-    assert response.status_code == 200
-    assert _slot_ids(response) == [slot.pk]
+    assert anonymous.status_code == 200
+    assert _slot_ids(anonymous) == [slot.pk]
+    assert bad_token.status_code == 401
+    assert bad_token.json()["error"]["code"] == "token_not_valid"
 
 
 def test_hides_stopped_and_released_out_of_window_sessions(api_client, frozen):
