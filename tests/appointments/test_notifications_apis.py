@@ -271,9 +271,10 @@ def test_the_subscribe_templates_list_only_the_events_with_a_template(
         "EVENTS": {
             event: {
                 **conf,
-                "template_id": {"booked": "tpl-booked", "refund_done": "tpl-refund"}.get(
-                    event, ""
-                ),
+                "template_id": {
+                    "booked": "tpl-booked",
+                    "refund_done": "tpl-refund",
+                }.get(event, ""),
             }
             for event, conf in events.items()
         },

@@ -11,7 +11,9 @@ from drf_spectacular.generators import SchemaGenerator
 
 from tests.clients.conftest import MINIPROGRAM
 
-ENDPOINTS = json.loads((MINIPROGRAM / "api" / "endpoints.json").read_text())["endpoints"]
+ENDPOINTS = json.loads((MINIPROGRAM / "api" / "endpoints.json").read_text())[
+    "endpoints"
+]
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,9 @@ LITERAL_RAISE = re.compile(
     r"ServiceUnavailable|RecordLocked|AttachmentRefused)\(\s*\"([a-z][a-z0-9_]*)\""
 )
 # accounts.auth.AuthenticationFailed(message, code)
-AUTH_FAILED = re.compile(r"AuthenticationFailed\(\s*_\([^)]*\),\s*\"([a-z][a-z0-9_]*)\"")
+AUTH_FAILED = re.compile(
+    r"AuthenticationFailed\(\s*_\([^)]*\),\s*\"([a-z][a-z0-9_]*)\""
+)
 SIMPLEJWT_CODE = re.compile(r"code=\"([a-z][a-z0-9_]*)\"")
 
 
