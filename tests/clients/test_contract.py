@@ -14,6 +14,7 @@ from accounts.services.login import user_get_or_create_for_phone
 from appointments.models import Appointment
 from billing.models import PaymentOrder, Refund
 from common.services import Actor
+from config.celery import app as celery_app
 from tests.accounts.factories import PatientProfileFactory, default_levels
 from tests.clients.conftest import MINIPROGRAM
 from tests.fakes.sms_server import FakeSmsServer
@@ -43,6 +44,16 @@ def sms_server(settings):
     settings.SMS_HTTP_TOKEN = server.token
     yield server
     server.stop()
+
+
+@pytest.fixture
+def tasks_inline():
+    """The refund and the messages are sent by tasks: run them in the server's thread, as
+    the default settings do, even where a broker is configured."""
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = saved
 
 
 @pytest.fixture
@@ -83,7 +94,7 @@ def run_script(node, live_server, sms_server, tmp_path) -> subprocess.CompletedP
 
 
 def test_the_mini_program_books_pays_and_cancels(
-    node, live_server, sms_server, world, settings, tmp_path
+    node, live_server, sms_server, world, tasks_inline, settings, tmp_path
 ):
     settings.PAYMENTS_DEV_GATEWAY = True
 
