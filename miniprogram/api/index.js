@@ -200,7 +200,8 @@ function call(name, options) {
   return attempt().then(function (res) {
     if (isExpiredToken(res) && getTokens()) {
       return refreshTokens().then(function (ok) {
-        return ok ? attempt() : res;
+        // 换不到新凭证：已退出登录；不需要登录的接口不带凭证再试一次
+        return ok || endpoint.auth === false ? attempt() : res;
       });
     }
     return res;

@@ -85,6 +85,14 @@ test('a refused refresh logs out: tokens cleared, handler called, the error is t
   expect(fake.calls.request).toHaveLength(2); // no second retry
 });
 
+test('a public call still answers after a refused refresh, without the stale token', async () => {
+  loggedIn('stale', 'stale-refresh');
+  fake.reply('GET', '/api/v1/hospitals/', (req) => (req.header.Authorization ? h.error('token_not_valid', 401) : [200, { results: [] }]));
+  fake.reply('POST', '/api/v1/accounts/token/refresh/', h.error('token_not_valid', 401));
+  expect(await api.call('hospitalList')).toEqual({ results: [] });
+  expect(api.isLoggedIn()).toBe(false);
+});
+
 test('a retry that is refused again is not refreshed a second time', async () => {
   loggedIn();
   fake.reply('GET', '/api/v1/accounts/me/', h.error('token_not_valid', 401));
