@@ -24,6 +24,9 @@ Component({
         });
       }).then(function (ok) {
         if (ok && self.data.a.status === 'booked') {
+          subscribe.prefetch().catch(function () {
+            return null; // 点击时再取
+          });
           return self.loadCheckInCode();
         }
         return ok;

@@ -19,6 +19,9 @@ Component({
       if (!loggedIn) {
         return Promise.resolve(false);
       }
+      subscribe.prefetch().catch(function () {
+        return null; // 点击时再取
+      });
       return page.load(this, function () {
         return Promise.all([api.call('me'), api.call('notificationUnreadCount')]).then(function (answers) {
           return { me: answers[0], unread: answers[1].unread };

@@ -10,6 +10,9 @@ Component({
   methods: {
     onLoad: function (options) {
       this.appointmentId = Number(options.appointment);
+      subscribe.prefetch().catch(function () {
+        return null; // 点击时再取
+      });
       return this.reload();
     },
     reload: function () {
