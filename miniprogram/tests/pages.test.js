@@ -252,6 +252,28 @@ describe('pay', () => {
   });
 });
 
+describe('result', () => {
+  test('waits for the payment notification: polls until the booking is paid', async () => {
+    jest.useFakeTimers();
+    let status = 'pending_payment';
+    fake.reply('GET', '/api/v1/appointments/77/', () => [200, Object.assign({}, APPOINTMENT, { status: status })]);
+    fake.reply('GET', '/api/v1/appointments/notifications/subscribe-templates/', [200, { templates: [] }]);
+    const comp = h.renderPage('pages/result/result');
+    const loaded = comp.instance.onLoad({ appointment: '77' });
+    await jest.advanceTimersByTimeAsync(10);
+    await loaded;
+    expect(comp.querySelector('.status').dom.textContent).toBe('等待支付结果…');
+    await jest.advanceTimersByTimeAsync(2010);
+    expect(comp.querySelector('.status').dom.textContent).toBe('等待支付结果…');
+    status = 'booked';
+    await jest.advanceTimersByTimeAsync(2010);
+    expect(comp.querySelector('.status').dom.textContent).toBe('预约成功');
+    const polls = fake.calls.request.filter((r) => r.url.endsWith('/appointments/77/')).length;
+    await jest.advanceTimersByTimeAsync(20000);
+    expect(fake.calls.request.filter((r) => r.url.endsWith('/appointments/77/')).length).toBe(polls);
+  });
+});
+
 describe('my appointments', () => {
   test('list with status, cancel after confirming, empty filter', async () => {
     fake.reply('GET', '/api/v1/appointments/', (req) => page(req.url.searchParams.get('status') === 'cancelled' ? [] : [APPOINTMENT]));

@@ -78,7 +78,7 @@ Component({
         }
         return requestPayment(order.pay_params);
       }).then(function (paid) {
-        self.setData({ paying: false });
+        self.setData({ paying: false, payError: paid ? '' : '支付未完成' });
         if (paid) {
           wx.redirectTo({ url: '/pages/result/result?appointment=' + self.appointmentId });
         }
