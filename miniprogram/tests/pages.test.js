@@ -47,6 +47,21 @@ describe('home', () => {
     expect(fake.calls.navigateTo[0].url).toBe('/pages/hospital/hospital?id=1');
   });
 
+  test('the next page is loaded at the bottom of the list', async () => {
+    fake.reply('GET', '/api/v1/hospitals/', (req) => {
+      const n = Number(req.url.searchParams.get('page'));
+      return [200, { count: 2, next: n === 1 ? 'http://x/?page=2' : null, previous: null, results: [{ id: n, name: '医院' + n, level_display: '', region: '', address: '' }] }];
+    });
+    const comp = h.renderPage('pages/index/index');
+    await comp.instance.onLoad({});
+    expect(comp.querySelectorAll('.hospital')).toHaveLength(1);
+    await comp.instance.onReachBottom();
+    expect(comp.querySelectorAll('.hospital')).toHaveLength(2);
+    expect(comp.dom.textContent).toContain('没有更多了');
+    expect(await comp.instance.onReachBottom()).toBe(false);
+    expect(fake.calls.request).toHaveLength(2);
+  });
+
   test('doctor search, its empty state, then an error with retry', async () => {
     fake.reply('GET', '/api/v1/hospitals/', page([]));
     fake.reply('GET', '/api/v1/scheduling/doctors/search/', (req) => page(req.url.searchParams.get('q') === '心内' ? [DOCTOR] : []));
