@@ -1,9 +1,12 @@
 # make run   - set up everything and serve the demo on http://127.0.0.1:8000
-# make test  - run the whole test suite
+# make test  - run the whole test suite (the mini-program's npm tests too)
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The WeChat mini-program: its npm packages are installed again when package-lock.json changes.
+MINIPROGRAM := miniprogram
+NPM_STAMP := $(MINIPROGRAM)/node_modules/.installed
 # The clock-dependent tests (marked `clock`) run again at each of these instants: just after
 # midnight, and just before the midnight that ends February and the one that ends the year
 # (both also "just before midnight"; a plain 23:50 added nothing they do not cover).
@@ -23,6 +26,10 @@ $(STAMP): requirements.txt requirements-dev.txt | system-packages
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
+
+$(NPM_STAMP): $(MINIPROGRAM)/package-lock.json | system-packages
+	cd $(MINIPROGRAM) && npm ci --no-audit --no-fund
+	touch $(NPM_STAMP)
 
 setup: $(STAMP)
 
@@ -44,7 +51,8 @@ demo-year: demo
 	$(BIN)/python manage.py noshow_train --activate
 	$(BIN)/python manage.py noshow_score_past
 
-test: $(STAMP)
+test: $(STAMP) $(NPM_STAMP)
+	cd $(MINIPROGRAM) && npm test --silent
 	$(BIN)/pytest -q
 
 # pytest exits 5 when no test is marked `clock`: that fails here too.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from appointments import apis, checkin_apis
+from appointments import apis, checkin_apis, notification_apis
 from appointments import workspace_apis as ws
 
 app_name = "appointments"
@@ -47,6 +47,11 @@ urlpatterns = [
         "notifications/unread-count/",
         apis.NotificationUnreadCountApi.as_view(),
         name="notification-unread-count",
+    ),
+    path(
+        "notifications/subscribe-templates/",
+        notification_apis.NotificationSubscribeTemplatesApi.as_view(),
+        name="notification-subscribe-templates",
     ),
     path(
         "notifications/read-all/",

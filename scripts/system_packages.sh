@@ -2,13 +2,14 @@
 # Install the system packages that the Python requirements and the tests need, when missing.
 #
 #   scripts/system_packages.sh              # for `make run` / `make setup`
-#   scripts/system_packages.sh --for-tests  # also what the browser tests need (`make test`)
+#   scripts/system_packages.sh --for-tests  # also what the browser and mini-program tests need (`make test`)
 #   scripts/system_packages.sh --check      # only say what is missing; install nothing
 #
 # Needed by everyone: what creates the virtualenv and builds mysqlclient (Python's venv module
 # and headers, a C compiler, pkg-config and the MariaDB client headers), and gettext (msgfmt and
 # xgettext, for the translation catalog), and a Chinese font (fonts-noto-cjk) that the medical
-# record PDF embeds. For the tests also Chromium, which the browser tests drive.
+# record PDF embeds. For the tests also Chromium, which the browser tests drive, and Node.js
+# with npm, which run the mini-program's tests (miniprogram/) and its contract test.
 #
 # As root with apt-get (Debian/Ubuntu), the missing packages are installed after one
 # `apt-get update`. Otherwise the script prints one line with the exact command to run, and
@@ -78,6 +79,8 @@ fi
 
 if [ "$for_tests" = yes ]; then
   command -v chromium >/dev/null 2>&1 || need chromium
+  command -v node >/dev/null 2>&1 || need nodejs
+  command -v npm >/dev/null 2>&1 || need npm
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -110,6 +110,7 @@ GET  /api/v1/appointments/                                          401 200 200 
 GET  /api/v1/appointments/<int:appointment_id>/                     401 200 404 404 404 404 404   /api/v1/appointments/{appointment}/
 GET  /api/v1/appointments/notifications/                            401 200 200 200 200 200 200
 GET  /api/v1/appointments/notifications/unread-count/               401 200 200 200 200 200 200
+GET  /api/v1/appointments/notifications/subscribe-templates/        401 200 200 200 200 200 200
 GET  /api/v1/appointments/waitlist/                                 401 200 200 200 200 200 200
 GET  /api/v1/appointments/staff/day-list/                           401 403 403 400 400 400 400
 GET  /api/v1/billing/channels/                                      401 200 200 200 200 200 200

@@ -1,5 +1,6 @@
 """Reads of the in-app inbox, scoped to the caller."""
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -26,3 +27,21 @@ def notification_get_for_user(*, user: User, notification_id: int) -> Notificati
     if notification is None:
         raise NotFound(ErrorCode.NOTIFICATION_NOT_FOUND, _("Notification not found."))
     return notification
+
+
+def notification_subscribe_templates() -> list[dict]:
+    """The WeChat subscribe-message templates in use, one per event that has one.
+
+    The mini-program asks the patient's consent for these ids (wx.requestSubscribeMessage);
+    an event without a template id (settings.NOTIFICATIONS) is not sent through WeChat.
+    """
+    events = settings.NOTIFICATIONS["EVENTS"]
+    return [
+        {
+            "event": event.value,
+            "event_display": event.label,
+            "template_id": events[event.value]["template_id"],
+        }
+        for event in Notification.Event
+        if events.get(event.value, {}).get("template_id")
+    ]

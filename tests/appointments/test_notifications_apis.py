@@ -256,3 +256,57 @@ def test_the_reminder_switch_needs_a_boolean(api_client, payload):
     assert list(response.json()["error"]["fields"]) == ["enabled"]
     appointment.refresh_from_db()
     assert appointment.reminders_enabled is True
+
+
+# -- subscribe-message templates ------------------------------------------------------------
+
+
+def test_the_subscribe_templates_list_only_the_events_with_a_template(
+    api_client, settings
+):
+    # given: templates configured for two events, none for the others
+    events = settings.NOTIFICATIONS["EVENTS"]
+    settings.NOTIFICATIONS = {
+        **settings.NOTIFICATIONS,
+        "EVENTS": {
+            event: {
+                **conf,
+                "template_id": {
+                    "booked": "tpl-booked",
+                    "refund_done": "tpl-refund",
+                }.get(event, ""),
+            }
+            for event, conf in events.items()
+        },
+    }
+    api_client.force_authenticate(PatientUserFactory())
+
+    # when
+    response = api_client.get(
+        reverse("api:appointments:notification-subscribe-templates")
+    )
+
+    # then: in the order of the events, with their names
+    assert response.status_code == 200
+    assert response.json() == {
+        "templates": [
+            {
+                "event": "booked",
+                "event_display": "Booking confirmed",
+                "template_id": "tpl-booked",
+            },
+            {
+                "event": "refund_done",
+                "event_display": "Refund completed",
+                "template_id": "tpl-refund",
+            },
+        ]
+    }
+
+
+def test_the_subscribe_templates_need_a_login(api_client):
+    response = api_client.get(
+        reverse("api:appointments:notification-subscribe-templates")
+    )
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"

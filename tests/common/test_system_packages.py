@@ -105,7 +105,7 @@ EVERYTHING = {
     "apt-get",
     "fc-list",
 }
-FOR_TESTS = EVERYTHING | {"chromium"}
+FOR_TESTS = EVERYTHING | {"chromium", "node", "npm"}
 
 
 def installed(machine: Machine) -> list[str]:
@@ -178,6 +178,14 @@ def test_as_root_with_apt_it_installs_what_builds_the_virtualenv(
             ["libmariadb-dev", "fontconfig", "fonts-noto-cjk"],
         ),
         (("--for-tests",), FOR_TESTS, False, ["libmariadb-dev", "fonts-noto-cjk"]),
+        # The mini-program's tests: Debian's nodejs and npm, each when its command is missing.
+        (
+            ("--for-tests",),
+            FOR_TESTS - {"node", "npm"},
+            True,
+            ["libmariadb-dev", "nodejs", "npm"],
+        ),
+        (("--for-tests",), FOR_TESTS - {"npm"}, True, ["libmariadb-dev", "npm"]),
         (
             ("--for-tests",),
             FOR_TESTS - {"fc-list", "chromium"},
@@ -264,8 +272,8 @@ def test_with_everything_present_it_does_nothing(tmp_path, pc_name, args):
     assert machine.apt_calls() == []
 
 
-def test_chromium_is_asked_for_by_the_tests_only(tmp_path):
-    # given headers, gettext and a CJK font, but no Chromium
+def test_chromium_and_node_are_asked_for_by_the_tests_only(tmp_path):
+    # given headers, gettext and a CJK font, but no Chromium, Node.js or npm
     machine = Machine(tmp_path, commands=EVERYTHING, pc_files={"libmariadb"})
 
     # when

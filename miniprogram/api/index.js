@@ -1,0 +1,249 @@
+// 所有接口调用都经过这里：地址来自 config.js，接口清单来自 endpoints.json。
+// 登录凭证（simplejwt 的 access/refresh）存在本地存储；access 过期时用 refresh 换一次再重试，
+// 换不到就退出登录。服务器的错误（{"error": {"code", "message", "fields"}}）统一按错误码译成中文。
+const config = require('../config.js');
+const endpoints = require('./endpoints.json').endpoints;
+const errors = require('../utils/errors.js');
+
+const TOKEN_KEY = 'auth_tokens';
+
+let refreshing = null; // 正在进行的刷新（并发请求共用一次）
+let logoutHandler = null;
+
+function ApiError(status, code, fields) {
+  let message = errors.messageFor(code);
+  if (code === 'invalid') {
+    const detail = errors.firstFieldError(fields);
+    if (detail) {
+      message = message + '：' + detail;
+    }
+  }
+  this.name = 'ApiError';
+  this.isApiError = true;
+  this.status = status;
+  this.code = code;
+  this.fields = fields || {};
+  this.message = message;
+  this.needLogin = status === 401;
+}
+ApiError.prototype = Object.create(Error.prototype);
+ApiError.prototype.constructor = ApiError;
+
+function getTokens() {
+  const tokens = wx.getStorageSync(TOKEN_KEY);
+  return tokens && tokens.access ? tokens : null;
+}
+
+function setTokens(tokens) {
+  wx.setStorageSync(TOKEN_KEY, { access: tokens.access, refresh: tokens.refresh });
+}
+
+function clearTokens() {
+  wx.removeStorageSync(TOKEN_KEY);
+}
+
+function isLoggedIn() {
+  return getTokens() !== null;
+}
+
+// 退出登录时调用（app.js 用它回到登录页）
+function onLogout(handler) {
+  logoutHandler = handler;
+}
+
+function forceLogout() {
+  clearTokens();
+  if (logoutHandler) {
+    logoutHandler();
+  }
+}
+
+function newIdempotencyKey() {
+  let key = Date.now().toString(36) + '-';
+  for (let i = 0; i < 4; i += 1) {
+    key += Math.random().toString(36).slice(2, 8);
+  }
+  return key;
+}
+
+function encode(value) {
+  return encodeURIComponent(String(value));
+}
+
+function buildPath(name, template, params) {
+  return template.replace(/\{(\w+)\}/g, function (match, key) {
+    if (!params || params[key] === undefined || params[key] === null || params[key] === '') {
+      throw new Error('接口 ' + name + ' 缺少路径参数 ' + key);
+    }
+    return encode(params[key]);
+  });
+}
+
+function pickDeclared(name, what, declared, values) {
+  const out = {};
+  if (!values) {
+    return out;
+  }
+  Object.keys(values).forEach(function (key) {
+    if ((declared || []).indexOf(key) < 0) {
+      throw new Error('接口 ' + name + ' 未声明' + what + ' ' + key + '（见 api/endpoints.json）');
+    }
+    if (values[key] !== undefined && values[key] !== null && values[key] !== '') {
+      out[key] = values[key];
+    }
+  });
+  return out;
+}
+
+function buildUrl(name, endpoint, params, query) {
+  let url = config.baseUrl.replace(/\/+$/, '') + buildPath(name, endpoint.path, params);
+  const picked = pickDeclared(name, '查询参数', endpoint.query, query);
+  const parts = Object.keys(picked).map(function (key) {
+    return encode(key) + '=' + encode(picked[key]);
+  });
+  if (parts.length) {
+    url += '?' + parts.join('&');
+  }
+  return url;
+}
+
+function send(options) {
+  return new Promise(function (resolve, reject) {
+    wx.request({
+      url: options.url,
+      method: options.method,
+      data: options.data,
+      header: options.header,
+      timeout: config.timeout,
+      success: function (res) {
+        resolve(res);
+      },
+      fail: function () {
+        reject(new ApiError(0, 'network_error'));
+      }
+    });
+  });
+}
+
+function errorFrom(res) {
+  const body = res.data && typeof res.data === 'object' ? res.data.error : null;
+  if (body && body.code) {
+    return new ApiError(res.statusCode, body.code, body.fields);
+  }
+  return new ApiError(res.statusCode, res.statusCode >= 500 ? 'server_error' : 'error');
+}
+
+function isExpiredToken(res) {
+  const body = res.data && typeof res.data === 'object' ? res.data.error : null;
+  return res.statusCode === 401 && !!body && body.code === 'token_not_valid';
+}
+
+// 用 refresh 换新的一对凭证；成功返回 true，服务器拒绝则退出登录并返回 false
+function refreshTokens() {
+  if (refreshing) {
+    return refreshing;
+  }
+  const tokens = getTokens();
+  if (!tokens || !tokens.refresh) {
+    return Promise.resolve(false);
+  }
+  const endpoint = endpoints.tokenRefresh;
+  refreshing = send({
+    url: buildUrl('tokenRefresh', endpoint),
+    method: endpoint.method,
+    data: { refresh: tokens.refresh },
+    header: { 'Content-Type': 'application/json', 'Accept-Language': 'zh-hans' }
+  }).then(function (res) {
+    if (res.statusCode >= 200 && res.statusCode < 300 && res.data && res.data.access) {
+      setTokens({ access: res.data.access, refresh: res.data.refresh || tokens.refresh });
+      return true;
+    }
+    forceLogout();
+    return false;
+  }).then(function (ok) {
+    refreshing = null;
+    return ok;
+  }, function (err) {
+    refreshing = null;
+    throw err;
+  });
+  return refreshing;
+}
+
+// 调用 endpoints.json 里的一个接口：call('doctorSessions', {params: {doctor_id: 3}, query: {clinic_type: 'expert'}})
+function call(name, options) {
+  const endpoint = endpoints[name];
+  if (!endpoint) {
+    return Promise.reject(new Error('未知接口 ' + name));
+  }
+  const opts = options || {};
+  let url;
+  let data;
+  let extraHeaders;
+  try {
+    url = buildUrl(name, endpoint, opts.params, opts.query);
+    data = endpoint.method === 'GET' ? undefined : pickDeclared(name, '字段', endpoint.body, opts.body);
+    extraHeaders = pickDeclared(name, '请求头', endpoint.headers, opts.headers);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+
+  function attempt() {
+    const header = Object.assign({ 'Content-Type': 'application/json', 'Accept-Language': 'zh-hans' }, extraHeaders);
+    const tokens = getTokens();
+    if (tokens) {
+      header.Authorization = 'Bearer ' + tokens.access;
+    }
+    return send({ url: url, method: endpoint.method, data: data, header: header });
+  }
+
+  return attempt().then(function (res) {
+    if (isExpiredToken(res) && getTokens()) {
+      return refreshTokens().then(function (ok) {
+        // 换不到新凭证：已退出登录；不需要登录的接口不带凭证再试一次
+        return ok || endpoint.auth === false ? attempt() : res;
+      });
+    }
+    return res;
+  }).then(function (res) {
+    if (res.statusCode >= 200 && res.statusCode < 300) {
+      return res.data;
+    }
+    throw errorFrom(res);
+  });
+}
+
+// 登录接口（loginWechat / loginSms / loginPassword）：成功后保存凭证
+function login(name, body) {
+  return call(name, { body: body }).then(function (data) {
+    setTokens(data);
+    return data;
+  });
+}
+
+function logout() {
+  const tokens = getTokens();
+  if (!tokens) {
+    forceLogout();
+    return Promise.resolve();
+  }
+  return call('logout', { body: { refresh: tokens.refresh } }).catch(function () {
+    return null; // 服务器那边失败也照样在本机退出
+  }).then(function () {
+    forceLogout();
+  });
+}
+
+module.exports = {
+  call: call,
+  login: login,
+  logout: logout,
+  isLoggedIn: isLoggedIn,
+  onLogout: onLogout,
+  newIdempotencyKey: newIdempotencyKey,
+  ApiError: ApiError,
+  TOKEN_KEY: TOKEN_KEY,
+  endpoints: endpoints
+  // 改约（reschedule）：负责人在这里加入 endpoints.json 的 appointmentReschedule，
+  // 调用方式 call('appointmentReschedule', {params: {appointment_id}, body: {slot_id}})，返回预约详情。
+};

@@ -1,0 +1,123 @@
+const api = require('../../api/index.js');
+const page = require('../../utils/page.js');
+const format = require('../../utils/format.js');
+
+const CLINIC_TYPES = [
+  { value: '', label: '全部' },
+  { value: 'expert', label: '专家门诊' },
+  { value: 'specialist', label: '专科门诊' },
+  { value: 'general', label: '普通门诊' }
+];
+
+// 一个出诊在此刻的状态：可约 / 候补 / 等放号（倒计时），会员的优先时段另行说明
+function sessionView(s, nowMs) {
+  const opensAt = new Date(s.can_book_from).getTime();
+  const open = s.bookable_now || opensAt <= nowMs;
+  let action = 'countdown';
+  if (open) {
+    action = s.remaining > 0 ? 'book' : 'waitlist';
+  }
+  let priorityText = '';
+  if (opensAt < new Date(s.release_at).getTime()) {
+    priorityText = '会员优先：' + format.dateTime(s.can_book_from) + ' 起可约（公开放号 ' + format.dateTime(s.release_at) + '）';
+  }
+  return Object.assign({}, s, {
+    action: action,
+    countdown: open ? '' : format.countdown(s.can_book_from, nowMs),
+    priorityText: priorityText,
+    feeText: format.yuan(s.fee)
+  });
+}
+
+function groupByDate(sessions, nowMs) {
+  const days = [];
+  sessions.forEach(function (s) {
+    let day = days.length ? days[days.length - 1] : null;
+    if (!day || day.date !== s.date) {
+      day = { date: s.date, weekday: format.weekday(s.date), sessions: [] };
+      days.push(day);
+    }
+    day.sessions.push(sessionView(s, nowMs));
+  });
+  return days;
+}
+
+Component({
+  data: {
+    doctor: {}, days: [], clinicTypes: CLINIC_TYPES, clinicType: '', clinicTypeLabel: '',
+    loading: true, error: '', needLogin: false
+  },
+  lifetimes: {
+    detached: function () {
+      this.stopTimer();
+    }
+  },
+  methods: {
+    onLoad: function (options) {
+      this.doctorId = options.id;
+      return this.reload();
+    },
+    onUnload: function () {
+      this.stopTimer();
+    },
+    reload: function () {
+      const self = this;
+      const id = self.doctorId;
+      self.stopTimer();
+      return page.load(self, function () {
+        return Promise.all([
+          api.call('doctorDetail', { params: { doctor_id: id } }),
+          api.call('doctorSessions', { params: { doctor_id: id }, query: { clinic_type: self.data.clinicType } })
+        ]).then(function (answers) {
+          self.sessions = answers[1].sessions;
+          return { doctor: answers[0], days: groupByDate(self.sessions, Date.now()) };
+        });
+      }).then(function (ok) {
+        if (ok) {
+          self.startTimer();
+        }
+        return ok;
+      });
+    },
+    onClinicType: function (e) {
+      const value = e.currentTarget.dataset.value;
+      const label = value ? CLINIC_TYPES.filter(function (t) { return t.value === value; })[0].label : '';
+      this.setData({ clinicType: value, clinicTypeLabel: label });
+      return this.reload();
+    },
+    startTimer: function () {
+      const self = this;
+      const waiting = (self.sessions || []).some(function (s) { return !s.bookable_now; });
+      if (!waiting) {
+        return;
+      }
+      self.timer = setInterval(function () {
+        self.tick();
+      }, 1000);
+    },
+    stopTimer: function () {
+      if (this.timer) {
+        clearInterval(this.timer);
+        this.timer = null;
+      }
+    },
+    // 每秒更新倒计时；有出诊到了放号时间就重新读取（余号以服务器为准）
+    tick: function () {
+      const now = Date.now();
+      const opened = this.sessions.some(function (s) {
+        return !s.bookable_now && new Date(s.can_book_from).getTime() <= now;
+      });
+      if (opened) {
+        return this.reload();
+      }
+      this.setData({ days: groupByDate(this.sessions, now) });
+      return Promise.resolve(true);
+    },
+    onBook: function (e) {
+      wx.navigateTo({ url: '/pages/slot/slot?session=' + e.currentTarget.dataset.id });
+    },
+    onWaitlist: function (e) {
+      wx.navigateTo({ url: '/pages/confirm/confirm?waitlist=1&session=' + e.currentTarget.dataset.id });
+    }
+  }
+});

@@ -1,0 +1,150 @@
+// 测试用的 wx：内存存储，wx.request 交给按“方法 路径”登记的假服务器，其余接口记录调用。
+const path = require('path');
+const simulate = require('miniprogram-simulate');
+
+const ROOT = path.join(__dirname, '..', '..');
+
+function createWx() {
+  const storage = {};
+  const routes = [];
+  const calls = { request: [], navigateTo: [], redirectTo: [], reLaunch: [], switchTab: [], showToast: [] };
+  let offline = false;
+
+  function record(name) {
+    return function (options) {
+      calls[name] = calls[name] || [];
+      calls[name].push(options);
+      if (options && options.success) {
+        options.success({});
+      }
+    };
+  }
+
+  const wx = {
+    getStorageSync: function (key) {
+      return Object.prototype.hasOwnProperty.call(storage, key) ? storage[key] : '';
+    },
+    setStorageSync: function (key, value) {
+      storage[key] = JSON.parse(JSON.stringify(value));
+    },
+    removeStorageSync: function (key) {
+      delete storage[key];
+    },
+    request: function (options) {
+      calls.request.push(options);
+      setTimeout(function () {
+        if (offline) {
+          options.fail({ errMsg: 'request:fail' });
+          return;
+        }
+        const url = new URL(options.url);
+        const route = routes.filter(function (r) {
+          return r.method === options.method && r.path === url.pathname;
+        })[0];
+        if (!route) {
+          options.success({ statusCode: 404, data: { error: { code: 'not_found', message: 'Not found.', fields: {} } } });
+          return;
+        }
+        const answer = route.handler({ url: url, data: options.data, header: options.header });
+        options.success({ statusCode: answer[0], data: answer[1] });
+      }, 0);
+    },
+    navigateTo: record('navigateTo'),
+    redirectTo: record('redirectTo'),
+    reLaunch: record('reLaunch'),
+    switchTab: record('switchTab'),
+    navigateBack: record('navigateBack'),
+    showToast: record('showToast'),
+    setNavigationBarTitle: record('setNavigationBarTitle'),
+    stopPullDownRefresh: record('stopPullDownRefresh'),
+    makePhoneCall: record('makePhoneCall'),
+    showModal: function (options) {
+      calls.showModal = (calls.showModal || []).concat([options]);
+      options.success({ confirm: wx.modalAnswer !== false });
+    },
+    login: function (options) {
+      options.success({ code: 'wx-login-code' });
+    },
+    requestPayment: function (options) {
+      calls.requestPayment = (calls.requestPayment || []).concat([options]);
+      options.success({ errMsg: 'requestPayment:ok' });
+    },
+    requestSubscribeMessage: function (options) {
+      calls.requestSubscribeMessage = (calls.requestSubscribeMessage || []).concat([options]);
+      const res = {};
+      options.tmplIds.forEach(function (id) {
+        res[id] = 'accept';
+      });
+      options.success(res);
+    },
+    createCanvasContext: function () {
+      const ctx = { rects: [], fills: [] };
+      ctx.setFillStyle = function (style) {
+        ctx.fills.push(style);
+      };
+      ctx.fillRect = function (x, y, w, h) {
+        ctx.rects.push([x, y, w, h]);
+      };
+      ctx.draw = function () {
+        ctx.drawn = true;
+      };
+      calls.canvas = ctx;
+      return ctx;
+    }
+  };
+
+  return {
+    wx: wx,
+    storage: storage,
+    calls: calls,
+    // reply('GET', '/api/v1/hospitals/', (req) => [200, {...}])
+    reply: function (method, pathname, handler) {
+      const fn = typeof handler === 'function' ? handler : function () { return handler; };
+      for (let i = routes.length - 1; i >= 0; i -= 1) {
+        if (routes[i].method === method && routes[i].path === pathname) {
+          routes.splice(i, 1);
+        }
+      }
+      routes.push({ method: method, path: pathname, handler: fn });
+    },
+    setOffline: function (value) {
+      offline = value;
+    }
+  };
+}
+
+// 装一个新的 wx，并重新加载小程序的模块（api 模块里有刷新中的状态）
+function install() {
+  const fake = createWx();
+  global.wx = fake.wx;
+  global.getCurrentPages = function () {
+    return [{}];
+  };
+  jest.resetModules();
+  return fake;
+}
+
+// 渲染页面（页面用 Component 构造器写成，simulate 可以直接加载）
+function renderPage(name) {
+  const id = simulate.load(path.join(ROOT, name), { compiler: 'simulate', rootPath: ROOT });
+  const comp = simulate.render(id);
+  comp.attach(document.createElement('parent-wrapper'));
+  return comp;
+}
+
+function flush() {
+  return new Promise(function (resolve) {
+    setTimeout(resolve, 5);
+  });
+}
+
+function text(comp, selector) {
+  const node = comp.querySelector(selector);
+  return node ? node.dom.textContent.trim() : null;
+}
+
+function error(code, status) {
+  return [status || 400, { error: { code: code, message: 'english text', fields: {} } }];
+}
+
+module.exports = { install: install, renderPage: renderPage, flush: flush, text: text, error: error, ROOT: ROOT };

@@ -1,0 +1,36 @@
+const h = require('./helpers/fake-wx.js');
+
+let fake;
+let subscribe;
+
+beforeEach(() => {
+  fake = h.install();
+  fake.wx.setStorageSync('auth_tokens', { access: 'A', refresh: 'R' });
+  subscribe = require('../utils/subscribe.js');
+});
+
+const TEMPLATES = [
+  { event: 'refund_done', template_id: 't-refund' },
+  { event: 'booked', template_id: 't-booked' },
+  { event: 'record_ready', template_id: 't-record' },
+  { event: 'visit_reminder', template_id: 't-visit' }
+];
+
+test('at most three templates, the most useful first', () => {
+  expect(subscribe.chooseTemplates(TEMPLATES)).toEqual(['t-visit', 't-booked', 't-refund']);
+  expect(subscribe.chooseTemplates([])).toEqual([]);
+});
+
+test('after prefetch, consent is asked at once, inside the tap', async () => {
+  fake.reply('GET', '/api/v1/appointments/notifications/subscribe-templates/', [200, { templates: TEMPLATES }]);
+  await subscribe.prefetch();
+  const answer = subscribe.requestConsent();
+  expect(fake.calls.requestSubscribeMessage).toHaveLength(1); // synchronously, no request first
+  expect(await answer).toEqual({ asked: ['t-visit', 't-booked', 't-refund'], accepted: ['t-visit', 't-booked', 't-refund'] });
+});
+
+test('no template configured on the server: nothing is asked', async () => {
+  fake.reply('GET', '/api/v1/appointments/notifications/subscribe-templates/', [200, { templates: [] }]);
+  expect(await subscribe.requestConsent()).toEqual({ asked: [], accepted: [] });
+  expect(fake.calls.requestSubscribeMessage).toBeUndefined();
+});

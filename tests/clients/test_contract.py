@@ -1,0 +1,115 @@
+"""The mini-program's API module against a live server: the Node script
+miniprogram/tests/contract/run.js logs in by SMS, finds a slot, books, pays through the dev
+gateway, cancels and sees the refund, through the real module (wx.request over Node's http).
+The SMS goes to the local fake provider; this test hands the code to the script."""
+
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from accounts.services.login import user_get_or_create_for_phone
+from appointments.models import Appointment
+from billing.models import PaymentOrder, Refund
+from common.services import Actor
+from config.celery import app as celery_app
+from tests.accounts.factories import PatientProfileFactory, default_levels
+from tests.clients.conftest import MINIPROGRAM
+from tests.fakes.sms_server import FakeSmsServer
+from tests.scheduling.factories import SlotFactory
+
+PHONE = "13912345678"
+FEE = 3000
+TIMEOUT_SECONDS = 90
+
+
+@pytest.fixture
+def node() -> str:
+    path = shutil.which("node")
+    if path is None:
+        pytest.skip(
+            "node is not installed (scripts/system_packages.sh --for-tests installs "
+            "Debian's nodejs)"
+        )
+    return path
+
+
+@pytest.fixture
+def sms_server(settings):
+    server = FakeSmsServer().start()
+    settings.SMS_BACKEND = "http"
+    settings.SMS_HTTP_URL = server.url
+    settings.SMS_HTTP_TOKEN = server.token
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tasks_inline():
+    """The refund and the messages are sent by tasks: run them in the server's thread, as
+    the default settings do, even where a broker is configured."""
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = saved
+
+
+@pytest.fixture
+def world(transactional_db):
+    """One hospital, one doctor, a released session with one slot, a patient with a profile."""
+    default_levels()  # a transactional test starts from empty tables
+    slot = SlotFactory(session__fee=FEE, session__doctor__fee=FEE)
+    user, _ = user_get_or_create_for_phone(actor=Actor.system(), phone=PHONE)
+    profile = PatientProfileFactory(user=user)
+    return {"slot": slot, "user": user, "profile": profile}
+
+
+def run_script(node, live_server, sms_server, tmp_path) -> subprocess.CompletedProcess:
+    """Run the script; when the server has texted the code, write it where the script waits."""
+    code_file = tmp_path / "sms-code"
+    env = {
+        **os.environ,
+        "MP_API_BASE_URL": live_server.url,
+        "MP_PHONE": PHONE,
+        "MP_SMS_CODE_FILE": str(code_file),
+    }
+    process = subprocess.Popen(
+        [node, str(MINIPROGRAM / "tests" / "contract" / "run.js")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    while process.poll() is None and time.monotonic() < deadline:
+        if not code_file.exists() and sms_server.codes_sent_to(PHONE):
+            code_file.write_text(sms_server.last_code(PHONE))
+        time.sleep(0.05)
+    if process.poll() is None:
+        process.kill()
+    stdout, stderr = process.communicate()
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def test_the_mini_program_books_pays_and_cancels(
+    node, live_server, sms_server, world, tasks_inline, settings, tmp_path
+):
+    settings.PAYMENTS_DEV_GATEWAY = True
+
+    result = run_script(node, live_server, sms_server, tmp_path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "done"
+    appointment = Appointment.objects.get(user=world["user"])
+    assert appointment.status == Appointment.Status.CANCELLED
+    assert appointment.cancelled_by == Appointment.CancelledBy.PATIENT
+    assert appointment.slot_id == world["slot"].pk
+    order = PaymentOrder.objects.get(appointment=appointment)
+    assert order.channel == "dev"
+    assert order.paid_at is not None
+    refund = Refund.objects.get(order=order)
+    assert refund.amount == order.amount == FEE
+    assert refund.status == Refund.Status.SUCCEEDED
+    assert len(sms_server.codes_sent_to(PHONE)) == 1
