@@ -11,7 +11,7 @@ from appointments import selectors, services
 from appointments.models import Appointment
 from appointments.notifications import selectors as notification_selectors
 from appointments.notifications import services as notification_services
-from common.api import get_paginated_response, paginated_schema
+from common.api import PageQuerySerializer, get_paginated_response, paginated_schema
 from common.idempotency import idempotent
 from common.schema import IDEMPOTENCY_KEY, error_responses
 from common.services import Actor
@@ -104,7 +104,7 @@ class AppointmentBookApi(APIView):
 
 
 class AppointmentListApi(APIView):
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(PageQuerySerializer):
         status = serializers.ChoiceField(
             choices=Appointment.Status.choices, required=False
         )
@@ -244,10 +244,11 @@ class WaitlistJoinApi(APIView):
 
 class WaitlistListApi(APIView):
     @extend_schema(
+        parameters=[PageQuerySerializer],
         responses={
             200: paginated_schema("WaitlistPage", WaitlistOutputSerializer),
             **error_responses(401, 404),
-        }
+        },
     )
     def get(self, request: Request) -> Response:
         return get_paginated_response(
@@ -276,7 +277,7 @@ class StaffDayListApi(APIView):
 
     permission_classes = [IsClinicStaff]
 
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(PageQuerySerializer):
         # larger ids cannot exist and overflow the database drivers (a 500, not a 400)
         doctor_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
         date = serializers.DateField(required=False)
@@ -361,10 +362,11 @@ class NotificationListApi(APIView):
     """The user's in-app inbox, newest first (every notification, however it was sent)."""
 
     @extend_schema(
+        parameters=[PageQuerySerializer],
         responses={
             200: paginated_schema("NotificationPage", NotificationOutputSerializer),
             **error_responses(401, 404),
-        }
+        },
     )
     def get(self, request: Request) -> Response:
         return get_paginated_response(

@@ -79,8 +79,19 @@ class Pagination(PageNumberPagination):
     max_page_size = 100
 
 
+class PageQuerySerializer(serializers.Serializer):
+    """`page` and `page_size` of every paginated list: in its API docs (a view's filter
+    serializer subclasses this one, or its schema names it) and checked, since the paginator
+    ignores a malformed page size; we refuse it instead (400 in the error shape)."""
+
+    page = serializers.IntegerField(required=False, min_value=1, max_value=100_000)
+    # Larger sizes are valid and capped by Pagination.max_page_size.
+    page_size = serializers.IntegerField(required=False, min_value=1)
+
+
 def get_paginated_response(*, serializer_class, queryset, request, view) -> Response:
     """Paginate a queryset for an APIView (which does not paginate by itself)."""
+    PageQuerySerializer(data=request.query_params).is_valid(raise_exception=True)
     paginator = Pagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)

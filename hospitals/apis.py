@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import get_paginated_response, paginated_schema
+from common.api import PageQuerySerializer, get_paginated_response, paginated_schema
 from common.schema import error_response, error_responses
 from hospitals.cache import catalog_cached
 from hospitals.models import Hospital
@@ -27,14 +27,6 @@ from hospitals.selectors import (
     hospital_get_for_patient,
     hospital_list,
 )
-
-
-class PageFilterSerializer(serializers.Serializer):
-    """The paginator ignores a malformed page size; we refuse it instead."""
-
-    page = serializers.IntegerField(required=False, min_value=1, max_value=100_000)
-    # Larger sizes are valid and capped by common.api.Pagination.max_page_size.
-    page_size = serializers.IntegerField(required=False, min_value=1)
 
 
 class ClinicOutputSerializer(serializers.Serializer):
@@ -70,7 +62,7 @@ def _cache_key(request: Request) -> str:
 class HospitalListApi(APIView):
     permission_classes = [AllowAny]
 
-    class FilterSerializer(PageFilterSerializer):
+    class FilterSerializer(PageQuerySerializer):
         q = serializers.CharField(required=False, allow_blank=True, max_length=50)
         level = serializers.ChoiceField(
             choices=Hospital.Level.choices, required=False, allow_blank=True
@@ -174,7 +166,7 @@ class DepartmentDoctorListApi(APIView):
 
     permission_classes = [AllowAny]
 
-    class FilterSerializer(PageFilterSerializer):
+    class FilterSerializer(PageQuerySerializer):
         pass
 
     class OutputSerializer(DoctorCardSerializer):

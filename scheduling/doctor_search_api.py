@@ -12,9 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import get_paginated_response, paginated_schema
+from common.api import PageQuerySerializer, get_paginated_response, paginated_schema
 from common.schema import error_responses
-from hospitals.apis import DoctorCardSerializer, PageFilterSerializer
+from hospitals.apis import DoctorCardSerializer
 from hospitals.models import Doctor
 from scheduling.doctor_search import doctor_search_cached, doctor_search_for_patient
 from scheduling.models import ClinicType
@@ -34,7 +34,7 @@ class DoctorSearchApi(APIView):
 
     permission_classes = [AllowAny]
 
-    class FilterSerializer(PageFilterSerializer):
+    class FilterSerializer(PageQuerySerializer):
         q = serializers.CharField(
             required=False,
             allow_blank=True,

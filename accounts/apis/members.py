@@ -12,7 +12,7 @@ from accounts.selectors import (
     member_summary_for_user,
     points_entry_list_for_user,
 )
-from common.api import get_paginated_response, paginated_schema
+from common.api import PageQuerySerializer, get_paginated_response, paginated_schema
 from common.schema import error_responses
 
 
@@ -85,6 +85,7 @@ class MemberPointsListApi(APIView):
         created_at = serializers.DateTimeField()
 
     @extend_schema(
+        parameters=[PageQuerySerializer],
         operation_id="accounts_member_points",
         responses={
             200: paginated_schema("PointsEntryPage", OutputSerializer),

@@ -20,7 +20,7 @@ from accounts.services.profiles import (
     patient_profile_delete,
     patient_profile_update,
 )
-from common.api import get_paginated_response, paginated_schema
+from common.api import PageQuerySerializer, get_paginated_response, paginated_schema
 from common.schema import error_responses
 from common.services import Actor
 
@@ -48,6 +48,7 @@ class ProfileOutputSerializer(serializers.Serializer):
 
 class ProfileListApi(APIView):
     @extend_schema(
+        parameters=[PageQuerySerializer],
         operation_id="accounts_profile_list",
         responses={
             200: paginated_schema("ProfilePage", ProfileOutputSerializer),

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api import get_paginated_response, paginated_schema
+from common.api import PageQuerySerializer, get_paginated_response, paginated_schema
 from common.schema import error_responses
 from records import access, selectors
 from records.apis.serializers import (
@@ -28,6 +28,7 @@ class RecordListApi(APIView):
     """My records (every profile of mine), newest visit first, with their reports."""
 
     @extend_schema(
+        parameters=[PageQuerySerializer],
         operation_id="records_list",
         responses={
             200: paginated_schema("RecordPage", RecordOutputSerializer),
@@ -85,6 +86,7 @@ class AccessLogListApi(APIView):
             return doctor.name if doctor else entry.reader.get_full_name()
 
     @extend_schema(
+        parameters=[PageQuerySerializer],
         operation_id="records_access_log",
         responses={
             200: paginated_schema("RecordAccessPage", OutputSerializer),

@@ -86,3 +86,31 @@ def test_error_responses_names_each_status():
 
     assert sorted(responses) == [400, 404]
     assert responses[404].description == "Not found, or not the caller's."
+
+
+def _page_schema(schema: dict, operation: dict) -> dict | None:
+    """The 200 answer's schema when it is a page (count, next, previous, results)."""
+    content = operation["responses"].get("200", {}).get("content", {})
+    body = content.get("application/json", {}).get("schema", {})
+    if "$ref" in body:
+        body = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+    properties = set(body.get("properties", {}))
+    return body if {"count", "next", "previous", "results"} <= properties else None
+
+
+def test_every_paginated_list_documents_page_and_page_size(schema):
+    # A client can only walk a list whose page parameters the schema declares.
+    pages = [
+        (label, operation)
+        for label, operation in operations(schema)
+        if _page_schema(schema, operation)
+    ]
+    missing = [
+        label
+        for label, operation in pages
+        if not {"page", "page_size"}
+        <= {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+    ]
+
+    assert len(pages) >= 11
+    assert missing == []
