@@ -51,5 +51,6 @@ class ErrorCode(StrEnum):
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"
     DATABASE_UNAVAILABLE = "database_unavailable"
+    BUSY = "server_busy"
     MALFORMED_REQUEST = "malformed_request"
     REQUEST_TOO_LARGE = "request_too_large"

@@ -24,6 +24,7 @@ from accounts.sensitive import phone_lookup_hash
 from accounts.validators import normalize_phone
 from common import crypto
 from common.errors import DomainError, NotAllowed, Throttled
+from common.locks import named_locks
 from common.services import Actor, operation_log_write
 
 logger = logging.getLogger(__name__)
@@ -152,16 +153,6 @@ def phone_field(phone: str, field: str = "phone") -> str:
 
 @transaction.atomic
 def _sms_code_create(*, actor: Actor, phone: str, code: str) -> SmsCode:
-    # Lock the phone's latest code before reading it, so concurrent sends to one phone
-    # take turns here and each reads what the one before committed: the rules hold on the
-    # database alone when the cache's guard is missing (Redis down). SQLite serialises
-    # writers at BEGIN instead.
-    list(
-        SmsCode.objects.select_for_update()
-        .filter(phone_hash=phone_lookup_hash(phone))
-        .order_by("-created_at", "-id")
-        .values_list("pk", flat=True)[:1]
-    )
     now = timezone.now()
     phone_hash = phone_lookup_hash(phone)
     last = (
@@ -233,8 +224,16 @@ def sms_code_send(*, actor: Actor, phone: str) -> SmsCode:
             )
         cache.set(guard, now, timeout=interval)
     code = f"{secrets.randbelow(1_000_000):06d}"
+    # Concurrent sends to one phone, and from one IP, take turns around the transaction
+    # that counts and writes, so each counts what the one before committed: the interval
+    # and the daily caps hold on the database alone when the cache's guard is missing
+    # (Redis down), also for the first code to a phone, which has no row to lock.
+    locks = [f"sms:phone:{phone_lookup_hash(phone)}"]
+    if actor.ip:
+        locks.append(f"sms:ip:{actor.ip}")
     try:
-        sms_code = _sms_code_create(actor=actor, phone=phone, code=code)
+        with named_locks(*locks):
+            sms_code = _sms_code_create(actor=actor, phone=phone, code=code)
     except DomainError:
         cache.delete(guard)
         raise

@@ -173,3 +173,51 @@ def test_concurrent_accounts_adding_one_id_number_never_pass_its_account_limit(
         "id_card_on_too_many_accounts": THREADS - 2,
     }
     assert PatientProfile.objects.filter(is_active=True).count() == 3
+
+
+@pytest.fixture
+def no_cache_guard(settings):
+    """The cache's send guard gone (a dummy cache: every add succeeds), as when Redis is
+    down: the database's rules alone decide."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
+
+
+def test_concurrent_first_sends_to_one_phone_text_once_without_the_cache(
+    sms_server, no_cache_guard
+):
+    # given: no code was ever sent to this phone, so there is no row to lock
+    assert not SmsCode.objects.exists()
+
+    results = run_at_once(
+        [
+            lambda: sms_code_send(actor=Actor(ip="10.0.0.1"), phone="13800138000")
+            for _ in range(THREADS)
+        ]
+    )
+
+    assert Counter(outcome(r) for r in results) == {
+        "ok": 1,
+        "sms_too_frequent": THREADS - 1,
+    }
+    assert len(sms_server.received) == 1
+
+
+def test_concurrent_sends_from_one_ip_never_pass_its_daily_cap(sms_server, settings):
+    settings.SMS_DAILY_LIMIT_PER_IP = 3
+    phones = [f"1380013{n:04d}" for n in range(THREADS)]
+
+    results = run_at_once(
+        [
+            lambda phone=phone: sms_code_send(actor=Actor(ip="10.0.0.9"), phone=phone)
+            for phone in phones
+        ]
+    )
+
+    assert Counter(outcome(r) for r in results) == {
+        "ok": 3,
+        "sms_daily_limit": THREADS - 3,
+    }
+    assert SmsCode.objects.filter(ip="10.0.0.9").count() == 3
