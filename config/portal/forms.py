@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import PatientProfile
 from scheduling.models import ClinicType
@@ -98,7 +99,7 @@ def _date_in_range(value: datetime.date | None) -> datetime.date | None:
 
 
 class BookForm(forms.Form):
-    profile = forms.TypedChoiceField(label=_("Patient"), coerce=int)
+    profile = forms.TypedChoiceField(label=pgettext_lazy("portal", "Patient"), coerce=int)
 
     def __init__(self, *args, profiles, **kwargs) -> None:
         super().__init__(*args, **kwargs)
