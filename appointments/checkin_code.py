@@ -130,4 +130,3 @@ def checkin_code_svg(token: str, *, title: str = "", scale: int = 5) -> str:
     return segno.make(token, error="m", micro=False).svg_inline(
         scale=scale, border=4, title=title or None, omitsize=False
     )
-

@@ -22,9 +22,7 @@ class LoginForm(forms.Form):
     phone = forms.CharField(
         label=_("Mobile phone number"),
         max_length=20,
-        widget=forms.TextInput(
-            attrs={"inputmode": "tel", "autocomplete": "tel"}
-        ),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
     code = forms.RegexField(
         label=_("SMS code"),
@@ -99,7 +97,9 @@ def _date_in_range(value: datetime.date | None) -> datetime.date | None:
 
 
 class BookForm(forms.Form):
-    profile = forms.TypedChoiceField(label=pgettext_lazy("portal", "Patient"), coerce=int)
+    profile = forms.TypedChoiceField(
+        label=pgettext_lazy("portal", "Patient"), coerce=int
+    )
 
     def __init__(self, *args, profiles, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -129,7 +129,9 @@ class CancelForm(forms.Form):
 
 class ProfileForm(forms.Form):
     name = forms.CharField(
-        label=_("Full name"), max_length=50, widget=forms.TextInput({"autocomplete": "name"})
+        label=_("Full name"),
+        max_length=50,
+        widget=forms.TextInput({"autocomplete": "name"}),
     )
     relation = forms.ChoiceField(
         label=_("Relation to you"), choices=PatientProfile.Relation.choices

@@ -62,7 +62,9 @@ def test_a_patient_books_pays_and_cancels_in_the_portal(
     settings.PAYMENTS_DEV_GATEWAY = True
     hospital = HospitalFactory(name="北京仁和医院")
     doctor = DoctorFactory(hospital=hospital, name="王安", fee=2500)
-    SlotFactory(session__doctor=doctor, session__fee=2500, session__clinic_type="expert")
+    SlotFactory(
+        session__doctor=doctor, session__fee=2500, session__clinic_type="expert"
+    )
     axe = AxeChecker()
 
     page = open_page()
@@ -71,7 +73,9 @@ def test_a_patient_books_pays_and_cancels_in_the_portal(
     # when the patient logs in with an SMS code
     page.goto("/h5/")
     axe.check(page)
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="登录").click()
+    page.get_by_role("navigation", name="主菜单").get_by_role(
+        "link", name="登录"
+    ).click()
     page.wait_for_url("**/h5/login/")
     axe.check(page)
     page.get_by_label("手机号").fill(PHONE)
@@ -84,7 +88,9 @@ def test_a_patient_books_pays_and_cancels_in_the_portal(
     axe.check(page)
 
     # and finds the doctor by name
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="找医生").click()
+    page.get_by_role("navigation", name="主菜单").get_by_role(
+        "link", name="找医生"
+    ).click()
     page.get_by_label("医生、科室或擅长").fill("王安")
     page.get_by_role("button", name="搜索").click()
     page.get_by_role("heading", name="找到 1 位医生").wait_for()
@@ -139,13 +145,19 @@ def test_a_patient_books_pays_and_cancels_in_the_portal(
     assert page.locator(".qr svg").count() == 0
 
     # and the list shows it cancelled
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="我的预约").click()
+    page.get_by_role("navigation", name="主菜单").get_by_role(
+        "link", name="我的预约"
+    ).click()
     page.get_by_text("已取消").first.wait_for()
     axe.check(page)
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="就诊人").click()
+    page.get_by_role("navigation", name="主菜单").get_by_role(
+        "link", name="就诊人"
+    ).click()
     page.get_by_role("heading", name="赵六").wait_for()
     axe.check(page)
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="医院").click()
+    page.get_by_role("navigation", name="主菜单").get_by_role(
+        "link", name="医院"
+    ).click()
     axe.check(page)
     page.get_by_role("link", name="北京仁和医院").click()
     axe.check(page)

@@ -65,7 +65,8 @@ def test_the_catalog_pages_render_for_anyone(slot):
 
     pages = {
         reverse("portal:index"): "Find a doctor",
-        reverse("portal:hospitals") + f"?q={doctor.hospital.name}": doctor.hospital.name,
+        reverse("portal:hospitals")
+        + f"?q={doctor.hospital.name}": doctor.hospital.name,
         reverse("portal:hospital", args=[doctor.hospital_id]): doctor.department.name,
         reverse("portal:department", args=[doctor.department_id]): "李医生",
         reverse("portal:doctor-search") + "?q=李": "李医生",
@@ -185,12 +186,18 @@ def test_without_a_profile_the_book_page_sends_the_patient_to_add_one(slot):
 
     body = client.get(reverse("portal:book", args=[slot.pk])).content.decode()
 
-    add = reverse("portal:profile-add") + "?next=" + reverse("portal:book", args=[slot.pk])
+    add = (
+        reverse("portal:profile-add")
+        + "?next="
+        + reverse("portal:book", args=[slot.pk])
+    )
     assert f'href="{add}"' in body
 
 
 def test_booking_takes_the_seat_and_goes_to_payment(client, profile, slot):
-    response = client.post(reverse("portal:book", args=[slot.pk]), {"profile": profile.pk})
+    response = client.post(
+        reverse("portal:book", args=[slot.pk]), {"profile": profile.pk}
+    )
 
     appointment = Appointment.objects.get()
     assert response.status_code == 302
@@ -204,7 +211,9 @@ def test_booking_takes_the_seat_and_goes_to_payment(client, profile, slot):
 def test_a_full_slot_is_refused_on_the_page_and_nothing_is_written(client, profile):
     full = SlotFactory(capacity=1, booked=1)
 
-    response = client.post(reverse("portal:book", args=[full.pk]), {"profile": profile.pk})
+    response = client.post(
+        reverse("portal:book", args=[full.pk]), {"profile": profile.pk}
+    )
 
     assert response.status_code == 409
     assert "This could not be done" in response.content.decode()
@@ -216,13 +225,17 @@ def test_a_full_slot_is_refused_on_the_page_and_nothing_is_written(client, profi
 def test_booking_for_another_users_profile_is_refused(client, slot):
     other = PatientProfileFactory()
 
-    response = client.post(reverse("portal:book", args=[slot.pk]), {"profile": other.pk})
+    response = client.post(
+        reverse("portal:book", args=[slot.pk]), {"profile": other.pk}
+    )
 
     assert response.status_code == 400
     assert Appointment.objects.count() == 0
 
 
-def test_the_pay_page_offers_the_channels_the_portal_can_use(client, profile, slot, dev_gateway):
+def test_the_pay_page_offers_the_channels_the_portal_can_use(
+    client, profile, slot, dev_gateway
+):
     appointment = booked(profile, slot)
 
     body = client.get(reverse("portal:pay", args=[appointment.pk])).content.decode()
@@ -232,10 +245,14 @@ def test_the_pay_page_offers_the_channels_the_portal_can_use(client, profile, sl
     assert "¥25.00" in body
 
 
-def test_paying_with_the_dev_gateway_confirms_the_booking(client, profile, slot, dev_gateway):
+def test_paying_with_the_dev_gateway_confirms_the_booking(
+    client, profile, slot, dev_gateway
+):
     appointment = booked(profile, slot)
 
-    response = client.post(reverse("portal:pay", args=[appointment.pk]), {"channel": "dev"})
+    response = client.post(
+        reverse("portal:pay", args=[appointment.pk]), {"channel": "dev"}
+    )
     order = PaymentOrder.objects.get()
     assert response.url == reverse("portal:dev-pay", args=[order.pk])
     assert client.get(response.url).status_code == 200
@@ -253,7 +270,9 @@ def test_a_channel_that_is_not_configured_is_refused(client, profile, slot, sett
     settings.DEBUG = False
     appointment = booked(profile, slot)
 
-    response = client.post(reverse("portal:pay", args=[appointment.pk]), {"channel": "dev"})
+    response = client.post(
+        reverse("portal:pay", args=[appointment.pk]), {"channel": "dev"}
+    )
 
     assert response.status_code == 400
     assert PaymentOrder.objects.count() == 0
@@ -285,21 +304,29 @@ def test_the_list_shows_each_appointment_with_its_status(client, profile, slot):
     assert "李医生" in body
 
 
-def test_a_paid_appointment_shows_its_check_in_qr_code(client, profile, slot, dev_gateway):
+def test_a_paid_appointment_shows_its_check_in_qr_code(
+    client, profile, slot, dev_gateway
+):
     appointment = booked(profile, slot, paid=True)
 
-    body = client.get(reverse("portal:appointment", args=[appointment.pk])).content.decode()
+    body = client.get(
+        reverse("portal:appointment", args=[appointment.pk])
+    ).content.decode()
 
     assert '<svg width="' in body
     assert "<title>Check-in QR code</title>" in body
     assert "Paid" in body
 
 
-def test_cancelling_a_paid_booking_shows_the_refund(client, profile, slot, dev_gateway, django_capture_on_commit_callbacks):
+def test_cancelling_a_paid_booking_shows_the_refund(
+    client, profile, slot, dev_gateway, django_capture_on_commit_callbacks
+):
     appointment = booked(profile, slot, paid=True)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("portal:cancel", args=[appointment.pk]), {"reason": ""})
+        response = client.post(
+            reverse("portal:cancel", args=[appointment.pk]), {"reason": ""}
+        )
 
     assert response.status_code == 302
     appointment.refresh_from_db()
@@ -350,13 +377,20 @@ def test_adding_a_profile_goes_back_to_the_booking(client, slot):
 
     assert response.status_code == 302
     assert response.url == back
-    assert PatientProfile.objects.filter(user=client.session["_auth_user_id"]).count() == 2
+    assert (
+        PatientProfile.objects.filter(user=client.session["_auth_user_id"]).count() == 2
+    )
 
 
 def test_a_bad_id_card_number_is_shown_on_the_field(client):
     response = client.post(
         reverse("portal:profile-add"),
-        {"name": "李四", "relation": "child", "id_card_no": "123", "phone": make_phone()},
+        {
+            "name": "李四",
+            "relation": "child",
+            "id_card_no": "123",
+            "phone": make_phone(),
+        },
     )
 
     assert response.status_code == 400
@@ -410,7 +444,9 @@ def test_another_users_ids_are_404_and_change_nothing(profile, slot, dev_gateway
 
     urls = patient_urls(appointment, profile, order.pk)
     statuses = [intruder.get(url).status_code for url in urls["GET"]]
-    statuses += [intruder.post(url, {"channel": "dev"}).status_code for url in urls["POST"]]
+    statuses += [
+        intruder.post(url, {"channel": "dev"}).status_code for url in urls["POST"]
+    ]
 
     assert statuses == [404] * 7
     appointment.refresh_from_db()
@@ -421,9 +457,7 @@ def test_another_users_ids_are_404_and_change_nothing(profile, slot, dev_gateway
     assert profile.is_active is True
 
 
-@pytest.mark.parametrize(
-    "name", ["appointments", "profiles", "profile-add"]
-)
+@pytest.mark.parametrize("name", ["appointments", "profiles", "profile-add"])
 def test_anonymous_visitors_are_sent_to_the_login(name):
     url = reverse(f"portal:{name}")
 
@@ -447,7 +481,10 @@ def test_every_write_needs_the_csrf_token(profile, slot, dev_gateway):
     client.force_login(profile.user)
     writes = [
         (reverse("portal:book", args=[slot.pk]), {"profile": profile.pk}),
-        *((url, {"channel": "dev"}) for url in patient_urls(appointment, profile, order.pk)["POST"]),
+        *(
+            (url, {"channel": "dev"})
+            for url in patient_urls(appointment, profile, order.pk)["POST"]
+        ),
         (reverse("portal:profile-add"), {"name": "x"}),
         (reverse("portal:logout"), {}),
     ]

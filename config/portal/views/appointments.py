@@ -43,7 +43,9 @@ def appointment_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _detail(request: HttpRequest, appointment: Appointment, form: CancelForm, status=200):
+def _detail(
+    request: HttpRequest, appointment: Appointment, form: CancelForm, status=200
+):
     checkin = None
     if appointment.status in CHECKABLE:
         code = checkin_code_issue(appointment=appointment)

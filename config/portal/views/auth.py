@@ -52,7 +52,9 @@ def login_page(request: HttpRequest) -> HttpResponse:
                 code_sent = True
                 messages.success(
                     request,
-                    _("A code was sent to %(phone)s. It is valid for %(minutes)s minutes.")
+                    _(
+                        "A code was sent to %(phone)s. It is valid for %(minutes)s minutes."
+                    )
                     % {"phone": phone, "minutes": settings.SMS_CODE_TTL_SECONDS // 60},
                 )
             else:

@@ -17,7 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts.selectors import patient_profile_get_for_user, patient_profile_list_for_user
+from accounts.selectors import (
+    patient_profile_get_for_user,
+    patient_profile_list_for_user,
+)
 from appointments import selectors as appointment_selectors
 from appointments.models import Appointment
 from appointments.services import appointment_book
