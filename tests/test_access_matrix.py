@@ -511,6 +511,7 @@ GET  /h5/appointments/<int:appointment_id>/cancel/                  405 405 405 
 POST /h5/appointments/<int:appointment_id>/cancel/                  302 -   404 403 403 403 403   /h5/appointments/{appointment}/cancel/
 GET  /h5/orders/<int:order_id>/dev-pay/                             302 200 404 403 403 403 403   /h5/orders/{order}/dev-pay/
 POST /h5/orders/<int:order_id>/dev-pay/                             302 -   404 403 403 403 403   /h5/orders/{order}/dev-pay/
+GET  /h5/orders/<int:order_id>/wechat/                              302 404 404 403 403 403 403   /h5/orders/{order}/wechat/
 GET  /h5/profiles/                                                  302 200 200 403 403 403 403
 GET  /h5/profiles/add/                                              302 200 200 403 403 403 403
 POST /h5/profiles/add/                                              302 400 400 403 403 403 403

@@ -32,6 +32,7 @@ urlpatterns = [
         name="cancel",
     ),
     path("orders/<int:order_id>/dev-pay/", booking.dev_pay, name="dev-pay"),
+    path("orders/<int:order_id>/wechat/", booking.wechat_pay, name="wechat-pay"),
     # 就诊人
     path("profiles/", profiles.profile_list, name="profiles"),
     path("profiles/add/", profiles.profile_add, name="profile-add"),

@@ -1,6 +1,13 @@
 import pytest
 from django.test import Client
 
+# WeChat Pay against its fake server, as billing's tests set it up.
+from tests.billing.conftest import (  # noqa: F401
+    wechatpay,
+    wechatpay_key_files,
+    wechatpay_keys,
+    wechatpay_server,
+)
 from tests.fakes.sms_server import FakeSmsServer
 
 

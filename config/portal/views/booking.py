@@ -4,9 +4,10 @@ Book: the slot's page lists the patient's 就诊人 (or sends them to add one fi
 books through appointments.services.appointment_book, the API's service. Pay: the
 channels this portal can use, an order opened by billing's payment_order_open, then the
 channel's own step: the dev gateway's page here (DEBUG or PAYMENTS_DEV_GATEWAY only), or
-Alipay's mobile web cashier (alipay.trade.wap.pay). WeChat Pay's JSAPI needs the
-patient's WeChat openid, which a browser outside WeChat does not have, so it is not
-offered here: the mini-program is WeChat Pay's place.
+Alipay's mobile web cashier (alipay.trade.wap.pay), or WeChat Pay's Native payment: a
+QR code of the order's code_url that the patient scans with WeChat (a browser outside
+WeChat has no WeChat login, which the mini-program's JSAPI payment needs). Orders opened
+here are of the scene "web" (billing.models.Scene).
 """
 
 from django.contrib import messages
@@ -15,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.selectors import (
     patient_profile_get_for_user,
@@ -26,18 +27,19 @@ from appointments.models import Appointment
 from appointments.services import appointment_book
 from billing import selectors as billing_selectors
 from billing.gateways import channels_enabled, dev_gateway_enabled
-from billing.models import Channel
+from billing.models import Channel, PaymentOrder
 from billing.services import payment_order_dev_pay
 from billing.services.orders import payment_order_open, payment_order_pay_params
 from common.errors import NotFound
 from common.services import Actor
 from config.portal.forms import BookForm, PayForm
 from config.portal.gate import patient_page
+from config.portal.qr import qr_svg
 from config.portal.views.refusals import Refused, call_service
 from scheduling.selectors import caller_priority_hours, sessions_for_caller
 
 # The channels a browser outside WeChat can pay with, in the order offered.
-PORTAL_CHANNELS = (Channel.ALIPAY, Channel.DEV)
+PORTAL_CHANNELS = (Channel.ALIPAY, Channel.WECHAT, Channel.DEV)
 
 
 def portal_channels() -> list[tuple[str, str]]:
@@ -136,6 +138,7 @@ def pay(request: HttpRequest, appointment_id: int) -> HttpResponse:
                     appointment=appointment,
                     channel=channel,
                     actor=Actor.from_request(request),
+                    scene=PaymentOrder.Scene.WEB,
                 ),
             )
             # After the order's commit, outside any transaction (a channel call may wait).
@@ -147,6 +150,8 @@ def pay(request: HttpRequest, appointment_id: int) -> HttpResponse:
                 return redirect("portal:appointment", appointment_id=appointment.pk)
             if channel == Channel.DEV:
                 return redirect("portal:dev-pay", order_id=order.pk)
+            if channel == Channel.WECHAT:
+                return redirect("portal:wechat-pay", order_id=order.pk)
             # Alipay's mobile web cashier; it sends the patient back to ALIPAY_RETURN_URL.
             return redirect(params["pay_url"])
     return render(
@@ -188,4 +193,34 @@ def dev_pay(request: HttpRequest, order_id: int) -> HttpResponse:
             return redirect("portal:appointment", appointment_id=order.appointment_id)
     return render(
         request, "portal/dev_pay.html", {"order": order, "form": form}, status=status
+    )
+
+
+@never_cache
+@require_safe
+@patient_page
+def wechat_pay(request: HttpRequest, order_id: int) -> HttpResponse:
+    """WeChat Pay Native: the order's QR code, to scan with WeChat. The channel's
+    notification marks the order paid; the patient then opens the appointment."""
+    order = billing_selectors.payment_order_get_for_user(
+        user=request.user, order_id=order_id
+    )
+    if order.channel != Channel.WECHAT or order.scene != PaymentOrder.Scene.WEB:
+        raise NotFound()
+    form = PayForm(None, channels=[])
+    try:
+        # The code_url is kept on the order: asking again calls WeChat no more.
+        params = call_service(form, lambda: payment_order_pay_params(order=order))
+    except Refused as refused:
+        return render(
+            request,
+            "portal/wechat_pay.html",
+            {"order": order, "form": form, "qr": None},
+            status=refused.status,
+        )
+    if params is None:  # paid or closed meanwhile
+        return redirect("portal:appointment", appointment_id=order.appointment_id)
+    qr = qr_svg(params["code_url"], title=_("WeChat Pay QR code"))
+    return render(
+        request, "portal/wechat_pay.html", {"order": order, "form": form, "qr": qr}
     )
