@@ -1,8 +1,12 @@
 import pytest
 from django.test import Client
 
-# WeChat Pay against its fake server, as billing's tests set it up.
+# Alipay and WeChat Pay against their fake servers, as billing's tests set them up.
 from tests.billing.conftest import (  # noqa: F401
+    alipay,
+    alipay_key_files,
+    alipay_keys,
+    alipay_server,
     wechatpay,
     wechatpay_key_files,
     wechatpay_keys,
