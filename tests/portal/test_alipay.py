@@ -1,5 +1,6 @@
 """Alipay in the portal: mobile web pay (alipay.trade.wap.pay), the SDK's signed URL."""
 
+import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -37,7 +38,8 @@ def test_alipay_sends_the_patient_to_the_mobile_cashier_and_the_notice_confirms(
     query = parse_qs(target.query)
     assert query["method"] == ["alipay.trade.wap.pay"]
     assert query["return_url"] == [settings.ALIPAY_RETURN_URL]
-    assert '"out_trade_no":"%s"' % order.out_trade_no in query["biz_content"][0]
+    biz = json.loads(query["biz_content"][0])
+    assert (biz["out_trade_no"], biz["total_amount"]) == (order.out_trade_no, "25.00")
     assert query["sign"][0]
 
     # and Alipay's notification of the payment confirms the booking
