@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import PatientProfile, User
+from accounts.models import MemberLevel, PatientProfile, User
 from appointments.models import Appointment
 from appointments.services import appointment_book
 from billing.models import PaymentOrder, Refund
@@ -496,3 +496,46 @@ def test_every_write_needs_the_csrf_token(profile, slot, dev_gateway):
     order.refresh_from_db()
     assert order.status == PaymentOrder.Status.CREATED
     assert User.objects.filter(pk=profile.user_id).exists()
+
+
+def _member(level: str) -> PatientProfile:
+    profile = PatientProfileFactory()
+    profile.user.member_level = MemberLevel.objects.get(code=level)
+    profile.user.save(update_fields=["member_level"])
+    return profile
+
+
+def test_a_member_in_their_priority_window_may_book_before_the_release():
+    # given a session released to everyone in 5 hours; a VIP books 24 hours early
+    release = timezone.now() + datetime.timedelta(hours=5)
+    slot = SlotFactory(session__release_at=release)
+    url = reverse("portal:doctor", args=[slot.session.doctor_id])
+    book = reverse("portal:book", args=[slot.pk])
+
+    # when a VIP and an anonymous visitor open the doctor's page
+    vip = signed_in(_member("vip").user).get(url).content.decode()
+    anonymous = Client().get(url).content.decode()
+
+    # then the VIP is told their window and may book; the visitor sees when it opens
+    assert "As a member you may book 24 hours before" in vip
+    assert book in vip
+    opens = timezone.localtime(release).strftime("%Y-%m-%d %H:%M")
+    assert f"Not released yet: booking opens at {opens}." in anonymous
+    assert book not in anonymous
+
+
+def test_a_member_before_their_window_sees_when_it_opens():
+    # given a session released in 30 hours; a gold member books 2 hours early
+    release = timezone.now() + datetime.timedelta(hours=30)
+    slot = SlotFactory(session__release_at=release)
+
+    body = signed_in(_member("gold").user).get(
+        reverse("portal:doctor", args=[slot.session.doctor_id])
+    )
+
+    early = timezone.localtime(release - datetime.timedelta(hours=2))
+    assert (
+        f"As a member you may book from {early:%Y-%m-%d %H:%M}."
+        in body.content.decode()
+    )
+    assert reverse("portal:book", args=[slot.pk]) not in body.content.decode()
