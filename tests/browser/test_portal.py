@@ -100,6 +100,18 @@ def test_a_patient_books_pays_and_cancels_in_the_portal(
     assert page.get_by_text("专家门诊").count() >= 1
     axe.check(page)
 
+    # and filters the sessions by clinic type: htmx replaces the list in place
+    page.evaluate("window.__same_page = true")
+    page.get_by_label("门诊类型").select_option("general")
+    page.get_by_role("button", name="显示").click()
+    page.get_by_text("近期暂无可预约的出诊。").wait_for()
+    page.wait_for_url("**clinic_type=general**")
+    axe.check(page)
+    page.get_by_label("门诊类型").select_option("expert")
+    page.get_by_role("button", name="显示").click()
+    page.get_by_role("link", name="预约 08:00").wait_for()
+    assert page.evaluate("window.__same_page") is True  # no page load in between
+
     # and books the first slot, adding the patient first
     page.get_by_role("link", name="预约 08:00").click()
     page.get_by_role("heading", name="确认预约").wait_for()
@@ -164,7 +176,7 @@ def test_a_patient_books_pays_and_cancels_in_the_portal(
     page.screenshot(path=tmp_path / "hospital.png", full_page=True)
 
     assert axe.violations == []
-    assert len(axe.pages) == 16
+    assert len(axe.pages) == 17
 
 
 def test_the_axe_check_fails_a_page_with_a_serious_violation(open_page):
