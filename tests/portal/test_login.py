@@ -8,7 +8,7 @@ from accounts.models import SmsCode, User
 from tests.accounts.factories import PatientFactory, StaffFactory
 from tests.portal.conftest import signed_in
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 PHONE = "13800138000"
 LOGIN = reverse("portal:login")
 

@@ -26,7 +26,7 @@ from tests.hospitals.factories import DepartmentFactory, DoctorFactory
 from tests.portal.conftest import signed_in
 from tests.scheduling.factories import SlotFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 ACTOR = Actor.system()
 
 
