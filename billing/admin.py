@@ -77,7 +77,12 @@ class PaymentOrderAdmin(ScopedReadOnlyAdmin):
         "paid_at",
         "created_at",
     )
-    list_filter = ("status", "channel", ("created_at", admin.DateFieldListFilter))
+    list_filter = (
+        "status",
+        "channel",
+        "scene",
+        ("created_at", admin.DateFieldListFilter),
+    )
     search_fields = ("out_trade_no", "transaction_id", "appointment__order_no")
     list_select_related = ("appointment__profile",)
     # The payer's platform account is not the desk's business: the patient is named.

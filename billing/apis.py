@@ -16,7 +16,7 @@ from appointments.selectors import appointment_get_for_user
 from billing import alipay, selectors, wechatpay
 from billing.errors import ErrorCode
 from billing.gateways import channels_enabled, dev_gateway_enabled
-from billing.models import Channel
+from billing.models import Channel, PaymentOrder
 from billing.services import notifications, orders
 from common.api import error_body
 from common.errors import NotFound
@@ -79,6 +79,15 @@ class PaymentOrderCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         appointment_id = serializers.IntegerField(min_value=1)
         channel = serializers.ChoiceField(choices=Channel.choices)
+        scene = serializers.ChoiceField(
+            choices=PaymentOrder.Scene.choices,
+            default=PaymentOrder.Scene.MINIPROGRAM,
+            help_text=(
+                "Where the patient pays. WeChat Pay: miniprogram gives the "
+                "wx.requestPayment parameters (JSAPI, needs the WeChat login), web gives "
+                "{code_url} to show as a QR code (Native). Alipay and dev: the same."
+            ),
+        )
 
     @extend_schema(
         request=InputSerializer,
@@ -100,6 +109,7 @@ class PaymentOrderCreateApi(APIView):
             order = orders.payment_order_open(
                 appointment=appointment,
                 channel=data["channel"],
+                scene=data["scene"],
                 actor=Actor.from_request(request),
             )
             return Response({"id": order.pk}, status=status.HTTP_201_CREATED)

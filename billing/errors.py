@@ -21,6 +21,7 @@ class ErrorCode(StrEnum):
     NOT_A_DEV_ORDER = "not_a_dev_order"
     ORDER_CLOSED = "order_closed"
     ORDER_NOT_PAID = "order_not_paid"
+    ORDER_OPEN_ELSEWHERE = "order_open_elsewhere"
     PAYMENT_ORDER_NOT_FOUND = "payment_order_not_found"
     PAYMENT_TIME_EXPIRED = "payment_time_expired"
     REFUND_ALREADY_REQUESTED = "refund_already_requested"
@@ -28,6 +29,7 @@ class ErrorCode(StrEnum):
     REFUND_NOT_FAILED = "refund_not_failed"
     TRANSACTION_ID_MISSING = "transaction_id_missing"
     UNKNOWN_CHANNEL = "unknown_channel"
+    UNKNOWN_SCENE = "unknown_scene"
     WECHATPAY_UNAVAILABLE = "wechatpay_unavailable"
     WECHAT_LOGIN_REQUIRED = "wechat_login_required"
 

@@ -14,10 +14,24 @@ class Channel(models.TextChoices):
     DEV = "dev", _("Development gateway")
 
 
+class Scene(models.TextChoices):
+    """Where the patient pays, which decides the form of the channel's payment.
+
+    WeChat Pay: in the mini-program a JSAPI payment (wx.requestPayment, needs the WeChat
+    login's openid); on a web page outside WeChat a Native payment (a QR code of its
+    `code_url`, scanned with WeChat). Alipay pays on its mobile web cashier either way;
+    the dev gateway is the same everywhere.
+    """
+
+    MINIPROGRAM = "miniprogram", _("WeChat mini-program")
+    WEB = "web", _("Web page")
+
+
 class PaymentOrder(TimeStampedModel):
     """One attempt to pay for a pending appointment through one channel."""
 
     Channel = Channel
+    Scene = Scene
 
     class Status(models.TextChoices):
         CREATED = "created", _("Awaiting payment")
@@ -48,6 +62,9 @@ class PaymentOrder(TimeStampedModel):
         verbose_name=_("payer"),
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    scene = models.CharField(
+        _("scene"), max_length=12, choices=Scene.choices, default=Scene.MINIPROGRAM
+    )
     # WeChat Pay allows 6-32 characters of [A-Za-z0-9_-|*]; Alipay up to 64.
     out_trade_no = models.CharField(
         _("merchant order number"), max_length=32, unique=True
@@ -65,6 +82,7 @@ class PaymentOrder(TimeStampedModel):
         _("channel transaction id"), max_length=64, unique=True, null=True, blank=True
     )
     # WeChat's prepay_id stays valid for two hours, longer than any hold: reused on retries.
+    # A Native order (scene "web") keeps its code_url here, as valid and reused alike.
     prepay_id = models.CharField(
         _("prepay id"), max_length=64, blank=True, editable=False
     )

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from accounts.models import User
 from accounts.selectors import member_privileges_for_user
@@ -32,3 +32,16 @@ def payment_order_get_for_user(*, user: User, order_id: int) -> PaymentOrder:
 
 def refund_list_for_order(*, order: PaymentOrder) -> QuerySet[Refund]:
     return order.refunds.order_by("created_at", "pk")
+
+
+def payment_order_list_for_appointment(
+    *, user: User, appointment_id: int
+) -> QuerySet[PaymentOrder]:
+    """The user's orders of one of their appointments, oldest first, with their refunds
+    (two queries); another user's appointment has none to show."""
+    return (
+        payment_order_list_for_user(user=user)
+        .filter(appointment_id=appointment_id)
+        .prefetch_related(Prefetch("refunds", queryset=Refund.objects.order_by("pk")))
+        .order_by("created_at", "pk")
+    )

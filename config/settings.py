@@ -187,6 +187,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The patient portal's filters (yuan from fen); config is no app of its own.
+            "libraries": {"portal": "config.portal.templatetags"},
         },
     },
 ]

@@ -34,6 +34,8 @@ urlpatterns = [
     path("screen/", include("appointments.screen_urls")),
     # The doctors' workspace pages (records.workspace: signed in through the admin login)
     path("workspace/", include("records.workspace.urls")),
+    # The patient portal (H5): server-rendered pages for browsers outside WeChat
+    path("h5/", include("config.portal.urls")),
 ]
 
 handler400 = "common.api.bad_request_view"

@@ -1,7 +1,7 @@
 """The front door at `/`: what this service is and where each kind of visitor goes.
 
-A plain page (no API): patients are pointed at the API walk until a patient portal exists,
-staff at the admin. With DJANGO_DEBUG=true it also shows the demo's logins, taken from the
+A plain page (no API): patients are pointed at the patient portal (/h5/, config.portal),
+developers at the API walk, staff at the admin. With DJANGO_DEBUG=true it also shows the demo's logins, taken from the
 demo data itself (demo.people.demo_logins) so the two never disagree; never otherwise.
 """
 
@@ -20,6 +20,7 @@ def _demo_context() -> dict:
         **demo_logins(),
         "sms_send_url": reverse("api:accounts:sms-send"),
         "sms_login_url": reverse("api:accounts:login-sms"),
+        "portal_login_url": reverse("portal:login"),
     }
 
 

@@ -10,7 +10,9 @@ A POST row asks only roles that must be refused, and the test checks at the end 
 of those requests wrote anything. A route of config.urls without a row fails
 test_every_route_has_a_row: add its row (one line) when you add the route.
 
-The API is called with real JWT access tokens; the admin with a logged-in session.
+The API is called with real JWT access tokens; the admin, the workspace and the patient
+portal (/h5/) with a logged-in session (for a patient, the session the portal's SMS login
+starts). Session POSTs are made without the CSRF check (tests/portal checks CSRF).
 """
 
 from __future__ import annotations
@@ -488,6 +490,34 @@ GET  /workspace/appointments/<int:appointment_id>/seen/             405 405 405 
 POST /workspace/appointments/<int:appointment_id>/seen/             302 403 403 302 302 404 403   /workspace/appointments/{appointment}/seen/
 GET  /workspace/appointments/<int:appointment_id>/record/           302 403 403 200 404 404 403   /workspace/appointments/{record_appointment}/record/
 POST /workspace/appointments/<int:appointment_id>/record/           302 403 403 400 404 404 403   /workspace/appointments/{record_appointment}/record/
+# the patient portal (H5): a patient's session (the portal's SMS login); the catalog is public,
+# a patient's own pages send anonymous visitors to the login (302) and refuse staff (403)
+GET  /h5/                                                           200 200 200 200 200 200 200
+GET  /h5/login/                                                     200 200 200 200 200 200 200
+POST /h5/login/                                                     400 400 400 400 400 400 400
+GET  /h5/logout/                                                    405 405 405 405 405 405 405
+POST /h5/logout/                                                    302 -   -   -   -   -   -
+GET  /h5/hospitals/                                                 200 200 200 200 200 200 200
+GET  /h5/hospitals/<int:hospital_id>/                               200 200 200 200 200 200 200   /h5/hospitals/{hospital}/
+GET  /h5/departments/<int:department_id>/                           200 200 200 200 200 200 200   /h5/departments/{department}/
+GET  /h5/doctors/                                                   200 200 200 200 200 200 200
+GET  /h5/doctors/<int:doctor_id>/                                   200 200 200 200 200 200 200   /h5/doctors/{doctor}/
+GET  /h5/book/<int:slot_id>/                                        302 200 200 403 403 403 403   /h5/book/{slot}/
+POST /h5/book/<int:slot_id>/                                        302 400 400 403 403 403 403   /h5/book/{slot}/
+GET  /h5/appointments/                                              302 200 200 403 403 403 403
+GET  /h5/appointments/<int:appointment_id>/                         302 200 404 403 403 403 403   /h5/appointments/{appointment}/
+GET  /h5/appointments/<int:appointment_id>/pay/                     302 302 404 403 403 403 403   /h5/appointments/{appointment}/pay/
+POST /h5/appointments/<int:appointment_id>/pay/                     302 302 404 403 403 403 403   /h5/appointments/{appointment}/pay/
+GET  /h5/appointments/<int:appointment_id>/cancel/                  405 405 405 405 405 405 405   /h5/appointments/{appointment}/cancel/
+POST /h5/appointments/<int:appointment_id>/cancel/                  302 -   404 403 403 403 403   /h5/appointments/{appointment}/cancel/
+GET  /h5/orders/<int:order_id>/dev-pay/                             302 200 404 403 403 403 403   /h5/orders/{order}/dev-pay/
+POST /h5/orders/<int:order_id>/dev-pay/                             302 -   404 403 403 403 403   /h5/orders/{order}/dev-pay/
+GET  /h5/orders/<int:order_id>/wechat/                              302 404 404 403 403 403 403   /h5/orders/{order}/wechat/
+GET  /h5/profiles/                                                  302 200 200 403 403 403 403
+GET  /h5/profiles/add/                                              302 200 200 403 403 403 403
+POST /h5/profiles/add/                                              302 400 400 403 403 403 403
+GET  /h5/profiles/<int:profile_id>/delete/                          405 405 405 405 405 405 405   /h5/profiles/{profile}/delete/
+POST /h5/profiles/<int:profile_id>/delete/                          302 409 404 403 403 403 403   /h5/profiles/{profile}/delete/
 # medical records: patients' reads, clinicians' reads and writes (reads are logged)
 GET  /api/v1/records/                                               401 200 200 200 200 200 200
 GET  /api/v1/records/<int:record_id>/                               401 200 404 404 404 404 404   /api/v1/records/{record}/

@@ -41,8 +41,17 @@ class WeChatPayGateway:
         return wechatpay.is_enabled()
 
     def prepay(self, order: PaymentOrder, *, description: str) -> str:
+        """The JSAPI prepay_id, or for a web page (scene "web") the Native code_url."""
+        client = wechatpay.get_client()
         try:
-            return wechatpay.get_client().jsapi_prepay(
+            if order.scene == PaymentOrder.Scene.WEB:
+                return client.native_prepay(
+                    out_trade_no=order.out_trade_no,
+                    description=description,
+                    total=order.amount,
+                    time_expire=order.appointment.hold_expires_at,
+                )
+            return client.jsapi_prepay(
                 out_trade_no=order.out_trade_no,
                 description=description,
                 total=order.amount,
@@ -60,6 +69,9 @@ class WeChatPayGateway:
     def pay_params(
         self, order: PaymentOrder, *, description: str, prepay_id: str
     ) -> dict:
+        if order.scene == PaymentOrder.Scene.WEB:
+            # The page shows it as a QR code; WeChat's notification confirms the payment.
+            return {"code_url": prepay_id}
         return wechatpay.get_client().jsapi_pay_params(prepay_id=prepay_id)
 
     def query(self, order: PaymentOrder) -> ChannelTrade | None:

@@ -49,18 +49,28 @@ def out_trade_no_new() -> str:
 
 
 def payment_order_open(
-    *, appointment: Appointment, channel: str, actor: Actor
+    *,
+    appointment: Appointment,
+    channel: str,
+    actor: Actor,
+    scene: str = PaymentOrder.Scene.MINIPROGRAM,
 ) -> PaymentOrder:
     """The open order for `appointment` and `channel`, created if there is none.
 
     Refused (409) unless the appointment is pending payment within its hold. The amount is
     the appointment's fee after the payer's member discount, in whole fen (half up).
+    `scene` is where the patient pays (PaymentOrder.Scene): for WeChat Pay the mini-program
+    (JSAPI, needs the WeChat login) or a web page (Native QR code). An open order of the
+    channel started in the other scene is not reused (its prepay cannot serve here):
+    refused with order_open_elsewhere (409) until it is paid or closed.
     """
     with transaction.atomic():
         if channel not in Channel.values:
             raise Unprocessable(
                 ErrorCode.UNKNOWN_CHANNEL, _("Unknown payment channel.")
             )
+        if scene not in PaymentOrder.Scene.values:
+            raise Unprocessable(ErrorCode.UNKNOWN_SCENE, _("Unknown payment scene."))
         if not channel_is_enabled(channel):
             raise Unprocessable(
                 ErrorCode.CHANNEL_NOT_AVAILABLE,
@@ -85,7 +95,11 @@ def payment_order_open(
                 ErrorCode.PAYMENT_TIME_EXPIRED,
                 _("The time to pay for this appointment has passed."),
             )
-        if channel == Channel.WECHAT and not appointment.user.wechat_openid:
+        if (
+            channel == Channel.WECHAT
+            and scene == PaymentOrder.Scene.MINIPROGRAM
+            and not appointment.user.wechat_openid
+        ):
             raise Unprocessable(
                 ErrorCode.WECHAT_LOGIN_REQUIRED,
                 _("Log in with WeChat to pay with WeChat Pay."),
@@ -94,6 +108,14 @@ def payment_order_open(
             appointment=appointment, channel=channel, status=OrderStatus.CREATED
         ).first()
         if existing is not None:
+            if channel == Channel.WECHAT and existing.scene != scene:
+                raise Conflict(
+                    ErrorCode.ORDER_OPEN_ELSEWHERE,
+                    _(
+                        "A WeChat Pay payment for this appointment was started "
+                        "elsewhere: finish it there, or choose another payment method."
+                    ),
+                )
             return existing
 
         rate = discount_rate_for_user(user=appointment.user)
@@ -107,6 +129,7 @@ def payment_order_open(
             appointment=appointment,
             user=appointment.user,
             channel=channel,
+            scene=scene,
             out_trade_no=out_trade_no_new(),
             original_amount=appointment.fee,
             amount=amount,

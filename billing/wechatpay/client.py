@@ -1,4 +1,4 @@
-"""The WeChat Pay API v3 client: JSAPI prepay, the wx.requestPayment parameters, queries,
+"""The WeChat Pay API v3 client: JSAPI and Native prepay, the wx.requestPayment parameters, queries,
 closing, refunds, and the entry point for notifications.
 
 Configuration comes from settings.WECHATPAY_*. The SDK verifies the signature of every API
@@ -141,6 +141,29 @@ class WeChatPayClient:
         if not prepay_id:
             raise WeChatPayUnavailable("prepay answer without prepay_id")
         return prepay_id
+
+    def native_prepay(
+        self,
+        *,
+        out_trade_no: str,
+        description: str,
+        total: int,
+        time_expire: datetime.datetime | None = None,
+    ) -> str:
+        """Create a Native order (Native下单, paid by scanning a QR code with WeChat, for a
+        web page outside WeChat) and return its code_url, the QR code's content."""
+        data = self._call(
+            self._sdk.pay,
+            description=description[:127],
+            out_trade_no=out_trade_no,
+            amount={"total": total, "currency": "CNY"},
+            time_expire=_rfc3339(time_expire) if time_expire else None,
+            pay_type=WeChatPayType.NATIVE,
+        )
+        code_url = data.get("code_url")
+        if not code_url:
+            raise WeChatPayUnavailable("Native answer without code_url")
+        return code_url
 
     def jsapi_pay_params(self, *, prepay_id: str) -> dict[str, str]:
         """The object wx.requestPayment takes: signed with the merchant key over

@@ -37,12 +37,12 @@ def test_the_front_door_says_what_this_is_in_chinese_and_links_every_door(
     # when the front door is opened
     response = client.get(HOME, HTTP_ACCEPT_LANGUAGE="zh-hans")
 
-    # then it names the platform in Chinese and links the admin, API docs and health page
+    # then it names the platform in Chinese and links the portal, admin, API docs and health
     assert response.status_code == 200
     page = response.content.decode()
     assert "<title>仁和预约平台</title>" in page
     assert "医院工作人员" in page
-    for url in ("/admin/", "/api/docs/", "/health/"):
+    for url in ("/h5/", "/admin/", "/api/docs/", "/health/"):
         assert f'href="{url}"' in page
     assert 'href="/static/css/site.css"' in page
 

@@ -169,6 +169,8 @@ class FakeWeChatPayServer(FakeServer):
                     "trade_state": "NOTPAY",
                 }
             if trade["trade_state"] != "SUCCESS":
+                # A Native trade learns its payer when someone scans and pays.
+                trade["openid"] = trade["openid"] or "o-payer"
                 trade["trade_state"] = "SUCCESS"
                 trade["transaction_id"] = "42000" + secrets.token_hex(11)
                 trade["success_time"] = _now_rfc3339()
@@ -289,7 +291,7 @@ class FakeWeChatPayServer(FakeServer):
             "appid": self.appid,
             "mchid": self.mchid,
             "out_trade_no": trade["out_trade_no"],
-            "trade_type": "JSAPI",
+            "trade_type": "NATIVE" if "code_url" in trade else "JSAPI",
             "trade_state": trade["trade_state"],
             "trade_state_desc": trade["trade_state"],
             "payer": {"openid": trade["openid"]},
@@ -354,6 +356,8 @@ class FakeWeChatPayServer(FakeServer):
     def _route(self, method: str, path: str, data: dict):
         if method == "POST" and path == "/v3/pay/transactions/jsapi":
             return self._prepay(data)
+        if method == "POST" and path == "/v3/pay/transactions/native":
+            return self._native_prepay(data)
         if method == "GET" and path == "/v3/certificates":
             return 200, self.certificates_answer()
         match = re.fullmatch(r"/v3/pay/transactions/out-trade-no/([^/]+)", path)
@@ -409,6 +413,33 @@ class FakeWeChatPayServer(FakeServer):
                 "notify_url": data["notify_url"],
             }
         return 200, {"prepay_id": trade["prepay_id"]}
+
+    def _native_prepay(self, data: dict):
+        """Native下单: no payer; the answer is the code_url the payer scans."""
+        if data.get("mchid") != self.mchid or data.get("appid") != self.appid:
+            return 400, {"code": "PARAM_ERROR", "message": "mchid/appid"}
+        total = (data.get("amount") or {}).get("total")
+        if not data.get("notify_url") or not isinstance(total, int) or total < 1:
+            return 400, {"code": "PARAM_ERROR", "message": "notify_url/amount"}
+        if "payer" in data or not data.get("description"):
+            return 400, {"code": "PARAM_ERROR", "message": "payer/description"}
+        out_trade_no = data["out_trade_no"]
+        trade = self.trades.get(out_trade_no)
+        if trade is not None and (trade["total"] != total or "code_url" not in trade):
+            return 400, {"code": "INVALID_REQUEST", "message": "参数与首次请求时不一致"}
+        if trade is not None and trade["trade_state"] == "SUCCESS":
+            return 400, {"code": "ORDERPAID", "message": "订单已支付"}
+        if trade is None:
+            trade = self.trades[out_trade_no] = {
+                "out_trade_no": out_trade_no,
+                "total": total,
+                "openid": "",
+                "trade_state": "NOTPAY",
+                "code_url": "weixin://wxpay/bizpayurl?pr=" + secrets.token_hex(4),
+                "time_expire": data.get("time_expire"),
+                "notify_url": data["notify_url"],
+            }
+        return 200, {"code_url": trade["code_url"]}
 
     def _create_refund(self, data: dict):
         out_refund_no = data.get("out_refund_no")

@@ -1,0 +1,226 @@
+"""Book a slot and pay for it.
+
+Book: the slot's page lists the patient's 就诊人 (or sends them to add one first) and
+books through appointments.services.appointment_book, the API's service. Pay: the
+channels this portal can use, an order opened by billing's payment_order_open, then the
+channel's own step: the dev gateway's page here (DEBUG or PAYMENTS_DEV_GATEWAY only), or
+Alipay's mobile web cashier (alipay.trade.wap.pay), or WeChat Pay's Native payment: a
+QR code of the order's code_url that the patient scans with WeChat (a browser outside
+WeChat has no WeChat login, which the mini-program's JSAPI payment needs). Orders opened
+here are of the scene "web" (billing.models.Scene).
+"""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from accounts.selectors import (
+    patient_profile_get_for_user,
+    patient_profile_list_for_user,
+)
+from appointments import selectors as appointment_selectors
+from appointments.models import Appointment
+from appointments.services import appointment_book
+from billing import selectors as billing_selectors
+from billing.gateways import channels_enabled, dev_gateway_enabled
+from billing.models import Channel, PaymentOrder
+from billing.services import payment_order_dev_pay
+from billing.services.orders import payment_order_open, payment_order_pay_params
+from common.errors import NotFound
+from common.services import Actor
+from config.portal.forms import BookForm, PayForm
+from config.portal.gate import patient_page
+from config.portal.qr import qr_svg
+from config.portal.views.refusals import Refused, call_service
+from scheduling.selectors import caller_priority_hours, sessions_for_caller
+
+# The channels a browser outside WeChat can pay with, in the order offered.
+PORTAL_CHANNELS = (Channel.ALIPAY, Channel.WECHAT, Channel.DEV)
+
+
+def portal_channels() -> list[tuple[str, str]]:
+    enabled = set(channels_enabled())
+    return [(c.value, str(c.label)) for c in PORTAL_CHANNELS if c.value in enabled]
+
+
+def _session_view(slot) -> dict:
+    """The slot's session as the doctor's page shows it (release, clinic type)."""
+    return {
+        "date": slot.session.date,
+        "clinic_type_display": slot.session.get_clinic_type_display(),
+        "period_display": slot.session.get_period_display(),
+        "release_at": slot.session.release_at,
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@patient_page
+def book(request: HttpRequest, slot_id: int) -> HttpResponse:
+    slot = appointment_selectors.slot_get_for_booking(slot_id=slot_id)
+    [opening] = sessions_for_caller(
+        [{"release_at": slot.session.release_at}],
+        priority_hours=caller_priority_hours(user=request.user),
+    )
+    profiles = list(patient_profile_list_for_user(user=request.user))
+    form = BookForm(request.POST or None, profiles=profiles)
+    status = 200
+    if request.method == "POST":
+        try:
+            if not form.is_valid():
+                raise Refused(400)
+            profile = patient_profile_get_for_user(
+                user=request.user, profile_id=form.cleaned_data["profile"]
+            )
+            appointment = call_service(
+                form,
+                lambda: appointment_book(
+                    actor=Actor.from_request(request),
+                    user=request.user,
+                    profile=profile,
+                    slot=slot,
+                ),
+            )
+        except Refused as refused:
+            status = refused.status
+        else:
+            messages.success(
+                request,
+                _("Booked: No. %(n)s. Please pay before the hold expires.")
+                % {"n": appointment.queue_no}
+                if appointment.status == Appointment.Status.PENDING_PAYMENT
+                else _("Booked: No. %(n)s.") % {"n": appointment.queue_no},
+            )
+            if appointment.status == Appointment.Status.PENDING_PAYMENT:
+                return redirect("portal:pay", appointment_id=appointment.pk)
+            return redirect("portal:appointment", appointment_id=appointment.pk)
+    return render(
+        request,
+        "portal/book.html",
+        {
+            "slot": slot,
+            "session": _session_view(slot),
+            "opening": opening,
+            "form": form,
+            "profiles": profiles,
+            "add_profile_url": reverse("portal:profile-add")
+            + "?next="
+            + reverse("portal:book", args=[slot.pk]),
+        },
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@patient_page
+def pay(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = appointment_selectors.appointment_get_for_user(
+        user=request.user, appointment_id=appointment_id
+    )
+    if appointment.status != Appointment.Status.PENDING_PAYMENT:
+        return redirect("portal:appointment", appointment_id=appointment.pk)
+    channels = portal_channels()
+    form = PayForm(request.POST or None, channels=channels)
+    status = 200
+    if request.method == "POST":
+        try:
+            if not form.is_valid():
+                raise Refused(400)
+            channel = form.cleaned_data["channel"]
+            order = call_service(
+                form,
+                lambda: payment_order_open(
+                    appointment=appointment,
+                    channel=channel,
+                    actor=Actor.from_request(request),
+                    scene=PaymentOrder.Scene.WEB,
+                ),
+            )
+            # After the order's commit, outside any transaction (a channel call may wait).
+            params = call_service(form, lambda: payment_order_pay_params(order=order))
+        except Refused as refused:
+            status = refused.status
+        else:
+            if params is None:  # paid or closed meanwhile
+                return redirect("portal:appointment", appointment_id=appointment.pk)
+            if channel == Channel.DEV:
+                return redirect("portal:dev-pay", order_id=order.pk)
+            if channel == Channel.WECHAT:
+                return redirect("portal:wechat-pay", order_id=order.pk)
+            # Alipay's mobile web cashier; it sends the patient back to ALIPAY_RETURN_URL.
+            return redirect(params["pay_url"])
+    return render(
+        request,
+        "portal/pay.html",
+        {"appointment": appointment, "form": form, "channels": channels},
+        status=status,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@patient_page
+def dev_pay(request: HttpRequest, order_id: int) -> HttpResponse:
+    """The dev gateway's cashier: one button that pays at once (never in production)."""
+    if not dev_gateway_enabled():
+        raise Http404
+    order = billing_selectors.payment_order_get_for_user(
+        user=request.user, order_id=order_id
+    )
+    if order.channel != Channel.DEV:
+        raise NotFound()
+    form = PayForm(
+        request.POST or None, channels=[(Channel.DEV.value, str(Channel.DEV.label))]
+    )
+    status = 200
+    if request.method == "POST":
+        try:
+            call_service(
+                form,
+                lambda: payment_order_dev_pay(
+                    order=order, actor=Actor.from_request(request)
+                ),
+            )
+        except Refused as refused:
+            status = refused.status
+        else:
+            messages.success(request, _("Payment received."))
+            return redirect("portal:appointment", appointment_id=order.appointment_id)
+    return render(
+        request, "portal/dev_pay.html", {"order": order, "form": form}, status=status
+    )
+
+
+@never_cache
+@require_safe
+@patient_page
+def wechat_pay(request: HttpRequest, order_id: int) -> HttpResponse:
+    """WeChat Pay Native: the order's QR code, to scan with WeChat. The channel's
+    notification marks the order paid; the patient then opens the appointment."""
+    order = billing_selectors.payment_order_get_for_user(
+        user=request.user, order_id=order_id
+    )
+    if order.channel != Channel.WECHAT or order.scene != PaymentOrder.Scene.WEB:
+        raise NotFound()
+    form = PayForm(None, channels=[])
+    try:
+        # The code_url is kept on the order: asking again calls WeChat no more.
+        params = call_service(form, lambda: payment_order_pay_params(order=order))
+    except Refused as refused:
+        return render(
+            request,
+            "portal/wechat_pay.html",
+            {"order": order, "form": form, "qr": None},
+            status=refused.status,
+        )
+    if params is None:  # paid or closed meanwhile
+        return redirect("portal:appointment", appointment_id=order.appointment_id)
+    qr = qr_svg(params["code_url"], title=_("WeChat Pay QR code"))
+    return render(
+        request, "portal/wechat_pay.html", {"order": order, "form": form, "qr": qr}
+    )
