@@ -121,7 +121,7 @@ class AppointmentListApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = selectors.appointment_list_for_user(
-            user=request.user, **filters.validated_data
+            user=request.user, status=filters.validated_data.get("status")
         )
         return get_paginated_response(
             serializer_class=AppointmentOutputSerializer,
@@ -247,7 +247,7 @@ class WaitlistListApi(APIView):
         parameters=[PageQuerySerializer],
         responses={
             200: paginated_schema("WaitlistPage", WaitlistOutputSerializer),
-            **error_responses(401, 404),
+            **error_responses(400, 401, 404),
         },
     )
     def get(self, request: Request) -> Response:
@@ -365,7 +365,7 @@ class NotificationListApi(APIView):
         parameters=[PageQuerySerializer],
         responses={
             200: paginated_schema("NotificationPage", NotificationOutputSerializer),
-            **error_responses(401, 404),
+            **error_responses(400, 401, 404),
         },
     )
     def get(self, request: Request) -> Response:

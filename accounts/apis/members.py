@@ -89,7 +89,7 @@ class MemberPointsListApi(APIView):
         operation_id="accounts_member_points",
         responses={
             200: paginated_schema("PointsEntryPage", OutputSerializer),
-            **error_responses(401, 404),
+            **error_responses(400, 401, 404),
         },
     )
     def get(self, request: Request) -> Response:

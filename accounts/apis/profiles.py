@@ -52,7 +52,7 @@ class ProfileListApi(APIView):
         operation_id="accounts_profile_list",
         responses={
             200: paginated_schema("ProfilePage", ProfileOutputSerializer),
-            **error_responses(401, 404),
+            **error_responses(400, 401, 404),
         },
     )
     def get(self, request: Request) -> Response:
