@@ -93,6 +93,16 @@ def payment_order_open(
         existing = PaymentOrder.objects.filter(
             appointment=appointment, channel=channel, status=OrderStatus.CREATED
         ).first()
+        if existing is not None and existing.original_amount != appointment.fee:
+            # Opened before the booking was moved to a slot of another fee: being closed
+            # at its channel (AppointmentRescheduled); a new one follows once it is.
+            raise Conflict(
+                ErrorCode.ORDER_OUTDATED,
+                _(
+                    "The previous payment order is being closed; please try again in "
+                    "a moment."
+                ),
+            )
         if existing is not None:
             return existing
 
@@ -290,6 +300,19 @@ def _appointment_confirm(*, order: PaymentOrder, actor: Actor) -> bool:
             actor=actor,
             kind=Refund.Kind.DUPLICATE_PAYMENT,
             reason="the appointment was already paid by another order",
+        )
+        return False
+    if (
+        appointment.status == Appointment.Status.PENDING_PAYMENT
+        and order.original_amount != appointment.fee
+    ):
+        # paid as the booking was moved to a slot of another fee: this order cannot pay it
+        refund_create(
+            order=order,
+            actor=actor,
+            kind=Refund.Kind.NOT_PAYABLE,
+            reason=f"fee changed by a reschedule: paid for {order.original_amount}, "
+            f"the booking now costs {appointment.fee}",
         )
         return False
     try:
