@@ -249,11 +249,14 @@ def _reschedule_in_transaction(
     early: bool,
     now: datetime.datetime,
 ) -> Appointment:
-    appointment = (
-        Appointment.objects.select_for_update()
-        .select_related("profile", "session", "doctor", "slot")
-        .get(pk=appointment_id)
-    )
+    # The appointment row alone: FOR UPDATE with joins would lock the joined slot, session
+    # and doctor rows too, out of the order below (and MariaDB has no FOR UPDATE OF).
+    Appointment.objects.select_for_update().filter(pk=appointment_id).values_list(
+        "pk", flat=True
+    ).first()
+    appointment = Appointment.objects.select_related(
+        "profile", "session", "doctor", "slot"
+    ).get(pk=appointment_id)
     # What was read before the lock may be stale (a cancel, a payment, another move).
     reschedule_allowed_check(appointment=appointment, now=now)
     _target_check(appointment=appointment, slot=slot)
