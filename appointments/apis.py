@@ -187,11 +187,12 @@ class AppointmentRescheduleApi(APIView):
         },
     )
     def post(self, request: Request, appointment_id: int) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        # Whose booking first: another user's id answers 404 whatever the body says.
         appointment = selectors.appointment_get_for_user(
             user=request.user, appointment_id=appointment_id
         )
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         slot = selectors.slot_get_for_booking(
             slot_id=serializer.validated_data["slot_id"]
         )
