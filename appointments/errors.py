@@ -37,7 +37,6 @@ class ErrorCode(StrEnum):
     RESCHEDULE_NOT_ALLOWED = "reschedule_not_allowed"
     RESCHEDULE_OTHER_DEPARTMENT = "reschedule_other_department"
     RESCHEDULE_SAME_SLOT = "reschedule_same_slot"
-    RESCHEDULE_TOP_UP_UNAVAILABLE = "reschedule_top_up_unavailable"
     SEATS_AVAILABLE = "seats_available"
     SEAT_NO_LONGER_AVAILABLE = "seat_no_longer_available"
     SLOT_BUSY = "slot_busy"

@@ -18,7 +18,9 @@ class AppointmentCancelled(DomainEvent):
 
     `was_paid`: the booking had been paid, so what was paid is to be refunded for
     `refund_reason` ("cancel:patient", "cancel:staff", "stop_clinic"); otherwise the
-    payment orders the patient opened but did not pay are to be closed. A subscriber that
+    payment orders the patient opened but did not pay are to be closed, and anything
+    paid before is refunded too (a paid booking moved to a dearer slot that awaited its
+    top-up, a reschedule). Also published when an unpaid hold expires. A subscriber that
     refunds returns the amount it refunded, in fen.
     """
 

@@ -181,6 +181,14 @@ def _texts(event: str, context: dict[str, str]) -> tuple[str, str]:
             "on the waitlist."
         )
     if event == E.RESCHEDULED:
+        if context.get("top_up") and context.get("pay_before"):
+            return _("Appointment rescheduled"), _(
+                "%(patient)s: your appointment with %(old_doctor)s at "
+                "%(old_visit_time)s was moved to %(doctor)s at %(visit_time)s, queue "
+                "number %(queue_no)s. The new slot costs %(fee)s yuan: please pay the "
+                "difference before %(pay_before)s, or the booking will be released and "
+                "what you paid refunded."
+            )
         if context.get("pay_before"):
             return _("Appointment rescheduled"), _(
                 "%(patient)s: your appointment with %(old_doctor)s at "

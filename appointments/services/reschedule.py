@@ -17,10 +17,14 @@ Money (fen; billing, a higher layer, answers the AppointmentRescheduled event):
   hold moved to a free slot is confirmed at once;
 - a paid booking moved at the same fee changes nothing in billing; at a lower fee billing
   refunds the difference (a partial refund of kind "reschedule", at the discount the order
-  was paid with); at a higher fee the move is refused (reschedule_top_up_unavailable:
-  topping up a paid order is not built yet);
-- a free booking moved to a paid slot goes back to pending payment with a new hold, as a
-  new booking would; if not paid in time the ordinary hold expiry cancels it.
+  was paid with);
+- a paid (or free) booking moved to a dearer slot goes back to pending payment with a new
+  hold, as a new booking would; the payment order then opened is for the difference only
+  (a top-up: the new fee at the discount the booking was paid with, less what was paid),
+  and its payment confirms the booking. If the top-up is not paid in time, the ordinary
+  hold expiry cancels the booking and billing refunds what was paid before (the expiry
+  publishes AppointmentCancelled like a cancel). Were the difference nothing after
+  rounding, billing confirms the booking at once.
 
 Lock order (InnoDB; see also ARCHITECTURE.md "Lock order"):
 1. the appointment row (SELECT ... FOR UPDATE): what a cancel, a payment and the hold
@@ -147,23 +151,15 @@ def _target_check(*, appointment: Appointment, slot: Slot) -> None:
 
 
 def _new_status(*, appointment: Appointment, new_fee: int) -> tuple[str, bool]:
-    """The status after the move and whether a new hold starts; refuses a paid top-up."""
-    old_fee = appointment.fee
+    """The status after the move, and whether a new hold starts (a top-up)."""
     if appointment.status == S.PENDING_PAYMENT:
         return (S.PENDING_PAYMENT, False) if new_fee > 0 else (S.BOOKED, False)
-    if new_fee <= old_fee:
+    if new_fee <= appointment.fee:
         return S.BOOKED, False
-    if (
-        old_fee == 0
-    ):  # a free booking moved to a paid slot: to be paid, as a new booking
-        return S.PENDING_PAYMENT, True
-    raise Conflict(
-        ErrorCode.RESCHEDULE_TOP_UP_UNAVAILABLE,
-        _(
-            "This slot costs more than was paid; cancel the booking and book the slot "
-            "instead."
-        ),
-    )
+    # Dearer: the difference is to be paid (all of it for a free booking), with a new hold
+    # as for a new booking; unpaid in time, the ordinary expiry cancels it and billing
+    # refunds what was paid before.
+    return S.PENDING_PAYMENT, True
 
 
 def appointment_reschedule(
@@ -190,7 +186,6 @@ def appointment_reschedule(
         now=now,
         exclude_appointment_id=appointment.pk,
     )
-    _new_status(appointment=appointment, new_fee=booking_fee(session=slot.session))
     if (
         slot_is_known_sold_out(slot_id=slot.pk)
         or not Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).exists()
@@ -341,6 +336,7 @@ def _reschedule_in_transaction(
     appointment = Appointment.objects.select_related(
         "profile", "doctor__department", "hospital", "slot", "session"
     ).get(pk=appointment.pk)
+    top_up = new_hold and old["fee"] > 0
     appointment_notify(
         appointment=appointment,
         event="rescheduled",
@@ -349,6 +345,8 @@ def _reschedule_in_transaction(
         extra_context={
             "old_visit_time": old["visit_time"],
             "old_doctor": old["doctor_name"],
+            # a top-up owes the difference, which billing computes: no amount here
+            "top_up": "1" if top_up else "",
         },
     )
     publish(AppointmentBooked(appointment_id=appointment.pk))  # scored again

@@ -23,11 +23,10 @@ from billing.errors import ErrorCode
 from billing.events import OrderToSettle
 from billing.gateways import channel_is_enabled, gateway_for
 from billing.models import Channel, PaymentLedgerEntry, PaymentOrder, Refund
-from billing.selectors import discount_rate_for_user
+from billing.selectors import appointment_amount_due, discount_rate_for_user
 from billing.services.refunds import refund_create
 from common.errors import Conflict, DomainError, Unprocessable
 from common.events import publish
-from common.money import apply_rate
 from common.services import Actor, operation_log_write
 
 logger = logging.getLogger(__name__)
@@ -106,8 +105,10 @@ def payment_order_open(
         if existing is not None:
             return existing
 
+        # What is due: the fee at the member discount, less what was paid already (a paid
+        # booking moved to a dearer slot pays the difference: a top-up order).
         rate = discount_rate_for_user(user=appointment.user)
-        amount = apply_rate(appointment.fee, rate)
+        amount = appointment_amount_due(appointment=appointment, discount_rate=rate)
         if amount < 1:
             raise Conflict(
                 ErrorCode.NOTHING_TO_PAY,
@@ -265,8 +266,16 @@ def payment_order_mark_paid(
             obj=locked,
             summary=f"{locked.channel} {locked.amount} fen transaction={transaction_id}",
         )
-        if _appointment_confirm(order=locked, actor=actor):
-            _points_award_for_payment(order=locked, actor=actor)
+        first_payment = not (
+            PaymentOrder.objects.filter(
+                appointment_id=locked.appointment_id,
+                status__in=PaymentOrder.PAID_STATUSES,
+            )
+            .exclude(pk=locked.pk)
+            .exists()
+        )
+        if _appointment_confirm(order=locked, actor=actor) and first_payment:
+            _points_award_for_payment(order=locked, actor=actor)  # a top-up earns none
         _sibling_orders_close_later(order=locked)
         return locked
 
@@ -294,7 +303,9 @@ def _appointment_confirm(*, order: PaymentOrder, actor: Actor) -> bool:
         .exclude(pk=order.pk)
         .exists()
     )
-    if paid_elsewhere:
+    # Another paid order and still awaiting payment: this one is the top-up of a paid
+    # booking moved to a dearer slot (a reschedule), not a second payment.
+    if paid_elsewhere and appointment.status != Appointment.Status.PENDING_PAYMENT:
         refund_create(
             order=order,
             actor=actor,

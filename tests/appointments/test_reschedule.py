@@ -19,6 +19,7 @@ from appointments.services import appointment_book, appointment_cancel
 from billing.models import PaymentOrder, Refund
 from billing.services.notifications import payment_order_dev_pay
 from billing.services.orders import payment_order_open
+from billing.services.settlement import holds_expire
 from common.errors import Conflict
 from common.models import OperationLog
 from common.services import Actor
@@ -636,17 +637,102 @@ def test_a_second_move_to_a_cheaper_slot_is_refused(client, profile, doctor):
     assert state(appointment) == before
 
 
-def test_a_paid_booking_cannot_move_to_a_dearer_slot(client, profile, doctor):
+def test_a_paid_booking_moved_to_a_dearer_slot_pays_the_difference(
+    client, profile, doctor
+):
+    # a VIP paid 1800 for 2000; the new slot's 3000 costs them 2700: 900 more
+    member(profile, "vip")
     appointment = book(profile, priced(doctor, 2000))
-    pay(appointment)
+    first = pay(appointment)
     target = priced(doctor, 3000)
-    before = state(appointment)
 
     response = client.post(url(appointment), {"slot_id": target.pk}, format="json")
 
-    assert response.status_code == 409
-    assert response.json()["error"]["code"] == "reschedule_top_up_unavailable"
-    assert state(appointment) == before
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["status"], body["fee"]) == ("pending_payment", 3000)
+    assert body["hold_expires_at"] is not None
+    message = Notification.objects.get(event="rescheduled")
+    assert "please pay the difference" in message.body
+    appointment.refresh_from_db()
+    top_up = payment_order_open(appointment=appointment, channel="dev", actor=ACTOR)
+    assert (top_up.original_amount, top_up.amount) == (3000, 900)
+
+    payment_order_dev_pay(order=top_up, actor=ACTOR)
+
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.hold_expires_at) == (S.BOOKED, None)
+    first.refresh_from_db()
+    top_up.refresh_from_db()
+    assert first.status == top_up.status == PaymentOrder.Status.PAID
+    assert Refund.objects.exists() is False
+
+
+def test_an_unpaid_top_up_expires_and_what_was_paid_is_refunded(
+    client, profile, doctor, django_capture_on_commit_callbacks
+):
+    appointment = book(profile, priced(doctor, 2000))
+    first = pay(appointment)
+    target = priced(doctor, 3000)
+    assert (
+        client.post(url(appointment), {"slot_id": target.pk}, format="json").status_code
+        == 200
+    )
+    appointment.refresh_from_db()
+    top_up = payment_order_open(appointment=appointment, channel="dev", actor=ACTOR)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        expired = holds_expire(
+            now=appointment.hold_expires_at + datetime.timedelta(seconds=1)
+        )
+
+    assert expired == 1
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.cancelled_by) == (S.CANCELLED, "timeout")
+    [refund] = Refund.objects.all()
+    assert (refund.order_id, refund.kind, refund.amount) == (first.pk, "cancel", 2000)
+    top_up.refresh_from_db()
+    assert top_up.status == PaymentOrder.Status.CLOSED
+    assert Slot.objects.get(pk=target.pk).booked == 0
+
+
+def test_cancelling_after_a_paid_top_up_refunds_both_orders(
+    client, profile, doctor, django_capture_on_commit_callbacks
+):
+    appointment = book(profile, priced(doctor, 2000))
+    first = pay(appointment)
+    client.post(url(appointment), {"slot_id": priced(doctor, 3000).pk}, format="json")
+    appointment.refresh_from_db()
+    second = pay(appointment)
+    assert second.amount == 1000
+
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_cancel(
+            actor=ACTOR, appointment=Appointment.objects.get(pk=appointment.pk)
+        )
+
+    refunds = dict(Refund.objects.values_list("order_id", "amount"))
+    assert refunds == {first.pk: 2000, second.pk: 1000}
+
+
+def test_a_cheaper_move_after_a_top_up_refunds_the_top_up_first(
+    client, profile, doctor
+):
+    appointment = book(profile, priced(doctor, 2000))
+    first = pay(appointment)
+    client.post(url(appointment), {"slot_id": priced(doctor, 3000).pk}, format="json")
+    appointment.refresh_from_db()
+    second = pay(appointment)
+
+    response = client.post(
+        url(appointment), {"slot_id": priced(doctor, 2500).pk}, format="json"
+    )
+
+    assert response.status_code == 200, response.json()
+    refunds = dict(Refund.objects.values_list("order_id", "amount"))
+    assert refunds == {second.pk: 500}
+    first.refresh_from_db()
+    assert first.refunded_amount == 0
 
 
 def test_a_free_booking_moved_to_a_paid_slot_awaits_payment_with_a_new_hold(
