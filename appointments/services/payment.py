@@ -18,6 +18,7 @@ from appointments.services.lifecycle import (
 from appointments.services.notify import appointment_notify
 from appointments.services.transitions import (
     appointment_cancel_and_release,
+    appointment_lock,
     appointment_transition,
 )
 from common.errors import Conflict
@@ -96,6 +97,7 @@ def appointment_expire(
 ) -> bool:
     """Cancel one unpaid appointment whose hold has passed and return its seat. Idempotent."""
     with transaction.atomic():
+        appointment_lock(appointment_id=appointment_id)  # as a payment takes it first
         appointment = (
             Appointment.objects.select_related("session")
             .filter(

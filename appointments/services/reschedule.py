@@ -27,9 +27,9 @@ Money (fen; billing, a higher layer, answers the AppointmentRescheduled event):
   rounding, billing confirms the booking at once.
 
 Lock order (InnoDB; see also ARCHITECTURE.md "Lock order"):
-1. the appointment row (SELECT ... FOR UPDATE): what a cancel, a payment and the hold
-   expiry take first, so each of them and a reschedule of the same booking run one after
-   the other, and the loser sees the winner's commit;
+1. the appointment row by its primary key (transitions.appointment_lock): what a cancel,
+   a payment and the hold expiry take first too, so each of them and a reschedule of the
+   same booking run one after the other, and the loser sees the winner's commit;
 2. the two slot rows, in ascending pk whichever is old or new: the target's seat taken by
    the conditional UPDATE (booked < capacity), the old one given back (booked - 1). Two
    reschedules crossing between the same two slots thus never hold one each;
@@ -66,7 +66,7 @@ from appointments.services.booking import (
 )
 from appointments.services.notify import appointment_notify
 from appointments.services.reminder_times import reminders_replan
-from appointments.services.transitions import appointment_move
+from appointments.services.transitions import appointment_lock, appointment_move
 from appointments.services.waitlist import waitlist_promote
 from common.errors import Conflict
 from common.events import publish
@@ -244,11 +244,7 @@ def _reschedule_in_transaction(
     early: bool,
     now: datetime.datetime,
 ) -> Appointment:
-    # The appointment row alone: FOR UPDATE with joins would lock the joined slot, session
-    # and doctor rows too, out of the order below (and MariaDB has no FOR UPDATE OF).
-    Appointment.objects.select_for_update().filter(pk=appointment_id).values_list(
-        "pk", flat=True
-    ).first()
+    appointment_lock(appointment_id=appointment_id)
     appointment = Appointment.objects.select_related(
         "profile", "session", "doctor", "slot"
     ).get(pk=appointment_id)

@@ -40,6 +40,20 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 
+def appointment_lock(*, appointment_id: int) -> None:
+    """Lock the appointment's row (its primary key alone) until commit.
+
+    Taken first by every path that changes a booking awaiting payment or booked (payment,
+    cancel, expiry, reschedule, the no-show release), so they queue on this one lock. The
+    status compare-and-set alone is not enough on InnoDB: its UPDATE may lock the status
+    index entry before the row, and two such writers, one holding the row, deadlock. No
+    join (a FOR UPDATE with joins would lock the joined rows too; MariaDB has no OF).
+    """
+    Appointment.objects.select_for_update().filter(pk=appointment_id).values_list(
+        "pk", flat=True
+    ).first()
+
+
 def appointment_transition(
     *,
     actor: Actor,

@@ -19,6 +19,7 @@ from accounts.models import PointsEntry
 from appointments.errors import ErrorCode as AppointmentsError
 from appointments.models import Appointment
 from appointments.services import appointment_mark_paid
+from appointments.services.transitions import appointment_lock
 from billing.errors import ErrorCode
 from billing.events import OrderToSettle
 from billing.gateways import channel_is_enabled, gateway_for
@@ -164,8 +165,13 @@ def _order_prepay_id_set(*, order: PaymentOrder, prepay_id: str) -> None:
 
 
 def payment_order_close(*, order: PaymentOrder, actor: Actor, reason: str) -> bool:
-    """Mark an unpaid order closed here (the channel side is the caller's business)."""
+    """Mark an unpaid order closed here (the channel side is the caller's business).
+
+    Takes the appointment's row first, as a payment does (appointment, then order): the
+    UPDATE re-checks the order's foreign key to the appointment (a shared lock on its row),
+    which would otherwise deadlock with a payment of the same order holding that row."""
     with transaction.atomic():
+        appointment_lock(appointment_id=order.appointment_id)
         closed = PaymentOrder.objects.filter(
             pk=order.pk, status=OrderStatus.CREATED
         ).update(

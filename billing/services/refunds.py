@@ -20,6 +20,7 @@ from accounts.selectors import points_applied_for_sources
 from appointments.models import Appointment
 from appointments.notifications.delivery import notification_create
 from appointments.notifications.messages import refund_context
+from appointments.services.transitions import appointment_lock
 from billing.errors import ErrorCode
 from billing.events import RefundToSend
 from billing.gateways import gateway_for
@@ -212,8 +213,18 @@ def refund_sync(*, refund: Refund) -> Refund:
 def refund_apply_channel_state(
     *, refund: Refund, state: ChannelRefundState, actor: Actor
 ) -> Refund:
-    """Record what the channel says about a refund (API answer, query or notification)."""
+    """Record what the channel says about a refund (API answer, query or notification).
+
+    Locks the appointment's row, then the order's, as a payment and a cancel take them: the
+    refund notice's insert re-checks its foreign key to the appointment (a shared lock),
+    which would deadlock with a cancel of the booking holding that row and waiting for the
+    order."""
     with transaction.atomic():
+        appointment_lock(
+            appointment_id=PaymentOrder.objects.values_list(
+                "appointment_id", flat=True
+            ).get(pk=refund.order_id)
+        )
         order = PaymentOrder.objects.select_for_update().get(pk=refund.order_id)
         refund = Refund.objects.select_for_update().get(pk=refund.pk)
         now = timezone.now()

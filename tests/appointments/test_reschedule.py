@@ -755,3 +755,20 @@ def test_a_free_booking_moved_to_a_paid_slot_awaits_payment_with_a_new_hold(
     )
     payment_order_dev_pay(order=order, actor=ACTOR)
     assert Appointment.objects.get(pk=appointment.pk).status == S.BOOKED
+
+
+def test_a_cancel_of_the_booking_read_before_its_move_frees_the_new_seat(
+    client, profile, slot
+):
+    appointment = book(profile, slot)
+    read_before = Appointment.objects.get(pk=appointment.pk)
+    target = elsewhere(slot.session.doctor)
+    assert (
+        client.post(url(appointment), {"slot_id": target.pk}, format="json").status_code
+        == 200
+    )
+
+    appointment_cancel(actor=ACTOR, appointment=read_before)
+
+    assert dict(Slot.objects.values_list("pk", "booked")) == {slot.pk: 0, target.pk: 0}
+    assert Appointment.objects.get(pk=appointment.pk).status == S.CANCELLED

@@ -18,6 +18,7 @@ from appointments.models import Appointment
 from appointments.services import (
     appointment_book,
     appointment_cancel,
+    appointment_expire,
     appointment_reschedule,
 )
 from billing.models import PaymentOrder, Refund
@@ -194,3 +195,97 @@ def test_a_reschedule_racing_a_cancel_of_the_same_paid_booking(dev_gateway):
             assert kinds == ["cancel"]
     assert_seats_consistent()
     assert Slot.objects.filter(booked__gt=0).exists() is False
+
+
+def kept(appointment) -> int:
+    """What the booking's paid orders keep: paid less refunded, in fen."""
+    return sum(
+        order.amount - order.refunded_amount
+        for order in PaymentOrder.objects.filter(
+            appointment=appointment, status__in=PaymentOrder.PAID_STATUSES
+        )
+    )
+
+
+def pay_job(order_id: int) -> Callable[[], object]:
+    def job() -> object:
+        return payment_order_dev_pay(
+            order=PaymentOrder.objects.get(pk=order_id), actor=ACTOR
+        )
+
+    return job
+
+
+def test_a_reschedule_racing_the_payment_of_the_hold(dev_gateway):
+    # given: holds of 2000 with their order open, each moved to a 1500 slot while the
+    # patient pays the 2000 order
+    doctor = DoctorFactory(fee=2000)
+    rounds = []
+    for _ in range(6):
+        appointment = book(PatientProfileFactory(), elsewhere(doctor))
+        order = payment_order_open(appointment=appointment, channel="dev", actor=ACTOR)
+        rounds.append((appointment, order, elsewhere(doctor, session__fee=1500)))
+    jobs = []
+    for appointment, order, target in rounds:
+        jobs += [reschedule_job(appointment.pk, target.pk), pay_job(order.pk)]
+
+    # when
+    results = run_at_once(jobs)
+
+    # then: paid first, the move refunds 500 and the booking keeps 1500; moved first, the
+    # old order's payment cannot pay the new fee and is refunded whole
+    assert not [r for r in results if isinstance(r, Exception)], results
+    for appointment, _order, target in rounds:
+        appointment.refresh_from_db()
+        assert appointment.slot_id == target.pk
+        assert appointment.fee == 1500
+        if appointment.status == "booked":
+            assert kept(appointment) == 1500
+        else:
+            assert appointment.status == "pending_payment"
+            assert kept(appointment) == 0
+    assert_seats_consistent()
+
+
+def test_a_top_up_payment_racing_the_hold_expiry(dev_gateway):
+    # given: bookings paid 2000, moved to 3000 slots, their 1000 top-up order open, the
+    # hold just over when the payment arrives
+    doctor = DoctorFactory(fee=2000)
+    rounds = []
+    for _ in range(6):
+        appointment = book(PatientProfileFactory(), elsewhere(doctor))
+        first = payment_order_open(appointment=appointment, channel="dev", actor=ACTOR)
+        payment_order_dev_pay(order=first, actor=ACTOR)
+        target = elsewhere(doctor, session__fee=3000)
+        reschedule_job(appointment.pk, target.pk)()
+        appointment.refresh_from_db()
+        top_up = payment_order_open(appointment=appointment, channel="dev", actor=ACTOR)
+        assert top_up.amount == 1000
+        rounds.append((appointment, top_up))
+    later = max(a.hold_expires_at for a, _ in rounds) + datetime.timedelta(seconds=1)
+    jobs = []
+    for appointment, top_up in rounds:
+        jobs += [
+            lambda pk=appointment.pk: appointment_expire(
+                actor=ACTOR, appointment_id=pk, now=later
+            ),
+            pay_job(top_up.pk),
+        ]
+
+    # when
+    results = run_at_once(jobs)
+
+    # then: either the top-up came first (booked, keeping 3000) or the expiry did
+    # (cancelled, everything paid refunded: the first payment and a late top-up; or the
+    # top-up order was closed at the channel before the patient could pay it)
+    failures = [r for r in results if isinstance(r, Exception)]
+    assert all(outcome(r) == "order_closed" for r in failures), failures
+    for appointment, _top_up in rounds:
+        appointment.refresh_from_db()
+        if appointment.status == "booked":
+            assert kept(appointment) == 3000
+            assert appointment.holds_seat is True
+        else:
+            assert appointment.status == "cancelled"
+            assert kept(appointment) == 0
+    assert_seats_consistent()
