@@ -56,16 +56,14 @@ from appointments.errors import ErrorCode
 from appointments.events import AppointmentBooked, AppointmentRescheduled
 from appointments.models import Appointment
 from appointments.notifications.messages import local_time_text
-from appointments.services.booking import (
-    already_booked_check,
-    booking_fee,
-    queue_no_free,
-    seat_checks_under_locks,
-    seat_take,
-    target_slot_check,
-)
+from appointments.services.booking import booking_fee, queue_no_free, seat_take
 from appointments.services.notify import appointment_notify
 from appointments.services.reminder_times import reminders_replan
+from appointments.services.seat_rules import (
+    already_booked_check,
+    seat_checks_under_locks,
+    target_slot_check,
+)
 from appointments.services.transitions import appointment_lock, appointment_move
 from appointments.services.waitlist import waitlist_promote
 from common.errors import Conflict

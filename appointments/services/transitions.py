@@ -40,6 +40,21 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 
+# What a reschedule changes besides the status (appointment_move).
+MOVED_FIELDS = [
+    "slot",
+    "session",
+    "doctor",
+    "queue_no",
+    "fee",
+    "visit_starts_at",
+    "visit_ends_at",
+    "place",
+    "hold_expires_at",
+    "booked_early",
+]
+
+
 def appointment_lock(*, appointment_id: int) -> None:
     """Lock the appointment's row (its primary key alone) until commit.
 

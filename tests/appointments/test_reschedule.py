@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import MemberLevel
-from appointments.models import Appointment, Notification, Reminder
-from appointments.services import appointment_book, appointment_cancel
+from appointments.models import Appointment, Notification, Reminder, WaitlistEntry
+from appointments.services import appointment_book, appointment_cancel, waitlist_join
 from billing.models import PaymentOrder, Refund
 from billing.services.notifications import payment_order_dev_pay
 from billing.services.orders import payment_order_open
@@ -772,3 +772,43 @@ def test_a_cancel_of_the_booking_read_before_its_move_frees_the_new_seat(
 
     assert dict(Slot.objects.values_list("pk", "booked")) == {slot.pk: 0, target.pk: 0}
     assert Appointment.objects.get(pk=appointment.pk).status == S.CANCELLED
+
+
+def test_the_freed_seat_goes_to_the_old_sessions_waitlist(client, profile, doctor):
+    # the old session is full, a patient waits for it
+    slot = SlotFactory(session__doctor=doctor, capacity=1)
+    appointment = book(profile, slot)
+    waiting = PatientProfileFactory()
+    entry = waitlist_join(
+        actor=ACTOR, user=waiting.user, profile=waiting, session=slot.session
+    )
+    target = elsewhere(doctor)
+
+    response = client.post(url(appointment), {"slot_id": target.pk}, format="json")
+
+    assert response.status_code == 200
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.PROMOTED
+    assert entry.appointment.slot_id == slot.pk
+    assert dict(Slot.objects.values_list("pk", "booked")) == {slot.pk: 1, target.pk: 1}
+
+
+def test_the_no_show_risk_of_the_old_time_is_cleared(client, profile, slot):
+    appointment = book(profile, slot)
+    Appointment.objects.filter(pk=appointment.pk).update(
+        noshow_risk=700,
+        noshow_risk_band="high",
+        noshow_risk_fair=650,
+        noshow_fair_band="high",
+        confirm_requested_at=timezone.now(),
+    )
+
+    response = client.post(
+        url(appointment), {"slot_id": elsewhere(slot.session.doctor).pk}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["confirm_requested_at"] is None
+    appointment.refresh_from_db()
+    assert (appointment.noshow_risk, appointment.noshow_risk_band) == (None, "")
+    assert (appointment.noshow_risk_fair, appointment.noshow_fair_band) == (None, "")
