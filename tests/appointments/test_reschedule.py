@@ -812,3 +812,18 @@ def test_the_no_show_risk_of_the_old_time_is_cleared(client, profile, slot):
     appointment.refresh_from_db()
     assert (appointment.noshow_risk, appointment.noshow_risk_band) == (None, "")
     assert (appointment.noshow_risk_fair, appointment.noshow_fair_band) == (None, "")
+
+
+def test_a_hold_past_its_time_cannot_be_moved(client, profile, slot):
+    appointment = book(profile, slot)
+    Appointment.objects.filter(pk=appointment.pk).update(
+        hold_expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    target = elsewhere(slot.session.doctor)
+    before = state(appointment)
+
+    response = client.post(url(appointment), {"slot_id": target.pk}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "reschedule_not_allowed"
+    assert state(appointment) == before
