@@ -14,31 +14,24 @@ import datetime
 import secrets
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import PatientProfile, User
-from accounts.selectors import member_privileges_for_user
-from accounts.services.profiles import person_lock
 from appointments.errors import ErrorCode
 from appointments.events import AppointmentBooked
 from appointments.models import Appointment
-from appointments.services.doctor_cap import (
-    doctor_day_cap_check,
-    doctor_day_cap_precheck,
-)
 from appointments.services.notify import appointment_notify
+from appointments.services.seat_rules import (
+    already_booked_check,
+    seat_checks_under_locks,
+    target_slot_check,
+)
 from common.errors import Conflict, NotAllowed
 from common.events import publish
 from common.services import Actor, operation_log_write
-from scheduling.errors import ErrorCode as SchedulingError
 from scheduling.models import BookingRule, ClinicSession, Slot
-from scheduling.rules import (
-    booking_cutoff_at,
-    booking_opens_at,
-    rule_for_hospital_id,
-)
 from scheduling.services import availability_changed
 from scheduling.soldout import (
     slot_is_known_sold_out,
@@ -52,88 +45,6 @@ def order_no_new(now: datetime.datetime) -> str:
     """A unique, sortable order number: local time to the second plus 10 random digits."""
     local = timezone.localtime(now)
     return f"{local:%Y%m%d%H%M%S}{secrets.randbelow(10**10):010d}"
-
-
-def booking_is_early(
-    *, user: User, session: ClinicSession, now: datetime.datetime
-) -> bool:
-    """Whether this booking goes through the members' priority channel.
-
-    False after the public release. Before it, True inside the user's level's priority
-    window (its hours before release); otherwise the session is not released yet.
-    """
-    if now >= session.release_at:
-        return False
-    hours = member_privileges_for_user(user=user).priority_hours
-    if now >= booking_opens_at(session.release_at, priority_hours=hours):
-        return True
-    raise Conflict(
-        ErrorCode.NOT_RELEASED_YET, _("Booking for this session has not opened yet.")
-    )
-
-
-def priority_quota_check(*, user: User, session: ClinicSession) -> None:
-    """Before public release, members may take only their level's share of the session.
-
-    Locks the session row, so concurrent early bookings count each other; the caller already
-    holds its slot lock (slot, then session: the order stop-clinic uses too).
-    """
-    share = member_privileges_for_user(user=user).reserved_share
-    capacity = (
-        Slot.objects.filter(session_id=session.pk).aggregate(total=Sum("capacity"))[
-            "total"
-        ]
-        or 0
-    )
-    quota = int(capacity * share)  # whole seats, rounded down
-    ClinicSession.objects.select_for_update().filter(pk=session.pk).values_list(
-        "pk", flat=True
-    ).first()
-    taken = Appointment.objects.filter(
-        session_id=session.pk, holds_seat=True, booked_early=True
-    ).count()
-    if taken >= quota:
-        raise Conflict(
-            ErrorCode.PRIORITY_SEATS_TAKEN,
-            _(
-                "The seats reserved for members are taken; booking opens to everyone at release."
-            ),
-        )
-
-
-def slot_check_bookable(
-    *,
-    slot: Slot,
-    session: ClinicSession,
-    rule: BookingRule,
-    now: datetime.datetime,
-    early: bool = False,
-) -> None:
-    """Raise unless patients may book `slot` at `now` (ignores seats, which the UPDATE checks).
-
-    `early`: the booking goes through the members' priority channel (booking_is_early).
-    """
-    if session.status != ClinicSession.Status.OPEN:
-        raise Conflict(
-            SchedulingError.SESSION_STOPPED, _("This clinic session has been stopped.")
-        )
-    if not session.doctor.is_active or not session.hospital.is_open:
-        raise Conflict(
-            SchedulingError.DOCTOR_UNAVAILABLE, _("This doctor is not taking bookings.")
-        )
-    if now < session.release_at and not early:
-        raise Conflict(
-            ErrorCode.NOT_RELEASED_YET,
-            _("Booking for this session has not opened yet."),
-        )
-    if now >= slot.starts_at:
-        raise Conflict(
-            SchedulingError.SLOT_IN_PAST, _("This time slot has already started.")
-        )
-    if now >= booking_cutoff_at(rule, slot, session):
-        raise Conflict(
-            ErrorCode.BOOKING_CLOSED, _("Booking for this time slot has closed.")
-        )
 
 
 def seat_take(*, slot_id: int) -> bool:
@@ -163,51 +74,10 @@ def queue_no_free(*, slot: Slot) -> int:
     return number
 
 
-def caps_check(
-    *, profile: PatientProfile, session: ClinicSession, rule: BookingRule
-) -> None:
-    """The hospital's caps on one person's upcoming bookings, by visit day and over any 7
-    consecutive days.
-
-    A person is an ID number, not an account: the count covers every profile with the same
-    ID-card lookup hash on any account, so several phone numbers do not multiply the caps,
-    and a parent booking for three children uses each child's caps, not their own. The
-    limits are the booking hospital's (`rule`) and count that hospital's bookings only: a
-    hospital limits its own clinics. Takes the account's row lock, then the person's (the
-    oldest profile row with this ID number, accounts.services.profiles.person_lock), so two
-    accounts booking for one person count one after the other; the caller holds the slot's
-    lock already. (Account before person, as every path takes them: a waitlist promotion
-    that took the person first would deadlock against a booking of the same account.)
-    """
-    User.objects.select_for_update().filter(pk=profile.user_id).values_list(
-        "pk"
-    ).first()
-    person_lock(id_card_hash=profile.id_card_hash)
-    day = session.date
-    week = datetime.timedelta(days=6)
-    dates = list(
-        Appointment.objects.filter(
-            profile__id_card_hash=profile.id_card_hash,
-            hospital_id=session.hospital_id,
-            status__in=Appointment.UPCOMING,
-            session__date__range=(day - week, day + week),
-        ).values_list("session__date", flat=True)
-    )
-    if sum(1 for d in dates if d == day) >= rule.max_active_per_day:
-        raise Conflict(
-            ErrorCode.DAILY_LIMIT_REACHED,
-            _("This patient already has %(n)d bookings on this day.")
-            % {"n": rule.max_active_per_day},
-        )
-    for offset in range(7):
-        start = day - datetime.timedelta(days=6 - offset)
-        in_window = sum(1 for d in dates if start <= d <= start + week)
-        if in_window >= rule.max_active_per_week:
-            raise Conflict(
-                ErrorCode.WEEKLY_LIMIT_REACHED,
-                _("This patient already has %(n)d bookings within 7 days.")
-                % {"n": rule.max_active_per_week},
-            )
+def booking_fee(*, session: ClinicSession) -> int:
+    """The fee (fen) a patient's booking of `session` owes, before any member discount
+    (billing applies the payer's discount when the order is opened)."""
+    return session.fee
 
 
 def appointment_create_on_taken_seat(
@@ -227,7 +97,7 @@ def appointment_create_on_taken_seat(
 
     A walk-in (加号 at the desk) is booked at once: paid at the desk, or free (`fee` 0).
     """
-    fee = session.fee if fee is None else fee
+    fee = booking_fee(session=session) if fee is None else fee
     awaits_payment = fee > 0 and not walk_in
     appointment = Appointment(
         order_no=order_no_new(now),
@@ -328,24 +198,7 @@ def booking_check(
             ErrorCode.PROFILE_NOT_YOURS,
             _("This patient profile does not belong to you."),
         )
-    session = slot.session
-    rule = rule_for_hospital_id(session.hospital_id)
-    early = booking_is_early(user=user, session=session, now=now)
-    slot_check_bookable(slot=slot, session=session, rule=rule, now=now, early=early)
-    already_booked_check(profile=profile, session=session)
-    doctor_day_cap_precheck(session=session)
-    return rule, early
-
-
-def already_booked_check(*, profile: PatientProfile, session: ClinicSession) -> None:
-    """One seat-holding booking per patient and session: refuse a second one."""
-    if Appointment.objects.filter(
-        profile=profile, session=session, holds_seat=True
-    ).exists():
-        raise Conflict(
-            ErrorCode.ALREADY_BOOKED,
-            _("This patient already has a booking in this session."),
-        )
+    return target_slot_check(user=user, profile=profile, slot=slot, now=now)
 
 
 def _appointment_book_seat(
@@ -387,19 +240,9 @@ def booking_complete_on_taken_seat(
     """After the caller took the seat (and so holds the slot's row lock): the checks under
     locks, the insert and its effects. Runs inside the caller's transaction."""
     session = slot.session
-    # Staff may have stopped the session while we waited for the slot lock; stop-clinic locks
-    # the slots before changing the status, so this read sees its commit.
-    if not ClinicSession.objects.filter(
-        pk=session.pk, status=ClinicSession.Status.OPEN
-    ).exists():
-        raise Conflict(
-            SchedulingError.SESSION_STOPPED, _("This clinic session has been stopped.")
-        )
-    if early:
-        priority_quota_check(user=user, session=session)
-    doctor_day_cap_check(session=session)
-    User.objects.select_for_update().filter(pk=user.pk).first()
-    caps_check(profile=profile, session=session, rule=rule)
+    seat_checks_under_locks(
+        user=user, profile=profile, session=session, rule=rule, early=early
+    )
     slot.refresh_from_db(fields=["booked", "capacity"])
 
     appointment = appointment_create_on_taken_seat(

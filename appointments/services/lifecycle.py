@@ -14,7 +14,9 @@ from appointments.events import AppointmentCancelled
 from appointments.models import Appointment
 from appointments.services.notify import appointment_notify
 from appointments.services.transitions import (
+    MOVED_FIELDS,
     appointment_cancel_and_release,
+    appointment_lock,
     appointment_transition,
 )
 from appointments.services.waitlist import waitlist_promote
@@ -84,6 +86,12 @@ def appointment_cancel(
     """
     with transaction.atomic():
         now = now or timezone.now()
+        # the row first, as a payment and a reschedule take it (transitions.appointment_lock),
+        # then read where it is again: a reschedule that committed meanwhile moved it to
+        # another slot (same status), whose seat is the one to give back. The status stays
+        # the caller's: a stale one loses the compare-and-set (appointment_state_changed).
+        appointment_lock(appointment_id=appointment.pk)
+        appointment.refresh_from_db(fields=MOVED_FIELDS)
         if appointment.status not in (S.PENDING_PAYMENT, S.BOOKED):
             raise Conflict(
                 ErrorCode.NOT_CANCELLABLE,

@@ -16,14 +16,16 @@ from accounts.selectors import member_privileges_for_user
 from appointments.errors import ErrorCode
 from appointments.models import Appointment, WaitlistEntry
 from appointments.services.booking import (
-    already_booked_check,
     appointment_create_on_taken_seat,
-    caps_check,
     seat_take,
-    slot_check_bookable,
 )
 from appointments.services.doctor_cap import doctor_day_cap_check
 from appointments.services.notify import appointment_notify, waitlist_notify
+from appointments.services.seat_rules import (
+    already_booked_check,
+    caps_check,
+    slot_check_bookable,
+)
 from common.errors import Conflict, DomainError, NotAllowed
 from common.services import Actor, operation_log_write
 from scheduling.events import SeatsAdded

@@ -16,7 +16,7 @@ ACTOR = Actor.system()
 
 def same_person(profile: PatientProfile) -> PatientProfile:
     """Another account's profile of the same real person (same ID number): the caps count
-    the person, across accounts (appointments.services.booking.caps_check)."""
+    the person, across accounts (appointments.services.seat_rules.caps_check)."""
     return PatientProfileFactory(id_card_no=profile_id_card_no(profile))
 
 

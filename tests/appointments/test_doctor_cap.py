@@ -75,9 +75,9 @@ def test_the_check_under_the_lock_refuses_what_the_early_read_let_through(
 ):
     # given: the early read without a lock is skipped, as when a booking passed it just
     # before another committed
-    from appointments.services import booking
+    from appointments.services import seat_rules
 
-    monkeypatch.setattr(booking, "doctor_day_cap_precheck", lambda **kwargs: None)
+    monkeypatch.setattr(seat_rules, "doctor_day_cap_precheck", lambda **kwargs: None)
     doctor = DoctorFactory(max_patients_per_day=1)
     morning, afternoon = _two_sessions(doctor)
     book(morning)
