@@ -119,8 +119,9 @@ class Doctor(TimeStampedModel):
         null=True,
         blank=True,
         help_text=_(
-            "Bookings (unpaid, booked or checked in) over all of the doctor's sessions "
-            "of one date. Empty: no limit."
+            "Patients over all of the doctor's sessions of one date: every booking "
+            "that is not cancelled (unpaid, booked, at the clinic, seen or missed). "
+            "Empty: no limit."
         ),
     )
 

@@ -25,6 +25,8 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
+    Sum,
     Value,
 )
 from django.db.models.functions import Coalesce
@@ -52,7 +54,8 @@ def doctor_search_for_patient(
     `clinic_type` alone: the doctor holds an open session of that type from today on.
     `has_seats_on`: the doctor has an open session on that date, released (release_at
     has passed, the test booking uses), with a slot that has not started and has a free
-    seat; with `clinic_type` too, that session is of that type.
+    seat, and the doctor's daily cap (if any) not reached on that date; with
+    `clinic_type` too, that session is of that type.
     The filters are subqueries: listing a page stays two queries (count and page).
     """
     now = now or timezone.now()
@@ -71,7 +74,22 @@ def doctor_search_for_patient(
         free_slots = _before_cutoff(free_slots, date=has_seats_on, now=now)
         if clinic_type:
             free_slots = free_slots.filter(session__clinic_type=clinic_type)
-        doctors = doctors.filter(Exists(free_slots))
+        # The doctor's daily cap: the seats taken over the doctor's open sessions of
+        # the date (what the cap counts) must leave a place.
+        day_taken = (
+            Slot.objects.filter(
+                session__doctor=OuterRef("pk"),
+                session__date=has_seats_on,
+                session__status=ClinicSession.Status.OPEN,
+            )
+            .values("session__doctor")
+            .annotate(taken=Sum("booked"))
+            .values("taken")
+        )
+        under_cap = Q(max_patients_per_day__isnull=True) | Q(
+            max_patients_per_day__gt=Coalesce(Subquery(day_taken), Value(0))
+        )
+        doctors = doctors.filter(Exists(free_slots)).filter(under_cap)
     elif clinic_type:
         sessions = ClinicSession.objects.filter(
             doctor=OuterRef("pk"),

@@ -1,10 +1,11 @@
 """Reads of the schedule: what a patient can book, cached per doctor for a few seconds."""
 
 import datetime
+from collections import defaultdict
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,6 +42,37 @@ def _room_data(session: ClinicSession) -> dict | None:
     }
 
 
+def _doctor_day_left(
+    *, doctor: Doctor, today: datetime.date
+) -> dict[datetime.date, int] | None:
+    """Places left under the doctor's daily cap per date from `today` (None: no cap).
+
+    The cap (appointments.services.doctor_cap) counts every booking of the date that
+    holds a seat, which is the seats taken in the doctor's open sessions of the date.
+    A date with no booking yet is missing: the whole cap is left.
+    """
+    cap = doctor.max_patients_per_day
+    if cap is None:
+        return None
+    taken = (
+        Slot.objects.filter(
+            session__doctor_id=doctor.pk,
+            session__status=ClinicSession.Status.OPEN,
+            session__date__gte=today,
+        )
+        .values("session__date")
+        .annotate(taken=Sum("booked"))
+    )
+    return defaultdict(
+        lambda: cap,
+        {row["session__date"]: max(cap - row["taken"], 0) for row in taken},
+    )
+
+
+def _bounded(seats: int, left_today: int | None) -> int:
+    return seats if left_today is None else min(seats, left_today)
+
+
 def _availability_build(
     *, doctor: Doctor, now: datetime.datetime
 ) -> tuple[list[dict], datetime.datetime]:
@@ -51,6 +83,8 @@ def _availability_build(
     when they open) or released and inside the window (today .. today + window_days).
     A slot is shown while its booking cutoff has not passed; a session with no such slot
     is left out. Full slots stay, with 0 seats left, so patients can join the waitlist.
+    Seats left are bounded by the doctor's daily cap: when the doctor's day is full,
+    every slot of that date shows 0, as booking would refuse it.
     Who may book what now is per caller: sessions_for_caller adds it to this answer.
     """
     rule = rules.rule_for_hospital_id(doctor.hospital_id)
@@ -74,8 +108,11 @@ def _availability_build(
         )
     )
 
+    day_left = _doctor_day_left(doctor=doctor, today=today)
     result = []
     for session in sessions:
+        # The doctor's daily cap (None: no cap) bounds every slot of the date.
+        left_today = day_left.get(session.date) if day_left is not None else None
         if session.release_at > now:
             # Released from then on: the answer changes (below, the window test applies).
             valid_until = min(valid_until, session.release_at)
@@ -93,7 +130,9 @@ def _availability_build(
                     "starts_at": slot.starts_at,
                     "ends_at": slot.ends_at,
                     "capacity": slot.capacity,
-                    "remaining": max(slot.capacity - slot.booked, 0),
+                    "remaining": _bounded(
+                        max(slot.capacity - slot.booked, 0), left_today
+                    ),
                     "queue_start": slot.queue_start,
                 }
             )
@@ -115,7 +154,9 @@ def _availability_build(
                 "clinic_type_display": str(session.get_clinic_type_display()),
                 "room": _room_data(session),
                 "release_at": session.release_at,
-                "remaining": sum(slot["remaining"] for slot in slots),
+                "remaining": _bounded(
+                    sum(slot["remaining"] for slot in slots), left_today
+                ),
                 "slots": slots,
             }
         )

@@ -1,5 +1,6 @@
 """The doctor's daily cap: at most hospitals.Doctor.max_patients_per_day bookings over all
-the doctor's sessions of one date.
+the doctor's sessions of one date (every booking that holds a seat: cancelled ones do not
+count, seen ones do, so a finished patient does not make room for one more).
 
 The value lives with the doctor (hospital staff set it); the check runs where a seat is
 taken (booking, a waitlist promotion, a late payment that takes its seat again), after
@@ -21,8 +22,11 @@ def _doctor_day_full(
     *, doctor_id: int, date: datetime.date, cap: int, exclude_appointment_id: int | None
 ) -> None:
     taken = (
+        # Every booking of the date that holds a seat: ahead, on the floor, seen or
+        # missed; only cancelled ones free a place. The same count as the seats taken
+        # in the doctor's slots of the date, which the session lists show.
         Appointment.objects.filter(
-            doctor_id=doctor_id, session__date=date, status__in=Appointment.UPCOMING
+            doctor_id=doctor_id, session__date=date, holds_seat=True
         )
         .exclude(pk=exclude_appointment_id)
         .count()
@@ -57,7 +61,7 @@ def doctor_day_cap_check(
     *, session: ClinicSession, exclude_appointment_id: int | None = None
 ) -> None:
     """The doctor's cap (hospitals.Doctor.max_patients_per_day) on bookings over all the
-    doctor's sessions of the session's date: unpaid, booked and checked in count.
+    doctor's sessions of the session's date: every booking that holds a seat counts.
 
     Takes the doctor's row lock when the doctor has a cap, so concurrent bookings in the
     doctor's different sessions (different slot locks) count one after the other. The

@@ -190,3 +190,21 @@ def test_the_api_answers_409_with_the_code(api_client):
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "doctor_daily_limit_reached"
     assert _booked_seats(afternoon) == [0]
+
+
+def test_a_patient_already_seen_still_counts_and_a_cancelled_one_does_not():
+    # given: at most 2 a day; one seen in the morning, one cancelled
+    doctor = DoctorFactory(max_patients_per_day=2)
+    morning, afternoon = _two_sessions(doctor)
+    seen = book(morning)
+    Appointment.objects.filter(pk=seen.pk).update(status=Appointment.Status.COMPLETED)
+    cancelled = book(morning)
+    appointment_cancel(actor=ACTOR, appointment=cancelled)
+    book(afternoon)
+
+    # when: a third place would make three patients that day
+    with pytest.raises(Conflict) as excinfo:
+        book(afternoon)
+
+    # then
+    assert excinfo.value.code == "doctor_daily_limit_reached"
