@@ -1,0 +1,15 @@
+"""Appointments' models, one module per subject; import them from here."""
+
+from appointments.models.appointment import Appointment, RiskBand
+from appointments.models.notifications import Notification, Reminder
+from appointments.models.stop_requests import SessionStopRequest
+from appointments.models.waitlist import WaitlistEntry
+
+__all__ = [
+    "Appointment",
+    "Notification",
+    "Reminder",
+    "RiskBand",
+    "SessionStopRequest",
+    "WaitlistEntry",
+]
