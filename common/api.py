@@ -2,7 +2,9 @@
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import inline_serializer
 from rest_framework import exceptions, serializers
@@ -51,9 +53,23 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
+# Paths that only ever answer JSON, whatever the client accepts.
+JSON_ONLY_PREFIXES = ("/api/", "/health/")
+
+
+def wants_html(request: HttpRequest) -> bool:
+    """A person's browser on one of the pages (portal, workspace, admin, screens): the
+    API and the health check answer JSON to everyone."""
+    if request.path.startswith(JSON_ONLY_PREFIXES):
+        return False
+    return "text/html" in request.headers.get("Accept", "")
+
+
 def not_found_view(
     request: HttpRequest, exception: Exception | None = None
-) -> JsonResponse:
+) -> HttpResponse:
+    if wants_html(request):
+        return render(request, "404.html", status=404)
     return JsonResponse(error_body("not_found", _("Not found.")), status=404)
 
 
@@ -66,7 +82,10 @@ def bad_request_view(
     )
 
 
-def server_error_view(request: HttpRequest) -> JsonResponse:
+def server_error_view(request: HttpRequest) -> HttpResponse:
+    if wants_html(request):
+        # No context processors or database reads: the error may be the database's.
+        return HttpResponse(loader.get_template("500.html").render(), status=500)
     return JsonResponse(
         error_body("server_error", _("Server error, please try again later.")),
         status=500,

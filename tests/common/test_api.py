@@ -158,3 +158,29 @@ def test_the_openapi_schema_generates_without_warnings(tmp_path):
     )
 
     assert "/api/v1/appointments/book/" in (tmp_path / "schema.yml").read_text()
+
+
+def test_a_browser_gets_a_page_for_an_unknown_page_and_json_for_the_api(client):
+    browser = {"HTTP_ACCEPT": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+    page = client.get("/h5/no-such-page/", **browser)
+    api = client.get("/api/v1/no-such-thing/", **browser)
+    script = client.get("/h5/no-such-page/", HTTP_ACCEPT="application/json")
+
+    assert page.status_code == 404
+    assert page["Content-Type"].startswith("text/html")
+    assert gettext("Page not found") in page.content.decode()
+    assert api.status_code == script.status_code == 404
+    assert api.json()["error"]["code"] == script.json()["error"]["code"] == "not_found"
+
+
+def test_a_server_error_is_a_page_for_a_browser_and_the_error_shape_for_the_api(rf):
+    from common.api import server_error_view
+
+    page = server_error_view(rf.get("/h5/", HTTP_ACCEPT="text/html"))
+    api = server_error_view(rf.get("/api/v1/hospitals/", HTTP_ACCEPT="text/html"))
+
+    assert page.status_code == api.status_code == 500
+    assert gettext("Server error, please try again later.") in page.content.decode()
+    assert api["Content-Type"] == "application/json"
+    assert api.content.startswith(b'{"error": {"code": "server_error"')
