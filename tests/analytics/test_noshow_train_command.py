@@ -197,3 +197,47 @@ def test_training_on_a_generic_file(tmp_path):
     assert body["data_source"] == "generic"
     assert body["train_rows"] + body["test_rows"] == 300
     assert "doctor_rate" in body["features"]  # the generic file names the doctor
+
+
+def test_training_on_imported_visits_matches_training_on_the_file(tmp_path):
+    # given: a file imported once into the history tables
+    path = write_csv(tmp_path / "noshow.csv", kaggle_rows(400))
+    call_command(
+        "import_history",
+        str(path),
+        "--format",
+        "kaggle-noshow",
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    common = ("--test-from", "2016-05-17", "--json")
+
+    # when: trained on the imported visits, and on the file itself
+    imported = json.loads(run("--imported", "kaggle-noshow", *common))
+    from_file = json.loads(
+        run("--data", str(path), "--format", "kaggle-noshow", *common)
+    )
+
+    # then: the same visits (patients under their stored hash) give the same model
+    assert imported["data_source"] == "kaggle-noshow"
+    assert imported["train_rows"] + imported["test_rows"] == 400
+    for key in ("train_rows", "test_rows", "roc_auc", "params", "thresholds"):
+        assert imported[key] == from_file[key], key
+    assert imported["active"] is False
+
+
+def test_training_on_imported_visits_refuses_an_empty_source_and_activation():
+    with pytest.raises(CommandError) as empty:
+        run("--imported", "generic", "--test-from", "2016-05-17")
+    with pytest.raises(CommandError) as activate:
+        run("--imported", "generic", "--activate")
+    with pytest.raises(CommandError) as both:
+        run("--imported", "generic", "--data", "x.csv", "--format", "generic")
+
+    assert str(empty.value) == (
+        "--imported generic: no visits were imported in that format "
+        "(import_history --format generic FILE)"
+    )
+    assert str(activate.value).startswith("--activate: only a model trained on our own")
+    assert str(both.value) == "--data and --imported: choose one"
+    assert NoShowModel.objects.exists() is False

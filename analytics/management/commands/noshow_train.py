@@ -1,10 +1,12 @@
-"""manage.py noshow_train [--data FILE --format kaggle-noshow|generic] [--test-from DAY]
-[--json] [--activate]
+"""manage.py noshow_train [--data FILE --format kaggle-noshow|generic | --imported FORMAT]
+[--test-from DAY] [--json] [--activate]
 
 Trains the no-show trees (the model and the fair model without sex and age) on visits
 before --test-from and measures them on the visits on or after it; stores the version
-(model file + row). Without --data it trains on our own appointment history (--test-from
-then defaults to the start of its last fifth of visit days).
+(model file + row). --imported FORMAT trains on the visits imported earlier with
+`import_history --format FORMAT` (every import of that format). Without either it trains
+on our own appointment history. Without --data, --test-from defaults to the start of the
+last fifth of the visit days.
 
 A new version is never active by itself: --activate makes it the one that scores new
 bookings (or use the admin's "activate" action after looking at its metrics and rules).
@@ -20,7 +22,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from analytics.history.formats import FORMATS, FileError, parse
-from analytics.history.visits import visit_from_row
+from analytics.history.visits import imported_visits, visit_from_row
 from analytics.management.commands.import_history import GENERIC_HELP, file_error
 from analytics.ml.rules import top_rules
 from analytics.models import NoShowModel
@@ -69,13 +71,20 @@ def _day(value: str) -> datetime.date:
 class Command(BaseCommand):
     help = (
         "Train and measure the no-show model on a time split. --data FILE --format "
-        "kaggle-noshow|generic trains on a history file; without --data, on our own "
-        "appointments. " + GENERIC_HELP
+        "kaggle-noshow|generic trains on a history file, --imported FORMAT on the visits "
+        "imported in that format; without either, on our own appointments. "
+        + GENERIC_HELP
     )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--data", default="", help="A history file (see --format).")
         parser.add_argument("--format", choices=FORMATS, default="")
+        parser.add_argument(
+            "--imported",
+            choices=FORMATS,
+            default="",
+            help="Train on the visits imported with import_history in this format.",
+        )
         parser.add_argument(
             "--test-from",
             default="",
@@ -94,16 +103,26 @@ class Command(BaseCommand):
         started = time.monotonic()
         data, fmt = options["data"], options["format"]
         test_from = _day(options["test_from"]) if options["test_from"] else None
-        if data:
+        if data and options["imported"]:
+            raise CommandError("--data and --imported: choose one")
+        if (data or options["imported"]) and options["activate"]:
+            raise CommandError(
+                "--activate: only a model trained on our own appointments can score "
+                "bookings"
+            )
+        if options["imported"]:
+            source = options["imported"]
+            visits, holidays = imported_visits(source), False
+            if not visits:
+                raise CommandError(
+                    f"--imported {source}: no visits were imported in that format "
+                    f"(import_history --format {source} FILE)"
+                )
+        elif data:
             if not fmt:
                 raise CommandError("--data needs --format kaggle-noshow or generic")
             if test_from is None:
                 raise CommandError("--data needs --test-from YYYY-MM-DD")
-            if options["activate"]:
-                raise CommandError(
-                    "--activate: only a model trained on our own appointments can score "
-                    "bookings"
-                )
             visits, source, holidays = self._file_visits(data, fmt), fmt, False
         else:
             visits, source, holidays = own_visits(), NoShowModel.Source.OWN, True
