@@ -13,6 +13,7 @@ ACTION_LABELS = {
     "appointment.completed": _("Visit completed"),
     "appointment.cancelled": _("Appointment cancelled"),
     "appointment.no_show": _("Patient did not come"),
+    "appointment.rescheduled": _("Appointment moved to another time (改约)"),
     "appointment.reminders_on": _("Visit reminders turned on"),
     "appointment.reminders_off": _("Visit reminders turned off"),
     "session.stop": _("Clinic session stopped"),

@@ -170,6 +170,44 @@ class AppointmentCancelApi(APIView):
         return Response(AppointmentOutputSerializer(appointment).data)
 
 
+class AppointmentRescheduleApi(APIView):
+    """Move the booking to another slot (改约) of the same doctor or department.
+
+    Answers the moved booking (the same appointment id) as the detail view does.
+    """
+
+    class InputSerializer(serializers.Serializer):
+        slot_id = serializers.IntegerField(min_value=1)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: AppointmentOutputSerializer,
+            **error_responses(400, 401, 403, 404, 409),
+        },
+    )
+    def post(self, request: Request, appointment_id: int) -> Response:
+        # Whose booking first: another user's id answers 404 whatever the body says.
+        appointment = selectors.appointment_get_for_user(
+            user=request.user, appointment_id=appointment_id
+        )
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        slot = selectors.slot_get_for_booking(
+            slot_id=serializer.validated_data["slot_id"]
+        )
+        moved = services.appointment_reschedule(
+            actor=Actor.from_request(request),
+            user=request.user,
+            appointment=appointment,
+            slot=slot,
+        )
+        moved = selectors.appointment_get_for_user(
+            user=request.user, appointment_id=moved.pk
+        )
+        return Response(AppointmentOutputSerializer(moved).data)
+
+
 class AppointmentConfirmApi(APIView):
     """The patient confirms they will come (the confirm request's one tap). Idempotent."""
 

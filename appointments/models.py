@@ -292,6 +292,7 @@ class Notification(TimeStampedModel):
         REPORT_READY = "report_ready", _("Report ready")
         CONFIRM_REQUEST = "confirm_request", _("Please confirm your visit")
         UNCONFIRMED_RELEASED = "unconfirmed_released", _("Unconfirmed booking released")
+        RESCHEDULED = "rescheduled", _("Appointment rescheduled")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -14,6 +14,11 @@ urlpatterns = [
         name="cancel",
     ),
     path(
+        "<int:appointment_id>/reschedule/",
+        apis.AppointmentRescheduleApi.as_view(),
+        name="reschedule",
+    ),
+    path(
         "<int:appointment_id>/confirm/",
         apis.AppointmentConfirmApi.as_view(),
         name="confirm",

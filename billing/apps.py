@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role, role_grant
-from appointments.events import AppointmentCancelled
+from appointments.events import AppointmentCancelled, AppointmentRescheduled
 from billing.action_labels import ACTION_LABELS
 from billing.events import OrderToSettle, RefundToSend
 from billing.periodic import PERIODIC_JOBS
@@ -20,6 +20,7 @@ class BillingConfig(AppConfig):
         # the app registry is ready.
         from billing import tasks
         from billing.services.cancellations import appointment_cancelled_settle
+        from billing.services.reschedules import appointment_rescheduled_settle
 
         action_labels_register(ACTION_LABELS)
         periodic_jobs_register(*PERIODIC_JOBS, app=self.name)
@@ -41,6 +42,13 @@ class BillingConfig(AppConfig):
         subscribe(
             AppointmentCancelled,
             appointment_cancelled_settle,
+            when=Phase.IN_TRANSACTION,
+        )
+        # A booking moved to another slot (改约): a cheaper one refunds the difference in
+        # the rescheduling transaction; an unpaid hold has its old-fee orders closed.
+        subscribe(
+            AppointmentRescheduled,
+            appointment_rescheduled_settle,
             when=Phase.IN_TRANSACTION,
         )
         # Follow-up work for the channels is queued after commit by billing's own tasks,

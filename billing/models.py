@@ -132,6 +132,8 @@ class Refund(TimeStampedModel):
             _("Paid for an appointment that was no longer payable"),
         )
         DUPLICATE_PAYMENT = "duplicate_payment", _("Paid twice")
+        # A paid booking moved to a cheaper slot: the difference (a partial refund).
+        RESCHEDULE = "reschedule", _("Moved to a cheaper slot")
         STAFF = "staff", _("Refunded by staff")
         OTHER = "other", _("Other")
 

@@ -9,11 +9,39 @@ from accounts.selectors import member_privileges_for_user
 from billing.errors import ErrorCode
 from billing.models import PaymentOrder, Refund
 from common.errors import NotFound
+from common.money import apply_rate
 
 
 def discount_rate_for_user(*, user: User) -> Decimal:
     """The share of the fee the user pays (1 = no discount), from their member level."""
     return member_privileges_for_user(user=user).discount_rate
+
+
+def appointment_paid_orders(*, appointment_id: int) -> list[PaymentOrder]:
+    """The appointment's orders whose money was received, first paid first."""
+    return list(
+        PaymentOrder.objects.filter(
+            appointment_id=appointment_id, status__in=PaymentOrder.PAID_STATUSES
+        ).order_by("paid_at", "pk")
+    )
+
+
+def appointment_amount_due(*, appointment, discount_rate: Decimal) -> int:
+    """Fen still to pay for the appointment's fee: the fee at the payer's discount, less
+    what its paid orders keep (paid less refunded). Negative: that much was overpaid (a
+    booking moved to a cheaper slot).
+
+    A booking paid already (then moved to a slot of another fee, a reschedule) keeps the
+    discount it was paid at, the first paid order's (amount / fee); otherwise
+    `discount_rate`, the payer's member discount today, as a new order gets.
+    """
+    paid = appointment_paid_orders(appointment_id=appointment.pk)
+    if paid:
+        rate = Decimal(paid[0].amount) / Decimal(paid[0].original_amount)
+    else:
+        rate = discount_rate
+    kept = sum(order.amount - order.refunded_amount for order in paid)
+    return apply_rate(appointment.fee, rate) - kept
 
 
 def payment_order_list_for_user(*, user: User) -> QuerySet[PaymentOrder]:

@@ -577,7 +577,8 @@ BENCHMARK_BASELINE_ENDPOINT = env_bool("BENCHMARK_BASELINE_ENDPOINT", False)
 NOTIFY_SMS_EVENTS = env_list(
     "NOTIFY_SMS_EVENTS",
     "booked,cancelled,expired,stop_clinic,waitlist_promoted,waitlist_closed,"
-    "hold_expiring,refund_done,visit_reminder,confirm_request,unconfirmed_released",
+    "hold_expiring,refund_done,visit_reminder,confirm_request,unconfirmed_released,"
+    "rescheduled",
 )
 _APPOINTMENT_PAGE = "pages/appointment/detail?id={appointment_id}"
 _VISIT_DATA = {
@@ -641,6 +642,11 @@ _EVENT_DEFAULTS = {
     # one released at its deadline (where the hospital switched that on) is told so.
     "confirm_request": (_APPOINTMENT_PAGE + "&action=confirm", _VISIT_DATA),
     "unconfirmed_released": (_APPOINTMENT_PAGE, _CHANGE_DATA),
+    # 改约: the booking now at another time (the template shows the new one).
+    "rescheduled": (
+        _APPOINTMENT_PAGE,
+        _VISIT_DATA | {"character_string5": "{queue_no}"},
+    ),
 }
 NOTIFICATIONS = {
     "EVENTS": {

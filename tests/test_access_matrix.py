@@ -138,6 +138,8 @@ GET  /api/v1/appointments/<int:appointment_id>/cancel/              401 405 405 
 POST /api/v1/appointments/<int:appointment_id>/cancel/              401 -   404 404 404 404 404   /api/v1/appointments/{appointment}/cancel/
 GET  /api/v1/appointments/<int:appointment_id>/confirm/             401 405 405 405 405 405 405   /api/v1/appointments/{appointment}/confirm/
 POST /api/v1/appointments/<int:appointment_id>/confirm/             401 -   404 404 404 404 404   /api/v1/appointments/{appointment}/confirm/
+GET  /api/v1/appointments/<int:appointment_id>/reschedule/          401 405 405 405 405 405 405   /api/v1/appointments/{appointment}/reschedule/
+POST /api/v1/appointments/<int:appointment_id>/reschedule/          401 -   404 404 404 404 404   /api/v1/appointments/{appointment}/reschedule/
 GET  /api/v1/appointments/<int:appointment_id>/check-in/            401 405 405 405 405 405 405   /api/v1/appointments/{appointment}/check-in/
 POST /api/v1/appointments/<int:appointment_id>/check-in/            401 409 404 404 404 404 404   /api/v1/appointments/{appointment}/check-in/
 GET  /api/v1/appointments/<int:appointment_id>/reminders/           401 405 405 405 405 405 405   /api/v1/appointments/{appointment}/reminders/

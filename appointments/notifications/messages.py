@@ -33,8 +33,12 @@ WECHAT_VALUE_LIMITS = {
 _KEYWORD_TYPE = re.compile(r"^([a-z_]+?)_?\d*$")
 
 
-def _local(value) -> str:
+def local_time_text(value) -> str:
+    """A time as messages show it: local, to the minute ("" for none)."""
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+_local = local_time_text
 
 
 def _yuan(fen: int) -> str:
@@ -175,6 +179,26 @@ def _texts(event: str, context: dict[str, str]) -> tuple[str, str]:
             "%(patient)s: your booking with %(doctor)s at %(visit_time)s was not "
             "confirmed before %(confirm_before)s, so its seat went back to patients "
             "on the waitlist."
+        )
+    if event == E.RESCHEDULED:
+        if context.get("top_up") and context.get("pay_before"):
+            return _("Appointment rescheduled"), _(
+                "%(patient)s: your appointment with %(old_doctor)s at "
+                "%(old_visit_time)s was moved to %(doctor)s at %(visit_time)s, queue "
+                "number %(queue_no)s. The new slot costs %(fee)s yuan: please pay the "
+                "difference before %(pay_before)s, or the booking will be released and "
+                "what you paid refunded."
+            )
+        if context.get("pay_before"):
+            return _("Appointment rescheduled"), _(
+                "%(patient)s: your appointment with %(old_doctor)s at "
+                "%(old_visit_time)s was moved to %(doctor)s at %(visit_time)s, queue "
+                "number %(queue_no)s. Please pay %(fee)s yuan before %(pay_before)s."
+            )
+        return _("Appointment rescheduled"), _(
+            "%(patient)s: your appointment with %(old_doctor)s at %(old_visit_time)s "
+            "was moved to %(doctor)s at %(visit_time)s, queue number %(queue_no)s. "
+            "Place: %(place)s."
         )
     raise ValueError(f"no text for event {event!r}")
 

@@ -23,39 +23,13 @@ from django.utils import timezone
 
 from appointments.models import Appointment, Notification, Reminder
 from appointments.services.notify import appointment_notify
+from appointments.services.reminder_times import PLAN_AHEAD, reminder_due_times
 from scheduling.models import BookingRule
-from scheduling.rules import local_datetime
 
 logger = logging.getLogger(__name__)
 
 S = Appointment.Status
 K = Reminder.Kind
-
-# Reminders come due at most two days before the visit (the evening before a visit just
-# after midnight is about 36 hours ahead at the earliest allowed time, 12:00), so rows are
-# planned this far ahead: late enough to follow rule changes, early enough to be in time.
-PLAN_AHEAD = datetime.timedelta(days=3)
-
-
-def reminder_due_times(
-    *, visit_starts_at: datetime.datetime, rule: BookingRule
-) -> dict[str, datetime.datetime]:
-    """When each reminder of a visit is due, in the hospital's rule.
-
-    The evening reminder is at `reminder_evening_time` on the local day before the visit
-    day; the other `reminder_hours_before` hours before the visit (none when 0).
-    """
-    visit_day = timezone.localdate(visit_starts_at)
-    times = {
-        K.EVENING_BEFORE: local_datetime(
-            visit_day - datetime.timedelta(days=1), rule.reminder_evening_time
-        )
-    }
-    if rule.reminder_hours_before:
-        times[K.HOURS_BEFORE] = visit_starts_at - datetime.timedelta(
-            hours=rule.reminder_hours_before
-        )
-    return times
 
 
 def reminders_plan(*, now: datetime.datetime, limit: int = 500) -> int:
@@ -163,7 +137,9 @@ def reminder_fire(*, reminder_id: int, now: datetime.datetime) -> Notification |
     notification = appointment_notify(
         appointment=appointment,
         event="visit_reminder",
-        dedupe_key=f"reminder:{appointment.pk}:{reminder.kind}",
+        # per reminder row: a rescheduled booking's reminders are planned again (new
+        # rows) and must not be taken for the old visit's, which were sent already
+        dedupe_key=f"reminder:{appointment.pk}:{reminder.kind}:{reminder.pk}",
     )
     if notification is not None:
         Reminder.objects.filter(pk=reminder.pk).update(notification=notification)

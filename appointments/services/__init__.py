@@ -27,6 +27,7 @@ from appointments.services.queue import (
     queue_recall,
     queue_skip,
 )
+from appointments.services.reschedule import appointment_reschedule
 from appointments.services.stopping import session_stop
 from appointments.services.transitions import appointment_transition
 from appointments.services.waitlist import (
@@ -47,6 +48,7 @@ __all__ = [
     "appointment_mark_paid",
     "appointment_notify",
     "appointment_release_unconfirmed",
+    "appointment_reschedule",
     "appointment_risk_record",
     "appointment_transition",
     "queue_call_next",

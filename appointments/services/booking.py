@@ -72,11 +72,14 @@ def booking_is_early(
     )
 
 
-def priority_quota_check(*, user: User, session: ClinicSession) -> None:
+def priority_quota_check(
+    *, user: User, session: ClinicSession, exclude_appointment_id: int | None = None
+) -> None:
     """Before public release, members may take only their level's share of the session.
 
     Locks the session row, so concurrent early bookings count each other; the caller already
-    holds its slot lock (slot, then session: the order stop-clinic uses too).
+    holds its slot lock (slot, then session: the order stop-clinic uses too). A booking being
+    moved (`exclude_appointment_id`) does not count against itself.
     """
     share = member_privileges_for_user(user=user).reserved_share
     capacity = (
@@ -89,9 +92,13 @@ def priority_quota_check(*, user: User, session: ClinicSession) -> None:
     ClinicSession.objects.select_for_update().filter(pk=session.pk).values_list(
         "pk", flat=True
     ).first()
-    taken = Appointment.objects.filter(
-        session_id=session.pk, holds_seat=True, booked_early=True
-    ).count()
+    taken = (
+        Appointment.objects.filter(
+            session_id=session.pk, holds_seat=True, booked_early=True
+        )
+        .exclude(pk=exclude_appointment_id)
+        .count()
+    )
     if taken >= quota:
         raise Conflict(
             ErrorCode.PRIORITY_SEATS_TAKEN,
@@ -164,7 +171,11 @@ def queue_no_free(*, slot: Slot) -> int:
 
 
 def caps_check(
-    *, profile: PatientProfile, session: ClinicSession, rule: BookingRule
+    *,
+    profile: PatientProfile,
+    session: ClinicSession,
+    rule: BookingRule,
+    exclude_appointment_id: int | None = None,
 ) -> None:
     """The hospital's caps on one person's upcoming bookings, by visit day and over any 7
     consecutive days.
@@ -178,6 +189,7 @@ def caps_check(
     accounts booking for one person count one after the other; the caller holds the slot's
     lock already. (Account before person, as every path takes them: a waitlist promotion
     that took the person first would deadlock against a booking of the same account.)
+    A booking being moved (`exclude_appointment_id`, a reschedule) is not counted.
     """
     User.objects.select_for_update().filter(pk=profile.user_id).values_list(
         "pk"
@@ -191,7 +203,9 @@ def caps_check(
             hospital_id=session.hospital_id,
             status__in=Appointment.UPCOMING,
             session__date__range=(day - week, day + week),
-        ).values_list("session__date", flat=True)
+        )
+        .exclude(pk=exclude_appointment_id)
+        .values_list("session__date", flat=True)
     )
     if sum(1 for d in dates if d == day) >= rule.max_active_per_day:
         raise Conflict(
@@ -208,6 +222,12 @@ def caps_check(
                 _("This patient already has %(n)d bookings within 7 days.")
                 % {"n": rule.max_active_per_week},
             )
+
+
+def booking_fee(*, session: ClinicSession) -> int:
+    """The fee (fen) a patient's booking of `session` owes, before any member discount
+    (billing applies the payer's discount when the order is opened)."""
+    return session.fee
 
 
 def appointment_create_on_taken_seat(
@@ -227,7 +247,7 @@ def appointment_create_on_taken_seat(
 
     A walk-in (加号 at the desk) is booked at once: paid at the desk, or free (`fee` 0).
     """
-    fee = session.fee if fee is None else fee
+    fee = booking_fee(session=session) if fee is None else fee
     awaits_payment = fee > 0 and not walk_in
     appointment = Appointment(
         order_no=order_no_new(now),
@@ -328,20 +348,47 @@ def booking_check(
             ErrorCode.PROFILE_NOT_YOURS,
             _("This patient profile does not belong to you."),
         )
+    return target_slot_check(user=user, profile=profile, slot=slot, now=now)
+
+
+def target_slot_check(
+    *,
+    user: User,
+    profile: PatientProfile,
+    slot: Slot,
+    now: datetime.datetime,
+    exclude_appointment_id: int | None = None,
+) -> tuple[BookingRule, bool]:
+    """The read-only refusals about the slot a booking goes to (a new booking, or a
+    booking moved there: `exclude_appointment_id` is then not counted against itself).
+
+    Returns the hospital's rule and whether this is an early (members') booking.
+    """
     session = slot.session
     rule = rule_for_hospital_id(session.hospital_id)
     early = booking_is_early(user=user, session=session, now=now)
     slot_check_bookable(slot=slot, session=session, rule=rule, now=now, early=early)
-    already_booked_check(profile=profile, session=session)
-    doctor_day_cap_precheck(session=session)
+    already_booked_check(
+        profile=profile, session=session, exclude_appointment_id=exclude_appointment_id
+    )
+    doctor_day_cap_precheck(
+        session=session, exclude_appointment_id=exclude_appointment_id
+    )
     return rule, early
 
 
-def already_booked_check(*, profile: PatientProfile, session: ClinicSession) -> None:
+def already_booked_check(
+    *,
+    profile: PatientProfile,
+    session: ClinicSession,
+    exclude_appointment_id: int | None = None,
+) -> None:
     """One seat-holding booking per patient and session: refuse a second one."""
-    if Appointment.objects.filter(
-        profile=profile, session=session, holds_seat=True
-    ).exists():
+    if (
+        Appointment.objects.filter(profile=profile, session=session, holds_seat=True)
+        .exclude(pk=exclude_appointment_id)
+        .exists()
+    ):
         raise Conflict(
             ErrorCode.ALREADY_BOOKED,
             _("This patient already has a booking in this session."),
@@ -374,6 +421,43 @@ def _appointment_book_seat(
         )
 
 
+def seat_checks_under_locks(
+    *,
+    user: User,
+    profile: PatientProfile,
+    session: ClinicSession,
+    rule: BookingRule,
+    early: bool,
+    exclude_appointment_id: int | None = None,
+) -> None:
+    """The checks that decide, once the caller holds the target slot's row lock: session
+    still open, the members' share (session row), the doctor's day (doctor row), the
+    account's and the person's caps (user row, then person row), in that lock order.
+
+    `exclude_appointment_id`: a booking being moved here, not counted against itself.
+    """
+    # Staff may have stopped the session while we waited for the slot lock; stop-clinic locks
+    # the slots before changing the status, so this read sees its commit.
+    if not ClinicSession.objects.filter(
+        pk=session.pk, status=ClinicSession.Status.OPEN
+    ).exists():
+        raise Conflict(
+            SchedulingError.SESSION_STOPPED, _("This clinic session has been stopped.")
+        )
+    if early:
+        priority_quota_check(
+            user=user, session=session, exclude_appointment_id=exclude_appointment_id
+        )
+    doctor_day_cap_check(session=session, exclude_appointment_id=exclude_appointment_id)
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    caps_check(
+        profile=profile,
+        session=session,
+        rule=rule,
+        exclude_appointment_id=exclude_appointment_id,
+    )
+
+
 def booking_complete_on_taken_seat(
     *,
     actor: Actor,
@@ -387,19 +471,9 @@ def booking_complete_on_taken_seat(
     """After the caller took the seat (and so holds the slot's row lock): the checks under
     locks, the insert and its effects. Runs inside the caller's transaction."""
     session = slot.session
-    # Staff may have stopped the session while we waited for the slot lock; stop-clinic locks
-    # the slots before changing the status, so this read sees its commit.
-    if not ClinicSession.objects.filter(
-        pk=session.pk, status=ClinicSession.Status.OPEN
-    ).exists():
-        raise Conflict(
-            SchedulingError.SESSION_STOPPED, _("This clinic session has been stopped.")
-        )
-    if early:
-        priority_quota_check(user=user, session=session)
-    doctor_day_cap_check(session=session)
-    User.objects.select_for_update().filter(pk=user.pk).first()
-    caps_check(profile=profile, session=session, rule=rule)
+    seat_checks_under_locks(
+        user=user, profile=profile, session=session, rule=rule, early=early
+    )
     slot.refresh_from_db(fields=["booked", "capacity"])
 
     appointment = appointment_create_on_taken_seat(

@@ -17,10 +17,16 @@ from hospitals.models import Doctor
 from scheduling.models import ClinicSession
 
 
-def _doctor_day_full(*, doctor_id: int, date: datetime.date, cap: int) -> None:
-    taken = Appointment.objects.filter(
-        doctor_id=doctor_id, session__date=date, status__in=Appointment.UPCOMING
-    ).count()
+def _doctor_day_full(
+    *, doctor_id: int, date: datetime.date, cap: int, exclude_appointment_id: int | None
+) -> None:
+    taken = (
+        Appointment.objects.filter(
+            doctor_id=doctor_id, session__date=date, status__in=Appointment.UPCOMING
+        )
+        .exclude(pk=exclude_appointment_id)
+        .count()
+    )
     if taken >= cap:
         raise Conflict(
             ErrorCode.DOCTOR_DAILY_LIMIT_REACHED,
@@ -33,14 +39,23 @@ def _doctor_day_full(*, doctor_id: int, date: datetime.date, cap: int) -> None:
         )
 
 
-def doctor_day_cap_precheck(*, session: ClinicSession) -> None:
+def doctor_day_cap_precheck(
+    *, session: ClinicSession, exclude_appointment_id: int | None = None
+) -> None:
     """The doctor's daily cap, read without a lock: refuses early in a rush, decides nothing."""
     cap = session.doctor.max_patients_per_day
     if cap is not None:
-        _doctor_day_full(doctor_id=session.doctor_id, date=session.date, cap=cap)
+        _doctor_day_full(
+            doctor_id=session.doctor_id,
+            date=session.date,
+            cap=cap,
+            exclude_appointment_id=exclude_appointment_id,
+        )
 
 
-def doctor_day_cap_check(*, session: ClinicSession) -> None:
+def doctor_day_cap_check(
+    *, session: ClinicSession, exclude_appointment_id: int | None = None
+) -> None:
     """The doctor's cap (hospitals.Doctor.max_patients_per_day) on bookings over all the
     doctor's sessions of the session's date: unpaid, booked and checked in count.
 
@@ -49,7 +64,8 @@ def doctor_day_cap_check(*, session: ClinicSession) -> None:
     caller holds its slot's lock (and for an early booking the session's), and takes the
     user's and person's after this: slot, session, doctor, user, person. A doctor without
     a cap takes no lock, so bookings of most doctors do not queue on one row. The cap is
-    read again under the lock, as staff may have changed it.
+    read again under the lock, as staff may have changed it. A booking being moved
+    (`exclude_appointment_id`, a reschedule) does not count against itself.
     """
     if session.doctor.max_patients_per_day is None:
         return
@@ -60,4 +76,9 @@ def doctor_day_cap_check(*, session: ClinicSession) -> None:
         .first()
     )
     if cap is not None:
-        _doctor_day_full(doctor_id=session.doctor_id, date=session.date, cap=cap)
+        _doctor_day_full(
+            doctor_id=session.doctor_id,
+            date=session.date,
+            cap=cap,
+            exclude_appointment_id=exclude_appointment_id,
+        )

@@ -15,6 +15,7 @@ from appointments.models import Appointment
 from appointments.services.notify import appointment_notify
 from appointments.services.transitions import (
     appointment_cancel_and_release,
+    appointment_lock,
     appointment_transition,
 )
 from appointments.services.waitlist import waitlist_promote
@@ -84,6 +85,11 @@ def appointment_cancel(
     """
     with transaction.atomic():
         now = now or timezone.now()
+        # the row first, as a payment and a reschedule take it (transitions.appointment_lock),
+        # then read it again: a reschedule that committed meanwhile moved it to another slot
+        # (same status), whose seat is the one to give back
+        appointment_lock(appointment_id=appointment.pk)
+        appointment.refresh_from_db()
         if appointment.status not in (S.PENDING_PAYMENT, S.BOOKED):
             raise Conflict(
                 ErrorCode.NOT_CANCELLABLE,

@@ -29,6 +29,8 @@ EVENTS = (
     # The no-show model in use (services/noshow_risk.py, services/noshow_release.py).
     "confirm_request",
     "unconfirmed_released",
+    # A booking moved to another slot (services/reschedule.py): old and new time.
+    "rescheduled",
     # Written by records (the layer above), which calls appointment_notify directly.
     "record_ready",
     "report_ready",
@@ -36,17 +38,24 @@ EVENTS = (
 
 
 def appointment_notify(
-    *, appointment: Appointment, event: str, dedupe_key: str | None = None
+    *,
+    appointment: Appointment,
+    event: str,
+    dedupe_key: str | None = None,
+    extra_context: dict[str, str] | None = None,
 ) -> Notification | None:
     """Notify the appointment's user of `event`. Once per appointment and event, unless a
-    `dedupe_key` says otherwise. Returns None when it was notified already."""
+    `dedupe_key` says otherwise. Returns None when it was notified already.
+
+    `extra_context`: values the event's text needs beyond the appointment's own (the old
+    visit time of a reschedule)."""
     if event not in EVENTS:
         raise ValueError(f"unknown appointment event {event!r}")
     return notification_create(
         user_id=appointment.user_id,
         event=event,
         dedupe_key=dedupe_key or f"appointment:{appointment.pk}:{event}",
-        context=appointment_context(appointment),
+        context=appointment_context(appointment) | (extra_context or {}),
         appointment_id=appointment.pk,
         profile_id=appointment.profile_id,
     )

@@ -11,10 +11,14 @@ from appointments.errors import ErrorCode
 from appointments.models import Appointment
 from appointments.services.booking import queue_no_free, seat_take
 from appointments.services.doctor_cap import doctor_day_cap_check
-from appointments.services.lifecycle import seat_returned_effects
+from appointments.services.lifecycle import (
+    appointment_cancelled_publish,
+    seat_returned_effects,
+)
 from appointments.services.notify import appointment_notify
 from appointments.services.transitions import (
     appointment_cancel_and_release,
+    appointment_lock,
     appointment_transition,
 )
 from common.errors import Conflict
@@ -93,6 +97,7 @@ def appointment_expire(
 ) -> bool:
     """Cancel one unpaid appointment whose hold has passed and return its seat. Idempotent."""
     with transaction.atomic():
+        appointment_lock(appointment_id=appointment_id)  # as a payment takes it first
         appointment = (
             Appointment.objects.select_related("session")
             .filter(
@@ -112,6 +117,14 @@ def appointment_expire(
             )
         except Conflict:
             return False  # lost the race to a payment or a cancel
+        # Unpaid, so billing closes the open orders; a paid booking moved to a dearer slot
+        # whose top-up never came (a reschedule) has what it paid before refunded.
+        appointment_cancelled_publish(
+            actor=actor,
+            appointment=appointment,
+            was_paid=False,
+            refund_reason="cancel:timeout",
+        )
         appointment_notify(appointment=appointment, event="expired")
         seat_returned_effects(actor=actor, appointment=appointment, now=now)
         return True

@@ -40,6 +40,20 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 
+def appointment_lock(*, appointment_id: int) -> None:
+    """Lock the appointment's row (its primary key alone) until commit.
+
+    Taken first by every path that changes a booking awaiting payment or booked (payment,
+    cancel, expiry, reschedule, the no-show release), so they queue on this one lock. The
+    status compare-and-set alone is not enough on InnoDB: its UPDATE may lock the status
+    index entry before the row, and two such writers, one holding the row, deadlock. No
+    join (a FOR UPDATE with joins would lock the joined rows too; MariaDB has no OF).
+    """
+    Appointment.objects.select_for_update().filter(pk=appointment_id).values_list(
+        "pk", flat=True
+    ).first()
+
+
 def appointment_transition(
     *,
     actor: Actor,
@@ -104,5 +118,47 @@ def appointment_cancel_and_release(
     slot_seats_returned(slot_id=appointment.slot_id)
     Slot.objects.filter(pk=appointment.slot_id, booked__gt=0).update(
         booked=F("booked") - 1
+    )
+    return appointment
+
+
+def appointment_move(
+    *,
+    actor: Actor,
+    appointment: Appointment,
+    from_status: str,
+    summary: str,
+    **changes,
+) -> Appointment:
+    """Move a seat-holding booking to another slot (a reschedule): one compare-and-set on
+    its status, writing the new slot, session, doctor, time, queue number and fee.
+
+    The status may stay, or (a free booking moved to a paid slot) go back to pending
+    payment, the only way a booked appointment returns there. The caller moved the seats.
+    """
+    assert transaction.get_connection().in_atomic_block
+    to_status = changes.get("status", from_status)
+    if from_status not in (S.PENDING_PAYMENT, S.BOOKED) or to_status not in (
+        S.PENDING_PAYMENT,
+        S.BOOKED,
+    ):
+        raise Conflict(
+            ErrorCode.TRANSITION_NOT_ALLOWED,
+            _("An appointment that is %(from)s cannot become %(to)s.")
+            % {"from": S(from_status).label, "to": S(to_status).label},
+        )
+    values = {"updated_at": timezone.now(), **changes}
+    moved = Appointment.objects.filter(
+        pk=appointment.pk, status=from_status, holds_seat=True
+    ).update(**values)
+    if moved != 1:
+        raise Conflict(
+            ErrorCode.APPOINTMENT_STATE_CHANGED,
+            _("The appointment was changed by someone else; please refresh."),
+        )
+    for field, value in values.items():
+        setattr(appointment, field, value)
+    operation_log_write(
+        actor=actor, action="appointment.rescheduled", obj=appointment, summary=summary
     )
     return appointment

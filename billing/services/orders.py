@@ -19,15 +19,15 @@ from accounts.models import PointsEntry
 from appointments.errors import ErrorCode as AppointmentsError
 from appointments.models import Appointment
 from appointments.services import appointment_mark_paid
+from appointments.services.transitions import appointment_lock
 from billing.errors import ErrorCode
 from billing.events import OrderToSettle
 from billing.gateways import channel_is_enabled, gateway_for
 from billing.models import Channel, PaymentLedgerEntry, PaymentOrder, Refund
-from billing.selectors import discount_rate_for_user
+from billing.selectors import appointment_amount_due, discount_rate_for_user
 from billing.services.refunds import refund_create
 from common.errors import Conflict, DomainError, Unprocessable
 from common.events import publish
-from common.money import apply_rate
 from common.services import Actor, operation_log_write
 
 logger = logging.getLogger(__name__)
@@ -93,11 +93,23 @@ def payment_order_open(
         existing = PaymentOrder.objects.filter(
             appointment=appointment, channel=channel, status=OrderStatus.CREATED
         ).first()
+        if existing is not None and existing.original_amount != appointment.fee:
+            # Opened before the booking was moved to a slot of another fee: being closed
+            # at its channel (AppointmentRescheduled); a new one follows once it is.
+            raise Conflict(
+                ErrorCode.ORDER_OUTDATED,
+                _(
+                    "The previous payment order is being closed; please try again in "
+                    "a moment."
+                ),
+            )
         if existing is not None:
             return existing
 
+        # What is due: the fee at the member discount, less what was paid already (a paid
+        # booking moved to a dearer slot pays the difference: a top-up order).
         rate = discount_rate_for_user(user=appointment.user)
-        amount = apply_rate(appointment.fee, rate)
+        amount = appointment_amount_due(appointment=appointment, discount_rate=rate)
         if amount < 1:
             raise Conflict(
                 ErrorCode.NOTHING_TO_PAY,
@@ -153,8 +165,13 @@ def _order_prepay_id_set(*, order: PaymentOrder, prepay_id: str) -> None:
 
 
 def payment_order_close(*, order: PaymentOrder, actor: Actor, reason: str) -> bool:
-    """Mark an unpaid order closed here (the channel side is the caller's business)."""
+    """Mark an unpaid order closed here (the channel side is the caller's business).
+
+    Takes the appointment's row first, as a payment does (appointment, then order): the
+    UPDATE re-checks the order's foreign key to the appointment (a shared lock on its row),
+    which would otherwise deadlock with a payment of the same order holding that row."""
     with transaction.atomic():
+        appointment_lock(appointment_id=order.appointment_id)
         closed = PaymentOrder.objects.filter(
             pk=order.pk, status=OrderStatus.CREATED
         ).update(
@@ -255,8 +272,16 @@ def payment_order_mark_paid(
             obj=locked,
             summary=f"{locked.channel} {locked.amount} fen transaction={transaction_id}",
         )
-        if _appointment_confirm(order=locked, actor=actor):
-            _points_award_for_payment(order=locked, actor=actor)
+        first_payment = not (
+            PaymentOrder.objects.filter(
+                appointment_id=locked.appointment_id,
+                status__in=PaymentOrder.PAID_STATUSES,
+            )
+            .exclude(pk=locked.pk)
+            .exists()
+        )
+        if _appointment_confirm(order=locked, actor=actor) and first_payment:
+            _points_award_for_payment(order=locked, actor=actor)  # a top-up earns none
         _sibling_orders_close_later(order=locked)
         return locked
 
@@ -284,12 +309,27 @@ def _appointment_confirm(*, order: PaymentOrder, actor: Actor) -> bool:
         .exclude(pk=order.pk)
         .exists()
     )
-    if paid_elsewhere:
+    # Another paid order and still awaiting payment: this one is the top-up of a paid
+    # booking moved to a dearer slot (a reschedule), not a second payment.
+    if paid_elsewhere and appointment.status != Appointment.Status.PENDING_PAYMENT:
         refund_create(
             order=order,
             actor=actor,
             kind=Refund.Kind.DUPLICATE_PAYMENT,
             reason="the appointment was already paid by another order",
+        )
+        return False
+    if (
+        appointment.status == Appointment.Status.PENDING_PAYMENT
+        and order.original_amount != appointment.fee
+    ):
+        # paid as the booking was moved to a slot of another fee: this order cannot pay it
+        refund_create(
+            order=order,
+            actor=actor,
+            kind=Refund.Kind.NOT_PAYABLE,
+            reason=f"fee changed by a reschedule: paid for {order.original_amount}, "
+            f"the booking now costs {appointment.fee}",
         )
         return False
     try:

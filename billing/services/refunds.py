@@ -20,6 +20,7 @@ from accounts.selectors import points_applied_for_sources
 from appointments.models import Appointment
 from appointments.notifications.delivery import notification_create
 from appointments.notifications.messages import refund_context
+from appointments.services.transitions import appointment_lock
 from billing.errors import ErrorCode
 from billing.events import RefundToSend
 from billing.gateways import gateway_for
@@ -60,8 +61,19 @@ def appointment_refund_request(
     `reason` starts with its kind ("cancel:patient", "stop_clinic"); one refund per paid
     order and kind, so asking again returns the first refund instead of paying twice.
     Returns None when nothing was paid, or everything paid was already refunded. The refund
-    is sent to the channel after the caller's transaction commits.
+    is sent to the channel after the caller's transaction commits. A booking paid in two
+    orders (a reschedule's top-up) has each refunded; the first refund is returned.
     """
+    refunds = appointment_refunds_request(
+        appointment=appointment, actor=actor, reason=reason
+    )
+    return refunds[0] if refunds else None
+
+
+def appointment_refunds_request(
+    *, appointment: Appointment, actor: Actor, reason: str
+) -> list[Refund]:
+    """appointment_refund_request's refunds, one per paid order with money left on it."""
     with transaction.atomic():
         kind = refund_kind_for_reason(reason)
         orders = list(
@@ -69,15 +81,16 @@ def appointment_refund_request(
                 appointment=appointment, status__in=PaymentOrder.PAID_STATUSES
             ).order_by("paid_at", "pk")
         )
-        existing = (
-            Refund.objects.filter(order__in=orders, kind=kind).order_by("pk").first()
+        existing = list(
+            Refund.objects.filter(order__in=orders, kind=kind).order_by("pk")
         )
-        if existing is not None:
+        if existing:
             return existing
-        for order in orders:
-            if order.refundable_amount > 0:
-                return refund_create(order=order, actor=actor, kind=kind, reason=reason)
-        return None
+        return [
+            refund_create(order=order, actor=actor, kind=kind, reason=reason)
+            for order in orders
+            if order.refundable_amount > 0
+        ]
 
 
 def refund_create(
@@ -200,8 +213,18 @@ def refund_sync(*, refund: Refund) -> Refund:
 def refund_apply_channel_state(
     *, refund: Refund, state: ChannelRefundState, actor: Actor
 ) -> Refund:
-    """Record what the channel says about a refund (API answer, query or notification)."""
+    """Record what the channel says about a refund (API answer, query or notification).
+
+    Locks the appointment's row, then the order's, as a payment and a cancel take them: the
+    refund notice's insert re-checks its foreign key to the appointment (a shared lock),
+    which would deadlock with a cancel of the booking holding that row and waiting for the
+    order."""
     with transaction.atomic():
+        appointment_lock(
+            appointment_id=PaymentOrder.objects.values_list(
+                "appointment_id", flat=True
+            ).get(pk=refund.order_id)
+        )
         order = PaymentOrder.objects.select_for_update().get(pk=refund.order_id)
         refund = Refund.objects.select_for_update().get(pk=refund.pk)
         now = timezone.now()

@@ -171,11 +171,12 @@ def test_the_extra_reminder_is_sent_once_and_the_rule_reminders_still_planned(cl
         "hours_before",
     }
     assert kinds_of(appointment)["risk_extra"] == (EXTRA_DUE, "sent")
+    extra = Reminder.objects.get(appointment=appointment, kind="risk_extra")
     assert list(
         Notification.objects.filter(event="visit_reminder").values_list(
             "dedupe_key", flat=True
         )
-    ) == [f"reminder:{appointment.pk}:risk_extra"]
+    ) == [f"reminder:{appointment.pk}:risk_extra:{extra.pk}"]
 
 
 def test_a_booking_made_after_the_extra_reminder_would_be_due_skips_it(clock):

@@ -118,7 +118,10 @@ def test_two_reminder_sweeps_at_once_remind_each_visit_once(
     assert set(reminders.values_list("status", flat=True)) == {Reminder.Status.SENT}
     assert sorted(
         N.objects.filter(event="visit_reminder").values_list("dedupe_key", flat=True)
-    ) == sorted(f"reminder:{a.pk}:hours_before" for a in appointments)
+    ) == sorted(
+        f"reminder:{a.pk}:hours_before:{reminders.get(appointment=a).pk}"
+        for a in appointments
+    )
 
 
 def test_a_late_answer_after_the_row_was_taken_back_does_not_overwrite_it(

@@ -48,11 +48,9 @@ def reminders_of(appointment) -> dict[str, tuple]:
 
 
 def reminder_notifications() -> list[str]:
-    return list(
-        Notification.objects.filter(event="visit_reminder")
-        .order_by("pk")
-        .values_list("dedupe_key", flat=True)
-    )
+    """The reminders' dedupe keys without the reminder row's id (their last part)."""
+    rows = Notification.objects.filter(event="visit_reminder").order_by("pk")
+    return [key.rsplit(":", 1)[0] for key in rows.values_list("dedupe_key", flat=True)]
 
 
 # -- when reminders are due ----------------------------------------------------------------
