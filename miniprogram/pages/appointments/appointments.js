@@ -1,5 +1,6 @@
 const api = require('../../api/index.js');
 const page = require('../../utils/page.js');
+const pager = require('../../utils/pager.js');
 const format = require('../../utils/format.js');
 
 const FILTERS = [
@@ -21,7 +22,7 @@ function cancelAppointment(id) {
 }
 
 Component({
-  data: { filters: FILTERS, status: '', appointments: [], loading: true, error: '', needLogin: false, empty: false },
+  data: { filters: FILTERS, status: '', appointments: [], pageNo: 1, hasMore: false, loadingMore: false, loading: true, error: '', needLogin: false, empty: false },
   methods: {
     onLoad: function () {
       this.loaded = true;
@@ -39,17 +40,19 @@ Component({
     },
     reload: function () {
       const status = this.data.status;
-      return page.load(this, function () {
-        return api.call('appointmentList', { query: { status: status } }).then(function (data) {
-          const list = data.results.map(function (a) {
-            return Object.assign({}, a, {
-              visitText: format.dateTime(a.visit_starts_at),
-              cancellable: CANCELLABLE.indexOf(a.status) >= 0
-            });
-          });
-          return { appointments: list, empty: list.length === 0 };
-        });
+      return pager.first(this, {
+        key: 'appointments',
+        fetch: function (pageNo) {
+          return api.call('appointmentList', { query: { status: status, page: pageNo } });
+        },
+        map: function (a) {
+          const open = CANCELLABLE.indexOf(a.status) >= 0;
+          return Object.assign({}, a, { visitText: format.dateTime(a.visit_starts_at), cancellable: open, reschedulable: open });
+        }
       });
+    },
+    onReachBottom: function () {
+      return pager.more(this);
     },
     onFilter: function (e) {
       this.setData({ status: e.currentTarget.dataset.value });
