@@ -2,6 +2,7 @@ const api = require('../../api/index.js');
 const page = require('../../utils/page.js');
 const pager = require('../../utils/pager.js');
 const format = require('../../utils/format.js');
+const reschedule = require('../../utils/reschedule.js');
 
 const FILTERS = [
   { value: '', label: '全部' },
@@ -46,8 +47,11 @@ Component({
           return api.call('appointmentList', { query: { status: status, page: pageNo } });
         },
         map: function (a) {
-          const open = CANCELLABLE.indexOf(a.status) >= 0;
-          return Object.assign({}, a, { visitText: format.dateTime(a.visit_starts_at), cancellable: open, reschedulable: open });
+          return Object.assign({}, a, {
+            visitText: format.dateTime(a.visit_starts_at),
+            cancellable: CANCELLABLE.indexOf(a.status) >= 0,
+            reschedulable: reschedule.canReschedule(a)
+          });
         }
       });
     },
@@ -60,6 +64,11 @@ Component({
     },
     onOpen: function (e) {
       wx.navigateTo({ url: '/pages/appointment/detail?id=' + e.currentTarget.dataset.id });
+    },
+    onReschedule: function (e) {
+      const id = e.currentTarget.dataset.id;
+      const a = this.data.appointments.filter(function (x) { return x.id === id; })[0];
+      wx.navigateTo({ url: reschedule.startUrl(a) });
     },
     onPay: function (e) {
       wx.navigateTo({ url: '/pages/pay/pay?appointment=' + e.currentTarget.dataset.id });
