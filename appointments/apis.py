@@ -121,7 +121,7 @@ class AppointmentListApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = selectors.appointment_list_for_user(
-            user=request.user, **filters.validated_data
+            user=request.user, status=filters.validated_data.get("status")
         )
         return get_paginated_response(
             serializer_class=AppointmentOutputSerializer,
