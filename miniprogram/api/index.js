@@ -244,6 +244,5 @@ module.exports = {
   ApiError: ApiError,
   TOKEN_KEY: TOKEN_KEY,
   endpoints: endpoints
-  // 改约（reschedule）：负责人在这里加入 endpoints.json 的 appointmentReschedule，
-  // 调用方式 call('appointmentReschedule', {params: {appointment_id}, body: {slot_id}})，返回预约详情。
+  // 改约：call('appointmentReschedule', {params: {appointment_id}, body: {slot_id}})，返回预约详情（见 utils/reschedule.js）
 };

@@ -220,6 +220,23 @@ def test_my_appointments_filter_by_status_in_a_fixed_number_of_queries(
     assert (bad.status_code, bad.json()["error"]["code"]) == (400, "invalid")
 
 
+def test_my_appointments_are_paged_with_page_and_page_size(client, profile):
+    for days in (2, 3, 4):
+        booked(profile, SlotFactory(session__fee=0, session__date=in_days(days)))
+    url = reverse("api:appointments:list")
+
+    first = client.get(url, {"status": "booked", "page": 1, "page_size": 2})
+    second = client.get(url, {"page": 2, "page_size": 2})
+
+    assert first.status_code == 200, first.content
+    assert (first.json()["count"], len(first.json()["results"])) == (3, 2)
+    assert first.json()["next"] is not None
+    assert second.status_code == 200, second.content
+    assert (len(second.json()["results"]), second.json()["next"]) == (1, None)
+    ids = [a["id"] for a in first.json()["results"] + second.json()["results"]]
+    assert len(set(ids)) == 3
+
+
 def test_someone_elses_appointment_answers_404_everywhere(client):
     theirs = booked(PatientProfileFactory())
 

@@ -1,8 +1,11 @@
 """The mini-program's API module against a live server: the Node script
 miniprogram/tests/contract/run.js logs in by SMS, finds a slot, books, pays through the dev
-gateway, cancels and sees the refund, through the real module (wx.request over Node's http).
-The SMS goes to the local fake provider; this test hands the code to the script."""
+gateway, then cancels and sees the refund (or, MP_FLOW=reschedule, moves the paid booking to a
+cheaper slot of the same doctor and sees the difference refunded), through the real module
+(wx.request over Node's http). The SMS goes to the local fake provider; this test hands the
+code to the script."""
 
+import datetime
 import os
 import shutil
 import subprocess
@@ -15,13 +18,15 @@ from appointments.models import Appointment
 from billing.models import PaymentOrder, Refund
 from common.services import Actor
 from config.celery import app as celery_app
+from scheduling.models import Period, Slot
 from tests.accounts.factories import PatientProfileFactory, default_levels
 from tests.clients.conftest import MINIPROGRAM
 from tests.fakes.sms_server import FakeSmsServer
-from tests.scheduling.factories import SlotFactory
+from tests.scheduling.factories import ClinicSessionFactory, SlotFactory
 
 PHONE = "13912345678"
 FEE = 3000
+CHEAPER_FEE = 2000
 TIMEOUT_SECONDS = 90
 
 
@@ -66,7 +71,24 @@ def world(transactional_db):
     return {"slot": slot, "user": user, "profile": profile}
 
 
-def run_script(node, live_server, sms_server, tmp_path) -> subprocess.CompletedProcess:
+@pytest.fixture
+def cheaper_slot(world):
+    """A second session of the same doctor, the next day in the afternoon, at a lower fee."""
+    first = world["slot"].session
+    session = ClinicSessionFactory(
+        doctor=first.doctor,
+        date=first.date + datetime.timedelta(days=1),
+        period=Period.AFTERNOON,
+        start_time=datetime.time(14, 0),
+        end_time=datetime.time(17, 0),
+        fee=CHEAPER_FEE,
+    )
+    return SlotFactory(session=session)
+
+
+def run_script(
+    node, live_server, sms_server, tmp_path, flow: str = "cancel"
+) -> subprocess.CompletedProcess:
     """Run the script; when the server has texted the code, write it where the script waits."""
     code_file = tmp_path / "sms-code"
     env = {
@@ -74,6 +96,7 @@ def run_script(node, live_server, sms_server, tmp_path) -> subprocess.CompletedP
         "MP_API_BASE_URL": live_server.url,
         "MP_PHONE": PHONE,
         "MP_SMS_CODE_FILE": str(code_file),
+        "MP_FLOW": flow,
     }
     process = subprocess.Popen(
         [node, str(MINIPROGRAM / "tests" / "contract" / "run.js")],
@@ -113,3 +136,26 @@ def test_the_mini_program_books_pays_and_cancels(
     assert refund.amount == order.amount == FEE
     assert refund.status == Refund.Status.SUCCEEDED
     assert len(sms_server.codes_sent_to(PHONE)) == 1
+
+
+def test_the_mini_program_reschedules_a_paid_booking(
+    node, live_server, sms_server, world, cheaper_slot, tasks_inline, settings, tmp_path
+):
+    settings.PAYMENTS_DEV_GATEWAY = True
+
+    result = run_script(node, live_server, sms_server, tmp_path, flow="reschedule")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "done"
+    appointment = Appointment.objects.get(user=world["user"])
+    assert appointment.status == Appointment.Status.BOOKED
+    assert (appointment.slot_id, appointment.fee) == (cheaper_slot.pk, CHEAPER_FEE)
+    assert appointment.session_id == cheaper_slot.session_id
+    # one seat held, on the new slot; the old one given back
+    seats = dict(Slot.objects.values_list("pk", "booked"))
+    assert seats == {world["slot"].pk: 0, cheaper_slot.pk: 1}
+    order = PaymentOrder.objects.get(appointment=appointment)
+    assert (order.amount, order.paid_at is not None) == (FEE, True)
+    refund = Refund.objects.get(order=order)
+    assert (refund.kind, refund.amount) == (Refund.Kind.RESCHEDULE, FEE - CHEAPER_FEE)
+    assert refund.status == Refund.Status.SUCCEEDED

@@ -89,6 +89,23 @@ def test_the_checks_would_catch_a_wrong_entry(schema):
     assert {} not in book["security"]
 
 
-def test_reschedule_is_left_to_the_lead():
-    # Built in parallel elsewhere; the lead adds it once its route is in this schema.
-    assert not any("reschedule" in e["path"] for e in ENDPOINTS.values())
+def test_reschedule_and_the_list_pages_are_declared(schema):
+    # 改约 posts the new slot; every list the pages page through declares page/page_size.
+    reschedule = ENDPOINTS["appointmentReschedule"]
+    assert reschedule["body"] == ["slot_id"]
+    assert "slot_id" in _resolve(
+        schema,
+        _operation(schema, reschedule)["requestBody"]["content"]["application/json"][
+            "schema"
+        ],
+    ).get("properties", {})
+    paged = [
+        name
+        for name, endpoint in ENDPOINTS.items()
+        if endpoint["method"] == "GET"
+        and {"page", "page_size"}
+        <= set(_parameters(_operation(schema, endpoint), "query"))
+    ]
+    assert {"appointmentList", "notificationList", "recordList"} <= set(paged)
+    missing = [n for n in paged if "page" not in ENDPOINTS[n].get("query", [])]
+    assert not missing, f"declare page and page_size for {missing}"

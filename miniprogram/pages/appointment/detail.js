@@ -3,10 +3,11 @@ const page = require('../../utils/page.js');
 const format = require('../../utils/format.js');
 const errors = require('../../utils/errors.js');
 const subscribe = require('../../utils/subscribe.js');
+const reschedule = require('../../utils/reschedule.js');
 
 Component({
   data: {
-    a: {}, cancellable: false, needsConfirm: false,
+    a: {}, cancellable: false, reschedulable: false, needsConfirm: false,
     checkIn: {}, codeLoading: false, codeError: '', actionError: '',
     loading: true, error: '', needLogin: false
   },
@@ -14,7 +15,13 @@ Component({
     onLoad: function (options) {
       this.appointmentId = Number(options.id);
       this.askConfirm = options.action === 'confirm';
+      this.loaded = true;
       return this.reload();
+    },
+    onShow: function () {
+      if (this.loaded && !this.data.loading) {
+        this.reload(); // 从改约、支付回来
+      }
     },
     reload: function () {
       const self = this;
@@ -36,6 +43,7 @@ Component({
       return {
         a: Object.assign({}, a, { visitText: format.dateTime(a.visit_starts_at), feeText: format.yuan(a.fee) }),
         cancellable: a.status === 'pending_payment' || a.status === 'booked',
+        reschedulable: reschedule.canReschedule(a),
         needsConfirm: a.status === 'booked' && !!a.confirm_requested_at && !a.confirmed_at
       };
     },
@@ -77,6 +85,9 @@ Component({
         }
         return self.act(api.call('appointmentCancel', { params: { appointment_id: self.appointmentId }, body: { reason: '患者取消' } }));
       });
+    },
+    onReschedule: function () {
+      wx.navigateTo({ url: reschedule.startUrl(this.data.a) });
     },
     onPay: function () {
       wx.navigateTo({ url: '/pages/pay/pay?appointment=' + this.appointmentId });

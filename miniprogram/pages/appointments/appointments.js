@@ -1,6 +1,8 @@
 const api = require('../../api/index.js');
 const page = require('../../utils/page.js');
+const pager = require('../../utils/pager.js');
 const format = require('../../utils/format.js');
+const reschedule = require('../../utils/reschedule.js');
 
 const FILTERS = [
   { value: '', label: '全部' },
@@ -21,7 +23,7 @@ function cancelAppointment(id) {
 }
 
 Component({
-  data: { filters: FILTERS, status: '', appointments: [], loading: true, error: '', needLogin: false, empty: false },
+  data: { filters: FILTERS, status: '', appointments: [], pageNo: 1, hasMore: false, loadingMore: false, loading: true, error: '', needLogin: false, empty: false },
   methods: {
     onLoad: function () {
       this.loaded = true;
@@ -39,17 +41,22 @@ Component({
     },
     reload: function () {
       const status = this.data.status;
-      return page.load(this, function () {
-        return api.call('appointmentList', { query: { status: status } }).then(function (data) {
-          const list = data.results.map(function (a) {
-            return Object.assign({}, a, {
-              visitText: format.dateTime(a.visit_starts_at),
-              cancellable: CANCELLABLE.indexOf(a.status) >= 0
-            });
+      return pager.first(this, {
+        key: 'appointments',
+        fetch: function (pageNo) {
+          return api.call('appointmentList', { query: { status: status, page: pageNo } });
+        },
+        map: function (a) {
+          return Object.assign({}, a, {
+            visitText: format.dateTime(a.visit_starts_at),
+            cancellable: CANCELLABLE.indexOf(a.status) >= 0,
+            reschedulable: reschedule.canReschedule(a)
           });
-          return { appointments: list, empty: list.length === 0 };
-        });
+        }
       });
+    },
+    onReachBottom: function () {
+      return pager.more(this);
     },
     onFilter: function (e) {
       this.setData({ status: e.currentTarget.dataset.value });
@@ -57,6 +64,11 @@ Component({
     },
     onOpen: function (e) {
       wx.navigateTo({ url: '/pages/appointment/detail?id=' + e.currentTarget.dataset.id });
+    },
+    onReschedule: function (e) {
+      const id = e.currentTarget.dataset.id;
+      const a = this.data.appointments.filter(function (x) { return x.id === id; })[0];
+      wx.navigateTo({ url: reschedule.startUrl(a) });
     },
     onPay: function (e) {
       wx.navigateTo({ url: '/pages/pay/pay?appointment=' + e.currentTarget.dataset.id });

@@ -28,7 +28,7 @@ Component({
       return page.load(self, function () {
         return Promise.all([
           api.call('sessionDetail', { params: { session_id: self.sessionId } }),
-          api.call('profileList')
+          api.call('profileList', { query: { page_size: 100 } }) // 就诊人不多，一页读完
         ]).then(function (answers) {
           const s = answers[0];
           const slot = s.slots.filter(function (x) { return x.id === self.slotId; })[0];

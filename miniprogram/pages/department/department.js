@@ -1,9 +1,9 @@
 const api = require('../../api/index.js');
-const page = require('../../utils/page.js');
+const pager = require('../../utils/pager.js');
 const format = require('../../utils/format.js');
 
 Component({
-  data: { doctors: [], loading: true, error: '', needLogin: false, empty: false },
+  data: { doctors: [], pageNo: 1, hasMore: false, loadingMore: false, loading: true, error: '', needLogin: false, empty: false },
   methods: {
     onLoad: function (options) {
       this.departmentId = options.id;
@@ -14,14 +14,18 @@ Component({
     },
     reload: function () {
       const id = this.departmentId;
-      return page.load(this, function () {
-        return api.call('departmentDoctors', { params: { department_id: id }, query: { page_size: 100 } }).then(function (data) {
-          const doctors = data.results.map(function (d) {
-            return Object.assign({}, d, { feeText: format.yuan(d.fee) });
-          });
-          return { doctors: doctors, empty: doctors.length === 0 };
-        });
+      return pager.first(this, {
+        key: 'doctors',
+        fetch: function (pageNo) {
+          return api.call('departmentDoctors', { params: { department_id: id }, query: { page: pageNo } });
+        },
+        map: function (d) {
+          return Object.assign({}, d, { feeText: format.yuan(d.fee) });
+        }
       });
+    },
+    onReachBottom: function () {
+      return pager.more(this);
     },
     openDoctor: function (e) {
       wx.navigateTo({ url: '/pages/doctor/doctor?id=' + e.currentTarget.dataset.id });

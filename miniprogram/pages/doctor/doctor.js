@@ -44,7 +44,7 @@ function groupByDate(sessions, nowMs) {
 
 Component({
   data: {
-    doctor: {}, days: [], clinicTypes: CLINIC_TYPES, clinicType: '', clinicTypeLabel: '',
+    doctor: {}, days: [], clinicTypes: CLINIC_TYPES, clinicType: '', clinicTypeLabel: '', rescheduling: false,
     loading: true, error: '', needLogin: false
   },
   lifetimes: {
@@ -55,6 +55,9 @@ Component({
   methods: {
     onLoad: function (options) {
       this.doctorId = options.id;
+      // 改约模式（utils/reschedule.js）：选的是要改到的出诊，约满的出诊不能候补
+      this.rescheduleId = Number(options.reschedule) || 0;
+      this.setData({ rescheduling: !!this.rescheduleId });
       return this.reload();
     },
     onUnload: function () {
@@ -114,7 +117,8 @@ Component({
       return Promise.resolve(true);
     },
     onBook: function (e) {
-      wx.navigateTo({ url: '/pages/slot/slot?session=' + e.currentTarget.dataset.id });
+      const mode = this.rescheduleId ? '&reschedule=' + this.rescheduleId : '';
+      wx.navigateTo({ url: '/pages/slot/slot?session=' + e.currentTarget.dataset.id + mode });
     },
     onWaitlist: function (e) {
       wx.navigateTo({ url: '/pages/confirm/confirm?waitlist=1&session=' + e.currentTarget.dataset.id });

@@ -1,22 +1,31 @@
 const api = require('../../api/index.js');
-const page = require('../../utils/page.js');
+const pager = require('../../utils/pager.js');
 const format = require('../../utils/format.js');
 
 Component({
-  data: { member: {}, points: [], loading: true, error: '', needLogin: false },
+  data: { member: {}, points: [], pageNo: 1, hasMore: false, loadingMore: false, loading: true, error: '', needLogin: false },
   methods: {
     onLoad: function () {
       return this.reload();
     },
     reload: function () {
-      return page.load(this, function () {
-        return Promise.all([api.call('member'), api.call('memberPoints')]).then(function (answers) {
-          const points = answers[1].results.map(function (p) {
-            return Object.assign({}, p, { timeText: format.dateTime(p.created_at), deltaText: (p.delta > 0 ? '+' : '') + p.delta });
+      return pager.first(this, {
+        key: 'points',
+        fetch: function (pageNo) {
+          return api.call('memberPoints', { query: { page: pageNo } });
+        },
+        map: function (p) {
+          return Object.assign({}, p, { timeText: format.dateTime(p.created_at), deltaText: (p.delta > 0 ? '+' : '') + p.delta });
+        },
+        extra: function () {
+          return api.call('member').then(function (member) {
+            return { member: member };
           });
-          return { member: answers[0], points: points };
-        });
+        }
       });
+    },
+    onReachBottom: function () {
+      return pager.more(this);
     }
   }
 });

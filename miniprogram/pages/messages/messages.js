@@ -1,22 +1,32 @@
 const api = require('../../api/index.js');
 const page = require('../../utils/page.js');
+const pager = require('../../utils/pager.js');
 const format = require('../../utils/format.js');
 
 Component({
-  data: { messages: [], unread: 0, loading: true, error: '', needLogin: false, empty: false },
+  data: { messages: [], unread: 0, pageNo: 1, hasMore: false, loadingMore: false, loading: true, error: '', needLogin: false, empty: false },
   methods: {
     onLoad: function () {
       return this.reload();
     },
     reload: function () {
-      return page.load(this, function () {
-        return Promise.all([api.call('notificationList'), api.call('notificationUnreadCount')]).then(function (answers) {
-          const messages = answers[0].results.map(function (n) {
-            return Object.assign({}, n, { timeText: format.dateTime(n.created_at) });
+      return pager.first(this, {
+        key: 'messages',
+        fetch: function (pageNo) {
+          return api.call('notificationList', { query: { page: pageNo } });
+        },
+        map: function (n) {
+          return Object.assign({}, n, { timeText: format.dateTime(n.created_at) });
+        },
+        extra: function () {
+          return api.call('notificationUnreadCount').then(function (count) {
+            return { unread: count.unread };
           });
-          return { messages: messages, unread: answers[1].unread, empty: messages.length === 0 };
-        });
+        }
       });
+    },
+    onReachBottom: function () {
+      return pager.more(this);
     },
     onOpen: function (e) {
       const self = this;

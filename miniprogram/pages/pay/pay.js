@@ -32,11 +32,12 @@ function requestPayment(params) {
 }
 
 Component({
-  data: { appointment: {}, channel: '', paying: false, payError: '', loading: true, error: '', needLogin: false, empty: false },
+  data: { appointment: {}, topUp: false, channel: '', paying: false, payError: '', loading: true, error: '', needLogin: false, empty: false },
   methods: {
     onLoad: function (options) {
       this.appointmentId = Number(options.appointment);
       this.idempotencyKey = api.newIdempotencyKey();
+      this.setData({ topUp: options.topup === '1' }); // 改约到更贵的号：补缴差价
       return this.reload();
     },
     reload: function () {

@@ -1,10 +1,11 @@
 const api = require('../../api/index.js');
 const page = require('../../utils/page.js');
+const pager = require('../../utils/pager.js');
 
 const RELATIONS = { self: '本人', parent: '父母', spouse: '配偶', child: '子女', relative: '亲属', other: '其他' };
 
 Component({
-  data: { profiles: [], loading: true, error: '', needLogin: false, empty: false },
+  data: { profiles: [], pageNo: 1, hasMore: false, loadingMore: false, loading: true, error: '', needLogin: false, empty: false },
   methods: {
     onLoad: function () {
       this.loaded = true;
@@ -16,14 +17,18 @@ Component({
       }
     },
     reload: function () {
-      return page.load(this, function () {
-        return api.call('profileList').then(function (data) {
-          const profiles = data.results.map(function (p) {
-            return Object.assign({}, p, { relationText: RELATIONS[p.relation] || p.relation });
-          });
-          return { profiles: profiles, empty: profiles.length === 0 };
-        });
+      return pager.first(this, {
+        key: 'profiles',
+        fetch: function (pageNo) {
+          return api.call('profileList', { query: { page: pageNo } });
+        },
+        map: function (p) {
+          return Object.assign({}, p, { relationText: RELATIONS[p.relation] || p.relation });
+        }
       });
+    },
+    onReachBottom: function () {
+      return pager.more(this);
     },
     onAdd: function () {
       wx.navigateTo({ url: '/pages/profile-edit/profile-edit' });

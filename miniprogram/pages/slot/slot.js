@@ -7,6 +7,7 @@ Component({
   methods: {
     onLoad: function (options) {
       this.sessionId = options.session;
+      this.rescheduleId = Number(options.reschedule) || 0; // 改约模式：选好时段去确认改约
       return this.reload();
     },
     onShow: function () {
@@ -26,6 +27,12 @@ Component({
       });
     },
     onChoose: function (e) {
+      if (this.rescheduleId) {
+        wx.navigateTo({
+          url: '/pages/reschedule/reschedule?appointment=' + this.rescheduleId + '&session=' + this.sessionId + '&slot=' + e.currentTarget.dataset.id
+        });
+        return;
+      }
       wx.navigateTo({ url: '/pages/confirm/confirm?session=' + this.sessionId + '&slot=' + e.currentTarget.dataset.id });
     }
   }

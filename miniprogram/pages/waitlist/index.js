@@ -1,24 +1,29 @@
 const api = require('../../api/index.js');
 const page = require('../../utils/page.js');
+const pager = require('../../utils/pager.js');
 
 const STATUS = { waiting: '候补中', promoted: '已约上', left: '已退出', closed: '已结束' };
 const PERIODS = { morning: '上午', afternoon: '下午', evening: '晚上' };
 
 Component({
-  data: { entries: [], loading: true, error: '', needLogin: false, empty: false },
+  data: { entries: [], pageNo: 1, hasMore: false, loadingMore: false, loading: true, error: '', needLogin: false, empty: false },
   methods: {
     onLoad: function () {
       return this.reload();
     },
     reload: function () {
-      return page.load(this, function () {
-        return api.call('waitlistList').then(function (data) {
-          const entries = data.results.map(function (w) {
-            return Object.assign({}, w, { statusText: STATUS[w.status] || w.status, periodText: PERIODS[w.period] || w.period });
-          });
-          return { entries: entries, empty: entries.length === 0 };
-        });
+      return pager.first(this, {
+        key: 'entries',
+        fetch: function (pageNo) {
+          return api.call('waitlistList', { query: { page: pageNo } });
+        },
+        map: function (w) {
+          return Object.assign({}, w, { statusText: STATUS[w.status] || w.status, periodText: PERIODS[w.period] || w.period });
+        }
       });
+    },
+    onReachBottom: function () {
+      return pager.more(this);
     },
     onLeave: function (e) {
       const self = this;

@@ -2,6 +2,8 @@
 //   MP_API_BASE_URL  服务器地址
 //   MP_PHONE         患者手机号
 //   MP_SMS_CODE_FILE 测试把短信验证码写进这个文件（脚本发送验证码后等待它出现）
+//   MP_FLOW          cancel（默认）：预约、支付、取消、退款；
+//                    reschedule：预约较贵的出诊并支付，再改约到同一医生较便宜出诊的号，看到退还差价
 // 每一步打印一行；任何一步不符合预期就以非零状态退出。
 const fs = require('fs');
 const wxNode = require('./wx-node.js');
@@ -36,7 +38,7 @@ function waitForFile(file, timeoutMs) {
   });
 }
 
-async function main() {
+async function login() {
   const phone = process.env.MP_PHONE;
 
   // 登录：短信验证码
@@ -45,19 +47,14 @@ async function main() {
   const code = await waitForFile(process.env.MP_SMS_CODE_FILE, 20000);
   const wrong = await api.login('loginSms', { phone: phone, code: code === '000000' ? '111111' : '000000' }).catch((e) => e);
   check(wrong.isApiError && wrong.code === 'sms_code_invalid' && wrong.message === '验证码错误', '错误验证码应答 sms_code_invalid：' + wrong.code);
-  const login = await api.login('loginSms', { phone: phone, code: code });
-  check(api.isLoggedIn() && login.user, '登录后应有凭证');
+  const answer = await api.login('loginSms', { phone: phone, code: code });
+  check(api.isLoggedIn() && answer.user, '登录后应有凭证');
   step('logged in');
+  return answer;
+}
 
-  // 凭证失效时用 refresh 换新的并重试
-  const tokens = wx.getStorageSync(api.TOKEN_KEY);
-  wx.setStorageSync(api.TOKEN_KEY, { access: tokens.access.slice(0, -4) + 'xxxx', refresh: tokens.refresh });
-  const me = await api.call('me');
-  check(me.id === login.user.id, 'refresh 后应能读取当前用户');
-  check(wx.getStorageSync(api.TOKEN_KEY).access !== tokens.access, '应已换新 access');
-  step('token refreshed');
-
-  // 找医院、医生、出诊、号源
+// 找医院、医生和他可约的出诊（按日期）
+async function openSessions() {
   const hospitals = await api.call('hospitalList');
   check(hospitals.results.length === 1, '应有一家医院');
   const hospital = await api.call('hospitalDetail', { params: { hospital_id: hospitals.results[0].id } });
@@ -65,15 +62,18 @@ async function main() {
   check(found.results.length === 1, '医院应有一位医生');
   const doctor = found.results[0];
   const sessions = await api.call('doctorSessions', { params: { doctor_id: doctor.id } });
-  const open = sessions.sessions.filter(function (s) { return s.bookable_now && s.remaining > 0; });
-  check(open.length === 1, '应有一个可约的出诊');
-  const session = await api.call('sessionDetail', { params: { session_id: open[0].id } });
+  return sessions.sessions.filter(function (s) { return s.bookable_now && s.remaining > 0; });
+}
+
+async function freeSlot(sessionId) {
+  const session = await api.call('sessionDetail', { params: { session_id: sessionId } });
   const slot = session.slots.filter(function (s) { return s.remaining > 0; })[0];
   check(slot, '应有余号');
-  step('found slot ' + slot.id);
+  return slot;
+}
 
-  // 预约
-  const profiles = await api.call('profileList');
+async function book(slot) {
+  const profiles = await api.call('profileList', { query: { page: 1 } });
   check(profiles.results.length >= 1, '应有就诊人');
   const appointment = await api.call('appointmentBook', {
     body: { slot_id: slot.id, profile_id: profiles.results[0].id },
@@ -81,8 +81,11 @@ async function main() {
   });
   check(appointment.status === 'pending_payment', '新预约应待支付：' + appointment.status);
   step('booked ' + appointment.id);
+  return appointment;
+}
 
-  // 支付：服务器列出开发网关时用它
+// 支付：服务器列出开发网关时用它
+async function pay(appointment) {
   const channels = await api.call('channelList');
   check(channels.channels.indexOf('dev') >= 0, '测试服务器应列出开发网关');
   const order = await api.call('orderCreate', {
@@ -94,14 +97,24 @@ async function main() {
   check(paid.status === 'paid', '订单应已支付：' + paid.status);
   const booked = await api.call('appointmentDetail', { params: { appointment_id: appointment.id } });
   check(booked.status === 'booked', '支付后预约应为已预约：' + booked.status);
-  const list = await api.call('appointmentList', { query: { status: 'booked' } });
+  const list = await api.call('appointmentList', { query: { status: 'booked', page: 1, page_size: 10 } });
   check(list.results.some(function (a) { return a.id === appointment.id; }), '“我的预约”里应有它');
   step('paid order ' + order.id);
+  return paid;
+}
+
+async function cancelFlow() {
+  const open = await openSessions();
+  check(open.length === 1, '应有一个可约的出诊');
+  const slot = await freeSlot(open[0].id);
+  step('found slot ' + slot.id);
+  const appointment = await book(slot);
+  const paid = await pay(appointment);
 
   // 取消并看到退款
   const cancelled = await api.call('appointmentCancel', { params: { appointment_id: appointment.id }, body: { reason: '契约测试取消' } });
   check(cancelled.status === 'cancelled', '应已取消：' + cancelled.status);
-  const refunded = await api.call('orderDetail', { params: { order_id: order.id } });
+  const refunded = await api.call('orderDetail', { params: { order_id: paid.id } });
   check(refunded.refunds.length === 1, '应有一笔退款');
   check(refunded.refunds[0].amount === paid.amount, '应全额退款');
   step('cancelled; refund ' + refunded.refunds[0].status + ' ' + refunded.refunds[0].amount);
@@ -110,6 +123,54 @@ async function main() {
   const again = await api.call('appointmentCancel', { params: { appointment_id: appointment.id }, body: { reason: '再取消' } }).catch((e) => e);
   check(again.isApiError && again.status === 409 && again.message.length > 0 && again.message !== '操作失败，请稍后再试', '重复取消应有中文提示：' + again.code);
   step('second cancel refused: ' + again.code);
+}
+
+async function rescheduleFlow() {
+  const open = await openSessions();
+  check(open.length === 2, '医生应有两个可约的出诊');
+  const dear = open[0].fee >= open[1].fee ? open[0] : open[1];
+  const cheap = dear === open[0] ? open[1] : open[0];
+  check(dear.fee > cheap.fee, '两个出诊的挂号费应不同');
+  const from = await freeSlot(dear.id);
+  const appointment = await book(from);
+  const paid = await pay(appointment);
+
+  // 改约到同一医生另一个出诊的号：更便宜，退还差价
+  const to = await freeSlot(cheap.id);
+  const moved = await api.call('appointmentReschedule', { params: { appointment_id: appointment.id }, body: { slot_id: to.id } });
+  check(moved.id === appointment.id, '改约后仍是同一个预约');
+  check(moved.status === 'booked', '改约到更便宜的号后应仍为已预约：' + moved.status);
+  check(moved.fee === cheap.fee, '挂号费应为新出诊的：' + moved.fee);
+  check(new Date(moved.visit_starts_at).getTime() === new Date(to.starts_at).getTime(), '就诊时间应为新时段');
+  const order = await api.call('orderDetail', { params: { order_id: paid.id } });
+  check(order.refunds.length === 1, '应退还一笔差价');
+  check(order.refunds[0].amount > 0 && order.refunds[0].amount < paid.amount, '退款应为差价：' + order.refunds[0].amount);
+  step('rescheduled to slot ' + to.id + '; refund ' + order.refunds[0].status + ' ' + order.refunds[0].amount);
+
+  // 再改到同一个号：按错误码显示中文
+  const same = await api.call('appointmentReschedule', { params: { appointment_id: appointment.id }, body: { slot_id: to.id } }).catch((e) => e);
+  check(same.isApiError && same.status === 409 && same.code === 'reschedule_same_slot' && same.message === '预约已在该时段，请选择其他时段', '改到原时段应被拒绝：' + same.code);
+  const detail = await api.call('appointmentDetail', { params: { appointment_id: appointment.id } });
+  check(detail.status === 'booked' && detail.fee === cheap.fee, '拒绝后预约不变');
+  step('same slot refused: ' + same.code);
+}
+
+async function main() {
+  const answer = await login();
+
+  // 凭证失效时用 refresh 换新的并重试
+  const tokens = wx.getStorageSync(api.TOKEN_KEY);
+  wx.setStorageSync(api.TOKEN_KEY, { access: tokens.access.slice(0, -4) + 'xxxx', refresh: tokens.refresh });
+  const me = await api.call('me');
+  check(me.id === answer.user.id, 'refresh 后应能读取当前用户');
+  check(wx.getStorageSync(api.TOKEN_KEY).access !== tokens.access, '应已换新 access');
+  step('token refreshed');
+
+  if (process.env.MP_FLOW === 'reschedule') {
+    await rescheduleFlow();
+  } else {
+    await cancelFlow();
+  }
 
   await api.logout();
   check(!api.isLoggedIn(), '应已退出');
