@@ -229,7 +229,7 @@ def test_a_patient_reschedules_a_paid_booking_then_cancels_it(
     page.get_by_role("link", name="改约到 08:00（余 5）").click()
     page.get_by_role("heading", name="确认改约").wait_for()
     assert new_time in page.locator(".new-time").inner_text()
-    assert "费用不变" in page.locator(".fee-change").inner_text()
+    assert "无差额" in page.locator(".fee-change").inner_text()
     axe.check(page)
     page.get_by_role("button", name="确认改约到此时间").click()
 

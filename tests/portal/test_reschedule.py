@@ -152,7 +152,7 @@ def test_same_fee_moves_the_booking_and_leaves_billing_alone(client, profile, do
     target = priced(doctor, 2000)
 
     page = client.get(confirm_url(appointment, target)).content.decode()
-    assert "The fee stays the same" in page
+    assert "No difference: nothing to pay and nothing refunded." in page
     assert hhmm(appointment.visit_starts_at) in page
     assert hhmm(target.starts_at) in page
     response = client.post(confirm_url(appointment, target))

@@ -82,7 +82,7 @@ def reschedule_slots(request: HttpRequest, appointment_id: int) -> HttpResponse:
 
 
 def _fee_change(*, request: HttpRequest, appointment: Appointment, new_fee: int):
-    """What the move costs, by billing's rule: ("same" | "refund" | "top_up" |
+    """What the move costs, by billing's rule: ("none" | "refund" | "top_up" |
     "to_pay", fen)."""
     due = appointment_amount_due(
         appointment=appointment,
@@ -94,7 +94,7 @@ def _fee_change(*, request: HttpRequest, appointment: Appointment, new_fee: int)
     if due > 0:
         paid = appointment_paid_orders(appointment_id=appointment.pk)
         return ("top_up" if paid else "to_pay"), due
-    return "same", 0
+    return "none", 0
 
 
 def _moved_message(*, request: HttpRequest, moved: Appointment, change) -> str:
