@@ -254,7 +254,7 @@ def test_past_the_deadline_there_is_no_link_and_the_pages_refuse_in_chinese(
 
     with translation.override("zh-hans"):
         assert slots_url(appointment) not in detail(client, appointment)
-        listing = client.get(slots_url(appointment))
+        listing = client.get(slots_url(appointment), headers={"HX-Request": "true"})
         posted = client.post(confirm_url(appointment, target))
 
     assert listing.status_code == posted.status_code == 409
@@ -263,6 +263,7 @@ def test_past_the_deadline_there_is_no_link_and_the_pages_refuse_in_chinese(
         assert "该预约的改约已于" in body
         assert "截止" in body
     assert confirm_url(appointment, target) not in listing.content.decode()
+    assert "<html" in listing.content.decode()  # the refusal is a whole page
     assert state(appointment) == before
 
 
@@ -370,3 +371,12 @@ def test_anonymous_visitors_are_sent_to_the_login(profile, doctor):
         assert response.url == f"{reverse('portal:login')}?next={url}"
     assert Client().post(slots).status_code == 405  # the list is read-only
     assert state(appointment) == before
+
+
+def test_a_bad_date_filter_is_a_clear_400(client, profile, doctor):
+    appointment = booked(profile, priced(doctor, 2000), paid=True)
+
+    response = client.get(slots_url(appointment), {"date": "2000-01-01"})
+
+    assert response.status_code == 400
+    assert "Choose a date from today on." in response.content.decode()

@@ -68,17 +68,14 @@ def reschedule_slots(request: HttpRequest, appointment_id: int) -> HttpResponse:
     )
     form = _refusal_form()
     status = _allowed(form, appointment)
+    if status != 200:  # nothing to choose from: the refusal alone, the whole page
+        context = {"appointment": appointment, "moving": None, "refusal": form}
+        return render(request, "portal/reschedule.html", context, status=status)
     context, valid = sessions_listing(request, appointment.doctor)
-    if status == 200 and not valid:
-        status = 400
-    context.update(
-        appointment=appointment,
-        moving=appointment if status != 409 else None,
-        refusal=form,
+    context.update(appointment=appointment, moving=appointment, refusal=form)
+    return page_or_part(
+        request, "portal/reschedule.html", context, status=200 if valid else 400
     )
-    if status == 409:  # nothing to choose from: the refusal alone
-        context["sessions"] = []
-    return page_or_part(request, "portal/reschedule.html", context, status=status)
 
 
 def _fee_change(*, request: HttpRequest, appointment: Appointment, new_fee: int):
@@ -99,20 +96,18 @@ def _fee_change(*, request: HttpRequest, appointment: Appointment, new_fee: int)
 
 def _moved_message(*, request: HttpRequest, moved: Appointment, change) -> str:
     time = timezone.localtime(moved.visit_starts_at).strftime("%Y-%m-%d %H:%M")
-    if moved.status == S.PENDING_PAYMENT:
-        due = appointment_amount_due(
-            appointment=moved, discount_rate=discount_rate_for_user(user=request.user)
-        )
-        deadline = timezone.localtime(moved.hold_expires_at).strftime("%m-%d %H:%M")
-        kind = _fee_change(request=request, appointment=moved, new_fee=moved.fee)[0]
+    # Still (or again) awaiting payment: what is owed now, by the same rule.
+    owed, due = _fee_change(request=request, appointment=moved, new_fee=moved.fee)
+    if moved.status == S.PENDING_PAYMENT and owed in ("top_up", "to_pay"):
         text = (
             _(
                 "Moved to %(time)s. Please pay the difference of %(amount)s before "
                 "%(deadline)s."
             )
-            if kind == "top_up"
+            if owed == "top_up"
             else _("Moved to %(time)s. Please pay %(amount)s before %(deadline)s.")
         )
+        deadline = timezone.localtime(moved.hold_expires_at).strftime("%m-%d %H:%M")
         return text % {
             "time": time,
             "amount": yuan_display(due),
