@@ -26,10 +26,15 @@ def appointment_paid_orders(*, appointment_id: int) -> list[PaymentOrder]:
     )
 
 
-def appointment_amount_due(*, appointment, discount_rate: Decimal) -> int:
+def appointment_amount_due(
+    *, appointment, discount_rate: Decimal, fee: int | None = None
+) -> int:
     """Fen still to pay for the appointment's fee: the fee at the payer's discount, less
     what its paid orders keep (paid less refunded). Negative: that much was overpaid (a
     booking moved to a cheaper slot).
+
+    `fee`, when given, is priced instead of the appointment's own: what the booking would
+    owe (or have overpaid) once moved to a slot of that fee (the portal's 改约 quote).
 
     A booking paid already (then moved to a slot of another fee, a reschedule) keeps the
     discount it was paid at, the first paid order's (amount / fee); otherwise
@@ -41,7 +46,7 @@ def appointment_amount_due(*, appointment, discount_rate: Decimal) -> int:
     else:
         rate = discount_rate
     kept = sum(order.amount - order.refunded_amount for order in paid)
-    return apply_rate(appointment.fee, rate) - kept
+    return apply_rate(appointment.fee if fee is None else fee, rate) - kept
 
 
 def payment_order_list_for_user(*, user: User) -> QuerySet[PaymentOrder]:

@@ -512,6 +512,10 @@ GET  /h5/appointments/<int:appointment_id>/pay/                     302 302 404 
 POST /h5/appointments/<int:appointment_id>/pay/                     302 302 404 403 403 403 403   /h5/appointments/{appointment}/pay/
 GET  /h5/appointments/<int:appointment_id>/cancel/                  405 405 405 405 405 405 405   /h5/appointments/{appointment}/cancel/
 POST /h5/appointments/<int:appointment_id>/cancel/                  302 -   404 403 403 403 403   /h5/appointments/{appointment}/cancel/
+GET  /h5/appointments/<int:appointment_id>/reschedule/              302 200 404 403 403 403 403   /h5/appointments/{appointment}/reschedule/
+POST /h5/appointments/<int:appointment_id>/reschedule/              405 405 405 405 405 405 405   /h5/appointments/{appointment}/reschedule/
+GET  /h5/appointments/<int:appointment_id>/reschedule/<int:slot_id>/ 302 200 404 403 403 403 403   /h5/appointments/{appointment}/reschedule/{slot}/
+POST /h5/appointments/<int:appointment_id>/reschedule/<int:slot_id>/ 302 409 404 403 403 403 403   /h5/appointments/{appointment}/reschedule/{slot}/
 GET  /h5/orders/<int:order_id>/dev-pay/                             302 200 404 403 403 403 403   /h5/orders/{order}/dev-pay/
 POST /h5/orders/<int:order_id>/dev-pay/                             302 -   404 403 403 403 403   /h5/orders/{order}/dev-pay/
 GET  /h5/orders/<int:order_id>/wechat/                              302 404 404 403 403 403 403   /h5/orders/{order}/wechat/

@@ -27,7 +27,11 @@ from appointments.services.queue import (
     queue_recall,
     queue_skip,
 )
-from appointments.services.reschedule import appointment_reschedule
+from appointments.services.reschedule import (
+    appointment_reschedule,
+    reschedule_allowed,
+    reschedule_allowed_check,
+)
 from appointments.services.stopping import session_stop
 from appointments.services.transitions import appointment_transition
 from appointments.services.waitlist import (
@@ -51,6 +55,8 @@ __all__ = [
     "appointment_reschedule",
     "appointment_risk_record",
     "appointment_transition",
+    "reschedule_allowed",
+    "reschedule_allowed_check",
     "queue_call_next",
     "queue_mark_seen",
     "queue_recall",

@@ -127,6 +127,18 @@ def reschedule_allowed_check(
     return rule
 
 
+def reschedule_allowed(
+    *, appointment: Appointment, now: datetime.datetime | None = None
+) -> bool:
+    """Read-only: whether reschedule_allowed_check lets this booking be moved now (the
+    portal offers 改约 by it, so the page and the service never disagree)."""
+    try:
+        reschedule_allowed_check(appointment=appointment, now=now or timezone.now())
+    except Conflict:
+        return False
+    return True
+
+
 def _target_check(*, appointment: Appointment, slot: Slot) -> None:
     """Where a booking may go: same hospital, same doctor or department, another slot."""
     if slot.pk == appointment.slot_id:

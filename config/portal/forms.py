@@ -127,6 +127,10 @@ class CancelForm(forms.Form):
     )
 
 
+class RescheduleForm(forms.Form):
+    """No fields (the slot is in the URL): the service's refusals are shown on it."""
+
+
 class ProfileForm(forms.Form):
     name = forms.CharField(
         label=_("Full name"),

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from config.portal.views import appointments, auth, booking, browse, profiles
+from config.portal.views import (
+    appointments,
+    auth,
+    booking,
+    browse,
+    profiles,
+    reschedule,
+)
 
 app_name = "portal"
 urlpatterns = [
@@ -30,6 +37,16 @@ urlpatterns = [
         "appointments/<int:appointment_id>/cancel/",
         appointments.appointment_cancel_view,
         name="cancel",
+    ),
+    path(
+        "appointments/<int:appointment_id>/reschedule/",
+        reschedule.reschedule_slots,
+        name="reschedule",
+    ),
+    path(
+        "appointments/<int:appointment_id>/reschedule/<int:slot_id>/",
+        reschedule.reschedule_confirm,
+        name="reschedule-confirm",
     ),
     path("orders/<int:order_id>/dev-pay/", booking.dev_pay, name="dev-pay"),
     path("orders/<int:order_id>/wechat/", booking.wechat_pay, name="wechat-pay"),

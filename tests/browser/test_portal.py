@@ -7,7 +7,10 @@ axe-core (axe-playwright-python bundles it): a violation of impact "serious" or
 "critical" fails the test.
 """
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from tests.accounts.factories import make_id_card_no
 from tests.fakes.sms_server import FakeSmsServer
@@ -177,6 +180,76 @@ def test_a_patient_books_pays_and_cancels_in_the_portal(
 
     assert axe.violations == []
     assert len(axe.pages) == 17
+
+
+def test_a_patient_reschedules_a_paid_booking_then_cancels_it(
+    open_page, sms_server, settings
+):
+    # given a doctor with two sessions at the same fee, two and three days ahead
+    settings.PAYMENTS_DEV_GATEWAY = True
+    doctor = DoctorFactory(name="陈明", fee=2500)
+    first = SlotFactory(session__doctor=doctor, session__fee=2500)
+    later = SlotFactory(
+        session__doctor=doctor,
+        session__fee=2500,
+        session__date=first.session.date + datetime.timedelta(days=1),
+    )
+    new_time = f"{timezone.localtime(later.starts_at):%Y-%m-%d %H:%M}"
+    axe = AxeChecker()
+    page = open_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    # when the patient logs in, books the first slot for themselves and pays
+    page.goto("/h5/login/")
+    page.get_by_label("手机号").fill(PHONE)
+    page.get_by_role("button", name="发送验证码").click()
+    page.get_by_text("验证码已发送至").wait_for()
+    page.get_by_label("短信验证码").fill(sms_server.last_code(PHONE))
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/h5/appointments/")
+    page.goto(f"/h5/book/{first.pk}/")
+    page.get_by_role("link", name="添加就诊人").click()
+    page.get_by_label("姓名").fill("钱七")
+    page.get_by_label("与您的关系").select_option("self")
+    page.get_by_label("身份证号").fill(make_id_card_no())
+    page.get_by_label("手机号").fill(PHONE)
+    page.get_by_role("button", name="保存").click()
+    page.get_by_label("钱七").check()
+    page.get_by_role("button", name="预约", exact=True).click()
+    page.get_by_label("开发测试网关").check()
+    page.get_by_role("button", name="立即支付").click()
+    page.get_by_role("button", name="支付 ¥25.00").click()
+    page.get_by_text("支付成功。").wait_for()
+
+    # and moves it to the doctor's later slot (改约), at the same fee
+    page.get_by_role("link", name="改约", exact=True).click()
+    page.get_by_role("heading", name="改约", exact=True).wait_for()
+    assert page.get_by_text("当前预约时间").count() == 1
+    axe.check(page)
+    page.get_by_role("link", name="改约到 08:00（余 5）").click()
+    page.get_by_role("heading", name="确认改约").wait_for()
+    assert new_time in page.locator(".new-time").inner_text()
+    assert "无差额" in page.locator(".fee-change").inner_text()
+    axe.check(page)
+    page.get_by_role("button", name="确认改约到此时间").click()
+
+    # then the booking shows the new time, still paid, with nothing refunded
+    page.get_by_text(f"已改约至 {new_time}。").wait_for()
+    axe.check(page)
+    assert page.locator("#summary-h").inner_text() == "已预约"
+    assert new_time in page.locator("dl.facts").inner_text()
+    assert page.locator("li.refund").count() == 0
+
+    # and cancelling it refunds what was paid
+    page.get_by_role("button", name="取消预约").click()
+    page.get_by_text("预约已取消。").wait_for()
+    refund = page.locator("li.refund")
+    assert "¥25.00" in refund.inner_text()
+    assert "已退款" in refund.inner_text()
+    assert page.get_by_role("link", name="改约", exact=True).count() == 0
+
+    assert axe.violations == []
+    assert len(axe.pages) == 3
 
 
 def test_the_axe_check_fails_a_page_with_a_serious_violation(open_page):

@@ -17,8 +17,12 @@ from django.views.decorators.http import require_POST, require_safe
 from appointments import selectors
 from appointments.checkin_code import checkin_code_issue, checkin_code_svg
 from appointments.models import Appointment
-from appointments.services import appointment_cancel
-from billing.selectors import payment_order_list_for_appointment
+from appointments.services import appointment_cancel, reschedule_allowed
+from billing.selectors import (
+    appointment_amount_due,
+    discount_rate_for_user,
+    payment_order_list_for_appointment,
+)
 from common.services import Actor
 from config.portal.forms import CancelForm
 from config.portal.gate import patient_page
@@ -59,6 +63,7 @@ def _detail(
             user=request.user, appointment_id=appointment.pk
         )
     )
+    can_pay = appointment.status == S.PENDING_PAYMENT
     return render(
         request,
         "portal/appointment.html",
@@ -67,8 +72,16 @@ def _detail(
             "checkin": checkin,
             "orders": orders,
             "refunds": [refund for order in orders for refund in order.refunds.all()],
-            "can_pay": appointment.status == S.PENDING_PAYMENT,
+            "can_pay": can_pay,
+            # What an order opened now would ask (a top-up after a move: the difference).
+            "amount_due": appointment_amount_due(
+                appointment=appointment,
+                discount_rate=discount_rate_for_user(user=request.user),
+            )
+            if can_pay
+            else None,
             "can_cancel": appointment.status in CANCELLABLE,
+            "can_reschedule": reschedule_allowed(appointment=appointment),
             "form": form,
         },
         status=status,

@@ -157,7 +157,18 @@ def pay(request: HttpRequest, appointment_id: int) -> HttpResponse:
     return render(
         request,
         "portal/pay.html",
-        {"appointment": appointment, "form": form, "channels": channels},
+        {
+            "appointment": appointment,
+            "form": form,
+            "channels": channels,
+            # billing's rule: the fee at the discount, less what was paid (a top-up)
+            "amount_due": billing_selectors.appointment_amount_due(
+                appointment=appointment,
+                discount_rate=billing_selectors.discount_rate_for_user(
+                    user=request.user
+                ),
+            ),
+        },
         status=status,
     )
 

@@ -99,15 +99,10 @@ def doctor_search(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_safe
-@not_found_as_404
-def doctor_detail(request: HttpRequest, doctor_id: int) -> HttpResponse:
-    """The doctor and their sessions, filtered by date and clinic type.
-
-    With htmx (the HX-Request header) only the sessions' part is sent back, to replace
-    the list in place; without it the whole page, so plain links and forms work alike.
-    """
-    doctor = catalog.doctor_get_for_patient(doctor_id=doctor_id)
+def sessions_listing(request: HttpRequest, doctor) -> tuple[dict, bool]:
+    """The doctor's sessions as the caller sees them, filtered by ?date= and
+    ?clinic_type= (SessionFilterForm): the context of portal/_sessions.html and whether
+    the filter was valid. The doctor's page and the 改约 page list sessions with it."""
     form = SessionFilterForm(request.GET)
     valid = form.is_valid()
     clinic_type = form.cleaned_data.get("clinic_type", "") if valid else ""
@@ -130,12 +125,28 @@ def doctor_detail(request: HttpRequest, doctor_id: int) -> HttpResponse:
         "sessions": shown,
         "priority_hours": priority_hours,
     }
-    template = (
-        "portal/_sessions.html"
-        if request.headers.get("HX-Request") == "true"
-        else "portal/doctor.html"
-    )
-    response = render(request, template, context, status=200 if valid else 400)
+    return context, valid
+
+
+def page_or_part(
+    request: HttpRequest, template: str, context: dict, *, status: int
+) -> HttpResponse:
+    """With htmx (the HX-Request header) only the sessions' part is sent back, to replace
+    the list in place; without it the whole page, so plain links and forms work alike."""
+    if request.headers.get("HX-Request") == "true":
+        template = "portal/_sessions.html"
+    response = render(request, template, context, status=status)
     # One URL, two answers: caches must keep the part and the page apart.
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@require_safe
+@not_found_as_404
+def doctor_detail(request: HttpRequest, doctor_id: int) -> HttpResponse:
+    """The doctor and their sessions, filtered by date and clinic type (htmx or not)."""
+    doctor = catalog.doctor_get_for_patient(doctor_id=doctor_id)
+    context, valid = sessions_listing(request, doctor)
+    return page_or_part(
+        request, "portal/doctor.html", context, status=200 if valid else 400
+    )
