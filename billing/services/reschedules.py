@@ -12,6 +12,8 @@ what its paid orders keep.
 - Paid, higher fee: appointments put the booking back to pending payment with a hold; the
   order the patient opens is for the difference (a top-up, payment_order_open). Nothing to
   pay after rounding: the booking is confirmed at once.
+- Awaiting a top-up and moved again: its open top-up order is closed; if what it paid
+  covers the new fee it is confirmed at once, and what it paid over the new fee is refunded.
 """
 
 from django.utils.translation import gettext as _
@@ -37,7 +39,10 @@ def appointment_rescheduled_settle(event: AppointmentRescheduled) -> int | None:
         return None
     if not event.was_paid:
         appointment_orders_settle_later(appointment_id=event.appointment_id)
-        return None
+        if not appointment_paid_orders(appointment_id=event.appointment_id):
+            return None  # a plain hold: it owes the new fee
+        # A booking awaiting its top-up: what it paid before may now cover the new fee,
+        # or more (moved on to a slot cheaper than what was paid).
     appointment = Appointment.objects.select_related("user").get(
         pk=event.appointment_id
     )
@@ -45,10 +50,10 @@ def appointment_rescheduled_settle(event: AppointmentRescheduled) -> int | None:
         appointment=appointment,
         discount_rate=discount_rate_for_user(user=appointment.user),
     )
-    if event.new_fee > event.old_fee:
-        if due < 1:  # the difference rounds to nothing at the booking's discount
-            appointment_mark_paid(actor=event.actor, appointment=appointment)
-        return None
+    if due < 1 and appointment.status == Appointment.Status.PENDING_PAYMENT:
+        # Paid in full already: the difference rounds to nothing at the booking's
+        # discount, or the top-up it awaited is no longer needed.
+        appointment_mark_paid(actor=event.actor, appointment=appointment)
     return _overpaid_refund(event=event, overpaid=-due)
 
 

@@ -827,3 +827,53 @@ def test_a_hold_past_its_time_cannot_be_moved(client, profile, slot):
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "reschedule_not_allowed"
     assert state(appointment) == before
+
+
+def test_a_booking_awaiting_its_top_up_moved_to_a_cheaper_slot_is_confirmed_and_refunded(
+    client, profile, doctor
+):
+    # given: paid 2000, moved to 3000 (awaiting a top-up of 1000, its order opened)
+    appointment = book(profile, priced(doctor, 2000))
+    first = pay(appointment)
+    dearer = priced(doctor, 3000)
+    assert (
+        client.post(url(appointment), {"slot_id": dearer.pk}, format="json").status_code
+        == 200
+    )
+    appointment.refresh_from_db()
+    top_up = payment_order_open(appointment=appointment, channel="dev", actor=ACTOR)
+
+    # when: moved again, to a slot cheaper than what was paid
+    cheaper = priced(doctor, 1500)
+    response = client.post(url(appointment), {"slot_id": cheaper.pk}, format="json")
+
+    # then: confirmed at once, the 500 paid over the new fee refunded, no top-up owed
+    assert response.status_code == 200, response.json()
+    assert (response.json()["status"], response.json()["fee"]) == ("booked", 1500)
+    [refund] = Refund.objects.all()
+    assert (refund.order_id, refund.kind, refund.amount) == (
+        first.pk,
+        "reschedule",
+        500,
+    )
+    top_up.refresh_from_db()
+    assert top_up.status != PaymentOrder.Status.PAID
+    assert Slot.objects.get(pk=dearer.pk).booked == 0
+    assert Slot.objects.get(pk=cheaper.pk).booked == 1
+
+
+def test_a_booking_awaiting_its_top_up_moved_back_to_its_paid_fee_is_confirmed(
+    client, profile, doctor
+):
+    appointment = book(profile, priced(doctor, 2000))
+    pay(appointment)
+    client.post(url(appointment), {"slot_id": priced(doctor, 3000).pk}, format="json")
+
+    response = client.post(
+        url(appointment), {"slot_id": priced(doctor, 2000).pk}, format="json"
+    )
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "booked"
+    assert response.json()["hold_expires_at"] is None
+    assert Refund.objects.exists() is False

@@ -86,7 +86,8 @@ def _fee_change(*, request: HttpRequest, appointment: Appointment, new_fee: int)
         discount_rate=discount_rate_for_user(user=request.user),
         fee=new_fee,
     )
-    if due < 0 and appointment.status == S.BOOKED:
+    if due < 0:
+        # Paid more than the new fee (booked, or awaiting a top-up it no longer needs).
         return "refund", -due
     if due > 0:
         paid = appointment_paid_orders(appointment_id=appointment.pk)
