@@ -13,23 +13,28 @@ def patient_hash(source: str, key: str) -> str:
     return lookup_hash(f"{source}:{key}", context=PATIENT_HASH_CONTEXT)
 
 
-def visit_from_row(row: HistoryRow, *, patient: str) -> Visit:
+def _visit(source, *, patient: str, hour: int | None) -> Visit:
+    """`source`: a file's HistoryRow or a stored HistoryVisit (the same field names)."""
     return Visit(
         patient=patient,
-        booked_at=row.booked_at,
-        booked_on=row.booked_on,
-        visit_date=row.visit_date,
-        sex=row.sex,
-        age=row.age,
-        department=row.department,
-        doctor=row.doctor,
-        hour=row.hour,
-        booked_hour=row.booked_hour,
-        fee=row.fee,
-        reminder=row.reminder_sent,
-        extra=tuple(sorted((k, float(v)) for k, v in row.extra.items())),
-        no_show=not row.attended,
+        booked_at=source.booked_at,
+        booked_on=source.booked_on,
+        visit_date=source.visit_date,
+        sex=source.sex,
+        age=source.age,
+        department=source.department,
+        doctor=source.doctor,
+        hour=hour,
+        booked_hour=source.booked_hour,
+        fee=source.fee,
+        reminder=source.reminder_sent,
+        extra=tuple(sorted((k, float(v)) for k, v in source.extra.items())),
+        no_show=not source.attended,
     )
+
+
+def visit_from_row(row: HistoryRow, *, patient: str) -> Visit:
+    return _visit(row, patient=patient, hour=row.hour)
 
 
 def imported_visits(source: str) -> list[Visit]:
@@ -40,21 +45,6 @@ def imported_visits(source: str) -> list[Visit]:
         "visit_date", "booked_at", "pk"
     )
     return [
-        Visit(
-            patient=row.patient_hash,
-            booked_at=row.booked_at,
-            booked_on=row.booked_on,
-            visit_date=row.visit_date,
-            sex=row.sex,
-            age=row.age,
-            department=row.department,
-            doctor=row.doctor,
-            hour=row.visit_hour,
-            booked_hour=row.booked_hour,
-            fee=row.fee,
-            reminder=row.reminder_sent,
-            extra=tuple(sorted((k, float(v)) for k, v in row.extra.items())),
-            no_show=not row.attended,
-        )
+        _visit(row, patient=row.patient_hash, hour=row.visit_hour)
         for row in rows.iterator(chunk_size=5000)
     ]
