@@ -16,7 +16,7 @@ from accounts.auth import OptionalJWTAuthentication
 from common.schema import HourMinuteField, error_response, error_responses
 from scheduling.models import ClinicType
 from scheduling.selectors import (
-    caller_priority_hours,
+    caller_priority,
     doctor_availability,
     doctor_get_bookable,
     session_availability_get,
@@ -81,6 +81,14 @@ class SessionOutputSerializer(serializers.Serializer):
     bookable_now = serializers.BooleanField(
         help_text="Whether this caller may book the session now (can_book_from has passed)."
     )
+    priority_seats_left = serializers.IntegerField(
+        allow_null=True,
+        help_text=(
+            "Before the release, for a member with a priority window: the seats of their "
+            "level's share still free (会员优先号余量). Null after the release and for "
+            "callers without a priority window."
+        ),
+    )
     slots = SlotOutputSerializer(many=True)
 
 
@@ -130,7 +138,7 @@ class DoctorSessionListApi(APIView):
                 now=now,
                 clinic_type=filters.validated_data.get("clinic_type", ""),
             ),
-            priority_hours=caller_priority_hours(user=request.user),
+            priority=caller_priority(user=request.user),
             now=now,
         )
         return Response(
@@ -158,6 +166,6 @@ class SessionDetailApi(APIView):
         now = timezone.now()
         session = session_availability_get(session_id=session_id, now=now)
         [session] = sessions_for_caller(
-            [session], priority_hours=caller_priority_hours(user=request.user), now=now
+            [session], priority=caller_priority(user=request.user), now=now
         )
         return Response(self.OutputSerializer(session).data)

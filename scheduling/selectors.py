@@ -2,6 +2,7 @@
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -157,6 +158,9 @@ def _availability_build(
                 "remaining": _bounded(
                     sum(slot["remaining"] for slot in slots), left_today
                 ),
+                # Every slot's seats and bookings (the members' share is of all of them).
+                "capacity": sum(slot.capacity for slot in session.slots.all()),
+                "booked": sum(slot.booked for slot in session.slots.all()),
                 "slots": slots,
             }
         )
@@ -180,9 +184,9 @@ def doctor_availability(
     doctor_version, hospital_version = availability_versions(
         doctor_id=doctor.pk, hospital_id=doctor.hospital_id
     )
-    # "v3": sessions carry their release moment, and unreleased sessions are listed;
-    # answers cached before lack them.
-    key = f"scheduling:availability:v3:{doctor.pk}:{doctor_version}:{hospital_version}"
+    # "v4": sessions carry their release moment, unreleased sessions are listed, and
+    # each carries its seats and bookings in all; answers cached before lack them.
+    key = f"scheduling:availability:v4:{doctor.pk}:{doctor_version}:{hospital_version}"
     cached = cache.get(key)
     if cached is not None and now < cached["valid_until"]:
         return _of_type(cached["sessions"], clinic_type)
@@ -228,29 +232,67 @@ def session_availability_get(
     raise NotFound(ErrorCode.SESSION_NOT_FOUND, _("Session not found."))
 
 
-def caller_priority_hours(*, user: User | None) -> int:
-    """How many hours before a public release this caller may book: their member level's
-    priority window; 0 for an anonymous caller (one query for a signed-in one)."""
+@dataclass(frozen=True)
+class CallerPriority:
+    """What a caller's member level gives before a public release: `hours` of priority
+    window, in which they may take `share` of a session's seats (0 and 0.0: none)."""
+
+    hours: int = 0
+    share: float = 0.0
+
+
+def caller_priority(*, user: User | None) -> CallerPriority:
+    """The caller's priority before releases; none for an anonymous caller (one query for
+    a signed-in one)."""
     if user is None or not user.is_authenticated:
-        return 0
-    return member_privileges_for_user(user=user).priority_hours
+        return CallerPriority()
+    privileges = member_privileges_for_user(user=user)
+    return CallerPriority(
+        hours=privileges.priority_hours, share=privileges.reserved_share
+    )
+
+
+def _priority_seats_left(
+    session: dict, *, priority: CallerPriority, now: datetime.datetime
+) -> int | None:
+    """Seats a member may still take before the release: their level's share of the
+    session's seats, whole seats (as booking's priority_quota_check counts them), less
+    the seats taken. Before the release only members book, so every seat taken counts.
+    None when it does not apply: released, or no priority for this caller."""
+    if now >= session["release_at"] or priority.hours <= 0:
+        return None
+    quota = int(session["capacity"] * priority.share)
+    return max(quota - session["booked"], 0)
 
 
 def sessions_for_caller(
-    sessions: list[dict], *, priority_hours: int, now: datetime.datetime | None = None
+    sessions: list[dict],
+    *,
+    priority: CallerPriority,
+    now: datetime.datetime | None = None,
 ) -> list[dict]:
-    """The sessions with what this caller may do: `can_book_from`, `bookable_now`.
+    """The sessions with what this caller may do: `can_book_from`, `bookable_now` and,
+    before a release, `priority_seats_left`.
 
     `can_book_from` is rules.booking_opens_at, the moment booking itself checks: the
-    public release, or earlier by `priority_hours` (caller_priority_hours) for a member.
-    Seat counts stay the session's own: before the release a member may take only their
-    level's share of them, which booking checks (priority_seats_taken).
+    public release, or earlier by the caller's priority hours for a member. Seat counts
+    stay the session's own; before the release a member may take only their level's
+    share of them (`priority_seats_left`), which booking checks (priority_seats_taken).
     """
     now = now or timezone.now()
     result = []
     for session in sessions:
         opens = rules.booking_opens_at(
-            session["release_at"], priority_hours=priority_hours
+            session["release_at"], priority_hours=priority.hours
         )
-        result.append({**session, "can_book_from": opens, "bookable_now": now >= opens})
+        result.append(
+            {
+                **session,
+                "can_book_from": opens,
+                "bookable_now": now >= opens,
+                "priority_seats_left": _priority_seats_left(
+                    session, priority=priority, now=now
+                ),
+            }
+        )
     return result

@@ -20,6 +20,7 @@ const SESSION = {
   start_time: '08:00', end_time: '12:00', fee: 5000, place: '门诊楼 3 层', clinic_type: 'expert',
   clinic_type_display: '专家门诊', room: null, remaining: 3,
   release_at: '2026-11-27T08:00:00+08:00', can_book_from: '2026-11-27T08:00:00+08:00', bookable_now: true,
+  priority_seats_left: null,
   slots: [
     { id: 101, starts_at: '2026-11-29T08:00:00+08:00', ends_at: '2026-11-29T08:30:00+08:00', capacity: 5, remaining: 3, queue_start: 1 },
     { id: 102, starts_at: '2026-11-29T08:30:00+08:00', ends_at: '2026-11-29T09:00:00+08:00', capacity: 5, remaining: 0, queue_start: 6 }
@@ -169,12 +170,12 @@ describe('doctor', () => {
 
   test('a member sees the priority window before the public release', async () => {
     jest.useFakeTimers({ now: new Date('2026-11-27T05:00:00+08:00') });
-    sessions([Object.assign({}, SESSION, { bookable_now: false, can_book_from: '2026-11-27T06:00:00+08:00' })]);
+    sessions([Object.assign({}, SESSION, { bookable_now: false, can_book_from: '2026-11-27T06:00:00+08:00', priority_seats_left: 3 })]);
     const comp = h.renderPage('pages/doctor/doctor');
     const loaded = comp.instance.onLoad({ id: '5' });
     await jest.advanceTimersByTimeAsync(10);
     await loaded;
-    expect(comp.querySelector('.priority').dom.textContent).toBe('会员优先：2026-11-27 06:00 起可约（公开放号 2026-11-27 08:00）');
+    expect(comp.querySelector('.priority').dom.textContent).toBe('会员优先：2026-11-27 06:00 起可约（公开放号 2026-11-27 08:00），会员优先号余 3 个');
     expect(comp.querySelector('.countdown').dom.textContent).toBe('距放号 01:00:00');
     comp.instance.onUnload();
   });

@@ -519,6 +519,10 @@ def test_a_member_in_their_priority_window_may_book_before_the_release():
     # then the VIP is told their window and may book; the visitor sees when it opens
     assert "As a member you may book 24 hours before" in vip
     assert book in vip
+    # the members' share: 20 % of the factory slot's seats, none taken yet
+    seats = int(slot.capacity * 0.2)
+    assert f"Members' seats left before the release: {seats}." in vip
+    assert "seats left before the release" not in anonymous
     opens = timezone.localtime(release).strftime("%Y-%m-%d %H:%M")
     assert f"Not released yet: booking opens at {opens}." in anonymous
     assert book not in anonymous

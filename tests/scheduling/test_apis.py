@@ -72,6 +72,7 @@ def test_lists_released_open_sessions_with_seats_left_per_slot(api_client, froze
                 "release_at": "2026-03-08T07:00:00+08:00",
                 "can_book_from": "2026-03-08T07:00:00+08:00",
                 "bookable_now": True,
+                "priority_seats_left": None,
                 "slots": [
                     {
                         "id": first.pk,

@@ -238,3 +238,37 @@ def test_the_schema_documents_the_release_fields_and_an_optional_login(client):
     assert {"release_at", "can_book_from", "bookable_now"} <= set(session["required"])
     # a token is welcome, none is needed
     assert {} in detail["security"]
+
+
+@pytest.mark.parametrize(
+    ("level", "left"),
+    [
+        ("vip", 1),  # 20 % of 10 seats: 2, one taken
+        ("gold", 0),  # 10 % of 10 seats: 1, taken
+        ("normal", None),  # no priority window
+    ],
+)
+def test_a_member_sees_the_priority_seats_left_before_the_release(
+    frozen, unreleased, level, left
+):
+    frozen.move_to(at(MONDAY, 9))
+    client = client_for(_user_of_level(level))
+
+    listed = client.get(_list_url(unreleased.doctor_id)).json()["sessions"]
+    detail = client.get(_detail_url(unreleased.pk)).json()
+
+    assert [session["priority_seats_left"] for session in listed] == [left]
+    assert detail["priority_seats_left"] == left
+
+
+def test_after_the_release_and_for_anonymous_callers_there_is_no_priority_count(
+    api_client, frozen, unreleased
+):
+    frozen.move_to(at(MONDAY, 9))
+    [anonymous] = api_client.get(_list_url(unreleased.doctor_id)).json()["sessions"]
+    frozen.move_to(RELEASE)
+    client = client_for(_user_of_level("vip"))
+    [released] = client.get(_list_url(unreleased.doctor_id)).json()["sessions"]
+
+    assert anonymous["priority_seats_left"] is None
+    assert released["priority_seats_left"] is None

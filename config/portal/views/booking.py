@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
@@ -36,7 +37,8 @@ from config.portal.forms import BookForm, PayForm
 from config.portal.gate import patient_page
 from config.portal.qr import qr_svg
 from config.portal.views.refusals import Refused, call_service
-from scheduling.selectors import caller_priority_hours, sessions_for_caller
+from scheduling.rules import booking_opens_at
+from scheduling.selectors import caller_priority
 
 # The channels a browser outside WeChat can pay with, in the order offered.
 PORTAL_CHANNELS = (Channel.ALIPAY, Channel.WECHAT, Channel.DEV)
@@ -62,10 +64,11 @@ def _session_view(slot) -> dict:
 @patient_page
 def book(request: HttpRequest, slot_id: int) -> HttpResponse:
     slot = appointment_selectors.slot_get_for_booking(slot_id=slot_id)
-    [opening] = sessions_for_caller(
-        [{"release_at": slot.session.release_at}],
-        priority_hours=caller_priority_hours(user=request.user),
+    opens = booking_opens_at(
+        slot.session.release_at,
+        priority_hours=caller_priority(user=request.user).hours,
     )
+    opening = {"can_book_from": opens, "bookable_now": timezone.now() >= opens}
     profiles = list(patient_profile_list_for_user(user=request.user))
     form = BookForm(request.POST or None, profiles=profiles)
     status = 200

@@ -18,7 +18,7 @@ from config.portal.gate import not_found_as_404
 from hospitals import selectors as catalog
 from scheduling.doctor_search import doctor_search_for_patient
 from scheduling.selectors import (
-    caller_priority_hours,
+    caller_priority,
     doctor_availability,
     sessions_for_caller,
 )
@@ -108,10 +108,10 @@ def sessions_listing(request: HttpRequest, doctor) -> tuple[dict, bool]:
     clinic_type = form.cleaned_data.get("clinic_type", "") if valid else ""
     chosen_date = form.cleaned_data.get("date") if valid else None
     now = timezone.now()
-    priority_hours = caller_priority_hours(user=request.user)
+    priority = caller_priority(user=request.user)
     sessions = sessions_for_caller(
         doctor_availability(doctor=doctor, now=now, clinic_type=clinic_type),
-        priority_hours=priority_hours,
+        priority=priority,
         now=now,
     )
     dates = sorted({session["date"] for session in sessions})
@@ -123,7 +123,7 @@ def sessions_listing(request: HttpRequest, doctor) -> tuple[dict, bool]:
         "chosen_date": chosen_date,
         "clinic_type": clinic_type,
         "sessions": shown,
-        "priority_hours": priority_hours,
+        "priority_hours": priority.hours,
     }
     return context, valid
 

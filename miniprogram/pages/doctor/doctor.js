@@ -20,6 +20,9 @@ function sessionView(s, nowMs) {
   let priorityText = '';
   if (opensAt < new Date(s.release_at).getTime()) {
     priorityText = '会员优先：' + format.dateTime(s.can_book_from) + ' 起可约（公开放号 ' + format.dateTime(s.release_at) + '）';
+    if (s.priority_seats_left !== null && s.priority_seats_left !== undefined) {
+      priorityText += '，会员优先号余 ' + s.priority_seats_left + ' 个';
+    }
   }
   return Object.assign({}, s, {
     action: action,
