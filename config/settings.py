@@ -692,6 +692,9 @@ POINTS_PER_COMPLETED_VISIT = env_int("POINTS_PER_COMPLETED_VISIT", 20)
 # A record's draft locks by itself this many hours after the visit (records/periodic.py);
 # after that only a correction (a new version with its reason) changes it.
 RECORD_AUTO_LOCK_HOURS = env_int("RECORD_AUTO_LOCK_HOURS", 24, minimum=1)
+# An online consult in progress closes by itself after this many hours without a message
+# (consult/periodic.py).
+CONSULT_IDLE_CLOSE_HOURS = env_int("CONSULT_IDLE_CLOSE_HOURS", 48, minimum=1)
 # The largest report attachment (PDF, JPEG or PNG) taken, in bytes.
 RECORD_ATTACHMENT_MAX_BYTES = env_int(
     "RECORD_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024

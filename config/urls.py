@@ -12,6 +12,7 @@ api_v1 = [
     path("appointments/", include("appointments.urls")),
     path("billing/", include("billing.urls")),
     path("records/", include("records.urls")),
+    path("consult/", include("consult.urls")),
     # Routes nothing unless settings.BENCHMARK_BASELINE_ENDPOINT (the rush benchmark's server).
     path("benchmarks/", include("benchmarks.rush.urls")),
 ]

@@ -1,0 +1,12 @@
+"""Readable labels of the operation-log action codes the consult services write."""
+
+from django.utils.translation import gettext_lazy as _
+
+ACTION_LABELS = {
+    "consult.create": _("Online consult created"),
+    "consult.close": _("Online consult closed"),
+    "consult.cancel": _("Online consult cancelled"),
+    "consult.rate": _("Online consult rated"),
+    "consult.message_recall": _("Consult message recalled"),
+    "consult.offer_set": _("Online consult offer changed"),
+}

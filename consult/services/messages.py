@@ -1,0 +1,89 @@
+"""Messages of a consult: sending (text, either party) and recalling one's own."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from common.errors import Conflict, DomainError
+from common.services import Actor, operation_log_write
+from consult.errors import ErrorCode
+from consult.models import Consult, ConsultMessage
+
+MESSAGE_MAX_LENGTH = 2000
+RECALL_WINDOW = datetime.timedelta(minutes=2)
+S = Consult.Status
+
+
+def message_text_check(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise DomainError(
+            ErrorCode.CONSULT_MESSAGE_EMPTY,
+            _("A message cannot be empty."),
+            fields={"text": [_("A message cannot be empty.")]},
+        )
+    if len(text) > MESSAGE_MAX_LENGTH:
+        message = _("A message has at most %(limit)d characters.") % {
+            "limit": MESSAGE_MAX_LENGTH
+        }
+        raise DomainError(
+            ErrorCode.CONSULT_MESSAGE_TOO_LONG, message, fields={"text": [message]}
+        )
+    return text
+
+
+@transaction.atomic
+def message_send(
+    *, actor: Actor, consult: Consult, sender: str, user: User, text: str
+) -> ConsultMessage:
+    """Send a text message. The doctor's first reply starts the consult."""
+    text = message_text_check(text)
+    consult = Consult.objects.select_for_update().get(pk=consult.pk)
+    if consult.status not in (S.WAITING, S.IN_PROGRESS):
+        raise Conflict(
+            ErrorCode.CONSULT_NOT_OPEN, _("This consult is not open for messages.")
+        )
+    now = timezone.now()
+    message = ConsultMessage(
+        consult=consult,
+        sender=sender,
+        sender_user=user,
+        kind=ConsultMessage.Kind.TEXT,
+        text=text,
+        created_at=now,
+    )
+    message.full_clean()
+    message.save()
+    updates = {"last_message_at": now, "updated_at": now}
+    if consult.status == S.WAITING and sender == ConsultMessage.Sender.DOCTOR:
+        updates |= {"status": S.IN_PROGRESS, "started_at": now}
+    Consult.objects.filter(pk=consult.pk).update(**updates)
+    return message
+
+
+@transaction.atomic
+def message_recall(*, actor: Actor, message: ConsultMessage) -> ConsultMessage:
+    """The sender takes back a message within RECALL_WINDOW; its text is erased."""
+    now = timezone.now()
+    if message.recalled_at is not None:
+        raise Conflict(
+            ErrorCode.MESSAGE_ALREADY_RECALLED, _("This message is already recalled.")
+        )
+    if now - message.created_at > RECALL_WINDOW:
+        raise Conflict(
+            ErrorCode.RECALL_WINDOW_PASSED,
+            _("A message can be recalled only within 2 minutes."),
+        )
+    changed = ConsultMessage.objects.filter(
+        pk=message.pk, recalled_at__isnull=True
+    ).update(recalled_at=now, text_encrypted="")
+    if changed != 1:
+        raise Conflict(
+            ErrorCode.MESSAGE_ALREADY_RECALLED, _("This message is already recalled.")
+        )
+    message.refresh_from_db()
+    operation_log_write(actor=actor, action="consult.message_recall", obj=message)
+    return message
