@@ -50,6 +50,9 @@ from billing.services import payment_order_dev_pay
 from billing.services.orders import payment_order_open
 from common.models import OperationLog
 from common.services import Actor
+from consult.services.consults import consult_create
+from consult.services.messages import message_send
+from consult.services.offers import consult_offer_set, quick_reply_create
 from records.models import Icd10Code
 from records.services.access_log import record_access_write
 from records.services.content import RecordContent
@@ -542,6 +545,30 @@ POST /api/v1/records/staff/<int:record_id>/correct/                 401 403 403 
 GET  /api/v1/records/staff/<int:record_id>/reports/                 401 403 403 405 405 405 403   /api/v1/records/staff/{record}/reports/
 POST /api/v1/records/staff/<int:record_id>/reports/                 401 403 403 415 415 415 403   /api/v1/records/staff/{record}/reports/
 GET  /api/v1/records/staff/attachments/<int:attachment_id>/         401 403 403 200 200 404 403   /api/v1/records/staff/attachments/{attachment}/
+# online consults: both parties' routes, the public offer, the doctors' settings
+GET  /api/v1/consult/                                               401 200 200 200 200 200 200
+GET  /api/v1/consult/create/                                        401 405 405 403 403 403 403
+POST /api/v1/consult/create/                                        401 400 400 403 403 403 403
+GET  /api/v1/consult/<int:consult_id>/                              401 200 404 200 404 404 404   /api/v1/consult/{consult}/
+GET  /api/v1/consult/<int:consult_id>/messages/                     401 200 404 200 404 404 404   /api/v1/consult/{consult}/messages/
+GET  /api/v1/consult/<int:consult_id>/messages/send/                401 405 405 405 405 405 405   /api/v1/consult/{consult}/messages/send/
+POST /api/v1/consult/<int:consult_id>/messages/send/                401 400 404 400 404 404 404   /api/v1/consult/{consult}/messages/send/
+GET  /api/v1/consult/messages/<int:message_id>/recall/              401 405 405 405 405 405 405   /api/v1/consult/messages/{consult_message}/recall/
+POST /api/v1/consult/messages/<int:message_id>/recall/              401 -   404 404 404 404 404   /api/v1/consult/messages/{consult_message}/recall/
+GET  /api/v1/consult/<int:consult_id>/close/                        401 405 405 405 405 405 405   /api/v1/consult/{consult}/close/
+POST /api/v1/consult/<int:consult_id>/close/                        401 -   404 -   404 404 404   /api/v1/consult/{consult}/close/
+GET  /api/v1/consult/<int:consult_id>/rate/                         401 405 405 405 405 405 405   /api/v1/consult/{consult}/rate/
+POST /api/v1/consult/<int:consult_id>/rate/                         401 400 404 403 404 404 404   /api/v1/consult/{consult}/rate/
+GET  /api/v1/consult/doctors/<int:doctor_id>/offer/                 200 200 200 200 200 200 200   /api/v1/consult/doctors/{doctor}/offer/
+GET  /api/v1/consult/offer/                                         401 403 403 200 403 403 403
+POST /api/v1/consult/offer/                                         401 403 403 400 403 403 403
+GET  /api/v1/consult/quick-replies/                                 401 403 403 200 403 403 403
+GET  /api/v1/consult/quick-replies/create/                          401 403 403 405 403 403 403
+POST /api/v1/consult/quick-replies/create/                          401 403 403 400 403 403 403
+GET  /api/v1/consult/quick-replies/<int:reply_id>/update/           401 403 403 405 403 403 403   /api/v1/consult/quick-replies/{quick_reply}/update/
+POST /api/v1/consult/quick-replies/<int:reply_id>/update/           401 403 403 400 403 403 403   /api/v1/consult/quick-replies/{quick_reply}/update/
+GET  /api/v1/consult/quick-replies/<int:reply_id>/delete/           401 403 403 405 403 403 403   /api/v1/consult/quick-replies/{quick_reply}/delete/
+POST /api/v1/consult/quick-replies/<int:reply_id>/delete/           401 403 403 -   403 403 403   /api/v1/consult/quick-replies/{quick_reply}/delete/
 GET  /admin/records/visitrecord/                                    302 302 302 200 200 200 200
 GET  /admin/records/visitrecord/add/                                302 302 302 403 403 403 403
 GET  /admin/records/visitrecord/<path:object_id>/change/            302 302 302 200 200 302 200   /admin/records/visitrecord/{record}/change/
@@ -688,6 +715,17 @@ def build_world(tmp_path: Path) -> tuple[dict[str, User | None], dict[str, int]]
         files=[("a.png", PNG)],
     ).attachments.get()
     record_access = record_access_write(actor=Actor(user=doctor_user), record=record)
+    # A free online consult of patient A with doctor X, with A's message and X's quick reply
+    consult_offer_set(
+        actor=ACTOR, doctor=doctor, enabled=True, fee=0, daily_cap=5, reply_hours=24
+    )
+    consult = consult_create(
+        actor=ACTOR, user=patient_a, doctor=doctor, profile=profile_a, problem="头痛"
+    )
+    consult_message = message_send(
+        actor=ACTOR, consult=consult, sender="patient", user=patient_a, text="你好"
+    )
+    quick_reply = quick_reply_create(doctor=doctor, text="请稍等")
     refresh = RefreshToken.for_user(patient_a)
     refresh.blacklist()
     interval = IntervalSchedule.objects.create(every=1, period="days")
@@ -732,6 +770,9 @@ def build_world(tmp_path: Path) -> tuple[dict[str, User | None], dict[str, int]]
         "record_appointment": record_appointment.pk,
         "attachment": attachment.pk,
         "record_access": record_access.pk,
+        "consult": consult.pk,
+        "consult_message": consult_message.pk,
+        "quick_reply": quick_reply.pk,
         "icd": Icd10Code.objects.get(code="J06.9").pk,
         "entry": entry.pk,
         "stop_request": SessionStopRequest.objects.create(

@@ -95,9 +95,10 @@ class OfferSerializer(serializers.ModelSerializer):
         model = ConsultOffer
         fields = ["enabled", "fee", "daily_cap", "reply_hours"]
         extra_kwargs = {
-            "fee": {"min_value": 0, "max_value": 10_000_000},
-            "daily_cap": {"min_value": 1, "max_value": 1000},
-            "reply_hours": {"min_value": 1, "max_value": 168},
+            "enabled": {"required": True},
+            "fee": {"required": True, "min_value": 0, "max_value": 10_000_000},
+            "daily_cap": {"required": True, "min_value": 1, "max_value": 1000},
+            "reply_hours": {"required": True, "min_value": 1, "max_value": 168},
         }
 
 

@@ -83,11 +83,11 @@ def consult_create(
             hospital_id=doctor.hospital_id,
             status=S.AWAITING_PAYMENT if paid else S.WAITING,
             fee=offer.fee,
-            problem=problem,
             reply_deadline=None
             if paid
             else now + datetime.timedelta(hours=offer.reply_hours),
         )
+        consult.problem = problem  # encrypted on write (common.encrypted)
         consult.full_clean()
         consult.save()
         operation_log_write(

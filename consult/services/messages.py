@@ -52,9 +52,9 @@ def message_send(
         sender=sender,
         sender_user=user,
         kind=ConsultMessage.Kind.TEXT,
-        text=text,
         created_at=now,
     )
+    message.text = text  # encrypted on write (common.encrypted)
     message.full_clean()
     message.save()
     updates = {"last_message_at": now, "updated_at": now}
