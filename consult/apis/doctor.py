@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -63,10 +63,10 @@ class OfferApi(DoctorApi):
 class PublicOfferApi(APIView):
     """A doctor's consult terms, for the patient choosing: 404 if they take none."""
 
-    permission_classes = []
+    permission_classes = [AllowAny]
 
     @extend_schema(
-        responses={200: PublicOfferSerializer, **error_responses(404)},
+        responses={200: PublicOfferSerializer, **error_responses(401, 404)},
     )
     def get(self, request: Request, doctor_id: int) -> Response:
         offer = ConsultOffer.objects.filter(
