@@ -25,6 +25,7 @@ APPS_WITH_JOBS = (
     "appointments",
     "billing",
     "records",
+    "consult",
     "analytics",
 )
 
@@ -51,6 +52,20 @@ def _schedule() -> dict[str, tuple]:
 
 
 EXPECTED = {
+    "Cancel unanswered consults": (
+        "consult.tasks.overdue_consults_cancel",
+        "*/5",
+        "*",
+        "Asia/Shanghai",
+        True,
+    ),
+    "Close idle consults": (
+        "consult.tasks.idle_consults_close",
+        "*/10",
+        "*",
+        "Asia/Shanghai",
+        True,
+    ),
     "Lock medical records": (
         "records.tasks.records_auto_lock",
         "*/10",
