@@ -331,3 +331,18 @@ def test_the_doctor_sets_the_offer_and_keeps_quick_replies():
     assert other.post(f"{BASE}quick-replies/{reply_id}/delete/").status_code == 404
     assert clinician.post(f"{BASE}quick-replies/{reply_id}/delete/").status_code == 204
     assert QuickReply.objects.count() == 0
+
+
+def test_a_doctor_keeps_at_most_twenty_quick_replies():
+    doctor = offering_doctor()
+    clinician = client_for(doctor.user)
+    url = f"{BASE}quick-replies/create/"
+    for n in range(20):
+        assert (
+            clinician.post(url, {"text": f"回复{n}"}, format="json").status_code == 201
+        )
+    refused = clinician.post(url, {"text": "多一条"}, format="json")
+    assert refused.status_code == 409
+    assert _code(refused) == "quick_reply_limit_reached"
+    assert QuickReply.objects.filter(doctor=doctor).count() == 20
+    assert clinician.post(url, {"text": ""}, format="json").status_code == 400
