@@ -45,12 +45,12 @@ urlpatterns = [
     ),
     path(
         "notifications/",
-        apis.NotificationListApi.as_view(),
+        notification_apis.NotificationListApi.as_view(),
         name="notification-list",
     ),
     path(
         "notifications/unread-count/",
-        apis.NotificationUnreadCountApi.as_view(),
+        notification_apis.NotificationUnreadCountApi.as_view(),
         name="notification-unread-count",
     ),
     path(
@@ -60,12 +60,12 @@ urlpatterns = [
     ),
     path(
         "notifications/read-all/",
-        apis.NotificationReadAllApi.as_view(),
+        notification_apis.NotificationReadAllApi.as_view(),
         name="notification-read-all",
     ),
     path(
         "notifications/<int:notification_id>/read/",
-        apis.NotificationReadApi.as_view(),
+        notification_apis.NotificationReadApi.as_view(),
         name="notification-read",
     ),
     path("waitlist/", apis.WaitlistListApi.as_view(), name="waitlist-list"),
