@@ -45,6 +45,13 @@ def booking_opens_at(
     return release_at - datetime.timedelta(hours=priority_hours)
 
 
+def priority_quota(capacity: int, share: float) -> int:
+    """The seats of a session members may take before its release: their level's share
+    of all its seats, in whole seats rounded down. Booking enforces it
+    (appointments' priority_quota_check); the session lists show what is left of it."""
+    return int(capacity * share)
+
+
 def booking_cutoff_at(
     rule: BookingRule, slot: Slot, session: ClinicSession
 ) -> datetime.datetime:

@@ -261,7 +261,7 @@ def _priority_seats_left(
     None when it does not apply: released, or no priority for this caller."""
     if now >= session["release_at"] or priority.hours <= 0:
         return None
-    quota = int(session["capacity"] * priority.share)
+    quota = rules.priority_quota(session["capacity"], priority.share)
     return max(quota - session["booked"], 0)
 
 

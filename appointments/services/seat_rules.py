@@ -28,6 +28,7 @@ from scheduling.models import BookingRule, ClinicSession, Slot
 from scheduling.rules import (
     booking_cutoff_at,
     booking_opens_at,
+    priority_quota,
     rule_for_hospital_id,
 )
 
@@ -66,7 +67,7 @@ def priority_quota_check(
         ]
         or 0
     )
-    quota = int(capacity * share)  # whole seats, rounded down
+    quota = priority_quota(capacity, share)
     ClinicSession.objects.select_for_update().filter(pk=session.pk).values_list(
         "pk", flat=True
     ).first()
