@@ -6,7 +6,7 @@ the row gets the new slot, session, doctor, time, place, queue number and fee. W
 belonged to the old time is redone: the reminders are planned again, and the no-show risk
 is cleared and scored again for the new booking (AppointmentBooked, as for a new one).
 
-The same rules as booking hold for the target slot (the helpers of services/booking.py),
+The same rules as booking hold for the target slot (services/seat_rules.py),
 with the booking being moved never counted against itself: a move within the same session
 or the same day is allowed. The old seat goes where a cancel's goes (sold-out flag cleared,
 the session's waitlist offered the seat, availability changed).
@@ -64,7 +64,11 @@ from appointments.services.seat_rules import (
     seat_checks_under_locks,
     target_slot_check,
 )
-from appointments.services.transitions import appointment_lock, appointment_move
+from appointments.services.transitions import (
+    appointment_lock,
+    appointment_move,
+    seat_give_back,
+)
 from appointments.services.waitlist import waitlist_promote
 from common.errors import Conflict
 from common.events import publish
@@ -75,7 +79,6 @@ from scheduling.services import availability_changed
 from scheduling.soldout import (
     slot_is_known_sold_out,
     slot_mark_sold_out,
-    slot_seats_returned,
 )
 
 logger = logging.getLogger(__name__)
@@ -239,10 +242,7 @@ def _seats_move(*, old_slot_id: int, new_slot_id: int) -> None:
                     ErrorCode.SLOT_FULL, _("This time slot is fully booked.")
                 )
         else:
-            slot_seats_returned(slot_id=old_slot_id)
-            Slot.objects.filter(pk=old_slot_id, booked__gt=0).update(
-                booked=F("booked") - 1
-            )
+            seat_give_back(slot_id=old_slot_id)
 
 
 def _reschedule_in_transaction(

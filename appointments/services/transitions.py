@@ -130,11 +130,15 @@ def appointment_cancel_and_release(
         cancelled_at=now,
         hold_expires_at=None,
     )
-    slot_seats_returned(slot_id=appointment.slot_id)
-    Slot.objects.filter(pk=appointment.slot_id, booked__gt=0).update(
-        booked=F("booked") - 1
-    )
+    seat_give_back(slot_id=appointment.slot_id)
     return appointment
+
+
+def seat_give_back(*, slot_id: int) -> None:
+    """Give one seat back to the slot (a cancel, a move away): the sold-out flag cleared,
+    the count lowered. Takes the slot row lock until commit."""
+    slot_seats_returned(slot_id=slot_id)
+    Slot.objects.filter(pk=slot_id, booked__gt=0).update(booked=F("booked") - 1)
 
 
 def appointment_move(
