@@ -11,6 +11,7 @@ import time
 import pytest
 from django.core.cache import cache as default_cache
 
+import common.cache
 from common.cache import FailSoftRedisCache, cache_status
 from tests.fakes.redis_server import FakeRedis, closed_port
 
@@ -20,6 +21,14 @@ def backend(url: str, **options) -> FailSoftRedisCache:
         url,
         {"OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5} | options},
     )
+
+
+@pytest.fixture(autouse=True)
+def fresh_outage_state(monkeypatch):
+    # The outage state is per server URL for the whole process. A port that one test
+    # found closed can be the port the next test's fake server binds, so each test
+    # starts with none of it.
+    monkeypatch.setattr(common.cache, "_outages", {})
 
 
 @pytest.fixture
