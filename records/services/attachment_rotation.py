@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from common import crypto
 from common.key_rotation import BatchResult
-from records.filecrypto import decrypt_bytes, sealed_key_id
+from common.filecrypto import decrypt_bytes, sealed_key_id
 from records.models import Attachment
 from records.services.attachments import (
     attachment_discard,

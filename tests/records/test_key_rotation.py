@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from common import crypto
 from common.services import Actor
-from records.filecrypto import sealed_key_id
+from common.filecrypto import sealed_key_id
 from records.models import Attachment, RecordVersion, Report
 from records.services import attachment_rotation as rotation
 from records.services.attachment_rotation import attachment_rotation_batch
