@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsClinician
 from common.schema import error_responses
-from common.uploads import CappedMemoryUploadHandler
 from common.services import Actor
+from common.uploads import CappedMemoryUploadHandler
 from records import access, selectors
 from records.apis.patient import BINARY_RESPONSES
 from records.apis.serializers import (

@@ -16,8 +16,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.utils.translation import gettext_lazy as _
 
-from records.errors import AttachmentRefused, ErrorCode
 from common.filecrypto import decrypt_bytes, encrypt_bytes, sealed_key_id
+from records.errors import AttachmentRefused, ErrorCode
 from records.models import Attachment
 
 # (content type, first bytes, extensions the name may have)
