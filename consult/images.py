@@ -6,8 +6,9 @@ The name and the declared content type of an upload are ignored. The bytes are t
   SVG, a text, or a file that starts as another format and hides an image further on is
   refused), `verify()` passes, and the image then decodes completely (a truncated file is
   refused: LOAD_TRUNCATED_IMAGES stays off);
-- the header's pixel count is at most MAX_PIXELS (a decompression bomb is refused before
-  it is decoded; Pillow's own bomb warning and error are refusals too).
+- the header's pixel count is at most MAX_PIXELS (MAX_PIXELS_JPEG for a JPEG): a
+  decompression bomb is refused before it is decoded; Pillow's own bomb warning and
+  error are refusals too.
 
 What is stored is never the upload but a new encoding of its pixels: EXIF orientation
 applied, colours converted to sRGB when the file carried an ICC profile, the longest side
@@ -33,7 +34,10 @@ FORMATS = ("JPEG", "PNG", "WEBP")
 # Pillow reports a JPEG with a multi-picture index (phones' photos with a depth map) as MPO.
 ACCEPTED = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WEBP"}
 MAX_SIDE = 2048
-MAX_PIXELS = 50_000_000  # a 48-megapixel phone photo passes; a bomb does not
+# The pixels a header may declare. A JPEG is decoded at a reduced scale (draft), so a
+# 48-megapixel phone photo passes; PNG and WebP decode whole (4 bytes a pixel), so less.
+MAX_PIXELS_JPEG = 50_000_000
+MAX_PIXELS = 25_000_000
 JPEG_QUALITY = 85
 
 JPEG = "image/jpeg"
@@ -103,7 +107,8 @@ def _decode_and_encode(content: bytes) -> CleanImage:
     with Image.open(io.BytesIO(content), formats=FORMATS) as probe:
         if probe.format not in ACCEPTED:
             raise _not_allowed()
-        if probe.width * probe.height > MAX_PIXELS:
+        cap = MAX_PIXELS_JPEG if ACCEPTED[probe.format] == "JPEG" else MAX_PIXELS
+        if probe.width * probe.height > cap:
             raise _too_many_pixels()
         probe.verify()
     with Image.open(io.BytesIO(content), formats=FORMATS) as image:

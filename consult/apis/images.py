@@ -84,7 +84,7 @@ class ProblemImageAddApi(ImageUploadApi):
         request={"multipart/form-data": ImageUploadInputSerializer},
         responses={
             201: ProblemImageSerializer,
-            **error_responses(400, 401, 403, 404, 409, 413, 415, 429),
+            **error_responses(400, 401, 403, 404, 409, 415, 429),
         },
     )
     def post(self, request: Request, consult_id: int) -> Response:
@@ -110,7 +110,7 @@ class MessageImageSendApi(ImageUploadApi):
         request={"multipart/form-data": ImageUploadInputSerializer},
         responses={
             201: MessageOutputSerializer,
-            **error_responses(400, 401, 404, 409, 413, 415, 429),
+            **error_responses(400, 401, 404, 409, 415, 429),
         },
     )
     def post(self, request: Request, consult_id: int) -> Response:

@@ -161,6 +161,8 @@ def test_a_header_claiming_too_many_pixels_is_refused_before_decoding():
     # 56 million pixels: over our cap, under Pillow's own warning threshold.
     assert Image.MAX_IMAGE_PIXELS > 8000 * 7000
     assert _refusal(png_declaring(8000, 7000)) == "consult_image_too_many_pixels"
+    # A PNG decodes whole, so its cap is lower: 30 million pixels are too many.
+    assert _refusal(png_declaring(6000, 5000)) == "consult_image_too_many_pixels"
 
 
 def test_pillows_own_decompression_bomb_warning_is_a_refusal(monkeypatch):
