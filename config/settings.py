@@ -9,6 +9,7 @@ Redis and a real broker. Every variable is listed in .env.example.
 import base64
 import binascii
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -712,6 +713,23 @@ STORAGES = {
 if RECORD_ATTACHMENT_STORAGE not in STORAGES:
     raise ImproperlyConfigured(
         f"RECORD_ATTACHMENT_STORAGE={RECORD_ATTACHMENT_STORAGE!r}: not a key of STORAGES"
+    )
+# Online consult images (问诊图片): the largest upload taken, in bytes (checked before it
+# is decoded); the STORAGES entry that holds them (only their AES-GCM ciphertext, never
+# served from MEDIA_URL); uploads allowed per user ("<number>/<second|minute|hour|day>").
+CONSULT_IMAGE_MAX_BYTES = env_int(
+    "CONSULT_IMAGE_MAX_BYTES", 5 * 1024 * 1024, minimum=1024
+)
+CONSULT_IMAGE_STORAGE = os.environ.get("CONSULT_IMAGE_STORAGE") or "default"
+if CONSULT_IMAGE_STORAGE not in STORAGES:
+    raise ImproperlyConfigured(
+        f"CONSULT_IMAGE_STORAGE={CONSULT_IMAGE_STORAGE!r}: not a key of STORAGES"
+    )
+CONSULT_IMAGE_UPLOAD_RATE = os.environ.get("CONSULT_IMAGE_UPLOAD_RATE") or "60/hour"
+if not re.fullmatch(r"[1-9][0-9]*/(second|minute|hour|day)", CONSULT_IMAGE_UPLOAD_RATE):
+    raise ImproperlyConfigured(
+        "CONSULT_IMAGE_UPLOAD_RATE must look like 60/hour "
+        "(a number, then second, minute, hour or day)"
     )
 # Exports of a visit. The PDF embeds a Chinese font: "path" or "path#index" (a face in a
 # .ttc collection); empty = ask fontconfig for one (fonts-noto-cjk, installed by the setup).

@@ -9,4 +9,5 @@ ACTION_LABELS = {
     "consult.rate": _("Online consult rated"),
     "consult.message_recall": _("Consult message recalled"),
     "consult.offer_set": _("Online consult offer changed"),
+    "consult.image_upload": _("Consult image uploaded"),
 }

@@ -18,3 +18,13 @@ class ErrorCode(StrEnum):
     RECALL_WINDOW_PASSED = "recall_window_passed"
     MESSAGE_ALREADY_RECALLED = "message_already_recalled"
     QUICK_REPLY_LIMIT_REACHED = "quick_reply_limit_reached"
+    # consult images (consult.images, consult.services.images)
+    CONSULT_IMAGE_MISSING = "consult_image_missing"
+    CONSULT_IMAGE_EMPTY = "consult_image_empty"
+    CONSULT_IMAGE_TOO_LARGE = "consult_image_too_large"
+    CONSULT_IMAGE_TYPE_NOT_ALLOWED = "consult_image_type_not_allowed"
+    CONSULT_IMAGE_UNREADABLE = "consult_image_unreadable"
+    CONSULT_IMAGE_TOO_MANY_PIXELS = "consult_image_too_many_pixels"
+    CONSULT_IMAGE_LIMIT_REACHED = "consult_image_limit_reached"
+    CONSULT_IMAGE_NOT_FOUND = "consult_image_not_found"
+    CONSULT_IMAGE_PATIENT_ONLY = "consult_image_patient_only"

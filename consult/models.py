@@ -134,9 +134,61 @@ class Consult(TimeStampedModel):
         ]
 
 
+class ConsultImage(models.Model):
+    """An image of a consult: one of the patient's problem images, or a message's.
+
+    The storage holds only its AES-GCM ciphertext (common.filecrypto) under a random name;
+    the pixels were checked and re-encoded without metadata (consult.images). It is served
+    only through a signed, expiring link (consult.image_files), never from MEDIA_URL."""
+
+    class Kind(models.TextChoices):
+        PROBLEM = "problem", _("problem image")
+        MESSAGE = "message", _("message image")
+
+    class ContentType(models.TextChoices):
+        JPEG = "image/jpeg", "JPEG"
+        PNG = "image/png", "PNG"
+
+    consult = models.ForeignKey(
+        Consult,
+        on_delete=models.CASCADE,
+        related_name="images",
+        verbose_name=_("consult"),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    storage_name = models.CharField(
+        _("stored as"), max_length=255, unique=True, editable=False
+    )
+    content_type = models.CharField(
+        _("content type"), max_length=16, choices=ContentType.choices
+    )
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    # The id of the key the stored file is sealed with, so a key rotation finds the files
+    # to re-encrypt without opening them (as records.Attachment.key_id).
+    key_id = models.CharField(max_length=8, editable=False, db_index=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("consult image")
+        verbose_name_plural = _("consult images")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.consult_id} {self.kind} #{self.pk}"
+
+
 class ConsultMessage(models.Model):
     class Kind(models.TextChoices):
         TEXT = "text", _("text")
+        IMAGE = "image", _("image")
 
     class Sender(models.TextChoices):
         PATIENT = "patient", _("patient")
@@ -160,6 +212,16 @@ class ConsultMessage(models.Model):
     )
     text_encrypted = models.TextField(_("text (encrypted)"), blank=True)
     text = EncryptedText("text")
+    # An image message's picture; null for text, and once the message is recalled (the
+    # image and its file are deleted then).
+    image = models.OneToOneField(
+        ConsultImage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="message",
+        verbose_name=_("image"),
+    )
     created_at = models.DateTimeField(_("sent at"))
     recalled_at = models.DateTimeField(_("recalled at"), null=True, blank=True)
 

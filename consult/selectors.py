@@ -6,14 +6,14 @@
 - Everyone else sees none.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import user_is_doctor
 from common.errors import NotFound
 from consult.errors import ErrorCode
-from consult.models import Consult, ConsultMessage, QuickReply
+from consult.models import Consult, ConsultImage, ConsultMessage, QuickReply
 from hospitals.errors import ErrorCode as DoctorErrorCode
 from hospitals.models import Doctor
 
@@ -30,7 +30,19 @@ def consults_of(user: User) -> QuerySet[Consult]:
         queryset = Consult.objects.filter(user=user)
     else:
         queryset = Consult.objects.none()
-    return queryset.select_related("doctor", "profile").order_by("-created_at", "-id")
+    return (
+        queryset.select_related("doctor", "profile")
+        .prefetch_related(
+            Prefetch(
+                "images",
+                queryset=ConsultImage.objects.filter(
+                    kind=ConsultImage.Kind.PROBLEM
+                ).order_by("id"),
+                to_attr="problem_images_list",
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
 
 
 def consult_get_for_party(*, user: User, consult_id: int) -> Consult:
@@ -51,7 +63,11 @@ def messages_after(
     *, consult: Consult, after: int | None, limit: int
 ) -> list[ConsultMessage]:
     """The consult's messages in sending order, those after the cursor (a message id)."""
-    queryset = ConsultMessage.objects.filter(consult=consult).order_by("id")
+    queryset = (
+        ConsultMessage.objects.filter(consult=consult)
+        .select_related("image")
+        .order_by("id")
+    )
     if after is not None:
         queryset = queryset.filter(pk__gt=after)
     return list(queryset[:limit])
@@ -89,3 +105,11 @@ def quick_reply_get(*, doctor: Doctor, reply_id: int) -> QuickReply:
     if reply is None:
         raise NotFound(ErrorCode.QUICK_REPLY_NOT_FOUND, _("Quick reply not found."))
     return reply
+
+
+def image_get_by_link(image_id: int) -> ConsultImage:
+    """The image a valid link names, unless it is gone (a recalled message's)."""
+    image = ConsultImage.objects.filter(pk=image_id).first()
+    if image is None:
+        raise NotFound(ErrorCode.CONSULT_IMAGE_NOT_FOUND, _("Image not found."))
+    return image

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consult.apis import consults, doctor
+from consult.apis import consults, doctor, images
 
 app_name = "consult"
 urlpatterns = [
@@ -49,4 +49,18 @@ urlpatterns = [
         doctor.QuickReplyDeleteApi.as_view(),
         name="quick-reply-delete",
     ),
+]
+# consult images: problem images, image messages, the signed links that serve them
+urlpatterns += [
+    path(
+        "<int:consult_id>/problem-images/",
+        images.ProblemImageAddApi.as_view(),
+        name="problem-image-add",
+    ),
+    path(
+        "<int:consult_id>/messages/send-image/",
+        images.MessageImageSendApi.as_view(),
+        name="message-image-send",
+    ),
+    path("images/<str:token>/", images.ImageServeApi.as_view(), name="image"),
 ]

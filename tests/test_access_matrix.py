@@ -569,6 +569,11 @@ GET  /api/v1/consult/quick-replies/<int:reply_id>/update/           401 403 403 
 POST /api/v1/consult/quick-replies/<int:reply_id>/update/           401 403 403 400 403 403 403   /api/v1/consult/quick-replies/{quick_reply}/update/
 GET  /api/v1/consult/quick-replies/<int:reply_id>/delete/           401 403 403 405 403 403 403   /api/v1/consult/quick-replies/{quick_reply}/delete/
 POST /api/v1/consult/quick-replies/<int:reply_id>/delete/           401 403 403 -   403 403 403   /api/v1/consult/quick-replies/{quick_reply}/delete/
+GET  /api/v1/consult/<int:consult_id>/problem-images/               401 405 405 405 405 405 405   /api/v1/consult/{consult}/problem-images/
+POST /api/v1/consult/<int:consult_id>/problem-images/               401 415 404 403 404 404 404   /api/v1/consult/{consult}/problem-images/
+GET  /api/v1/consult/<int:consult_id>/messages/send-image/          401 405 405 405 405 405 405   /api/v1/consult/{consult}/messages/send-image/
+POST /api/v1/consult/<int:consult_id>/messages/send-image/          401 415 404 415 404 404 404   /api/v1/consult/{consult}/messages/send-image/
+GET  /api/v1/consult/images/<str:token>/                            404 404 404 404 404 404 404   /api/v1/consult/images/not-a-signed-token/
 GET  /admin/records/visitrecord/                                    302 302 302 200 200 200 200
 GET  /admin/records/visitrecord/add/                                302 302 302 403 403 403 403
 GET  /admin/records/visitrecord/<path:object_id>/change/            302 302 302 200 200 302 200   /admin/records/visitrecord/{record}/change/

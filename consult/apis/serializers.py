@@ -1,16 +1,46 @@
 """The consult API's serializers (output built from models, inputs checked here)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from consult.models import Consult, ConsultMessage, ConsultOffer, QuickReply
+from consult.image_files import image_url
+from consult.models import (
+    Consult,
+    ConsultImage,
+    ConsultMessage,
+    ConsultOffer,
+    QuickReply,
+)
 from consult.selectors import MESSAGE_PAGE_DEFAULT, MESSAGE_PAGE_MAX
 from consult.services.messages import MESSAGE_MAX_LENGTH
+
+
+class ProblemImageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.SerializerMethodField(
+        help_text="Signed path of the image, valid for an hour; needs no header."
+    )
+
+    def get_url(self, image: ConsultImage) -> str:
+        return image_url(image.pk)
+
+
+class MessageImageSerializer(serializers.Serializer):
+    url = serializers.SerializerMethodField(
+        help_text="Signed path of the image, valid for an hour; needs no header."
+    )
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+
+    def get_url(self, image: ConsultImage) -> str:
+        return image_url(image.pk)
 
 
 class ConsultOutputSerializer(serializers.ModelSerializer):
     doctor_name = serializers.CharField(source="doctor.name")
     profile_name = serializers.CharField(source="profile.name")
     problem = serializers.CharField()
+    problem_images = serializers.SerializerMethodField()
 
     class Meta:
         model = Consult
@@ -32,7 +62,18 @@ class ConsultOutputSerializer(serializers.ModelSerializer):
             "rating_comment",
             "rated_at",
             "created_at",
+            "problem_images",
         ]
+
+    @extend_schema_field(ProblemImageSerializer(many=True))
+    def get_problem_images(self, consult: Consult) -> list:
+        # consult.selectors.consults_of prefetches them; a consult just created has none.
+        images = getattr(consult, "problem_images_list", None)
+        if images is None:
+            images = ConsultImage.objects.filter(
+                consult=consult, kind=ConsultImage.Kind.PROBLEM
+            ).order_by("id")
+        return ProblemImageSerializer(images, many=True).data
 
 
 class ConsultCreateInputSerializer(serializers.Serializer):
@@ -44,10 +85,17 @@ class ConsultCreateInputSerializer(serializers.Serializer):
 class MessageOutputSerializer(serializers.ModelSerializer):
     text = serializers.SerializerMethodField()
     recalled = serializers.SerializerMethodField()
+    image = serializers.SerializerMethodField()
 
     class Meta:
         model = ConsultMessage
-        fields = ["id", "sender", "kind", "text", "recalled", "created_at"]
+        fields = ["id", "sender", "kind", "text", "recalled", "created_at", "image"]
+
+    @extend_schema_field(MessageImageSerializer(allow_null=True))
+    def get_image(self, message: ConsultMessage) -> dict | None:
+        if message.recalled_at or message.image is None:
+            return None
+        return MessageImageSerializer(message.image).data
 
     def get_text(self, message: ConsultMessage) -> str | None:
         return None if message.recalled_at else message.text

@@ -1,4 +1,7 @@
-"""Messages of a consult: sending (text, either party) and recalling one's own."""
+"""Messages of a consult: sending (text or an image, either party) and recalling one's own.
+
+An image message's picture is stored by consult.services.images before the message is
+sent here; recalling it deletes the image and, after commit, its file."""
 
 import datetime
 
@@ -10,7 +13,8 @@ from accounts.models import User
 from common.errors import Conflict, DomainError
 from common.services import Actor, operation_log_write
 from consult.errors import ErrorCode
-from consult.models import Consult, ConsultMessage
+from consult.image_files import image_file_delete_on_commit
+from consult.models import Consult, ConsultImage, ConsultMessage
 
 MESSAGE_MAX_LENGTH = 2000
 RECALL_WINDOW = datetime.timedelta(minutes=2)
@@ -35,26 +39,41 @@ def message_text_check(text: str) -> str:
     return text
 
 
-@transaction.atomic
-def message_send(
-    *, actor: Actor, consult: Consult, sender: str, user: User, text: str
-) -> ConsultMessage:
-    """Send a text message. The doctor's first reply starts the consult."""
-    text = message_text_check(text)
-    consult = Consult.objects.select_for_update().get(pk=consult.pk)
+def consult_open_check(consult: Consult) -> None:
+    """Messages (text or image) are sent only while the consult is waiting or in progress."""
     if consult.status not in (S.WAITING, S.IN_PROGRESS):
         raise Conflict(
             ErrorCode.CONSULT_NOT_OPEN, _("This consult is not open for messages.")
         )
+
+
+@transaction.atomic
+def message_send(
+    *,
+    actor: Actor,
+    consult: Consult,
+    sender: str,
+    user: User,
+    text: str = "",
+    image: ConsultImage | None = None,
+) -> ConsultMessage:
+    """Send a text message, or an image message when `image` (already stored) is given.
+    The doctor's first reply starts the consult."""
+    if image is None:
+        text = message_text_check(text)
+    consult = Consult.objects.select_for_update().get(pk=consult.pk)
+    consult_open_check(consult)
     now = timezone.now()
     message = ConsultMessage(
         consult=consult,
         sender=sender,
         sender_user=user,
-        kind=ConsultMessage.Kind.TEXT,
+        kind=ConsultMessage.Kind.TEXT if image is None else ConsultMessage.Kind.IMAGE,
+        image=image,
         created_at=now,
     )
-    message.text = text  # encrypted on write (common.encrypted)
+    if image is None:
+        message.text = text  # encrypted on write (common.encrypted)
     message.full_clean()
     message.save()
     updates = {"last_message_at": now, "updated_at": now}
@@ -84,6 +103,17 @@ def message_recall(*, actor: Actor, message: ConsultMessage) -> ConsultMessage:
         raise Conflict(
             ErrorCode.MESSAGE_ALREADY_RECALLED, _("This message is already recalled.")
         )
+    if message.image_id is not None:
+        _message_image_delete(message.image_id)
     message.refresh_from_db()
     operation_log_write(actor=actor, action="consult.message_recall", obj=message)
     return message
+
+
+def _message_image_delete(image_id: int) -> None:
+    """A recalled image is gone: its row now (the message's link turns null), its file
+    after commit (a rollback keeps both)."""
+    image = ConsultImage.objects.filter(pk=image_id).first()
+    if image is not None:
+        image.delete()
+        image_file_delete_on_commit(image.storage_name)

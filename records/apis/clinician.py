@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsClinician
 from common.schema import error_responses
 from common.services import Actor
+from common.uploads import CappedMemoryUploadHandler
 from records import access, selectors
 from records.apis.patient import BINARY_RESPONSES
 from records.apis.serializers import (
@@ -26,7 +27,6 @@ from records.apis.serializers import (
     attachment_response,
     record_output,
 )
-from records.apis.uploads import CappedMemoryUploadHandler
 from records.models import Report, VisitRecord
 from records.services.access_log import record_access_write
 from records.services.content import RecordContent
@@ -159,8 +159,12 @@ class ReportAddApi(ClinicianApi):
         },
     )
     def post(self, request: Request, record_id: int) -> Response:
-        # Before the body is parsed: files are kept in memory only (records.apis.uploads).
-        request._request.upload_handlers = [CappedMemoryUploadHandler(request._request)]
+        # Before the body is parsed: files are kept in memory only (common.uploads).
+        request._request.upload_handlers = [
+            CappedMemoryUploadHandler(
+                request._request, max_bytes=settings.RECORD_ATTACHMENT_MAX_BYTES
+            )
+        ]
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -59,7 +59,7 @@ class Report(models.Model):
 
 class Attachment(models.Model):
     """A file of a report. The storage holds only its AES-GCM ciphertext under a random
-    name (records.filecrypto); the type was decided from the content's first bytes."""
+    name (common.filecrypto); the type was decided from the content's first bytes."""
 
     class ContentType(models.TextChoices):
         PDF = "application/pdf", "PDF"

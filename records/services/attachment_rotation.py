@@ -12,8 +12,8 @@ at worst an unreferenced file, never a row pointing at a missing or unreadable o
 from django.db.models import Q
 
 from common import crypto
+from common.filecrypto import decrypt_bytes, sealed_key_id
 from common.key_rotation import BatchResult
-from records.filecrypto import decrypt_bytes, sealed_key_id
 from records.models import Attachment
 from records.services.attachments import (
     attachment_discard,

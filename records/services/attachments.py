@@ -2,7 +2,7 @@
 
 Only PDF, JPEG and PNG are taken, decided by the first bytes of the content; the name's
 extension must agree, so a PNG (or a text) named .pdf is refused. The content is
-encrypted (records.filecrypto) before it reaches the storage named by
+encrypted (common.filecrypto) before it reaches the storage named by
 settings.RECORD_ATTACHMENT_STORAGE (a key of STORAGES: the local media folder by
 default, S3-compatible storage by configuration), under a random name that says nothing
 about the patient or the file.
@@ -16,8 +16,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.utils.translation import gettext_lazy as _
 
+from common.filecrypto import decrypt_bytes, encrypt_bytes, sealed_key_id
 from records.errors import AttachmentRefused, ErrorCode
-from records.filecrypto import decrypt_bytes, encrypt_bytes, sealed_key_id
 from records.models import Attachment
 
 # (content type, first bytes, extensions the name may have)

@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from common import crypto
+from common.filecrypto import sealed_key_id
 from common.services import Actor
-from records.filecrypto import sealed_key_id
 from records.models import Attachment, RecordVersion, Report
 from records.services import attachment_rotation as rotation
 from records.services.attachment_rotation import attachment_rotation_batch

@@ -1,8 +1,9 @@
-"""Attachment content encrypted with the project's AES-GCM keys before it reaches storage.
+"""File content encrypted with the project's AES-GCM keys before it reaches storage.
 
-Format: b"RF1:" + the key id (8 ASCII hex digits, common.crypto.key_id) + b":" + 12-byte
-nonce + ciphertext + 16-byte tag. The context (the attachment's storage name) is bound in
-as associated data, so a file copied over another attachment's name does not decrypt.
+Used by records (report attachments) and consult (consult images). Format: b"RF1:" + the
+key id (8 ASCII hex digits, common.crypto.key_id) + b":" + 12-byte nonce + ciphertext +
+16-byte tag. The context (the file's storage name) is bound in as
+associated data, so a file copied over another file's name does not decrypt.
 Old keys (FIELD_ENCRYPTION_OLD_KEYS) still decrypt, like the text fields.
 """
 
@@ -25,7 +26,7 @@ def encrypt_bytes(data: bytes, *, context: str) -> bytes:
 
 
 def sealed_key_id(blob: bytes) -> str:
-    """The id of the key `blob` is sealed with ("" when it is not an encrypted attachment)."""
+    """The id of the key `blob` is sealed with ("" when it is not an encrypted file)."""
     if not blob.startswith(MAGIC) or len(blob) < _HEADER:
         return ""
     return blob[len(MAGIC) : len(MAGIC) + 8].decode("ascii", "replace")
@@ -34,14 +35,14 @@ def sealed_key_id(blob: bytes) -> str:
 def decrypt_bytes(blob: bytes, *, context: str) -> bytes:
     """The plaintext; raises common.crypto.DecryptionError for anything else."""
     if not blob.startswith(MAGIC) or len(blob) < _HEADER + 12 + 16:
-        raise crypto.DecryptionError("not an encrypted attachment")
+        raise crypto.DecryptionError("not an encrypted file")
     kid = sealed_key_id(blob)
     keys = {crypto.key_id(key): key for key in crypto.old_keys()}
     keys[crypto.key_id(crypto.current_key())] = crypto.current_key()
     if kid not in keys:
-        raise crypto.DecryptionError("the attachment's key is not configured")
+        raise crypto.DecryptionError("the file's key is not configured")
     body = blob[_HEADER:]
     try:
         return AESGCM(keys[kid]).decrypt(body[:12], body[12:], context.encode())
     except InvalidTag:
-        raise crypto.DecryptionError("attachment altered or wrong key") from None
+        raise crypto.DecryptionError("file altered or wrong key") from None

@@ -5,7 +5,7 @@ import base64
 import pytest
 
 from common import crypto
-from records.filecrypto import decrypt_bytes, encrypt_bytes
+from common.filecrypto import decrypt_bytes, encrypt_bytes
 
 
 def test_a_file_decrypts_only_under_its_own_name():
