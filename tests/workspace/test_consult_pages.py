@@ -101,12 +101,13 @@ def test_another_doctors_consult_answers_404_on_every_page(client, doctor):
     assert ConsultMessage.objects.count() == 1
 
 
-def test_another_doctors_quick_reply_answers_404(client):
+def test_another_doctors_quick_reply_answers_404(client, doctor):
     theirs = quick_reply_create(doctor=offering_doctor(), text="他人的")
+    mine = consult_for(doctor=doctor)
 
     edit = client.post(_url("quick-reply-edit", theirs.pk), {f"r{theirs.pk}-text": "x"})
     delete = client.post(_url("quick-reply-delete", theirs.pk))
-    prefill = client.get(_url("consult", consult_for(doctor=offering_doctor()).pk))
+    prefill = client.get(_url("consult", mine.pk), {"quick": theirs.pk})
 
     assert (edit.status_code, delete.status_code) == (404, 404)
     assert prefill.status_code == 404
