@@ -33,7 +33,9 @@ urlpatterns = [
     path("health/", HealthApi.as_view(), name="health"),
     # The waiting-room screens (appointments.screen: signed links, no login on the TV)
     path("screen/", include("appointments.screen_urls")),
-    # The doctors' workspace pages (records.workspace: signed in through the admin login)
+    # The doctors' workspace pages (records.workspace: signed in through the admin login);
+    # its online consult pages are consult's (consult.workspace), under the same login
+    path("workspace/consults/", include("consult.workspace.urls")),
     path("workspace/", include("records.workspace.urls")),
     # The patient portal (H5): server-rendered pages for browsers outside WeChat
     path("h5/", include("config.portal.urls")),

@@ -6,14 +6,20 @@
 - Everyone else sees none.
 """
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import user_is_doctor
 from common.errors import NotFound
 from consult.errors import ErrorCode
-from consult.models import Consult, ConsultImage, ConsultMessage, QuickReply
+from consult.models import (
+    Consult,
+    ConsultImage,
+    ConsultMessage,
+    ConsultOffer,
+    QuickReply,
+)
 from hospitals.errors import ErrorCode as DoctorErrorCode
 from hospitals.models import Doctor
 
@@ -113,3 +119,58 @@ def image_get_by_link(image_id: int) -> ConsultImage:
     if image is None:
         raise NotFound(ErrorCode.CONSULT_IMAGE_NOT_FOUND, _("Image not found."))
     return image
+
+
+def offer_for_patients(*, doctor_id: int) -> ConsultOffer | None:
+    """A doctor's terms as patients see them: only an enabled offer of an active doctor
+    (the public offer API's rule); None when the doctor takes no consults."""
+    return (
+        ConsultOffer.objects.filter(
+            doctor_id=doctor_id, enabled=True, doctor__is_active=True
+        )
+        .select_related("doctor")
+        .first()
+    )
+
+
+def offer_of(doctor: Doctor) -> ConsultOffer:
+    """The doctor's offer, or an unsaved one with the defaults if they never set one."""
+    return ConsultOffer.objects.filter(doctor=doctor).first() or ConsultOffer(
+        doctor=doctor
+    )
+
+
+# The doctor's desk: what needs an answer first (waiting, by the nearest deadline), then
+# the conversations in progress, then the rest, newest first.
+_DESK_ORDER = {
+    Consult.Status.WAITING: 0,
+    Consult.Status.IN_PROGRESS: 1,
+    Consult.Status.AWAITING_PAYMENT: 2,
+    Consult.Status.CLOSED: 3,
+    Consult.Status.RATED: 4,
+    Consult.Status.CANCELLED: 5,
+}
+
+
+def consults_for_desk(*, user: User, status: str = "") -> QuerySet[Consult]:
+    """The consults addressed to the doctor (consults_of's scope), `status` only if given;
+    waiting ones first by the nearest reply deadline, then in progress by the latest
+    message, then the others newest first."""
+    queryset = consults_of(user)
+    if status:
+        queryset = queryset.filter(status=status)
+    rank = Case(
+        *(When(status=value, then=Value(n)) for value, n in _DESK_ORDER.items()),
+        default=Value(len(_DESK_ORDER)),
+        output_field=IntegerField(),
+    )
+    deadline = Case(
+        When(status=Consult.Status.WAITING, then=F("reply_deadline")), default=None
+    )
+    return queryset.annotate(desk_rank=rank, desk_deadline=deadline).order_by(
+        "desk_rank",
+        F("desk_deadline").asc(nulls_last=True),
+        F("last_message_at").desc(nulls_last=True),
+        "-created_at",
+        "-id",
+    )

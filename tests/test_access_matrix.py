@@ -79,6 +79,7 @@ OUR_APPS = (
     "appointments",
     "billing",
     "records",
+    "consult",
     "analytics",
     "common",
 )
@@ -495,6 +496,25 @@ GET  /workspace/appointments/<int:appointment_id>/seen/             405 405 405 
 POST /workspace/appointments/<int:appointment_id>/seen/             302 403 403 302 302 404 403   /workspace/appointments/{appointment}/seen/
 GET  /workspace/appointments/<int:appointment_id>/record/           302 403 403 200 404 404 403   /workspace/appointments/{record_appointment}/record/
 POST /workspace/appointments/<int:appointment_id>/record/           302 403 403 400 404 404 403   /workspace/appointments/{record_appointment}/record/
+# the doctors' online consult pages (consult.workspace): the admin's login; doctors only
+GET  /workspace/consults/                                           302 403 403 200 403 403 403
+GET  /workspace/consults/<int:consult_id>/                          302 403 403 200 403 403 403   /workspace/consults/{consult}/
+GET  /workspace/consults/<int:consult_id>/messages/                 302 403 403 200 403 403 403   /workspace/consults/{consult}/messages/?after=0
+GET  /workspace/consults/<int:consult_id>/send/                     405 405 405 405 405 405 405   /workspace/consults/{consult}/send/
+POST /workspace/consults/<int:consult_id>/send/                     302 403 403 400 403 403 403   /workspace/consults/{consult}/send/
+GET  /workspace/consults/<int:consult_id>/close/                    405 405 405 405 405 405 405   /workspace/consults/{consult}/close/
+POST /workspace/consults/<int:consult_id>/close/                    302 403 403 -   403 403 403   /workspace/consults/{consult}/close/
+GET  /workspace/consults/messages/<int:message_id>/recall/          405 405 405 405 405 405 405   /workspace/consults/messages/{consult_message}/recall/
+POST /workspace/consults/messages/<int:message_id>/recall/          302 403 403 404 403 403 403   /workspace/consults/messages/{consult_message}/recall/
+GET  /workspace/consults/quick-replies/                             302 403 403 200 403 403 403
+GET  /workspace/consults/quick-replies/add/                         405 405 405 405 405 405 405
+POST /workspace/consults/quick-replies/add/                         302 403 403 400 403 403 403
+GET  /workspace/consults/quick-replies/<int:reply_id>/edit/         405 405 405 405 405 405 405   /workspace/consults/quick-replies/{quick_reply}/edit/
+POST /workspace/consults/quick-replies/<int:reply_id>/edit/         302 403 403 400 403 403 403   /workspace/consults/quick-replies/{quick_reply}/edit/
+GET  /workspace/consults/quick-replies/<int:reply_id>/delete/       405 405 405 405 405 405 405   /workspace/consults/quick-replies/{quick_reply}/delete/
+POST /workspace/consults/quick-replies/<int:reply_id>/delete/       302 403 403 -   403 403 403   /workspace/consults/quick-replies/{quick_reply}/delete/
+GET  /workspace/consults/offer/                                     302 403 403 200 403 403 403
+POST /workspace/consults/offer/                                     302 403 403 400 403 403 403
 # the patient portal (H5): a patient's session (the portal's SMS login); the catalog is public,
 # a patient's own pages send anonymous visitors to the login (302) and refuse staff (403)
 GET  /h5/                                                           200 200 200 200 200 200 200
@@ -525,6 +545,19 @@ GET  /h5/orders/<int:order_id>/wechat/                              302 404 404 
 GET  /h5/profiles/                                                  302 200 200 403 403 403 403
 GET  /h5/profiles/add/                                              302 200 200 403 403 403 403
 POST /h5/profiles/add/                                              302 400 400 403 403 403 403
+GET  /h5/doctors/<int:doctor_id>/consult/                           302 200 200 403 403 403 403   /h5/doctors/{doctor}/consult/
+POST /h5/doctors/<int:doctor_id>/consult/                           302 400 400 403 403 403 403   /h5/doctors/{doctor}/consult/
+GET  /h5/consults/                                                  302 200 200 403 403 403 403
+GET  /h5/consults/<int:consult_id>/                                 302 200 404 403 403 403 403   /h5/consults/{consult}/
+GET  /h5/consults/<int:consult_id>/messages/                        302 200 404 403 403 403 403   /h5/consults/{consult}/messages/?after=0
+GET  /h5/consults/<int:consult_id>/send/                            405 405 405 405 405 405 405   /h5/consults/{consult}/send/
+POST /h5/consults/<int:consult_id>/send/                            302 400 404 403 403 403 403   /h5/consults/{consult}/send/
+GET  /h5/consults/<int:consult_id>/close/                           405 405 405 405 405 405 405   /h5/consults/{consult}/close/
+POST /h5/consults/<int:consult_id>/close/                           302 -   404 403 403 403 403   /h5/consults/{consult}/close/
+GET  /h5/consults/<int:consult_id>/rate/                            405 405 405 405 405 405 405   /h5/consults/{consult}/rate/
+POST /h5/consults/<int:consult_id>/rate/                            302 400 404 403 403 403 403   /h5/consults/{consult}/rate/
+GET  /h5/consults/messages/<int:message_id>/recall/                 405 405 405 405 405 405 405   /h5/consults/messages/{consult_message}/recall/
+POST /h5/consults/messages/<int:message_id>/recall/                 302 -   404 403 403 403 403   /h5/consults/messages/{consult_message}/recall/
 GET  /h5/profiles/<int:profile_id>/delete/                          405 405 405 405 405 405 405   /h5/profiles/{profile}/delete/
 POST /h5/profiles/<int:profile_id>/delete/                          302 409 404 403 403 403 403   /h5/profiles/{profile}/delete/
 # medical records: patients' reads, clinicians' reads and writes (reads are logged)

@@ -6,9 +6,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 from accounts.models import PatientProfile
+from consult.services.messages import MESSAGE_MAX_LENGTH
 from scheduling.models import ClinicType
 
 # The longest a date query may reach ahead: far beyond any booking window, short of
@@ -155,3 +156,40 @@ class ProfileForm(forms.Form):
         max_length=32,
         required=False,
     )
+
+
+# -- online consults (在线问诊) ------------------------------------------------------------
+# Limits are the consult API's (consult.apis.serializers); the services check again.
+
+
+class ConsultCreateForm(BookForm):
+    """Whom the consult is for (one of the patient's 就诊人) and the problem."""
+
+    problem = forms.CharField(
+        label=_("Describe the problem"),
+        max_length=MESSAGE_MAX_LENGTH,
+        help_text=_("Symptoms, since when, medicines taken, questions for the doctor."),
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class ConsultRateForm(forms.Form):
+    stars = forms.TypedChoiceField(
+        label=_("Rating"),
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # labels in the request's language: 5 stars first
+        self.fields["stars"].choices = [
+            (n, ngettext("%(n)d star", "%(n)d stars", n) % {"n": n})
+            for n in range(5, 0, -1)
+        ]

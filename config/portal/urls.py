@@ -5,6 +5,7 @@ from config.portal.views import (
     auth,
     booking,
     browse,
+    consults,
     profiles,
     reschedule,
 )
@@ -50,6 +51,35 @@ urlpatterns = [
     ),
     path("orders/<int:order_id>/dev-pay/", booking.dev_pay, name="dev-pay"),
     path("orders/<int:order_id>/wechat/", booking.wechat_pay, name="wechat-pay"),
+    # online consults (在线问诊)
+    path(
+        "doctors/<int:doctor_id>/consult/",
+        consults.consult_start,
+        name="consult-start",
+    ),
+    path("consults/", consults.consult_list, name="consults"),
+    path("consults/<int:consult_id>/", consults.consult_detail, name="consult"),
+    path(
+        "consults/<int:consult_id>/messages/",
+        consults.consult_messages,
+        name="consult-messages",
+    ),
+    path("consults/<int:consult_id>/send/", consults.consult_send, name="consult-send"),
+    path(
+        "consults/<int:consult_id>/close/",
+        consults.consult_close_view,
+        name="consult-close",
+    ),
+    path(
+        "consults/<int:consult_id>/rate/",
+        consults.consult_rate_view,
+        name="consult-rate",
+    ),
+    path(
+        "consults/messages/<int:message_id>/recall/",
+        consults.message_recall_view,
+        name="consult-recall",
+    ),
     # 就诊人
     path("profiles/", profiles.profile_list, name="profiles"),
     path("profiles/add/", profiles.profile_add, name="profile-add"),

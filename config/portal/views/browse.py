@@ -1,4 +1,6 @@
 """The catalog, public like the API's: hospitals, departments, doctors, their sessions.
+A doctor's page also shows their online consult terms (consult.selectors) when they
+take consults, with the way to ask them.
 
 Reads only, through the selectors the REST API uses: hospitals.selectors for the
 catalog, scheduling.doctor_search for the doctor search (cached as the API caches it),
@@ -15,6 +17,7 @@ from django.views.decorators.http import require_safe
 
 from config.portal.forms import DoctorSearchForm, HospitalSearchForm, SessionFilterForm
 from config.portal.gate import not_found_as_404
+from consult.selectors import offer_for_patients
 from hospitals import selectors as catalog
 from scheduling.doctor_search import doctor_search_for_patient
 from scheduling.selectors import (
@@ -147,6 +150,8 @@ def doctor_detail(request: HttpRequest, doctor_id: int) -> HttpResponse:
     """The doctor and their sessions, filtered by date and clinic type (htmx or not)."""
     doctor = catalog.doctor_get_for_patient(doctor_id=doctor_id)
     context, valid = sessions_listing(request, doctor)
+    # the doctor's online consult terms, when they take consults (在线问诊)
+    context["consult_offer"] = offer_for_patients(doctor_id=doctor.pk)
     return page_or_part(
         request, "portal/doctor.html", context, status=200 if valid else 400
     )

@@ -1,0 +1,177 @@
+"""The conversation's page parts, for both sides' server-rendered pages: the patient's in
+the portal (config.portal.views.consults) and the doctor's in the workspace
+(consult.workspace.views).
+
+The page lists the messages in order and ends with a send form. Without JavaScript the form
+posts and the server redirects back to the page. With htmx (vendored, see
+templates/consult/_conversation.html) the form posts in place and an element polls the
+messages after the last one shown every few seconds (`?after=<id>`): the answer is the new
+list items, the new cursor and the consult's status (swapped out of band). One element
+sends every poll, so htmx queues them (never two at once) and no message is shown twice.
+When the status changes what the page offers (a consult closed, paid, cancelled), the poll
+asks the browser to reload the page (HX-Refresh).
+
+No rule here: reads are consult.selectors, the recall window is the service's constant
+(only to decide whether to show the button; the service decides).
+"""
+
+from collections.abc import Callable
+from typing import Final
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from consult import selectors
+from consult.models import Consult, ConsultMessage
+from consult.services.messages import RECALL_WINDOW
+
+PORTAL: Final = "portal"
+WORKSPACE: Final = "workspace"
+# The URL names of each side's conversation routes.
+ROUTES: Final = {
+    PORTAL: {
+        "page": "portal:consult",
+        "poll": "portal:consult-messages",
+        "send": "portal:consult-send",
+        "recall": "portal:consult-recall",
+    },
+    WORKSPACE: {
+        "page": "consult_workspace:consult",
+        "poll": "consult_workspace:messages",
+        "send": "consult_workspace:send",
+        "recall": "consult_workspace:recall",
+    },
+}
+SENDER: Final = {
+    PORTAL: ConsultMessage.Sender.PATIENT,
+    WORKSPACE: ConsultMessage.Sender.DOCTOR,
+}
+S = Consult.Status
+OPEN = (S.WAITING, S.IN_PROGRESS)
+# The statuses in which the page polls: messages may come, or the payment may arrive.
+LIVE = (S.AWAITING_PAYMENT, *OPEN)
+# How many messages the page shows at first; the poll brings the rest, page by page.
+FIRST_PAGE = 500
+POLL_SECONDS = 4
+
+
+class MessageForm(forms.Form):
+    # Empty and over-long texts are refused by the service, with its own messages.
+    text = forms.CharField(
+        label=_("Message"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class CursorForm(forms.Form):
+    """The poll's query: the last message the page shows (0: none) and its status."""
+
+    after = forms.IntegerField(min_value=0, max_value=2**63 - 1)
+    status = forms.ChoiceField(choices=Consult.Status.choices, required=False)
+
+
+def message_items(
+    request: HttpRequest, messages: list[ConsultMessage], *, side: str
+) -> list[dict]:
+    now = timezone.now()
+    me = SENDER[side]
+    return [
+        {
+            "message": message,
+            "mine": message.sender == me,
+            "can_recall": message.sender == me
+            and message.sender_user_id == request.user.pk
+            and message.recalled_at is None
+            and now - message.created_at <= RECALL_WINDOW,
+        }
+        for message in messages
+    ]
+
+
+def conversation_context(
+    request: HttpRequest, consult: Consult, *, side: str, send_form: forms.Form
+) -> dict:
+    messages = selectors.messages_after(consult=consult, after=None, limit=FIRST_PAGE)
+    return {
+        "consult": consult,
+        "side": side,
+        "routes": ROUTES[side],
+        "items": message_items(request, messages, side=side),
+        "last_id": messages[-1].pk if messages else 0,
+        "send_form": send_form,
+        "can_send": consult.status in OPEN,
+        "live": consult.status in LIVE,
+        "poll_seconds": POLL_SECONDS,
+    }
+
+
+def messages_fragment(
+    request: HttpRequest, consult: Consult, *, side: str
+) -> HttpResponse:
+    """The poll's answer: list items after the cursor, the new cursor and status."""
+    query = CursorForm(request.GET)
+    if not query.is_valid():
+        return HttpResponse(status=400)
+    after = query.cleaned_data["after"]
+    shown = query.cleaned_data["status"]
+    if (
+        shown
+        and shown != consult.status
+        and not (shown in OPEN and consult.status in OPEN)
+    ):
+        response = HttpResponse()
+        response["HX-Refresh"] = "true"
+        return response
+    messages = selectors.messages_after(
+        consult=consult, after=after, limit=selectors.MESSAGE_PAGE_MAX
+    )
+    return render(
+        request,
+        "consult/_poll.html",
+        {
+            "consult": consult,
+            "side": side,
+            "routes": ROUTES[side],
+            "items": message_items(request, messages, side=side),
+            "last_id": messages[-1].pk if messages else after,
+        },
+    )
+
+
+def message_sent_response(
+    request: HttpRequest,
+    consult: Consult,
+    *,
+    side: str,
+    form: forms.Form | None,
+    status: int = 200,
+    full_page: Callable[[], HttpResponse] | None = None,
+) -> HttpResponse:
+    """After a send: with htmx the form again (empty, or with the refusal) and an event
+    that makes the poll fetch at once; without, back to the page (or the page with the
+    refusal, `full_page`)."""
+    sent = form is None
+    if request.headers.get("HX-Request") == "true":
+        response = render(
+            request,
+            "consult/_send_form.html",
+            {
+                "consult": consult,
+                "routes": ROUTES[side],
+                "send_form": form or MessageForm(),
+                "focus": True,
+            },
+            status=status,
+        )
+        if sent:
+            response["HX-Trigger"] = "consult-sent"
+        return response
+    if sent or full_page is None:
+        return redirect(reverse(ROUTES[side]["page"], args=[consult.pk]) + "#send")
+    return full_page()
