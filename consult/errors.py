@@ -18,3 +18,5 @@ class ErrorCode(StrEnum):
     RECALL_WINDOW_PASSED = "recall_window_passed"
     MESSAGE_ALREADY_RECALLED = "message_already_recalled"
     QUICK_REPLY_LIMIT_REACHED = "quick_reply_limit_reached"
+    CONSULT_NOT_AWAITING_PAYMENT = "consult_not_awaiting_payment"
+    CONSULT_PAYMENT_TIME_EXPIRED = "consult_payment_time_expired"

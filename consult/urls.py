@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consult.apis import consults, doctor
+from consult.apis import consults, doctor, payment
 
 app_name = "consult"
 urlpatterns = [
@@ -49,4 +49,6 @@ urlpatterns = [
         doctor.QuickReplyDeleteApi.as_view(),
         name="quick-reply-delete",
     ),
+    # the patient pays through billing
+    path("<int:consult_id>/pay/", payment.ConsultPayApi.as_view(), name="pay"),
 ]

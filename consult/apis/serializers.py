@@ -3,7 +3,11 @@
 from rest_framework import serializers
 
 from consult.models import Consult, ConsultMessage, ConsultOffer, QuickReply
-from consult.selectors import MESSAGE_PAGE_DEFAULT, MESSAGE_PAGE_MAX
+from consult.selectors import (
+    MESSAGE_PAGE_DEFAULT,
+    MESSAGE_PAGE_MAX,
+    consult_payment,
+)
 from consult.services.messages import MESSAGE_MAX_LENGTH
 
 
@@ -11,6 +15,10 @@ class ConsultOutputSerializer(serializers.ModelSerializer):
     doctor_name = serializers.CharField(source="doctor.name")
     profile_name = serializers.CharField(source="profile.name")
     problem = serializers.CharField()
+    payment_order = serializers.SerializerMethodField(
+        help_text="The billing order paying for it (paid, else open), or null."
+    )
+    refunded_amount = serializers.SerializerMethodField(help_text="fen")
 
     class Meta:
         model = Consult
@@ -32,7 +40,15 @@ class ConsultOutputSerializer(serializers.ModelSerializer):
             "rating_comment",
             "rated_at",
             "created_at",
+            "payment_order",
+            "refunded_amount",
         ]
+
+    def get_payment_order(self, consult: Consult) -> int | None:
+        return consult_payment(consult).order_id
+
+    def get_refunded_amount(self, consult: Consult) -> int:
+        return consult_payment(consult).refunded_amount
 
 
 class ConsultCreateInputSerializer(serializers.Serializer):
