@@ -47,14 +47,15 @@ class ConsultPayApi(APIView):
         },
     )
     def post(self, request: Request, consult_id: int) -> Response:
+        # Someone else's consult answers 404 before anything about the body.
+        consult = selectors.consult_get_for_patient(
+            user=request.user, consult_id=consult_id
+        )
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
 
         def open_order() -> Response:
-            consult = selectors.consult_get_for_patient(
-                user=request.user, consult_id=consult_id
-            )
             order = consult_pay(
                 consult=consult,
                 channel=data["channel"],
