@@ -47,7 +47,7 @@ def appointments_on_day(*, hospital_id: int | None, day: datetime.date):
 def refunds_pending(*, hospital_id: int | None):
     refunds = Refund.objects.filter(status=Refund.Status.REFUNDING)
     if hospital_id is not None:
-        refunds = refunds.filter(order__appointment__hospital_id=hospital_id)
+        refunds = refunds.filter(order__hospital_id=hospital_id)
     return refunds
 
 

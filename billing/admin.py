@@ -21,6 +21,7 @@ from billing.models import (
     ReconciliationReport,
     Refund,
 )
+from billing.payables import payable_handler
 from billing.refund_texts import channel_failure_display, refund_reason_display
 from common.admin import (
     PlatformReadOnlyAdmin,
@@ -62,10 +63,17 @@ class RefundInline(admin.TabularInline):
         return False
 
 
+def _patient_name(order: PaymentOrder) -> str:
+    """The patient an order was paid for: the appointment's, or the payable owner's."""
+    if order.appointment_id is None:
+        return payable_handler(order.kind).patient_name(order.ref_id)
+    return order.appointment.profile.name
+
+
 @admin.register(PaymentOrder)
 class PaymentOrderAdmin(ScopedReadOnlyAdmin):
     # No date_hierarchy: on MySQL it needs the server's time-zone tables.
-    hospital_field = "appointment__hospital"
+    hospital_field = "hospital"
     list_display = (
         "out_trade_no",
         "channel",
@@ -73,12 +81,15 @@ class PaymentOrderAdmin(ScopedReadOnlyAdmin):
         "amount_yuan",
         "refunded_yuan",
         "patient",
+        "kind",
         "appointment",
+        "ref_id",
         "paid_at",
         "created_at",
     )
     list_filter = (
         "status",
+        "kind",
         "channel",
         "scene",
         ("created_at", admin.DateFieldListFilter),
@@ -97,7 +108,7 @@ class PaymentOrderAdmin(ScopedReadOnlyAdmin):
 
     @admin.display(description=_("patient"))
     def patient(self, obj: PaymentOrder) -> str:
-        return obj.appointment.profile.name
+        return _patient_name(obj)
 
     @admin.display(description=_("refunded"), ordering="refunded_amount")
     def refunded_yuan(self, obj: PaymentOrder) -> str:
@@ -123,7 +134,7 @@ class PaymentOrderAdmin(ScopedReadOnlyAdmin):
 class RefundAdmin(ScopedReadOnlyAdmin):
     """Failed refunds stay here, visible, until staff retry them."""
 
-    hospital_field = "order__appointment__hospital"
+    hospital_field = "order__hospital"
     list_display = (
         "patient",
         "doctor",
@@ -192,22 +203,27 @@ class RefundAdmin(ScopedReadOnlyAdmin):
 
     @admin.display(description=_("patient"))
     def patient(self, obj: Refund) -> str:
-        return obj.order.appointment.profile.name
+        return _patient_name(obj.order)
 
     @admin.display(description=_("doctor"), ordering="order__appointment__doctor__name")
     def doctor(self, obj: Refund) -> str:
-        return obj.order.appointment.doctor.name
+        appointment = obj.order.appointment
+        return appointment.doctor.name if appointment else ""
 
     @admin.display(
         description=_("visit"), ordering="order__appointment__visit_starts_at"
     )
     def visit(self, obj: Refund) -> str:
-        starts = timezone.localtime(obj.order.appointment.visit_starts_at)
+        appointment = obj.order.appointment
+        if appointment is None:
+            return str(obj.order.get_kind_display())
+        starts = timezone.localtime(appointment.visit_starts_at)
         return f"{starts:%Y-%m-%d %H:%M}"
 
     @admin.display(description=_("order number"))
     def appointment_no(self, obj: Refund) -> str:
-        return obj.order.appointment.order_no
+        appointment = obj.order.appointment
+        return appointment.order_no if appointment else obj.order.out_trade_no
 
     @admin.display(description=_("amount"), ordering="amount")
     def amount_yuan(self, obj: Refund) -> str:
@@ -231,14 +247,14 @@ class RefundAdmin(ScopedReadOnlyAdmin):
             request,
             queryset.select_related("order__appointment__profile").order_by("pk"),
             lambda refund: services.refund_retry(refund=refund, actor=actor),
-            label=lambda refund: refund.order.appointment.profile.name,
+            label=lambda refund: _patient_name(refund.order),
             success_message=gettext("%(count)d refunds sent again."),
         )
 
 
 @admin.register(PaymentLedgerEntry)
 class PaymentLedgerEntryAdmin(ScopedReadOnlyAdmin):
-    hospital_field = "order__appointment__hospital"
+    hospital_field = "order__hospital"
     list_display = (
         "key",
         "kind",

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +17,7 @@ from billing import alipay, selectors, wechatpay
 from billing.errors import ErrorCode
 from billing.gateways import channels_enabled, dev_gateway_enabled
 from billing.models import Channel, PaymentOrder
+from billing.payables import order_pay_before
 from billing.services import notifications, orders
 from common.api import error_body
 from common.errors import NotFound
@@ -39,7 +40,13 @@ class RefundOutputSerializer(serializers.Serializer):
 
 class PaymentOrderOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    appointment_id = serializers.IntegerField()
+    kind = serializers.CharField(
+        help_text="what the order pays for: appointment, consult"
+    )
+    appointment_id = serializers.IntegerField(allow_null=True)
+    ref_id = serializers.IntegerField(
+        allow_null=True, help_text="the consult's id for a consult order"
+    )
     channel = serializers.CharField()
     out_trade_no = serializers.CharField()
     status = serializers.CharField()
@@ -47,12 +54,19 @@ class PaymentOrderOutputSerializer(serializers.Serializer):
     original_amount = serializers.IntegerField(help_text="fen, the doctor's fee")
     amount = serializers.IntegerField(help_text="fen, after the member discount")
     refunded_amount = serializers.IntegerField(help_text="fen")
-    pay_before = serializers.DateTimeField(
-        source="appointment.hold_expires_at", allow_null=True
-    )
+    pay_before = serializers.SerializerMethodField()
     paid_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
     refunds = RefundOutputSerializer(many=True, source="refunds.all")
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_pay_before(self, order: PaymentOrder) -> str | None:
+        pay_before = order_pay_before(order)
+        return (
+            serializers.DateTimeField().to_representation(pay_before)
+            if pay_before
+            else None
+        )
 
 
 class ChannelListApi(APIView):

@@ -27,11 +27,21 @@ class Scene(models.TextChoices):
     WEB = "web", _("Web page")
 
 
+class PayableKind(models.TextChoices):
+    """What an order pays for: an appointment (a foreign key), or a payable of a higher
+    app known to billing only by its kind and id (billing.payables)."""
+
+    APPOINTMENT = "appointment", _("Appointment")
+    CONSULT = "consult", _("Online consult")
+
+
 class PaymentOrder(TimeStampedModel):
-    """One attempt to pay for a pending appointment through one channel."""
+    """One attempt to pay for one payable (a pending appointment, an online consult)
+    through one channel."""
 
     Channel = Channel
     Scene = Scene
+    Kind = PayableKind
 
     class Status(models.TextChoices):
         CREATED = "created", _("Awaiting payment")
@@ -49,11 +59,30 @@ class PaymentOrder(TimeStampedModel):
         Status.PARTIALLY_REFUNDED,
     )
 
+    kind = models.CharField(
+        _("pays for"),
+        max_length=12,
+        choices=PayableKind.choices,
+        default=PayableKind.APPOINTMENT,
+    )
+    # Set for an appointment order (kind "appointment"), NULL otherwise.
     appointment = models.ForeignKey(
         "appointments.Appointment",
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="payment_orders",
         verbose_name=_("appointment"),
+    )
+    # The id of what a non-appointment order pays for (a consult's id): no foreign key, as
+    # billing does not know the higher apps; `kind` says which table it is in.
+    ref_id = models.PositiveBigIntegerField(_("payable id"), null=True, blank=True)
+    # The hospital paid (the appointment's, or the payable's): reports and staff scopes.
+    hospital = models.ForeignKey(
+        "hospitals.Hospital",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("hospital"),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -91,8 +120,9 @@ class PaymentOrder(TimeStampedModel):
     # Sum of every refund requested and not abandoned (in flight, failed or done).
     refunded_amount = models.PositiveIntegerField(_("refunded (fen)"), default=0)
     # True while the order can still be paid (status created), NULL afterwards: one open
-    # order per appointment and channel. MySQL ignores conditional unique keys; unique keys
-    # skip NULLs on every engine, hence this column.
+    # order per payable and channel. MySQL ignores conditional unique keys; unique keys
+    # skip NULLs on every engine, hence this column (and an appointment order's NULL
+    # ref_id, a consult order's NULL appointment, keep each out of the other's key).
     is_open = models.BooleanField(_("open"), null=True, default=True, editable=False)
 
     class Meta:
@@ -103,6 +133,24 @@ class PaymentOrder(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["appointment", "channel", "is_open"],
                 name="payment_order_one_open_per_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "ref_id", "channel", "is_open"],
+                name="payment_order_one_open_per_payable_channel",
+            ),
+            # Exactly one of: the appointment (an appointment order), or kind + ref_id.
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="appointment")
+                    & Q(appointment__isnull=False)
+                    & Q(ref_id__isnull=True)
+                )
+                | (
+                    ~Q(kind="appointment")
+                    & Q(appointment__isnull=True)
+                    & Q(ref_id__isnull=False)
+                ),
+                name="payment_order_one_payable",
             ),
             models.CheckConstraint(
                 condition=Q(amount__gte=1), name="payment_order_amount_positive"
@@ -125,6 +173,7 @@ class PaymentOrder(TimeStampedModel):
             models.Index(
                 fields=["channel", "paid_at"], name="payment_order_channel_paid"
             ),
+            models.Index(fields=["kind", "ref_id"], name="payment_order_payable"),
         ]
 
     def __str__(self) -> str:
@@ -144,6 +193,7 @@ class Refund(TimeStampedModel):
     class Kind(models.TextChoices):
         CANCEL = "cancel", _("Appointment cancelled")
         STOP_CLINIC = "stop_clinic", _("Stop-clinic refund")
+        CONSULT_CANCEL = "consult_cancel", _("Online consult cancelled")
         LATE_PAYMENT = "late_payment", _("Paid after the seat was released")
         NOT_PAYABLE = (
             "not_payable",

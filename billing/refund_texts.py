@@ -57,6 +57,10 @@ REASONS: dict[str, str | Promise] = {
     "cancel:timeout": _("Released: not paid in time"),
     "cancel:stop_clinic": _("Stop-clinic refund"),
     "stop_clinic": _("Stop-clinic refund"),
+    "consult_cancel": _("Online consult cancelled"),
+    "consult_cancel:overdue": _("Online consult not answered in time"),
+    "consult_cancel:withdrawn": _("Online consult withdrawn"),
+    "consult_cancel:unpaid": _("Online consult not paid in time"),
     "seat_no_longer_available": _("Paid after the seat was released"),
     "the appointment was already paid by another order": _(
         "The appointment was already paid by another order"

@@ -8,6 +8,7 @@ from django.utils import timezone
 from appointments.models import Appointment
 from billing.events import OrderToSettle, RefundToSend
 from billing.models import PaymentOrder, Refund
+from billing.payables import payable_handler
 from billing.services import audit, refunds, settlement
 from common.errors import ServiceUnavailable
 from common.services import Actor
@@ -83,23 +84,36 @@ def refunds_sync_pending() -> int:
 
 @shared_task
 def orders_settle_abandoned() -> int:
-    """Settle open orders nobody will pay any more: the appointment was cancelled or booked
-    another way, or its hold ended a while ago (the expiry job settles the rest).
+    """Settle open orders nobody will pay any more: the appointment (or other payable) was
+    cancelled or paid another way, or its hold ended a while ago (the expiry job settles
+    the rest).
 
     Meant for celery beat (every 10 minutes). A payment that raced the cancel is found and
     recorded (then refunded); the others are closed at the channel. Returns how many closed.
     """
     stale = timezone.now() - SYNC_AFTER
     due = (
-        PaymentOrder.objects.filter(status=PaymentOrder.Status.CREATED)
+        PaymentOrder.objects.filter(
+            status=PaymentOrder.Status.CREATED, kind=PaymentOrder.Kind.APPOINTMENT
+        )
         .exclude(
             appointment__status=Appointment.Status.PENDING_PAYMENT,
             appointment__hold_expires_at__gt=stale,
         )
         .order_by("pk")[:200]
     )
+    # Another app's payable: its owner says whether it still waits for the payment.
+    others = [
+        order
+        for order in PaymentOrder.objects.filter(
+            status=PaymentOrder.Status.CREATED, created_at__lte=stale
+        )
+        .exclude(kind=PaymentOrder.Kind.APPOINTMENT)
+        .order_by("pk")[:200]
+        if not payable_handler(order.kind).is_awaiting_payment(order.ref_id)
+    ]
     closed = 0
-    for order in due:
+    for order in [*due, *others]:
         try:
             if not settlement.order_settle(order=order, actor=Actor.system()):
                 closed += 1

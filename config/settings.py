@@ -696,6 +696,9 @@ RECORD_AUTO_LOCK_HOURS = env_int("RECORD_AUTO_LOCK_HOURS", 24, minimum=1)
 # An online consult in progress closes by itself after this many hours without a message
 # (consult/periodic.py).
 CONSULT_IDLE_CLOSE_HOURS = env_int("CONSULT_IDLE_CLOSE_HOURS", 48, minimum=1)
+# A paid online consult not paid within this many minutes of asking is cancelled and its
+# place of the day given back (consult/periodic.py).
+CONSULT_PAYMENT_MINUTES = env_int("CONSULT_PAYMENT_MINUTES", 30, minimum=1)
 # The largest report attachment (PDF, JPEG or PNG) taken, in bytes.
 RECORD_ATTACHMENT_MAX_BYTES = env_int(
     "RECORD_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024

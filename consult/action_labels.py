@@ -6,6 +6,8 @@ ACTION_LABELS = {
     "consult.create": _("Online consult created"),
     "consult.close": _("Online consult closed"),
     "consult.cancel": _("Online consult cancelled"),
+    "consult.paid": _("Online consult paid"),
+    "consult.expire": _("Unpaid online consult cancelled"),
     "consult.rate": _("Online consult rated"),
     "consult.message_recall": _("Consult message recalled"),
     "consult.offer_set": _("Online consult offer changed"),

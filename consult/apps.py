@@ -13,12 +13,15 @@ class ConsultConfig(AppConfig):
     verbose_name = _("Online consultation")
 
     def ready(self) -> None:
+        from billing.models import PaymentOrder
+        from billing.payables import payable_register
         from common.encrypted import register
         from consult import models
         from consult.services.image_rotation import (
             image_rotation_batch,
             image_rotation_pending_count,
         )
+        from consult.services.payment import ConsultPayable
 
         action_labels_register(ACTION_LABELS)
         periodic_jobs_register(*PERIODIC_JOBS, app=self.name)
@@ -31,3 +34,5 @@ class ConsultConfig(AppConfig):
                 rotate_batch=image_rotation_batch,
             )
         )
+        # Billing sells consults through its orders and reaches them only through this.
+        payable_register(PaymentOrder.Kind.CONSULT, ConsultPayable())

@@ -28,3 +28,5 @@ class ErrorCode(StrEnum):
     CONSULT_IMAGE_LIMIT_REACHED = "consult_image_limit_reached"
     CONSULT_IMAGE_NOT_FOUND = "consult_image_not_found"
     CONSULT_IMAGE_PATIENT_ONLY = "consult_image_patient_only"
+    CONSULT_NOT_AWAITING_PAYMENT = "consult_not_awaiting_payment"
+    CONSULT_PAYMENT_TIME_EXPIRED = "consult_payment_time_expired"

@@ -10,6 +10,14 @@ PERIODIC_JOBS = (
         description="Cancel waiting online consults past the doctor's reply deadline.",
     ),
     PeriodicJob(
+        name="Cancel unpaid consults",
+        task="consult.tasks.unpaid_consults_expire",
+        minute="*",  # every minute
+        # Asks the payment channel first, as billing's hold expiry does for appointments.
+        description="Cancel online consults not paid within CONSULT_PAYMENT_MINUTES; "
+        "give their places back.",
+    ),
+    PeriodicJob(
         name="Close idle consults",
         task="consult.tasks.idle_consults_close",
         minute="*/10",  # every 10 minutes

@@ -6,11 +6,26 @@
 - Everyone else sees none.
 """
 
-from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When
+from dataclasses import dataclass
+
+from django.db.models import (
+    Case,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import user_is_doctor
+from billing.models import PaymentOrder
 from common.errors import NotFound
 from consult.errors import ErrorCode
 from consult.models import (
@@ -37,7 +52,8 @@ def consults_of(user: User) -> QuerySet[Consult]:
     else:
         queryset = Consult.objects.none()
     return (
-        queryset.select_related("doctor", "profile")
+        _with_payment(queryset)
+        .select_related("doctor", "profile")
         .prefetch_related(
             Prefetch(
                 "images",
@@ -49,6 +65,65 @@ def consults_of(user: User) -> QuerySet[Consult]:
         )
         .order_by("-created_at", "-id")
     )
+
+
+def _consult_orders() -> QuerySet[PaymentOrder]:
+    return PaymentOrder.objects.filter(
+        kind=PaymentOrder.Kind.CONSULT, ref_id=OuterRef("pk")
+    )
+
+
+def _with_payment(queryset: QuerySet[Consult]) -> QuerySet[Consult]:
+    """Annotate the consult_payment values: two subqueries, no query per consult."""
+    paid = _consult_orders().filter(status__in=PaymentOrder.PAID_STATUSES)
+    return queryset.annotate(
+        payment_order_pk=Coalesce(
+            Subquery(paid.order_by("paid_at", "pk").values("pk")[:1]),
+            Subquery(
+                _consult_orders()
+                .filter(status=PaymentOrder.Status.CREATED)
+                .order_by("-pk")
+                .values("pk")[:1]
+            ),
+        ),
+        refunded_fen=Coalesce(
+            Subquery(
+                paid.order_by()
+                .values("ref_id")
+                .annotate(total=Sum("refunded_amount"))
+                .values("total")[:1]
+            ),
+            0,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ConsultPayment:
+    order_id: int | None  # the paid order, else the newest open one, else None
+    refunded_amount: int  # fen, refunds requested (in flight or done)
+
+
+def consult_payment(consult: Consult) -> ConsultPayment:
+    """What billing holds for the consult (from consults_of's annotations when present)."""
+    if not hasattr(consult, "refunded_fen"):
+        # Read once, kept on the instance as consults_of would have annotated it.
+        consult.payment_order_pk, consult.refunded_fen = (
+            _with_payment(Consult.objects.filter(pk=consult.pk))
+            .values_list("payment_order_pk", "refunded_fen")
+            .get()
+        )
+    return ConsultPayment(
+        order_id=consult.payment_order_pk, refunded_amount=consult.refunded_fen
+    )
+
+
+def consult_get_for_patient(*, user: User, consult_id: int) -> Consult:
+    """The user's own consult as its patient; anyone else's id (a doctor's too) 404."""
+    consult = Consult.objects.filter(pk=consult_id, user=user).first()
+    if consult is None:
+        raise NotFound(ErrorCode.CONSULT_NOT_FOUND, _("Consult not found."))
+    return consult
 
 
 def consult_get_for_party(*, user: User, consult_id: int) -> Consult:

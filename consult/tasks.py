@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from consult.services import consults
+from consult.services import consults, payment
 
 
 @shared_task
@@ -13,3 +13,8 @@ def overdue_consults_cancel() -> int:
 @shared_task
 def idle_consults_close() -> int:
     return consults.idle_consults_close()
+
+
+@shared_task
+def unpaid_consults_expire() -> int:
+    return payment.unpaid_consults_expire()

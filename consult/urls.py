@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consult.apis import consults, doctor, images
+from consult.apis import consults, doctor, images, payment
 
 app_name = "consult"
 urlpatterns = [
@@ -49,6 +49,8 @@ urlpatterns = [
         doctor.QuickReplyDeleteApi.as_view(),
         name="quick-reply-delete",
     ),
+    # the patient pays through billing
+    path("<int:consult_id>/pay/", payment.ConsultPayApi.as_view(), name="pay"),
 ]
 # consult images: problem images, image messages, the signed links that serve them
 urlpatterns += [

@@ -63,6 +63,7 @@ def paid(ctx: HistoryContext, visit: Visit, at: datetime.datetime) -> None:
     channel = Channel.WECHAT if ctx.rng.random() < 0.72 else Channel.ALIPAY
     visit.order = PaymentOrder(
         appointment=appointment,
+        hospital_id=appointment.hospital_id,
         user_id=appointment.user_id,
         channel=channel,
         out_trade_no=f"HP{number}",

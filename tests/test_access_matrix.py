@@ -592,6 +592,8 @@ GET  /api/v1/consult/<int:consult_id>/close/                        401 405 405 
 POST /api/v1/consult/<int:consult_id>/close/                        401 -   404 -   404 404 404   /api/v1/consult/{consult}/close/
 GET  /api/v1/consult/<int:consult_id>/rate/                         401 405 405 405 405 405 405   /api/v1/consult/{consult}/rate/
 POST /api/v1/consult/<int:consult_id>/rate/                         401 400 404 403 404 404 404   /api/v1/consult/{consult}/rate/
+GET  /api/v1/consult/<int:consult_id>/pay/                          401 405 405 405 405 405 405   /api/v1/consult/{consult}/pay/
+POST /api/v1/consult/<int:consult_id>/pay/                          401 400 404 404 404 404 404   /api/v1/consult/{consult}/pay/
 GET  /api/v1/consult/doctors/<int:doctor_id>/offer/                 200 200 200 200 200 200 200   /api/v1/consult/doctors/{doctor}/offer/
 GET  /api/v1/consult/offer/                                         401 403 403 200 403 403 403
 POST /api/v1/consult/offer/                                         401 403 403 400 403 403 403

@@ -14,7 +14,7 @@ def revenue_per_day(scope: DashboardScope) -> Table:
     paid = {
         row["day"]: row
         for row in PaymentOrder.objects.filter(
-            scope.hospital_filter("appointment__hospital_id"),
+            scope.hospital_filter("hospital_id"),
             scope.moment_filter("paid_at"),
             status__in=PaymentOrder.PAID_STATUSES,
         )
@@ -25,7 +25,7 @@ def revenue_per_day(scope: DashboardScope) -> Table:
     refunded = {
         row["day"]: row
         for row in Refund.objects.filter(
-            scope.hospital_filter("order__appointment__hospital_id"),
+            scope.hospital_filter("order__hospital_id"),
             scope.moment_filter("succeeded_at"),
             status=Refund.Status.SUCCEEDED,
         )

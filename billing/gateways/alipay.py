@@ -8,6 +8,7 @@ from billing.gateways.base import (
     ChannelTrade,
 )
 from billing.models import Channel, PaymentOrder, Refund
+from billing.payables import order_pay_before
 
 
 def _refund_state(status: str) -> ChannelRefundState:
@@ -34,7 +35,7 @@ class AlipayGateway:
             out_trade_no=order.out_trade_no,
             subject=description,
             total=order.amount,
-            time_expire=order.appointment.hold_expires_at,
+            time_expire=order_pay_before(order),
         )
 
     def query(self, order: PaymentOrder) -> ChannelTrade | None:

@@ -13,6 +13,7 @@ from billing.gateways.base import (
     ChannelTrade,
 )
 from billing.models import Channel, PaymentOrder, Refund
+from billing.payables import order_pay_before
 from common.errors import Conflict
 
 logger = logging.getLogger(__name__)
@@ -49,14 +50,14 @@ class WeChatPayGateway:
                     out_trade_no=order.out_trade_no,
                     description=description,
                     total=order.amount,
-                    time_expire=order.appointment.hold_expires_at,
+                    time_expire=order_pay_before(order),
                 )
             return client.jsapi_prepay(
                 out_trade_no=order.out_trade_no,
                 description=description,
                 total=order.amount,
                 openid=order.user.wechat_openid or "",
-                time_expire=order.appointment.hold_expires_at,
+                time_expire=order_pay_before(order),
             )
         except wechatpay.WeChatPayRejected as exc:
             logger.warning("WeChat Pay refused prepay for %s: %s", order, exc)

@@ -15,15 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.members import points_apply
-from accounts.models import PointsEntry
+from accounts.models import PointsEntry, User
 from appointments.errors import ErrorCode as AppointmentsError
 from appointments.models import Appointment
 from appointments.services import appointment_mark_paid
-from appointments.services.transitions import appointment_lock
 from billing.errors import ErrorCode
 from billing.events import OrderToSettle
 from billing.gateways import channel_is_enabled, gateway_for
 from billing.models import Channel, PaymentLedgerEntry, PaymentOrder, Refund
+from billing.payables import order_payable_lock, payable_handler
 from billing.selectors import appointment_amount_due, discount_rate_for_user
 from billing.services.refunds import refund_create
 from common.errors import Conflict, DomainError, Unprocessable
@@ -36,6 +36,8 @@ OrderStatus = PaymentOrder.Status
 
 
 def _order_description(order: PaymentOrder) -> str:
+    if order.appointment_id is None:
+        return payable_handler(order.kind).description(order.ref_id)
     appointment = order.appointment
     return _("%(hospital)s %(doctor)s registration fee") % {
         "hospital": appointment.hospital.name,
@@ -65,17 +67,7 @@ def payment_order_open(
     refused with order_open_elsewhere (409) until it is paid or closed.
     """
     with transaction.atomic():
-        if channel not in Channel.values:
-            raise Unprocessable(
-                ErrorCode.UNKNOWN_CHANNEL, _("Unknown payment channel.")
-            )
-        if scene not in PaymentOrder.Scene.values:
-            raise Unprocessable(ErrorCode.UNKNOWN_SCENE, _("Unknown payment scene."))
-        if not channel_is_enabled(channel):
-            raise Unprocessable(
-                ErrorCode.CHANNEL_NOT_AVAILABLE,
-                _("This payment method is not available."),
-            )
+        _channel_check(channel=channel, scene=scene)
         # Serialises order requests and payments for one appointment (see the lock order above).
         appointment = (
             Appointment.objects.select_for_update()
@@ -95,15 +87,7 @@ def payment_order_open(
                 ErrorCode.PAYMENT_TIME_EXPIRED,
                 _("The time to pay for this appointment has passed."),
             )
-        if (
-            channel == Channel.WECHAT
-            and scene == PaymentOrder.Scene.MINIPROGRAM
-            and not appointment.user.wechat_openid
-        ):
-            raise Unprocessable(
-                ErrorCode.WECHAT_LOGIN_REQUIRED,
-                _("Log in with WeChat to pay with WeChat Pay."),
-            )
+        _wechat_login_check(channel=channel, scene=scene, user=appointment.user)
         existing = PaymentOrder.objects.filter(
             appointment=appointment, channel=channel, status=OrderStatus.CREATED
         ).first()
@@ -118,14 +102,7 @@ def payment_order_open(
                 ),
             )
         if existing is not None:
-            if channel == Channel.WECHAT and existing.scene != scene:
-                raise Conflict(
-                    ErrorCode.ORDER_OPEN_ELSEWHERE,
-                    _(
-                        "A WeChat Pay payment for this appointment was started "
-                        "elsewhere: finish it there, or choose another payment method."
-                    ),
-                )
+            _scene_check(order=existing, scene=scene)
             return existing
 
         # What is due: the fee at the member discount, less what was paid already (a paid
@@ -139,6 +116,7 @@ def payment_order_open(
             )
         order = PaymentOrder(
             appointment=appointment,
+            hospital_id=appointment.hospital_id,
             user=appointment.user,
             channel=channel,
             scene=scene,
@@ -154,6 +132,94 @@ def payment_order_open(
             obj=order,
             summary=f"{channel} {amount} fen (fee {appointment.fee}, rate {rate}) "
             f"appointment={appointment.pk}",
+        )
+        return order
+
+
+def _channel_check(*, channel: str, scene: str) -> None:
+    if channel not in Channel.values:
+        raise Unprocessable(ErrorCode.UNKNOWN_CHANNEL, _("Unknown payment channel."))
+    if scene not in PaymentOrder.Scene.values:
+        raise Unprocessable(ErrorCode.UNKNOWN_SCENE, _("Unknown payment scene."))
+    if not channel_is_enabled(channel):
+        raise Unprocessable(
+            ErrorCode.CHANNEL_NOT_AVAILABLE,
+            _("This payment method is not available."),
+        )
+
+
+def _wechat_login_check(*, channel: str, scene: str, user: User) -> None:
+    if (
+        channel == Channel.WECHAT
+        and scene == PaymentOrder.Scene.MINIPROGRAM
+        and not user.wechat_openid
+    ):
+        raise Unprocessable(
+            ErrorCode.WECHAT_LOGIN_REQUIRED,
+            _("Log in with WeChat to pay with WeChat Pay."),
+        )
+
+
+def _scene_check(*, order: PaymentOrder, scene: str) -> None:
+    """An open WeChat Pay order started in the other scene cannot serve this one."""
+    if order.channel == Channel.WECHAT and order.scene != scene:
+        raise Conflict(
+            ErrorCode.ORDER_OPEN_ELSEWHERE,
+            _(
+                "A WeChat Pay payment for this appointment was started "
+                "elsewhere: finish it there, or choose another payment method."
+            ),
+        )
+
+
+def payable_order_open(
+    *,
+    kind: str,
+    ref_id: int,
+    channel: str,
+    actor: Actor,
+    scene: str = PaymentOrder.Scene.MINIPROGRAM,
+) -> PaymentOrder:
+    """The open order for a higher app's payable (billing.payables) and `channel`,
+    created if there is none.
+
+    As payment_order_open, with the payable's handler in the appointment's place: its row
+    is locked first, and its own error (409) refuses a payable that cannot be paid now.
+    The amount is the payable's, without a member discount.
+    """
+    with transaction.atomic():
+        _channel_check(channel=channel, scene=scene)
+        handler = payable_handler(kind)
+        handler.lock(ref_id)
+        payable = handler.payable(ref_id)
+        user = User.objects.get(pk=payable.user_id)
+        _wechat_login_check(channel=channel, scene=scene, user=user)
+        existing = PaymentOrder.objects.filter(
+            kind=kind, ref_id=ref_id, channel=channel, status=OrderStatus.CREATED
+        ).first()
+        if existing is not None:
+            _scene_check(order=existing, scene=scene)
+            return existing
+        if payable.amount < 1:
+            raise Conflict(ErrorCode.NOTHING_TO_PAY, _("There is nothing to pay."))
+        order = PaymentOrder(
+            kind=kind,
+            ref_id=ref_id,
+            hospital_id=payable.hospital_id,
+            user=user,
+            channel=channel,
+            scene=scene,
+            out_trade_no=out_trade_no_new(),
+            original_amount=payable.amount,
+            amount=payable.amount,
+        )
+        order.full_clean()
+        order.save()
+        operation_log_write(
+            actor=actor,
+            action="billing.order_create",
+            obj=order,
+            summary=f"{channel} {payable.amount} fen {kind}={ref_id}",
         )
         return order
 
@@ -190,11 +256,12 @@ def _order_prepay_id_set(*, order: PaymentOrder, prepay_id: str) -> None:
 def payment_order_close(*, order: PaymentOrder, actor: Actor, reason: str) -> bool:
     """Mark an unpaid order closed here (the channel side is the caller's business).
 
-    Takes the appointment's row first, as a payment does (appointment, then order): the
-    UPDATE re-checks the order's foreign key to the appointment (a shared lock on its row),
-    which would otherwise deadlock with a payment of the same order holding that row."""
+    Takes the appointment's (or payable's) row first, as a payment does (appointment, then
+    order): the UPDATE re-checks the order's foreign key to the appointment (a shared lock
+    on its row), which would otherwise deadlock with a payment of the same order holding
+    that row."""
     with transaction.atomic():
-        appointment_lock(appointment_id=order.appointment_id)
+        order_payable_lock(order=order)
         closed = PaymentOrder.objects.filter(
             pk=order.pk, status=OrderStatus.CREATED
         ).update(
@@ -238,7 +305,12 @@ def payment_order_mark_paid(
                 ErrorCode.TRANSACTION_ID_MISSING,
                 _("The channel sent no transaction id."),
             )
-        Appointment.objects.select_for_update().filter(pk=order.appointment_id).first()
+        if order.appointment_id is not None:
+            Appointment.objects.select_for_update().filter(
+                pk=order.appointment_id
+            ).first()
+        else:
+            order_payable_lock(order=order)
         locked = PaymentOrder.objects.select_for_update().get(pk=order.pk)
         if locked.status in PaymentOrder.PAID_STATUSES:
             if locked.transaction_id != transaction_id:
@@ -295,6 +367,11 @@ def payment_order_mark_paid(
             obj=locked,
             summary=f"{locked.channel} {locked.amount} fen transaction={transaction_id}",
         )
+        if locked.appointment_id is None:
+            # Another app's payable: no member points for it (billing.payables).
+            _payable_confirm(order=locked, actor=actor)
+            payable_orders_settle_later(kind=locked.kind, ref_id=locked.ref_id)
+            return locked
         first_payment = not (
             PaymentOrder.objects.filter(
                 appointment_id=locked.appointment_id,
@@ -368,6 +445,52 @@ def _appointment_confirm(*, order: PaymentOrder, actor: Actor) -> bool:
         refund_create(order=order, actor=actor, kind=kind, reason=f"{exc.code}: {exc}")
         return False
     return True
+
+
+def _payable_confirm(*, order: PaymentOrder, actor: Actor) -> bool:
+    """Hand the payment to the payable's owner. False (and a refund) when it cannot take
+    it: paid already through another order, or refused by the owner's handler."""
+    paid_elsewhere = (
+        PaymentOrder.objects.filter(
+            kind=order.kind, ref_id=order.ref_id, status__in=PaymentOrder.PAID_STATUSES
+        )
+        .exclude(pk=order.pk)
+        .exists()
+    )
+    if paid_elsewhere:
+        refund_create(
+            order=order,
+            actor=actor,
+            kind=Refund.Kind.DUPLICATE_PAYMENT,
+            reason="already paid by another order",
+        )
+        return False
+    try:
+        with transaction.atomic():
+            payable_handler(order.kind).paid(order.ref_id, order, actor)
+    except DomainError as exc:
+        logger.info("order %s paid but not payable (%s): refunding", order, exc.code)
+        refund_create(
+            order=order,
+            actor=actor,
+            kind=Refund.Kind.NOT_PAYABLE,
+            reason=f"{exc.code}: {exc}",
+        )
+        return False
+    return True
+
+
+def payable_orders_settle_later(*, kind: str, ref_id: int) -> None:
+    """After commit, settle every open order of a higher app's payable with its channel
+    (paid meanwhile: recorded, then refunded by the owner's refusal; else closed). The
+    owner calls it when the payable stops waiting for payment (cancelled, withdrawn)."""
+    open_orders = list(
+        PaymentOrder.objects.filter(
+            kind=kind, ref_id=ref_id, status=OrderStatus.CREATED
+        ).values_list("pk", flat=True)
+    )
+    for order_id in open_orders:
+        publish(OrderToSettle(order_id=order_id))
 
 
 def _sibling_orders_close_later(*, order: PaymentOrder) -> None:

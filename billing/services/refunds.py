@@ -20,12 +20,12 @@ from accounts.selectors import points_applied_for_sources
 from appointments.models import Appointment
 from appointments.notifications.delivery import notification_create
 from appointments.notifications.messages import refund_context
-from appointments.services.transitions import appointment_lock
 from billing.errors import ErrorCode
 from billing.events import RefundToSend
 from billing.gateways import gateway_for
 from billing.gateways.base import ChannelRefundState, ChannelRejected
 from billing.models import PaymentLedgerEntry, PaymentOrder, Refund
+from billing.payables import order_payable_lock, payable_handler
 from common.errors import Conflict, Unprocessable
 from common.events import publish
 from common.money import apply_rate, fen_to_yuan
@@ -88,6 +88,35 @@ def appointment_refunds_request(
             return existing
         return [
             refund_create(order=order, actor=actor, kind=kind, reason=reason)
+            for order in orders
+            if order.refundable_amount > 0
+        ]
+
+
+def payable_refunds_request(
+    *, kind: str, ref_id: int, actor: Actor, reason: str
+) -> list[Refund]:
+    """Refund in full what was paid for a higher app's payable (billing.payables).
+
+    As appointment_refunds_request: `reason` starts with the refund's kind
+    ("consult_cancel:overdue"), one refund per paid order and kind, so asking again
+    returns the first refunds instead of paying twice. The owner calls it in the
+    transaction that cancels the payable, after locking the payable's row.
+    """
+    with transaction.atomic():
+        kind_of_refund = refund_kind_for_reason(reason)
+        orders = list(
+            PaymentOrder.objects.filter(
+                kind=kind, ref_id=ref_id, status__in=PaymentOrder.PAID_STATUSES
+            ).order_by("paid_at", "pk")
+        )
+        existing = list(
+            Refund.objects.filter(order__in=orders, kind=kind_of_refund).order_by("pk")
+        )
+        if existing:
+            return existing
+        return [
+            refund_create(order=order, actor=actor, kind=kind_of_refund, reason=reason)
             for order in orders
             if order.refundable_amount > 0
         ]
@@ -215,15 +244,16 @@ def refund_apply_channel_state(
 ) -> Refund:
     """Record what the channel says about a refund (API answer, query or notification).
 
-    Locks the appointment's row, then the order's, as a payment and a cancel take them: the
+    Locks the appointment's (or payable's) row, then the order's, as a payment and a cancel
+    take them: the
     refund notice's insert re-checks its foreign key to the appointment (a shared lock),
     which would deadlock with a cancel of the booking holding that row and waiting for the
     order."""
     with transaction.atomic():
-        appointment_lock(
-            appointment_id=PaymentOrder.objects.values_list(
-                "appointment_id", flat=True
-            ).get(pk=refund.order_id)
+        order_payable_lock(
+            order=PaymentOrder.objects.only("kind", "appointment_id", "ref_id").get(
+                pk=refund.order_id
+            )
         )
         order = PaymentOrder.objects.select_for_update().get(pk=refund.order_id)
         refund = Refund.objects.select_for_update().get(pk=refund.pk)
@@ -394,6 +424,16 @@ def refund_notify(*, refund: Refund) -> None:
     """Tell the payer that a refund reached them (once per refund; when its success is
     recorded). Written to appointments' notification outbox like every patient message."""
     order = refund.order
+    if order.appointment_id is None:
+        notice = payable_handler(order.kind).refund_notice(order.ref_id, refund)
+        notification_create(
+            user_id=order.user_id,
+            event="refund_done",
+            dedupe_key=f"refund:{refund.pk}:refund_done",
+            context=notice.context | {"amount": fen_to_yuan(refund.amount)},
+            profile_id=notice.profile_id,
+        )
+        return
     appointment = order.appointment
     notification_create(
         user_id=order.user_id,

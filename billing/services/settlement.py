@@ -98,6 +98,26 @@ def payment_settle_before_expiry(*, appointment: Appointment) -> bool:
     return paid
 
 
+def payable_orders_settle(*, kind: str, ref_id: int) -> bool:
+    """payment_settle_before_expiry for a higher app's payable (billing.payables): called
+    by its owner before it gives up waiting for the payment (outside any transaction).
+
+    True if an open order was paid after all (the payment then went to the owner's
+    handler, as a notification's would); otherwise the orders are closed at their channel
+    and here, and it returns False. Raises ServiceUnavailable when a channel cannot be
+    asked.
+    """
+    paid = False
+    actor = Actor.system()
+    orders = PaymentOrder.objects.filter(
+        kind=kind, ref_id=ref_id, status=OrderStatus.CREATED
+    ).order_by("pk")
+    for order in orders:
+        if order_settle(order=order, actor=actor):
+            paid = True
+    return paid
+
+
 def holds_expire(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
     """Expire unpaid holds that have passed. Returns how many were expired.
 

@@ -11,7 +11,11 @@ from consult.models import (
     ConsultOffer,
     QuickReply,
 )
-from consult.selectors import MESSAGE_PAGE_DEFAULT, MESSAGE_PAGE_MAX
+from consult.selectors import (
+    MESSAGE_PAGE_DEFAULT,
+    MESSAGE_PAGE_MAX,
+    consult_payment,
+)
 from consult.services.messages import MESSAGE_MAX_LENGTH
 
 
@@ -41,6 +45,10 @@ class ConsultOutputSerializer(serializers.ModelSerializer):
     profile_name = serializers.CharField(source="profile.name")
     problem = serializers.CharField()
     problem_images = serializers.SerializerMethodField()
+    payment_order = serializers.SerializerMethodField(
+        help_text="The billing order paying for it (paid, else open), or null."
+    )
+    refunded_amount = serializers.SerializerMethodField(help_text="fen")
 
     class Meta:
         model = Consult
@@ -63,6 +71,8 @@ class ConsultOutputSerializer(serializers.ModelSerializer):
             "rated_at",
             "created_at",
             "problem_images",
+            "payment_order",
+            "refunded_amount",
         ]
 
     @extend_schema_field(ProblemImageSerializer(many=True))
@@ -74,6 +84,12 @@ class ConsultOutputSerializer(serializers.ModelSerializer):
                 consult=consult, kind=ConsultImage.Kind.PROBLEM
             ).order_by("id")
         return ProblemImageSerializer(images, many=True).data
+
+    def get_payment_order(self, consult: Consult) -> int | None:
+        return consult_payment(consult).order_id
+
+    def get_refunded_amount(self, consult: Consult) -> int:
+        return consult_payment(consult).refunded_amount
 
 
 class ConsultCreateInputSerializer(serializers.Serializer):

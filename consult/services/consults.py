@@ -8,7 +8,11 @@ IGNORE): inserting it inside the booking transaction would hold a shared lock th
 UPDATE must upgrade, and concurrent creators would deadlock.
 
 State changes are conditional UPDATEs on the status, so a sweep and a party racing, or two
-sweeps, change each consult once.
+sweeps, change each consult once. A consult that ends before the doctor's first reply
+(withdrawn, unanswered in time, unpaid in time) is released by the winner of that UPDATE,
+in the same transaction: its place of the day is given back and what was paid is refunded
+in full through billing (consult_release). Lock order: the consult's row, the day's row,
+then billing's order rows (as a payment takes them: consult, then order).
 """
 
 import datetime
@@ -20,6 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import PatientProfile, User
+from billing.models import PaymentOrder
+from billing.services.orders import payable_orders_settle_later
+from billing.services.refunds import payable_refunds_request
 from common.errors import Conflict, NotFound
 from common.services import Actor, operation_log_write
 from consult.errors import ErrorCode
@@ -46,6 +53,30 @@ def consult_place_take(*, doctor: Doctor, date: datetime.date, cap: int) -> bool
         )
         == 1
     )
+
+
+def consult_place_give_back(*, consult: Consult) -> bool:
+    """Give back the place the consult took on its day (never below 0). The caller makes
+    sure it runs once per consult: it is the winner of the consult's status UPDATE."""
+    return (
+        ConsultDay.objects.filter(
+            doctor_id=consult.doctor_id,
+            date=timezone.localdate(consult.created_at),
+            taken__gt=0,
+        ).update(taken=F("taken") - 1)
+        == 1
+    )
+
+
+def consult_release(*, consult: Consult, actor: Actor, reason: str) -> None:
+    """A consult ended before the doctor's first reply: give its place back, refund in
+    full what was paid (`reason`: "consult_cancel:<why>", the refund's kind and cause),
+    and settle its open orders with their channel after commit (a payment racing the end
+    is then recorded and refunded). Inside the transaction that ended it."""
+    consult_place_give_back(consult=consult)
+    kind = PaymentOrder.Kind.CONSULT
+    payable_refunds_request(kind=kind, ref_id=consult.pk, actor=actor, reason=reason)
+    payable_orders_settle_later(kind=kind, ref_id=consult.pk)
 
 
 def consult_create(
@@ -98,16 +129,28 @@ def consult_create(
 
 @transaction.atomic
 def consult_close(*, actor: Actor, consult: Consult, by: str) -> Consult:
-    """A party closes an open consult (the patient may also withdraw one not yet paid)."""
+    """A party closes an open consult (the patient may also withdraw one not yet paid).
+
+    Closed before the doctor's first reply (awaiting payment or waiting), it is released:
+    its place given back, what was paid refunded in full (consult_release)."""
     allowed = OPEN if by == Consult.ClosedBy.DOCTOR else (*OPEN, S.AWAITING_PAYMENT)
     now = timezone.now()
-    changed = Consult.objects.filter(pk=consult.pk, status__in=allowed).update(
-        status=S.CLOSED, closed_at=now, closed_by=by, updated_at=now
+    values = {"status": S.CLOSED, "closed_at": now, "closed_by": by, "updated_at": now}
+    # Two conditional UPDATEs, so "before the first reply" is decided by the row itself
+    # (a reply moves waiting to in_progress), never by an earlier read.
+    early = [status for status in allowed if status in (S.AWAITING_PAYMENT, S.WAITING)]
+    before_reply = (
+        Consult.objects.filter(pk=consult.pk, status__in=early).update(**values) == 1
     )
-    if changed != 1:
+    if not before_reply and (
+        Consult.objects.filter(pk=consult.pk, status__in=allowed).update(**values) != 1
+    ):
         raise Conflict(ErrorCode.CONSULT_NOT_OPEN, _("This consult is not open."))
-    consult.refresh_from_db()
+    # A fresh instance: the caller's may carry values read before (its payment's).
+    consult = Consult.objects.select_related("doctor", "profile").get(pk=consult.pk)
     operation_log_write(actor=actor, action="consult.close", obj=consult, summary=by)
+    if before_reply:
+        consult_release(consult=consult, actor=actor, reason="consult_cancel:withdrawn")
     return consult
 
 
@@ -139,8 +182,18 @@ def consult_rate(
     return consult
 
 
-def _sweep(*, ids: list[int], condition: dict, values: dict, action: str) -> int:
-    """Change each consult that still meets `condition`, each in its own transaction."""
+def _sweep(
+    *,
+    ids: list[int],
+    condition: dict,
+    values: dict,
+    action: str,
+    release_reason: str = "",
+) -> int:
+    """Change each consult that still meets `condition`, each in its own transaction.
+
+    With `release_reason`, each consult changed is released (consult_release) in that
+    transaction, by the one run whose UPDATE changed it."""
     done = 0
     for consult_id in ids:
         with transaction.atomic():
@@ -152,13 +205,21 @@ def _sweep(*, ids: list[int], condition: dict, values: dict, action: str) -> int
                     obj=Consult(pk=consult_id),
                     summary="system",
                 )
+                if release_reason:
+                    consult_release(
+                        consult=Consult.objects.get(pk=consult_id),
+                        actor=Actor.system(),
+                        reason=release_reason,
+                    )
     return done
 
 
 def overdue_consults_cancel() -> int:
-    """Cancel the waiting consults the doctor did not answer before the deadline.
+    """Cancel the waiting consults the doctor did not answer before the deadline, each
+    released (its place given back, a paid one refunded in full).
 
-    Idempotent: two runs, even at once, cancel each consult once. Returns how many."""
+    Idempotent: two runs, even at once, cancel and refund each consult once. Returns how
+    many."""
     now = timezone.now()
     condition = {"status": S.WAITING, "reply_deadline__lt": now}
     ids = list(Consult.objects.filter(**condition).values_list("pk", flat=True))
@@ -167,6 +228,7 @@ def overdue_consults_cancel() -> int:
         condition=condition,
         values={"status": S.CANCELLED, "closed_at": now, "updated_at": now},
         action="consult.cancel",
+        release_reason="consult_cancel:overdue",
     )
 
 

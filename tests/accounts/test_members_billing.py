@@ -130,6 +130,7 @@ def test_a_duplicate_payment_earns_nothing_and_its_refund_takes_nothing(levels):
     )
     second = PaymentOrder.objects.create(
         appointment=appointment,
+        hospital_id=appointment.hospital_id,
         user=appointment.user,
         channel="alipay",
         out_trade_no="P-duplicate-1",

@@ -63,6 +63,7 @@ def refund_for(appointment: Appointment, *, status: str) -> Refund:
     number = next(_numbers)
     order = PaymentOrder.objects.create(
         appointment=appointment,
+        hospital_id=appointment.hospital_id,
         user=appointment.user,
         channel=Channel.DEV,
         out_trade_no=f"T{number:012d}",

@@ -52,6 +52,7 @@ def at(day: datetime.date, hour: int) -> datetime.datetime:
 def paid(appointment: Appointment, *, when: datetime.datetime) -> PaymentOrder:
     return PaymentOrder.objects.create(
         appointment=appointment,
+        hospital_id=appointment.hospital_id,
         user=appointment.user,
         channel=Channel.WECHAT,
         out_trade_no=f"P{appointment.order_no}",

@@ -227,6 +227,7 @@ def test_the_refund_list_names_patient_doctor_and_visit_in_few_queries(
         order.appointment.__class__.objects.filter(pk=order.appointment.pk).update(
             hospital=hospital
         )
+        order.__class__.objects.filter(pk=order.pk).update(hospital=hospital)
         failed_refund(order, failure="ABNORMAL")
     client.force_login(clerk_of(hospital))
     client.get(reverse("admin:billing_refund_changelist"))  # warm the session
@@ -254,6 +255,7 @@ def test_the_refund_list_says_channel_failures_and_kinds_in_chinese(
     unknown.appointment.__class__.objects.filter(pk=unknown.appointment.pk).update(
         hospital=hospital
     )
+    unknown.__class__.objects.filter(pk=unknown.pk).update(hospital=hospital)
     failed_refund(known, failure="400 NOT_ENOUGH: balance not enough")
     failed_refund(unknown, failure="40004 ACQ.SOMETHING_NEW: new error", kind="other")
     client.force_login(clerk_of(hospital))

@@ -59,6 +59,13 @@ EXPECTED = {
         "Asia/Shanghai",
         True,
     ),
+    "Cancel unpaid consults": (
+        "consult.tasks.unpaid_consults_expire",
+        "*",
+        "*",
+        "Asia/Shanghai",
+        True,
+    ),
     "Close idle consults": (
         "consult.tasks.idle_consults_close",
         "*/10",

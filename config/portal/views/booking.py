@@ -186,7 +186,8 @@ def dev_pay(request: HttpRequest, order_id: int) -> HttpResponse:
     order = billing_selectors.payment_order_get_for_user(
         user=request.user, order_id=order_id
     )
-    if order.channel != Channel.DEV:
+    # The portal pays appointments; a consult's order is paid in the mini-program.
+    if order.channel != Channel.DEV or order.appointment_id is None:
         raise NotFound()
     form = PayForm(
         request.POST or None, channels=[(Channel.DEV.value, str(Channel.DEV.label))]
@@ -219,7 +220,11 @@ def wechat_pay(request: HttpRequest, order_id: int) -> HttpResponse:
     order = billing_selectors.payment_order_get_for_user(
         user=request.user, order_id=order_id
     )
-    if order.channel != Channel.WECHAT or order.scene != PaymentOrder.Scene.WEB:
+    if (
+        order.channel != Channel.WECHAT
+        or order.scene != PaymentOrder.Scene.WEB
+        or order.appointment_id is None
+    ):
         raise NotFound()
     form = PayForm(None, channels=[])
     try:
