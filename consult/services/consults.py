@@ -24,6 +24,7 @@ from common.errors import Conflict, NotFound
 from common.services import Actor, operation_log_write
 from consult.errors import ErrorCode
 from consult.models import Consult, ConsultDay, ConsultOffer
+from consult.notifications import consult_status_notify
 from hospitals.models import Doctor
 
 S = Consult.Status
@@ -108,6 +109,7 @@ def consult_close(*, actor: Actor, consult: Consult, by: str) -> Consult:
         raise Conflict(ErrorCode.CONSULT_NOT_OPEN, _("This consult is not open."))
     consult.refresh_from_db()
     operation_log_write(actor=actor, action="consult.close", obj=consult, summary=by)
+    consult_status_notify(consult=consult)
     return consult
 
 
@@ -151,6 +153,11 @@ def _sweep(*, ids: list[int], condition: dict, values: dict, action: str) -> int
                     action=action,
                     obj=Consult(pk=consult_id),
                     summary="system",
+                )
+                consult_status_notify(
+                    consult=Consult.objects.select_related(
+                        "doctor", "profile", "hospital"
+                    ).get(pk=consult_id)
                 )
     return done
 
