@@ -9,4 +9,9 @@ ACTION_LABELS = {
     "consult.rate": _("Online consult rated"),
     "consult.message_recall": _("Consult message recalled"),
     "consult.offer_set": _("Online consult offer changed"),
+    "consult.advice": _("Online consult advice written"),
+    "consult.message_report": _("Consult message reported"),
+    "consult.report_upheld": _("Consult message report upheld"),
+    "consult.report_dismissed": _("Consult message report dismissed"),
+    "consult.message_hide": _("Consult message hidden"),
 }

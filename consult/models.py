@@ -261,7 +261,6 @@ class MessageReport(TimeStampedModel):
         verbose_name=_("reviewed by"),
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
-    review_note = models.CharField(_("review note"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("message report")

@@ -30,7 +30,12 @@ def consults_of(user: User) -> QuerySet[Consult]:
         queryset = Consult.objects.filter(user=user)
     else:
         queryset = Consult.objects.none()
-    return queryset.select_related("doctor", "profile").order_by("-created_at", "-id")
+    return (
+        queryset.select_related("doctor", "profile", "record")
+        # The advice (records.services.online.consult_record_advice) without a query each.
+        .prefetch_related("record__versions")
+        .order_by("-created_at", "-id")
+    )
 
 
 def consult_get_for_party(*, user: User, consult_id: int) -> Consult:
@@ -89,3 +94,15 @@ def quick_reply_get(*, doctor: Doctor, reply_id: int) -> QuickReply:
     if reply is None:
         raise NotFound(ErrorCode.QUICK_REPLY_NOT_FOUND, _("Quick reply not found."))
     return reply
+
+
+def message_get_for_party(*, user: User, message_id: int) -> ConsultMessage:
+    """A message of one of the user's consults (either party's message)."""
+    message = (
+        ConsultMessage.objects.filter(pk=message_id, consult__in=consults_of(user))
+        .select_related("consult")
+        .first()
+    )
+    if message is None:
+        raise NotFound(ErrorCode.CONSULT_MESSAGE_NOT_FOUND, _("Message not found."))
+    return message

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consult.apis import consults, doctor
+from consult.apis import advice, consults, doctor, reports
 
 app_name = "consult"
 urlpatterns = [
@@ -49,4 +49,14 @@ urlpatterns = [
         doctor.QuickReplyDeleteApi.as_view(),
         name="quick-reply-delete",
     ),
+]
+
+# abuse reports and the doctor's advice (into the patient's records)
+urlpatterns += [
+    path(
+        "messages/<int:message_id>/report/",
+        reports.MessageReportApi.as_view(),
+        name="message-report",
+    ),
+    path("<int:consult_id>/advice/", advice.ConsultAdviceApi.as_view(), name="advice"),
 ]

@@ -5,12 +5,16 @@ from rest_framework import serializers
 from consult.models import Consult, ConsultMessage, ConsultOffer, QuickReply
 from consult.selectors import MESSAGE_PAGE_DEFAULT, MESSAGE_PAGE_MAX
 from consult.services.messages import MESSAGE_MAX_LENGTH
+from records.selectors import consult_record_advice
 
 
 class ConsultOutputSerializer(serializers.ModelSerializer):
     doctor_name = serializers.CharField(source="doctor.name")
     profile_name = serializers.CharField(source="profile.name")
     problem = serializers.CharField()
+    advice = serializers.SerializerMethodField(
+        help_text="The doctor's advice (the newest), also in the patient's records."
+    )
 
     class Meta:
         model = Consult
@@ -32,7 +36,18 @@ class ConsultOutputSerializer(serializers.ModelSerializer):
             "rating_comment",
             "rated_at",
             "created_at",
+            "advice",
+            "record",
         ]
+        extra_kwargs = {
+            "record": {
+                "help_text": "The patient's medical record holding the advice "
+                "(/api/v1/records/<id>/), null until the doctor writes it."
+            }
+        }
+
+    def get_advice(self, consult: Consult) -> str | None:
+        return consult_record_advice(consult.record)
 
 
 class ConsultCreateInputSerializer(serializers.Serializer):
@@ -47,7 +62,14 @@ class MessageOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ConsultMessage
-        fields = ["id", "sender", "kind", "text", "recalled", "created_at"]
+        fields = ["id", "sender", "kind", "text", "recalled", "hidden", "created_at"]
+
+    hidden = serializers.SerializerMethodField(
+        help_text="Hidden by staff after a report (also shown as recalled)."
+    )
+
+    def get_hidden(self, message: ConsultMessage) -> bool:
+        return message.hidden_at is not None
 
     def get_text(self, message: ConsultMessage) -> str | None:
         return None if message.recalled_at else message.text

@@ -78,11 +78,3 @@ def consult_record_advice_write(
             summary=f"consult {consult_id}, version {number}",
         )
     return version
-
-
-def consult_record_advice(record: VisitRecord | None) -> str | None:
-    """The newest advice of an online consult's record (None without a record)."""
-    if record is None:
-        return None
-    versions = sorted(record.versions.all(), key=lambda v: v.number, reverse=True)
-    return versions[0].advice if versions else None
