@@ -601,7 +601,9 @@ _PAYMENT_DATA = {
     "amount3": "{fee}",
     "time4": "{pay_before}",
 }
-_CONSULT_PAGE = "pages/consult/detail?id={consult_id}"
+# The mini-program has no consult page yet: its messages open the inbox. Point
+# NOTIFY_PAGE_CONSULT_* at the consult's page ("...?id={consult_id}") once it exists.
+_CONSULT_PAGE = "pages/messages/messages"
 _CONSULT_DATA = {
     "name1": "{patient}",
     "thing2": "{doctor}",
