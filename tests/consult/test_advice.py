@@ -13,7 +13,8 @@ from records.models import RecordAccess, VisitRecord
 from tests.accounts.factories import PatientProfileFactory
 from tests.consult.factories import BASE, consult_for, offering_doctor
 from tests.records.factories import doctor_with_login
-from tests.records.helpers import BASE as RECORDS, client_for
+from tests.records.helpers import BASE as RECORDS
+from tests.records.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 
