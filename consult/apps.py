@@ -29,6 +29,7 @@ class ConsultConfig(AppConfig):
             "consult.add_consultoffer",
             "consult.change_consultoffer",
             "consult.view_consult",
+            "consult.view_consultmessage",
             "consult.view_messagereport",
             "consult.change_messagereport",
         ]

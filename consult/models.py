@@ -138,6 +138,9 @@ class Consult(TimeStampedModel):
         permissions = [
             ("view_consult_text", _("Can read the text of online consults")),
         ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
         indexes = [models.Index(fields=["status", "reply_deadline"])]
         constraints = [
             models.CheckConstraint(
