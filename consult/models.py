@@ -138,9 +138,6 @@ class Consult(TimeStampedModel):
         permissions = [
             ("view_consult_text", _("Can read the text of online consults")),
         ]
-
-    def __str__(self) -> str:
-        return f"#{self.pk}"
         indexes = [models.Index(fields=["status", "reply_deadline"])]
         constraints = [
             models.CheckConstraint(
@@ -149,6 +146,9 @@ class Consult(TimeStampedModel):
                 name="consult_stars_1_to_5",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
 
 
 class ConsultMessage(models.Model):

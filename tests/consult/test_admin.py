@@ -164,7 +164,8 @@ def test_the_hide_action_hides_the_message_and_upholds_the_report(client, report
 
     assert response.status_code == 302
     reply = ConsultMessage.objects.get(pk=reply.pk)
-    assert reply.hidden_at is not None and reply.recalled_at is not None
+    assert reply.hidden_at is not None
+    assert reply.recalled_at == reply.hidden_at
     report.refresh_from_db()
     assert (report.status, report.reviewed_by) == ("upheld", staff)
     log = OperationLog.objects.get(action="consult.message_hide")
