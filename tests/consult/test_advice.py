@@ -198,3 +198,15 @@ def test_the_doctor_reading_their_consults_record_is_not_a_stranger(answered):
     assert response.status_code == 200
     assert response.json()["kind"] == "online_consult"
     assert RecordAccess.objects.filter(record=record).count() == 1
+
+
+def test_the_patient_exports_the_consults_record_as_fhir(answered):
+    _advise(answered.doctor.user, answered, "低盐饮食")
+    record = VisitRecord.objects.get()
+
+    response = client_for(answered.user).get(f"{RECORDS}{record.pk}/export/fhir/")
+
+    # A record without an appointment exports as a visit's does.
+    assert response.status_code == 200
+    kinds = [e["resource"]["resourceType"] for e in response.json()["entry"]]
+    assert "Encounter" in kinds
