@@ -87,7 +87,8 @@ class ConsultAdmin(OperationLogHistoryMixin, ScopedReadOnlyAdmin):
     list_filter = (
         "status",
         ("created_at", admin.DateFieldListFilter),
-        "doctor",
+        # Only the doctors of the consults listed (one hospital's, for its staff).
+        ("doctor", admin.RelatedOnlyFieldListFilter),
         "hospital",
     )
     search_fields = ("=id", "doctor__name", "profile__name")

@@ -187,3 +187,17 @@ def test_the_dismiss_action_decides_a_pending_report_once(client, reported):
         ).count()
         == 1
     )
+
+
+def test_staff_filter_their_consults_by_doctor_and_status(client):
+    doctor, colleague = offering_doctor(), offering_doctor()
+    mine = consult_for(doctor=doctor)
+    consult_for(doctor=colleague)  # another hospital's
+    client.force_login(staff_of(doctor.hospital))
+    url = reverse("admin:consult_consult_changelist")
+
+    by_doctor = client.get(url, {"doctor__id__exact": doctor.pk, "status": "waiting"})
+    page = client.get(url)
+
+    assert [c.pk for c in by_doctor.context["cl"].result_list] == [mine.pk]
+    assert colleague.name not in page.content.decode()
