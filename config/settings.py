@@ -581,7 +581,7 @@ NOTIFY_SMS_EVENTS = env_list(
     "NOTIFY_SMS_EVENTS",
     "booked,cancelled,expired,stop_clinic,waitlist_promoted,waitlist_closed,"
     "hold_expiring,refund_done,visit_reminder,confirm_request,unconfirmed_released,"
-    "rescheduled",
+    "rescheduled,consult_accepted,consult_cancelled,consult_refunded",
 )
 _APPOINTMENT_PAGE = "pages/appointment/detail?id={appointment_id}"
 _VISIT_DATA = {
@@ -601,6 +601,15 @@ _PAYMENT_DATA = {
     "thing2": "{doctor}",
     "amount3": "{fee}",
     "time4": "{pay_before}",
+}
+# The mini-program has no consult page yet: its messages open the inbox. Point
+# NOTIFY_PAGE_CONSULT_* at the consult's page ("...?id={consult_id}") once it exists.
+_CONSULT_PAGE = "pages/messages/messages"
+_CONSULT_DATA = {
+    "name1": "{patient}",
+    "thing2": "{doctor}",
+    "thing3": "{title}",
+    "time4": "{time}",
 }
 _EVENT_DEFAULTS = {
     # event: (default page, template data)
@@ -649,6 +658,18 @@ _EVENT_DEFAULTS = {
     "rescheduled": (
         _APPOINTMENT_PAGE,
         _VISIT_DATA | {"character_string5": "{queue_no}"},
+    ),
+    # Online consults (consult/notifications.py): values {consult_id}, {patient},
+    # {doctor}, {hospital}, {title}, {time}, {amount} (refunds). A new message goes to
+    # the other party (at most one per consult and recipient in CONSULT_NOTIFY_MESSAGE_
+    # MINUTES), not texted by default: a busy chat would send many.
+    "consult_message": (_CONSULT_PAGE, _CONSULT_DATA),
+    "consult_accepted": (_CONSULT_PAGE, _CONSULT_DATA),
+    "consult_closed": (_CONSULT_PAGE, _CONSULT_DATA),
+    "consult_cancelled": (_CONSULT_PAGE, _CONSULT_DATA),
+    "consult_refunded": (
+        _CONSULT_PAGE,
+        {"name1": "{patient}", "thing2": "{doctor}", "amount3": "{amount}"},
     ),
 }
 NOTIFICATIONS = {
@@ -699,6 +720,8 @@ CONSULT_IDLE_CLOSE_HOURS = env_int("CONSULT_IDLE_CLOSE_HOURS", 48, minimum=1)
 # A paid online consult not paid within this many minutes of asking is cancelled and its
 # place of the day given back (consult/periodic.py).
 CONSULT_PAYMENT_MINUTES = env_int("CONSULT_PAYMENT_MINUTES", 30, minimum=1)
+# A party is told of new messages in a consult at most once per this many minutes.
+CONSULT_NOTIFY_MESSAGE_MINUTES = env_int("CONSULT_NOTIFY_MESSAGE_MINUTES", 5, minimum=1)
 # The largest report attachment (PDF, JPEG or PNG) taken, in bytes.
 RECORD_ATTACHMENT_MAX_BYTES = env_int(
     "RECORD_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024

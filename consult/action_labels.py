@@ -12,4 +12,9 @@ ACTION_LABELS = {
     "consult.message_recall": _("Consult message recalled"),
     "consult.offer_set": _("Online consult offer changed"),
     "consult.image_upload": _("Consult image uploaded"),
+    "consult.advice": _("Online consult advice written"),
+    "consult.message_report": _("Consult message reported"),
+    "consult.report_upheld": _("Consult message report upheld"),
+    "consult.report_dismissed": _("Consult message report dismissed"),
+    "consult.message_hide": _("Consult message hidden"),
 }

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import Role, role_grant
 from common.action_labels import action_labels_register
 from common.key_rotation import EncryptedFiles, register_encrypted_files
 from common.periodic import periodic_jobs_register
@@ -36,3 +37,25 @@ class ConsultConfig(AppConfig):
         )
         # Billing sells consults through its orders and reaches them only through this.
         payable_register(PaymentOrder.Kind.CONSULT, ConsultPayable())
+        # The admin (consult/admin/): hospital staff edit their doctors' offers, see their
+        # hospital's consults (without the text) and decide the reported messages. The
+        # text of whole consults is for those given `view_consult_text` (platform admins
+        # by role; anyone else through a group a superuser hands out).
+        staff = [
+            "consult.view_consultoffer",
+            "consult.add_consultoffer",
+            "consult.change_consultoffer",
+            "consult.view_consult",
+            "consult.view_consultmessage",
+            "consult.view_messagereport",
+            "consult.change_messagereport",
+        ]
+        role_grant(role=Role.HOSPITAL_STAFF, permissions=staff)
+        role_grant(
+            role=Role.PLATFORM_ADMIN,
+            permissions=[
+                *staff,
+                "consult.view_consult_text",
+                "consult.view_consultaccess",
+            ],
+        )

@@ -14,6 +14,7 @@ from accounts.models import PatientProfile
 from common.encrypted import EncryptedText
 from common.models import TimeStampedModel
 from hospitals.models import Doctor, Hospital
+from records.models import VisitRecord
 
 
 class ConsultOffer(TimeStampedModel):
@@ -120,10 +121,23 @@ class Consult(TimeStampedModel):
     stars = models.PositiveSmallIntegerField(_("stars"), null=True, blank=True)
     rating_comment = models.CharField(_("rating comment"), max_length=500, blank=True)
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    # The record in the patient's records that holds the doctor's advice (records
+    # .services.online); its row names this consult's id back.
+    record = models.OneToOneField(
+        VisitRecord,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("medical record"),
+    )
 
     class Meta:
         verbose_name = _("online consult")
         verbose_name_plural = _("online consults")
+        permissions = [
+            ("view_consult_text", _("Can read the text of online consults")),
+        ]
         indexes = [models.Index(fields=["status", "reply_deadline"])]
         constraints = [
             models.CheckConstraint(
@@ -132,6 +146,9 @@ class Consult(TimeStampedModel):
                 name="consult_stars_1_to_5",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
 
 
 class ConsultImage(models.Model):
@@ -224,6 +241,9 @@ class ConsultMessage(models.Model):
     )
     created_at = models.DateTimeField(_("sent at"))
     recalled_at = models.DateTimeField(_("recalled at"), null=True, blank=True)
+    # Hidden by staff after an abuse report: shown as recalled, the ciphertext is kept
+    # for the review (consult.services.reports).
+    hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("consult message")
@@ -249,3 +269,105 @@ class QuickReply(TimeStampedModel):
         verbose_name = _("quick reply")
         verbose_name_plural = _("quick replies")
         ordering = ["id"]
+
+
+class MessageReport(TimeStampedModel):
+    """A party's abuse report (举报) of a message of their consult, reviewed by staff."""
+
+    class Reason(models.TextChoices):
+        ABUSE = "abuse", _("Insults or harassment")
+        SPAM = "spam", _("Advertising or spam")
+        FRAUD = "fraud", _("Fraud or payment outside the platform")
+        INAPPROPRIATE = "inappropriate", _("Inappropriate content")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending review")
+        UPHELD = "upheld", _("Upheld")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    message = models.ForeignKey(
+        ConsultMessage,
+        on_delete=models.CASCADE,
+        related_name="reports",
+        verbose_name=_("message"),
+    )
+    # Copied from the message, so the queue filters by hospital on this table alone.
+    consult = models.ForeignKey(
+        Consult, on_delete=models.CASCADE, related_name="+", verbose_name=_("consult")
+    )
+    hospital = models.ForeignKey(
+        Hospital, on_delete=models.PROTECT, related_name="+", verbose_name=_("hospital")
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reported by"),
+    )
+    reporter_side = models.CharField(
+        _("reporter is the"), max_length=10, choices=ConsultMessage.Sender.choices
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.PENDING,
+        db_index=True,
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message report")
+        verbose_name_plural = _("message reports")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "reporter"], name="message_report_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} / {self.reporter_id}"
+
+
+class ConsultAccess(models.Model):
+    """One reading of a consult's text by staff in the admin (as records.RecordAccess)."""
+
+    class What(models.TextChoices):
+        TRANSCRIPT = "transcript", _("The whole consult")
+        REPORTED_MESSAGE = "reported", _("A reported message")
+
+    consult = models.ForeignKey(
+        Consult, on_delete=models.CASCADE, related_name="+", verbose_name=_("consult")
+    )
+    what = models.CharField(_("opened"), max_length=12, choices=What.choices)
+    # No database FK, like the operation log: a log row must not lock the reader's row.
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        verbose_name=_("read by"),
+    )
+    role = models.CharField(_("role"), max_length=20)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    accessed_at = models.DateTimeField(_("time"), db_index=True)
+
+    class Meta:
+        verbose_name = _("consult access")
+        verbose_name_plural = _("consult accesses")
+        ordering = ["-accessed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.reader_id} -> {self.consult_id}"

@@ -53,7 +53,7 @@ def consults_of(user: User) -> QuerySet[Consult]:
         queryset = Consult.objects.none()
     return (
         _with_payment(queryset)
-        .select_related("doctor", "profile")
+        .select_related("doctor", "profile", "record")
         .prefetch_related(
             Prefetch(
                 "images",
@@ -61,7 +61,10 @@ def consults_of(user: User) -> QuerySet[Consult]:
                     kind=ConsultImage.Kind.PROBLEM
                 ).order_by("id"),
                 to_attr="problem_images_list",
-            )
+            ),
+            # The advice (records.services.online.consult_record_advice) without a
+            # query each.
+            "record__versions",
         )
         .order_by("-created_at", "-id")
     )
@@ -249,3 +252,15 @@ def consults_for_desk(*, user: User, status: str = "") -> QuerySet[Consult]:
         "-created_at",
         "-id",
     )
+
+
+def message_get_for_party(*, user: User, message_id: int) -> ConsultMessage:
+    """A message of one of the user's consults (either party's message)."""
+    message = (
+        ConsultMessage.objects.filter(pk=message_id, consult__in=consults_of(user))
+        .select_related("consult")
+        .first()
+    )
+    if message is None:
+        raise NotFound(ErrorCode.CONSULT_MESSAGE_NOT_FOUND, _("Message not found."))
+    return message

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consult.apis import consults, doctor, images, payment
+from consult.apis import advice, consults, doctor, images, payment, reports
 
 app_name = "consult"
 urlpatterns = [
@@ -65,4 +65,14 @@ urlpatterns += [
         name="message-image-send",
     ),
     path("images/<str:token>/", images.ImageServeApi.as_view(), name="image"),
+]
+
+# abuse reports and the doctor's advice (into the patient's records)
+urlpatterns += [
+    path(
+        "messages/<int:message_id>/report/",
+        reports.MessageReportApi.as_view(),
+        name="message-report",
+    ),
+    path("<int:consult_id>/advice/", advice.ConsultAdviceApi.as_view(), name="advice"),
 ]

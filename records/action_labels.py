@@ -8,4 +8,5 @@ ACTION_LABELS = {
     "record.auto_locked": _("Medical record locked automatically"),
     "record.corrected": _("Medical record corrected"),
     "report.added": _("Report added"),
+    "record.consult_advice": _("Online consult advice written"),
 }

@@ -41,3 +41,12 @@ def access_log_for_patient(*, user: User) -> QuerySet[RecordAccess]:
         .select_related("reader__doctor", "hospital", "profile")
         .order_by("-accessed_at", "-id")
     )
+
+
+def consult_record_advice(record: VisitRecord | None) -> str | None:
+    """The newest advice of an online consult's record (None without a record). Reads
+    `record.versions.all()`, so a prefetch of the versions serves a whole list."""
+    if record is None:
+        return None
+    versions = sorted(record.versions.all(), key=lambda v: v.number, reverse=True)
+    return versions[0].advice if versions else None

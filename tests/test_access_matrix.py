@@ -50,9 +50,11 @@ from billing.services import payment_order_dev_pay
 from billing.services.orders import payment_order_open
 from common.models import OperationLog
 from common.services import Actor
+from consult.services.access import consult_access_write
 from consult.services.consults import consult_create
 from consult.services.messages import message_send
 from consult.services.offers import consult_offer_set, quick_reply_create
+from consult.services.reports import message_report_create
 from records.models import Icd10Code
 from records.services.access_log import record_access_write
 from records.services.content import RecordContent
@@ -84,8 +86,9 @@ OUR_APPS = (
     "common",
 )
 # Rows that a successful read writes by design: a clinician opening a medical record is
-# logged (records.RecordAccess), so that table is left out of the "nothing written" check.
-READ_LOGS = ("records.RecordAccess",)
+# logged (records.RecordAccess), and so is staff reading a consult's text (consult
+# .ConsultAccess), so those tables are left out of the "nothing written" check.
+READ_LOGS = ("records.RecordAccess", "consult.ConsultAccess")
 
 
 # fmt: off
@@ -609,6 +612,40 @@ POST /api/v1/consult/<int:consult_id>/problem-images/               401 415 404 
 GET  /api/v1/consult/<int:consult_id>/messages/send-image/          401 405 405 405 405 405 405   /api/v1/consult/{consult}/messages/send-image/
 POST /api/v1/consult/<int:consult_id>/messages/send-image/          401 415 404 415 404 404 404   /api/v1/consult/{consult}/messages/send-image/
 GET  /api/v1/consult/images/<str:token>/                            404 404 404 404 404 404 404   /api/v1/consult/images/not-a-signed-token/
+GET  /api/v1/consult/messages/<int:message_id>/report/              401 405 405 405 405 405 405   /api/v1/consult/messages/{consult_reply}/report/
+POST /api/v1/consult/messages/<int:message_id>/report/              401 400 404 400 404 404 404   /api/v1/consult/messages/{consult_reply}/report/
+GET  /api/v1/consult/<int:consult_id>/advice/                       401 405 405 405 405 405 405   /api/v1/consult/{consult}/advice/
+POST /api/v1/consult/<int:consult_id>/advice/                       401 403 404 400 404 404 404   /api/v1/consult/{consult}/advice/
+# online consults in the admin: offers (edited), consults and reports (read, decided by actions)
+GET  /admin/consult/consultoffer/                                   302 302 302 403 200 200 200
+GET  /admin/consult/consultoffer/add/                               302 302 302 403 200 200 200
+GET  /admin/consult/consultoffer/<path:object_id>/change/           302 302 302 403 200 302 200   /admin/consult/consultoffer/{consult_offer}/change/
+GET  /admin/consult/consultoffer/<path:object_id>/history/          302 302 302 403 200 302 200   /admin/consult/consultoffer/{consult_offer}/history/
+GET  /admin/consult/consultoffer/<path:object_id>/delete/           302 302 302 403 403 403 403   /admin/consult/consultoffer/{consult_offer}/delete/
+GET  /admin/consult/consultoffer/<path:object_id>/                  302 302 302 302 302 302 302   /admin/consult/consultoffer/{consult_offer}/
+POST /admin/consult/consultoffer/<path:object_id>/change/           302 302 302 403 -   302 -     /admin/consult/consultoffer/{consult_offer}/change/
+POST /admin/consult/consultoffer/<path:object_id>/delete/           302 302 302 403 403 403 403   /admin/consult/consultoffer/{consult_offer}/delete/
+POST /admin/consult/consultoffer/add/                               302 302 302 403 -   -   -
+GET  /admin/consult/consult/                                        302 302 302 403 200 200 200
+GET  /admin/consult/consult/add/                                    302 302 302 403 403 403 403
+GET  /admin/consult/consult/<path:object_id>/change/                302 302 302 403 200 302 200   /admin/consult/consult/{consult}/change/
+GET  /admin/consult/consult/<path:object_id>/history/               302 302 302 403 200 302 200   /admin/consult/consult/{consult}/history/
+GET  /admin/consult/consult/<path:object_id>/delete/                302 302 302 403 403 403 403   /admin/consult/consult/{consult}/delete/
+GET  /admin/consult/consult/<path:object_id>/                       302 302 302 302 302 302 302   /admin/consult/consult/{consult}/
+POST /admin/consult/consult/<path:object_id>/change/                302 302 302 403 403 403 403   /admin/consult/consult/{consult}/change/
+GET  /admin/consult/messagereport/                                  302 302 302 403 200 200 200
+GET  /admin/consult/messagereport/add/                              302 302 302 403 403 403 403
+GET  /admin/consult/messagereport/<path:object_id>/change/          302 302 302 403 200 302 200   /admin/consult/messagereport/{message_report}/change/
+GET  /admin/consult/messagereport/<path:object_id>/history/         302 302 302 403 200 302 200   /admin/consult/messagereport/{message_report}/history/
+GET  /admin/consult/messagereport/<path:object_id>/delete/          302 302 302 403 403 403 403   /admin/consult/messagereport/{message_report}/delete/
+GET  /admin/consult/messagereport/<path:object_id>/                 302 302 302 302 302 302 302   /admin/consult/messagereport/{message_report}/
+POST /admin/consult/messagereport/<path:object_id>/change/          302 302 302 403 403 302 403   /admin/consult/messagereport/{message_report}/change/
+GET  /admin/consult/consultaccess/                                  302 302 302 403 403 403 200
+GET  /admin/consult/consultaccess/add/                              302 302 302 403 403 403 403
+GET  /admin/consult/consultaccess/<path:object_id>/change/          302 302 302 403 403 403 200   /admin/consult/consultaccess/{consult_access}/change/
+GET  /admin/consult/consultaccess/<path:object_id>/history/         302 302 302 403 403 302 200   /admin/consult/consultaccess/{consult_access}/history/
+GET  /admin/consult/consultaccess/<path:object_id>/delete/          302 302 302 403 403 403 403   /admin/consult/consultaccess/{consult_access}/delete/
+GET  /admin/consult/consultaccess/<path:object_id>/                 302 302 302 302 302 302 302   /admin/consult/consultaccess/{consult_access}/
 GET  /admin/records/visitrecord/                                    302 302 302 200 200 200 200
 GET  /admin/records/visitrecord/add/                                302 302 302 403 403 403 403
 GET  /admin/records/visitrecord/<path:object_id>/change/            302 302 302 200 200 302 200   /admin/records/visitrecord/{record}/change/
@@ -766,6 +803,22 @@ def build_world(tmp_path: Path) -> tuple[dict[str, User | None], dict[str, int]]
         actor=ACTOR, consult=consult, sender="patient", user=patient_a, text="你好"
     )
     quick_reply = quick_reply_create(doctor=doctor, text="请稍等")
+    # X's reply, which A reported; a reading of the consult's text by the platform
+    consult_reply = message_send(
+        actor=ACTOR, consult=consult, sender="doctor", user=doctor_user, text="请描述"
+    )
+    message_report = message_report_create(
+        actor=ACTOR,
+        user=patient_a,
+        side="patient",
+        message=consult_reply,
+        reason="spam",
+    )
+    consult_access = consult_access_write(
+        actor=Actor(user=doctor_user), consult=consult, what="transcript"
+    )
+    # A's message told doctor X; read, so X's "read all" (a 200 row) changes nothing.
+    Notification.objects.filter(user=doctor_user).update(read_at=timezone.now())
     refresh = RefreshToken.for_user(patient_a)
     refresh.blacklist()
     interval = IntervalSchedule.objects.create(every=1, period="days")
@@ -813,6 +866,10 @@ def build_world(tmp_path: Path) -> tuple[dict[str, User | None], dict[str, int]]
         "consult": consult.pk,
         "consult_message": consult_message.pk,
         "quick_reply": quick_reply.pk,
+        "consult_reply": consult_reply.pk,
+        "consult_offer": doctor.consult_offer.pk,
+        "message_report": message_report.pk,
+        "consult_access": consult_access.pk,
         "icd": Icd10Code.objects.get(code="J06.9").pk,
         "entry": entry.pk,
         "stop_request": SessionStopRequest.objects.create(

@@ -1,13 +1,18 @@
 """Appointments' models, one module per subject; import them from here."""
 
 from appointments.models.appointment import Appointment, RiskBand
-from appointments.models.notifications import Notification, Reminder
+from appointments.models.notifications import (
+    Notification,
+    NotificationThrottle,
+    Reminder,
+)
 from appointments.models.stop_requests import SessionStopRequest
 from appointments.models.waitlist import WaitlistEntry
 
 __all__ = [
     "Appointment",
     "Notification",
+    "NotificationThrottle",
     "Reminder",
     "RiskBand",
     "SessionStopRequest",

@@ -35,6 +35,13 @@ class Notification(TimeStampedModel):
         CONFIRM_REQUEST = "confirm_request", _("Please confirm your visit")
         UNCONFIRMED_RELEASED = "unconfirmed_released", _("Unconfirmed booking released")
         RESCHEDULED = "rescheduled", _("Appointment rescheduled")
+        # Online consults (consult, the layer above, writes them through
+        # appointments.notifications.delivery with its own texts; see consult.notifications).
+        CONSULT_MESSAGE = "consult_message", _("Online consult: new message")
+        CONSULT_ACCEPTED = "consult_accepted", _("Online consult accepted")
+        CONSULT_CLOSED = "consult_closed", _("Online consult closed")
+        CONSULT_CANCELLED = "consult_cancelled", _("Online consult cancelled")
+        CONSULT_REFUNDED = "consult_refunded", _("Online consult refunded")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -115,6 +122,27 @@ class Notification(TimeStampedModel):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class NotificationThrottle(models.Model):
+    """When a throttled kind of message last went to one recipient about one subject.
+
+    `key` names both, e.g. "consult:12:user:5" (a consult's new messages to one party):
+    appointments knows nothing of what the subject is. The outbox writes a throttled
+    notification only when it wins the conditional UPDATE of this row (`last_at` older
+    than the window), so two events at once write one message; see
+    appointments.notifications.delivery.notification_throttle_claim.
+    """
+
+    key = models.CharField(_("key"), max_length=120, unique=True)
+    last_at = models.DateTimeField(_("last notified at"))
+
+    class Meta:
+        verbose_name = _("notification throttle")
+        verbose_name_plural = _("notification throttles")
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class Reminder(TimeStampedModel):

@@ -36,8 +36,10 @@ from django.utils import timezone
 from accounts import sms, wechat
 from accounts.selectors import profile_phone
 from appointments.events import NotificationCreated
-from appointments.models import Notification
+from appointments.models import Notification, NotificationThrottle
 from appointments.notifications.messages import (
+    BODY_MAX,
+    TITLE_MAX,
     event_settings,
     message_texts,
     page_for,
@@ -65,14 +67,21 @@ def notification_create(
     appointment_id: int | None = None,
     profile_id: int | None = None,
     now: datetime.datetime | None = None,
+    texts: tuple[str, str] | None = None,
 ) -> Notification | None:
     """Write the outbox row (and inbox entry) of an event; queue its delivery after commit.
 
     Call it inside the transaction of the event. Returns None, writing nothing, when a row
     with the same dedupe key exists (the event was already notified).
+
+    `texts`: the (title, body) of an event of a higher app (an online consult), which
+    words its own messages; appointments' events take theirs from messages.py.
     """
     now = now or timezone.now()
-    title, body = message_texts(event, context)
+    if texts is None:
+        title, body = message_texts(event, context)
+    else:
+        title, body = texts[0][:TITLE_MAX], texts[1][:BODY_MAX]
     notification = Notification(
         user_id=user_id,
         appointment_id=appointment_id,
@@ -102,6 +111,38 @@ def notification_create(
     # reached then, the sweeper sends it later.
     publish(NotificationCreated(notification_id=notification.pk))
     return notification
+
+
+def notification_throttle_claim(
+    *,
+    key: str,
+    window: datetime.timedelta,
+    now: datetime.datetime | None = None,
+) -> bool:
+    """Whether a throttled message under `key` may be written now: True at most once per
+    `window`, however many callers ask at the same moment. Call it inside the event's
+    transaction; the claim commits or rolls back with it.
+
+    The claim is a conditional UPDATE of the key's row (`last_at` older than the window),
+    so of two concurrent callers one updates it and the other, once the first commits,
+    finds it recent (InnoDB re-reads the row it waited for). The first message of a key
+    inserts the row instead; a concurrent first insert fails on the unique key after the
+    winner commits, and that caller is throttled.
+    """
+    now = now or timezone.now()
+    claimed = NotificationThrottle.objects.filter(
+        key=key, last_at__lte=now - window
+    ).update(last_at=now)
+    if claimed:
+        return True
+    if NotificationThrottle.objects.filter(key=key).exists():
+        return False
+    try:
+        with transaction.atomic():
+            NotificationThrottle.objects.create(key=key, last_at=now)
+    except IntegrityError:
+        return False  # another caller wrote the first one at the same moment
+    return True
 
 
 @dataclass(frozen=True)

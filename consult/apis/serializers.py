@@ -17,6 +17,7 @@ from consult.selectors import (
     consult_payment,
 )
 from consult.services.messages import MESSAGE_MAX_LENGTH
+from records.selectors import consult_record_advice
 
 
 class ProblemImageSerializer(serializers.Serializer):
@@ -49,6 +50,9 @@ class ConsultOutputSerializer(serializers.ModelSerializer):
         help_text="The billing order paying for it (paid, else open), or null."
     )
     refunded_amount = serializers.SerializerMethodField(help_text="fen")
+    advice = serializers.SerializerMethodField(
+        help_text="The doctor's advice (the newest), also in the patient's records."
+    )
 
     class Meta:
         model = Consult
@@ -73,7 +77,18 @@ class ConsultOutputSerializer(serializers.ModelSerializer):
             "problem_images",
             "payment_order",
             "refunded_amount",
+            "advice",
+            "record",
         ]
+        extra_kwargs = {
+            "record": {
+                "help_text": "The patient's medical record holding the advice "
+                "(/api/v1/records/<id>/), null until the doctor writes it."
+            }
+        }
+
+    def get_advice(self, consult: Consult) -> str | None:
+        return consult_record_advice(consult.record)
 
     @extend_schema_field(ProblemImageSerializer(many=True))
     def get_problem_images(self, consult: Consult) -> list:
@@ -105,13 +120,29 @@ class MessageOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ConsultMessage
-        fields = ["id", "sender", "kind", "text", "recalled", "created_at", "image"]
+        fields = [
+            "id",
+            "sender",
+            "kind",
+            "text",
+            "recalled",
+            "hidden",
+            "created_at",
+            "image",
+        ]
 
     @extend_schema_field(MessageImageSerializer(allow_null=True))
     def get_image(self, message: ConsultMessage) -> dict | None:
         if message.recalled_at or message.image is None:
             return None
         return MessageImageSerializer(message.image).data
+
+    hidden = serializers.SerializerMethodField(
+        help_text="Hidden by staff after a report (also shown as recalled)."
+    )
+
+    def get_hidden(self, message: ConsultMessage) -> bool:
+        return message.hidden_at is not None
 
     def get_text(self, message: ConsultMessage) -> str | None:
         return None if message.recalled_at else message.text

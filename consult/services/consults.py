@@ -31,6 +31,7 @@ from common.errors import Conflict, NotFound
 from common.services import Actor, operation_log_write
 from consult.errors import ErrorCode
 from consult.models import Consult, ConsultDay, ConsultOffer
+from consult.notifications import consult_status_notify
 from hospitals.models import Doctor
 
 S = Consult.Status
@@ -151,6 +152,7 @@ def consult_close(*, actor: Actor, consult: Consult, by: str) -> Consult:
     operation_log_write(actor=actor, action="consult.close", obj=consult, summary=by)
     if before_reply:
         consult_release(consult=consult, actor=actor, reason="consult_cancel:withdrawn")
+    consult_status_notify(consult=consult)
     return consult
 
 
@@ -211,6 +213,11 @@ def _sweep(
                         actor=Actor.system(),
                         reason=release_reason,
                     )
+                consult_status_notify(
+                    consult=Consult.objects.select_related(
+                        "doctor", "profile", "hospital"
+                    ).get(pk=consult_id)
+                )
     return done
 
 

@@ -15,6 +15,7 @@ from common.services import Actor, operation_log_write
 from consult.errors import ErrorCode
 from consult.image_files import image_file_delete_on_commit
 from consult.models import Consult, ConsultImage, ConsultMessage
+from consult.notifications import consult_accepted_notify, consult_message_notify
 
 MESSAGE_MAX_LENGTH = 2000
 RECALL_WINDOW = datetime.timedelta(minutes=2)
@@ -77,9 +78,15 @@ def message_send(
     message.full_clean()
     message.save()
     updates = {"last_message_at": now, "updated_at": now}
-    if consult.status == S.WAITING and sender == ConsultMessage.Sender.DOCTOR:
+    accepted = consult.status == S.WAITING and sender == ConsultMessage.Sender.DOCTOR
+    if accepted:
         updates |= {"status": S.IN_PROGRESS, "started_at": now}
     Consult.objects.filter(pk=consult.pk).update(**updates)
+    # Told in this transaction (the outbox), after the consult row's lock.
+    if accepted:
+        consult_accepted_notify(consult=consult)
+    else:
+        consult_message_notify(consult=consult, message=message)
     return message
 
 

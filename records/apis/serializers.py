@@ -119,7 +119,14 @@ class RecordOutputSerializer(serializers.Serializer):
     locked versions (the selector leaves drafts out)."""
 
     id = serializers.IntegerField()
-    appointment_id = serializers.IntegerField()
+    kind = serializers.ChoiceField(
+        choices=VisitRecord.Kind.choices,
+        help_text="visit: a clinic visit (appointment_id); online_consult: an online "
+        "consult (consult_id), whose versions hold the doctor's advice.",
+    )
+    kind_display = serializers.CharField(source="get_kind_display")
+    appointment_id = serializers.IntegerField(allow_null=True)
+    consult_id = serializers.IntegerField(allow_null=True)
     visit_at = serializers.DateTimeField()
     hospital = serializers.CharField(source="hospital.name")
     department = serializers.CharField(source="doctor.department.name")

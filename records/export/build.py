@@ -32,8 +32,9 @@ def visit_document(record: VisitRecord) -> d.VisitDocument:
         hospital=record.hospital.name,
         department=record.doctor.department.name,
         doctor=record.doctor.name,
-        visit_started_at=appointment.visit_started_at or record.visit_at,
-        visit_ended_at=appointment.visit_ended_at,
+        visit_started_at=(appointment and appointment.visit_started_at)
+        or record.visit_at,
+        visit_ended_at=appointment.visit_ended_at if appointment else None,
         chief_complaint=version.chief_complaint,
         present_illness=version.present_illness,
         history=version.history,

@@ -9,7 +9,9 @@ from records.errors import RecordLocked
 
 
 class VisitRecord(TimeStampedModel):
-    """The medical record of one appointment that was seen; its content is in versions.
+    """The medical record of one appointment that was seen, or of one online consult (在线
+    问诊, written by the consult app through records.services.online); its content is in
+    versions.
 
     The hospital, doctor and patient are copied from the appointment so that the access
     rules filter on this table alone. `person_hash` is the profile's ID-number lookup hash
@@ -17,11 +19,26 @@ class VisitRecord(TimeStampedModel):
     doctor finds a patient's earlier records across family accounts.
     """
 
+    class Kind(models.TextChoices):
+        VISIT = "visit", _("Clinic visit")
+        ONLINE_CONSULT = "online_consult", _("Online consult")
+
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Kind.choices, default=Kind.VISIT
+    )
+    # Empty for an online consult's record.
     appointment = models.OneToOneField(
         "appointments.Appointment",
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="record",
         verbose_name=_("appointment"),
+    )
+    # The online consult (consult.Consult) a record of that kind was written for: only its
+    # id, since records sits below consult and never imports it.
+    consult_id = models.PositiveBigIntegerField(
+        _("online consult"), null=True, blank=True, unique=True
     )
     hospital = models.ForeignKey(
         "hospitals.Hospital",
@@ -53,8 +70,26 @@ class VisitRecord(TimeStampedModel):
         indexes = [
             models.Index(fields=["hospital", "visit_at"], name="record_hospital_visit"),
         ]
+        constraints = [
+            # A clinic visit's record has its appointment; an online consult's its consult.
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="visit")
+                    & Q(appointment__isnull=False)
+                    & Q(consult_id__isnull=True)
+                )
+                | (
+                    Q(kind="online_consult")
+                    & Q(appointment__isnull=True)
+                    & Q(consult_id__isnull=False)
+                ),
+                name="record_kind_source",
+            ),
+        ]
 
     def __str__(self) -> str:
+        if self.kind == self.Kind.ONLINE_CONSULT:
+            return f"#{self.pk} (consult {self.consult_id})"
         return f"#{self.pk} ({self.appointment_id})"
 
 

@@ -89,11 +89,12 @@ def report_add(
                 obj=report,
                 summary=f"record {record.pk}, {len(stored)} files",
             )
-            appointment_notify(
-                appointment=record.appointment,
-                event="report_ready",
-                dedupe_key=f"report:{report.pk}:ready",
-            )
+            if record.appointment_id is not None:  # an online consult's has none
+                appointment_notify(
+                    appointment=record.appointment,
+                    event="report_ready",
+                    dedupe_key=f"report:{report.pk}:ready",
+                )
     except BaseException:
         for kept in stored:
             attachment_discard(kept.name)
