@@ -166,6 +166,7 @@ def test_hiding_a_message_shows_it_recalled_and_upholds_its_reports(chat):
         "recalled": True,
         "hidden": True,
         "created_at": None,
+        "image": None,
     }
     assert ConsultMessage.objects.get(pk=reply.pk).text == "加我微信私下聊"
     assert MessageReport.objects.get().status == "upheld"
