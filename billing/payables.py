@@ -41,14 +41,6 @@ class Payable:
     amount: int  # fen to pay: no member discount applies to a non-appointment payable
 
 
-@dataclass(frozen=True)
-class RefundNotice:
-    """What the payer's "refund done" notification says about the payable."""
-
-    context: dict[str, str]  # at least "patient" and "order_no"; billing adds "amount"
-    profile_id: int | None = None
-
-
 class PayableHandler(Protocol):
     def lock(self, ref_id: int) -> None:
         """Take the payable's row lock (select_for_update) in the caller's transaction."""
@@ -73,8 +65,9 @@ class PayableHandler(Protocol):
         """The order was paid (inside the payment's transaction, in a savepoint). Raise a
         DomainError to refuse it: billing then refunds the payment in full (not_payable)."""
 
-    def refund_notice(self, ref_id: int, refund: Refund) -> RefundNotice:
-        """The notification's values for a refund of one of the payable's orders."""
+    def refund_done(self, ref_id: int, refund: Refund) -> None:
+        """A refund of one of the payable's orders reached the payer (inside the
+        transaction that records it; once per refund): tell them, in the owner's words."""
 
 
 class PayableNotRegistered(LookupError):

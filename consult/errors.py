@@ -12,6 +12,7 @@ class ErrorCode(StrEnum):
     CONSULT_DAILY_CAP_REACHED = "consult_daily_cap_reached"
     CONSULT_NOT_OPEN = "consult_not_open"
     CONSULT_NOT_CLOSED = "consult_not_closed"
+    CONSULT_NOT_ANSWERED = "consult_not_answered"
     CONSULT_ALREADY_RATED = "consult_already_rated"
     CONSULT_MESSAGE_EMPTY = "consult_message_empty"
     CONSULT_MESSAGE_TOO_LONG = "consult_message_too_long"

@@ -425,14 +425,7 @@ def refund_notify(*, refund: Refund) -> None:
     recorded). Written to appointments' notification outbox like every patient message."""
     order = refund.order
     if order.appointment_id is None:
-        notice = payable_handler(order.kind).refund_notice(order.ref_id, refund)
-        notification_create(
-            user_id=order.user_id,
-            event="refund_done",
-            dedupe_key=f"refund:{refund.pk}:refund_done",
-            context=notice.context | {"amount": fen_to_yuan(refund.amount)},
-            profile_id=notice.profile_id,
-        )
+        payable_handler(order.kind).refund_done(order.ref_id, refund)
         return
     appointment = order.appointment
     notification_create(

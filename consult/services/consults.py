@@ -161,7 +161,11 @@ def consult_rate(
     *, actor: Actor, consult: Consult, stars: int, comment: str = ""
 ) -> Consult:
     now = timezone.now()
-    changed = Consult.objects.filter(pk=consult.pk, status=S.CLOSED).update(
+    # Only a consult the doctor answered is rated: one withdrawn or ended before the
+    # first reply (refunded) has nothing to rate.
+    changed = Consult.objects.filter(
+        pk=consult.pk, status=S.CLOSED, started_at__isnull=False
+    ).update(
         status=S.RATED,
         stars=stars,
         rating_comment=comment,
@@ -173,6 +177,11 @@ def consult_rate(
         if consult.status == S.RATED:
             raise Conflict(
                 ErrorCode.CONSULT_ALREADY_RATED, _("This consult is already rated.")
+            )
+        if consult.status == S.CLOSED:
+            raise Conflict(
+                ErrorCode.CONSULT_NOT_ANSWERED,
+                _("The doctor never answered this consult: there is nothing to rate."),
             )
         raise Conflict(
             ErrorCode.CONSULT_NOT_CLOSED, _("Only a closed consult can be rated.")

@@ -23,13 +23,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import PaymentOrder, Refund
-from billing.payables import Payable, RefundNotice
+from billing.payables import Payable
 from billing.services.orders import payable_order_open
 from billing.services.settlement import payable_orders_settle
 from common.errors import Conflict, NotFound
 from common.services import Actor, operation_log_write
 from consult.errors import ErrorCode
 from consult.models import Consult, ConsultOffer
+from consult.notifications import consult_refunded_notify
 from consult.services.consults import consult_release
 
 logger = logging.getLogger(__name__)
@@ -115,19 +116,12 @@ class ConsultPayable:
             summary=f"order={order.out_trade_no} {order.amount} fen",
         )
 
-    def refund_notice(self, ref_id: int, refund: Refund) -> RefundNotice:
+    def refund_done(self, ref_id: int, refund: Refund) -> None:
         consult = Consult.objects.select_related("profile", "doctor", "hospital").get(
             pk=ref_id
         )
-        return RefundNotice(
-            context={
-                "consult_id": str(consult.pk),
-                "order_no": refund.order.out_trade_no,
-                "patient": consult.profile.name,
-                "hospital": consult.hospital.name,
-                "doctor": consult.doctor.name,
-            },
-            profile_id=consult.profile_id,
+        consult_refunded_notify(
+            consult=consult, amount_fen=refund.amount, refund_id=refund.pk
         )
 
 

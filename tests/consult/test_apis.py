@@ -272,6 +272,21 @@ def test_rating_needs_a_closed_consult_and_the_patient():
     assert Consult.objects.get().stars is None
 
 
+def test_a_consult_withdrawn_before_any_reply_cannot_be_rated():
+    # given: the patient withdraws before the doctor answered
+    consult = consult_for(doctor=offering_doctor())
+    patient = client_for(consult.user)
+    assert patient.post(f"{BASE}{consult.pk}/close/").json()["status"] == "closed"
+
+    # when
+    response = patient.post(f"{BASE}{consult.pk}/rate/", {"stars": 1}, format="json")
+
+    # then
+    assert response.status_code == 409
+    assert _code(response) == "consult_not_answered"
+    assert Consult.objects.get().stars is None
+
+
 def test_overdue_waiting_consults_are_cancelled_once():
     doctor = offering_doctor(reply_hours=2)
     waiting = consult_for(doctor=doctor)

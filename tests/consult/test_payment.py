@@ -220,8 +220,10 @@ def test_the_refund_of_a_consult_tells_the_patient_when_it_is_done(dev_gateway):
     refund.refresh_from_db()
     assert refund.status == Refund.Status.SUCCEEDED
     assert PaymentOrder.objects.get().status == PaymentOrder.Status.REFUNDED
-    notification = consult.user.notifications.get(event="refund_done")
+    # in consult's words, opening the consult (not an appointment's page)
+    notification = consult.user.notifications.get(event="consult_refunded")
     assert "30.00" in notification.body
+    assert notification.context["consult_id"] == str(consult.pk)
     assert notification.profile_id == consult.profile_id
     assert notification.appointment_id is None
 
