@@ -115,7 +115,7 @@ function send(options) {
       method: options.method,
       data: options.data,
       header: options.header,
-      timeout: config.timeout,
+      timeout: options.timeout || config.timeout,
       success: function (res) {
         resolve(res);
       },
@@ -199,6 +199,7 @@ function authorized(endpoint, attempt) {
 }
 
 // 调用 endpoints.json 里的一个接口：call('doctorSessions', {params: {doctor_id: 3}, query: {clinic_type: 'expert'}})
+// （options.timeout：这一次请求的超时毫秒数，默认 config.timeout）
 function call(name, options) {
   const endpoint = endpoints[name];
   if (!endpoint) {
@@ -224,7 +225,8 @@ function call(name, options) {
       url: url,
       method: endpoint.method,
       data: data,
-      header: Object.assign({ 'Content-Type': 'application/json' }, header, extraHeaders)
+      header: Object.assign({ 'Content-Type': 'application/json' }, header, extraHeaders),
+      timeout: opts.timeout // 长轮询等得比默认超时久
     });
   });
 }
