@@ -7,12 +7,19 @@ const LIVE_TEXT = { connecting: '正在连接…', waiting: '连接已断开，�
 // 这些状态下对话还会变（付款、医生回复、结束），页面开着时跟着实时消息
 const FOLLOW = ['awaiting_payment', 'waiting', 'in_progress'];
 
+// 评价的五颗星（WXML 里不写比较）
+function starList(n) {
+  return [1, 2, 3, 4, 5].map(function (v) {
+    return { value: v, on: v <= n };
+  });
+}
+
 // 问诊对话（患者和医生共用）：先读完全部消息，再跟着实时消息；发文字、发图片、看大图、
 // 长按撤回自己 2 分钟内的消息或举报对方的消息；结束问诊；患者评价；医生写诊断建议、用快捷回复。
 Component({
   data: {
     consult: {}, messages: [], party: 'patient', doctor: false, text: '', sending: false, uploads: [],
-    liveText: '', quickReplies: [], showReplies: false, stars: 0, starList: [1, 2, 3, 4, 5], comment: '', rating: false,
+    liveText: '', quickReplies: [], showReplies: false, stars: 0, starList: starList(0), comment: '', rating: false,
     advice: '', savingAdvice: false, scrollTo: '', loading: true, error: '', needLogin: false
   },
   lifetimes: {
@@ -222,7 +229,7 @@ Component({
         return Promise.resolve(null);
       }
       return consult.actionSheet(items.map(function (i) { return i.label; })).then(function (index) {
-        return index >= 0 ? items[index].run() : null;
+        return items[index] ? items[index].run() : null;
       });
     },
     recall: function (messageId) {
@@ -270,7 +277,8 @@ Component({
       wx.redirectTo({ url: '/pages/pay/pay?consult=' + this.consultId });
     },
     onStar: function (e) {
-      this.setData({ stars: Number(e.currentTarget.dataset.value) });
+      const n = Number(e.currentTarget.dataset.value);
+      this.setData({ stars: n, starList: starList(n) });
     },
     onComment: function (e) {
       this.setData({ comment: e.detail.value });

@@ -127,10 +127,12 @@ function createWx() {
     previewImage: record('previewImage'),
     showActionSheet: function (options) {
       calls.showActionSheet = (calls.showActionSheet || []).concat([options]);
-      if (wx.actionSheetAnswer === undefined || wx.actionSheetAnswer === null) {
+      // actionSheetAnswer：点第几项（数组：依次回答几次弹出的菜单）；不设为取消
+      const answer = Array.isArray(wx.actionSheetAnswer) ? wx.actionSheetAnswer.shift() : wx.actionSheetAnswer;
+      if (answer === undefined || answer === null) {
         options.fail({ errMsg: 'showActionSheet:fail cancel' });
       } else {
-        options.success({ tapIndex: wx.actionSheetAnswer });
+        options.success({ tapIndex: answer });
       }
     },
     navigateTo: record('navigateTo'),
@@ -144,7 +146,7 @@ function createWx() {
     makePhoneCall: record('makePhoneCall'),
     showModal: function (options) {
       calls.showModal = (calls.showModal || []).concat([options]);
-      options.success({ confirm: wx.modalAnswer !== false });
+      options.success({ confirm: wx.modalAnswer !== false, content: wx.modalContent || '' });
     },
     login: function (options) {
       options.success({ code: 'wx-login-code' });
