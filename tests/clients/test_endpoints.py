@@ -110,10 +110,12 @@ def test_reschedule_and_the_list_pages_are_declared(schema):
             "schema"
         ],
     ).get("properties", {})
+    # (an entry missing from the schema is reported by test_the_endpoint_is_in_the_schema)
     paged = [
         name
         for name, endpoint in ENDPOINTS.items()
         if endpoint["method"] == "GET"
+        and endpoint["path"] in schema["paths"]
         and {"page", "page_size"}
         <= set(_parameters(_operation(schema, endpoint), "query"))
     ]
