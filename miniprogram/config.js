@@ -2,5 +2,7 @@
 module.exports = {
   baseUrl: 'http://127.0.0.1:8000',
   // 请求超时（毫秒）
-  timeout: 15000
+  timeout: 15000,
+  // 上传图片的超时（毫秒）
+  uploadTimeout: 60000
 };

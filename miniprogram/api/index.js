@@ -3,6 +3,7 @@
 // 换不到就退出登录。服务器的错误（{"error": {"code", "message", "fields"}}）统一按错误码译成中文。
 const config = require('../config.js');
 const endpoints = require('./endpoints.json').endpoints;
+const sockets = require('./endpoints.json').sockets || {};
 const errors = require('../utils/errors.js');
 
 const TOKEN_KEY = 'auth_tokens';
@@ -114,7 +115,7 @@ function send(options) {
       method: options.method,
       data: options.data,
       header: options.header,
-      timeout: config.timeout,
+      timeout: options.timeout || config.timeout,
       success: function (res) {
         resolve(res);
       },
@@ -170,11 +171,42 @@ function refreshTokens() {
   return refreshing;
 }
 
+// 带着凭证发一次请求（attempt 拿到请求头）；access 过期时用 refresh 换一次再重试，成功返回 data，否则抛 ApiError
+function authorized(endpoint, attempt) {
+  function once() {
+    const header = { 'Accept-Language': 'zh-hans' };
+    const tokens = getTokens();
+    if (tokens) {
+      header.Authorization = 'Bearer ' + tokens.access;
+    }
+    return attempt(header);
+  }
+
+  return once().then(function (res) {
+    if (isExpiredToken(res) && getTokens()) {
+      return refreshTokens().then(function (ok) {
+        // 换不到新凭证：已退出登录；不需要登录的接口不带凭证再试一次
+        return ok || endpoint.auth === false ? once() : res;
+      });
+    }
+    return res;
+  }).then(function (res) {
+    if (res.statusCode >= 200 && res.statusCode < 300) {
+      return res.data;
+    }
+    throw errorFrom(res);
+  });
+}
+
 // 调用 endpoints.json 里的一个接口：call('doctorSessions', {params: {doctor_id: 3}, query: {clinic_type: 'expert'}})
+// （options.timeout：这一次请求的超时毫秒数，默认 config.timeout）
 function call(name, options) {
   const endpoint = endpoints[name];
   if (!endpoint) {
     return Promise.reject(new Error('未知接口 ' + name));
+  }
+  if (endpoint.file) {
+    return Promise.reject(new Error('接口 ' + name + ' 上传文件，请用 upload'));
   }
   const opts = options || {};
   let url;
@@ -188,29 +220,80 @@ function call(name, options) {
     return Promise.reject(err);
   }
 
-  function attempt() {
-    const header = Object.assign({ 'Content-Type': 'application/json', 'Accept-Language': 'zh-hans' }, extraHeaders);
-    const tokens = getTokens();
-    if (tokens) {
-      header.Authorization = 'Bearer ' + tokens.access;
-    }
-    return send({ url: url, method: endpoint.method, data: data, header: header });
-  }
-
-  return attempt().then(function (res) {
-    if (isExpiredToken(res) && getTokens()) {
-      return refreshTokens().then(function (ok) {
-        // 换不到新凭证：已退出登录；不需要登录的接口不带凭证再试一次
-        return ok || endpoint.auth === false ? attempt() : res;
-      });
-    }
-    return res;
-  }).then(function (res) {
-    if (res.statusCode >= 200 && res.statusCode < 300) {
-      return res.data;
-    }
-    throw errorFrom(res);
+  return authorized(endpoint, function (header) {
+    return send({
+      url: url,
+      method: endpoint.method,
+      data: data,
+      header: Object.assign({ 'Content-Type': 'application/json' }, header, extraHeaders),
+      timeout: opts.timeout // 长轮询等得比默认超时久
+    });
   });
+}
+
+function parseBody(data) {
+  if (typeof data !== 'string') {
+    return data;
+  }
+  try {
+    return JSON.parse(data);
+  } catch (err) {
+    return data;
+  }
+}
+
+// 上传一个文件（endpoints.json 里写了 "file": 表单字段名的接口，multipart）：
+//   upload('consultProblemImage', {params: {consult_id: 3}, filePath: tmp, onProgress: function (percent) {}})
+// 返回服务器的应答 data；错误与 call 一样是中文的 ApiError。
+function upload(name, options) {
+  const endpoint = endpoints[name];
+  if (!endpoint || !endpoint.file) {
+    return Promise.reject(new Error('未知的上传接口 ' + name));
+  }
+  const opts = options || {};
+  let url;
+  try {
+    url = buildUrl(name, endpoint, opts.params);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return authorized(endpoint, function (header) {
+    return new Promise(function (resolve, reject) {
+      const task = wx.uploadFile({
+        url: url,
+        filePath: opts.filePath,
+        name: endpoint.file,
+        header: header,
+        timeout: config.uploadTimeout || config.timeout,
+        success: function (res) {
+          resolve({ statusCode: res.statusCode, data: parseBody(res.data) });
+        },
+        fail: function () {
+          reject(new ApiError(0, 'network_error'));
+        }
+      });
+      if (task && opts.onProgress && task.onProgressUpdate) {
+        task.onProgressUpdate(function (res) {
+          opts.onProgress(res.progress);
+        });
+      }
+    });
+  });
+}
+
+// WebSocket 地址（endpoints.json 的 sockets）：http → ws，https → wss
+function socketUrl(name, params) {
+  const template = sockets[name];
+  if (!template) {
+    throw new Error('未知的 WebSocket ' + name);
+  }
+  return config.baseUrl.replace(/\/+$/, '').replace(/^http/, 'ws') + buildPath(name, template, params);
+}
+
+// 当前的 access（WebSocket 握手的 Authorization 用）；未登录为空字符串
+function accessToken() {
+  const tokens = getTokens();
+  return tokens ? tokens.access : '';
 }
 
 // 登录接口（loginWechat / loginSms / loginPassword）：成功后保存凭证
@@ -236,6 +319,10 @@ function logout() {
 
 module.exports = {
   call: call,
+  upload: upload,
+  socketUrl: socketUrl,
+  accessToken: accessToken,
+  refreshTokens: refreshTokens,
   login: login,
   logout: logout,
   isLoggedIn: isLoggedIn,

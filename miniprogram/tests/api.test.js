@@ -149,3 +149,38 @@ test('logout revokes the refresh token and clears the pair even when the server 
 test('idempotency keys differ', () => {
   expect(api.newIdempotencyKey()).not.toBe(api.newIdempotencyKey());
 });
+
+test('upload sends the file as the declared multipart field, refreshes an expired token once, and maps errors', async () => {
+  loggedIn('old-access', 'old-refresh');
+  fake.reply('POST', '/api/v1/consult/3/problem-images/', (req) => (
+    req.header.Authorization === 'Bearer new-access' ? [201, { id: 1, url: '/api/v1/consult/images/t/' }] : h.error('token_not_valid', 401)
+  ));
+  fake.reply('POST', '/api/v1/accounts/token/refresh/', [200, { access: 'new-access', refresh: 'new-refresh' }]);
+  const progress = [];
+  const data = await api.upload('consultProblemImage', { params: { consult_id: 3 }, filePath: 'tmp/a.jpg', onProgress: (p) => progress.push(p) });
+  expect(data).toEqual({ id: 1, url: '/api/v1/consult/images/t/' });
+  expect(fake.calls.uploadFile.map((u) => [u.name, u.filePath, u.header.Authorization])).toEqual([
+    ['image', 'tmp/a.jpg', 'Bearer old-access'], ['image', 'tmp/a.jpg', 'Bearer new-access']
+  ]);
+  expect(progress).toEqual([50, 100, 50, 100]);
+
+  fake.reply('POST', '/api/v1/consult/3/messages/send-image/', h.error('consult_not_open', 409));
+  const err = await api.upload('consultSendImage', { params: { consult_id: 3 }, filePath: 'tmp/b.jpg' }).catch((e) => e);
+  expect([err.status, err.message]).toEqual([409, '问诊已结束或尚未开始，无法操作']);
+});
+
+test('an upload endpoint is not called with call(), nor a JSON one with upload()', async () => {
+  await expect(api.call('consultSendImage', { params: { consult_id: 3 } })).rejects.toThrow('请用 upload');
+  await expect(api.upload('consultSend', { params: { consult_id: 3 }, filePath: 'x' })).rejects.toThrow('未知的上传接口');
+  expect(fake.calls.request).toHaveLength(0);
+});
+
+test('the WebSocket address follows the server address (ws / wss) and the token is at hand', () => {
+  const config = require('../config.js');
+  expect(api.socketUrl('consultLive', { consult_id: 3 })).toBe('ws://127.0.0.1:8000/ws/consult/3/');
+  config.baseUrl = 'https://hospital.example.cn/';
+  expect(api.socketUrl('consultLive', { consult_id: 3 })).toBe('wss://hospital.example.cn/ws/consult/3/');
+  expect(api.accessToken()).toBe('');
+  loggedIn('tok');
+  expect(api.accessToken()).toBe('tok');
+});

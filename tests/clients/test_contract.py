@@ -1,8 +1,9 @@
 """The mini-program's API module against a live server: the Node script
 miniprogram/tests/contract/run.js logs in by SMS, finds a slot, books, pays through the dev
 gateway, then cancels and sees the refund (or, MP_FLOW=reschedule, moves the paid booking to a
-cheaper slot of the same doctor and sees the difference refunded), through the real module
-(wx.request over Node's http). The SMS goes to the local fake provider; this test hands the
+cheaper slot of the same doctor and sees the difference refunded; or, MP_FLOW=consult, asks the
+doctor an online consult, the doctor logs in, replies and closes, and the patient rates),
+through the real module (wx.request over Node's http). The SMS goes to the local fake provider; this test hands the
 code to the script."""
 
 import datetime
@@ -13,18 +14,26 @@ import time
 
 import pytest
 
+from accounts.models import User
 from accounts.services.login import user_get_or_create_for_phone
 from appointments.models import Appointment
 from billing.models import PaymentOrder, Refund
 from common.services import Actor
 from config.celery import app as celery_app
+from consult.models import Consult, ConsultMessage, QuickReply
+from consult.services.offers import consult_offer_set
 from scheduling.models import Period, Slot
-from tests.accounts.factories import PatientProfileFactory, default_levels
+from tests.accounts.factories import (
+    PatientProfileFactory,
+    UserFactory,
+    default_levels,
+)
 from tests.clients.conftest import MINIPROGRAM
 from tests.fakes.sms_server import FakeSmsServer
 from tests.scheduling.factories import ClinicSessionFactory, SlotFactory
 
 PHONE = "13912345678"
+DOCTOR_PASSWORD = "Strong-pass-123"
 FEE = 3000
 CHEAPER_FEE = 2000
 TIMEOUT_SECONDS = 90
@@ -86,8 +95,27 @@ def cheaper_slot(world):
     return SlotFactory(session=session)
 
 
+@pytest.fixture
+def consulting_doctor(world):
+    """The world's doctor takes free online consults and signs in with a staff account."""
+    doctor = world["slot"].session.doctor
+    doctor.user = UserFactory(
+        role=User.Role.DOCTOR, hospital=doctor.hospital, is_staff=True
+    )
+    doctor.save()
+    consult_offer_set(
+        actor=Actor.system(),
+        doctor=doctor,
+        enabled=True,
+        fee=0,
+        daily_cap=5,
+        reply_hours=24,
+    )
+    return doctor
+
+
 def run_script(
-    node, live_server, sms_server, tmp_path, flow: str = "cancel"
+    node, live_server, sms_server, tmp_path, flow: str = "cancel", extra_env=None
 ) -> subprocess.CompletedProcess:
     """Run the script; when the server has texted the code, write it where the script waits."""
     code_file = tmp_path / "sms-code"
@@ -97,6 +125,7 @@ def run_script(
         "MP_PHONE": PHONE,
         "MP_SMS_CODE_FILE": str(code_file),
         "MP_FLOW": flow,
+        **(extra_env or {}),
     }
     process = subprocess.Popen(
         [node, str(MINIPROGRAM / "tests" / "contract" / "run.js")],
@@ -159,3 +188,41 @@ def test_the_mini_program_reschedules_a_paid_booking(
     refund = Refund.objects.get(order=order)
     assert (refund.kind, refund.amount) == (Refund.Kind.RESCHEDULE, FEE - CHEAPER_FEE)
     assert refund.status == Refund.Status.SUCCEEDED
+
+
+def test_the_mini_program_consults_a_doctor(
+    node, live_server, sms_server, world, consulting_doctor, settings, tmp_path
+):
+    settings.STAFF_REQUIRE_OTP = False
+
+    result = run_script(
+        node,
+        live_server,
+        sms_server,
+        tmp_path,
+        flow="consult",
+        extra_env={
+            "MP_DOCTOR_USERNAME": consulting_doctor.user.username,
+            "MP_DOCTOR_PASSWORD": DOCTOR_PASSWORD,
+        },
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "done"
+    consult = Consult.objects.get(user=world["user"])
+    assert (consult.doctor_id, consult.profile_id) == (
+        consulting_doctor.pk,
+        world["profile"].pk,
+    )
+    assert (consult.status, consult.closed_by, consult.stars) == (
+        Consult.Status.RATED,
+        Consult.ClosedBy.DOCTOR,
+        5,
+    )
+    assert consult.rating_comment == "回复很快"
+    sent = [
+        (m.sender, m.recalled_at is not None)
+        for m in ConsultMessage.objects.filter(consult=consult).order_by("id")
+    ]
+    assert sent == [("patient", False), ("doctor", True), ("doctor", False)]
+    assert QuickReply.objects.filter(doctor=consulting_doctor).count() == 1

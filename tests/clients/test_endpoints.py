@@ -1,7 +1,8 @@
 """Every endpoint the mini-program calls (miniprogram/api/endpoints.json) exists in the
 OpenAPI schema, generated here in-process: its path and method, each body field in the
-request schema, each query parameter and header among the operation's parameters, and a call
-declared without login ("auth": false) is one the schema lets anonymous callers make."""
+request schema (an upload's "file" field in its multipart schema), each query parameter and
+header among the operation's parameters, and a call declared without login ("auth": false)
+is one the schema lets anonymous callers make."""
 
 import json
 import re
@@ -57,6 +58,16 @@ def test_the_endpoint_is_in_the_schema(schema, name):
     )
     assert not unknown_headers, f"headers not in the schema: {unknown_headers}"
 
+    if "file" in endpoint:
+        assert not endpoint.get("body"), f"{name} uploads a file: no JSON body"
+        content = operation.get("requestBody", {}).get("content", {})
+        assert "multipart/form-data" in content, f"{name} takes no multipart upload"
+        properties = _resolve(schema, content["multipart/form-data"]["schema"]).get(
+            "properties", {}
+        )
+        assert endpoint["file"] in properties, (
+            f"{name}: no file field {endpoint['file']} in the request schema"
+        )
     body = endpoint.get("body", [])
     if body:
         content = operation.get("requestBody", {}).get("content", {})
@@ -99,10 +110,12 @@ def test_reschedule_and_the_list_pages_are_declared(schema):
             "schema"
         ],
     ).get("properties", {})
+    # (an entry missing from the schema is reported by test_the_endpoint_is_in_the_schema)
     paged = [
         name
         for name, endpoint in ENDPOINTS.items()
         if endpoint["method"] == "GET"
+        and endpoint["path"] in schema["paths"]
         and {"page", "page_size"}
         <= set(_parameters(_operation(schema, endpoint), "query"))
     ]

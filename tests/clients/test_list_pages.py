@@ -25,6 +25,7 @@ PAGED = sorted(
 def test_the_paged_lists_are_the_expected_ones():
     assert set(PAGED) == {
         "appointmentList",
+        "consultList",
         "departmentDoctors",
         "doctorSearch",
         "hospitalList",

@@ -45,9 +45,18 @@ function groupByDate(sessions, nowMs) {
   return days;
 }
 
+// 医生的在线问诊条件（未开通时服务器答 404：不显示入口；读不到也不影响出诊信息）
+function consultOffer(doctorId) {
+  return api.call('consultDoctorOffer', { params: { doctor_id: doctorId } }).then(function (offer) {
+    return Object.assign({}, offer, { feeText: offer.fee ? format.yuan(offer.fee) : '免费' });
+  }, function () {
+    return null;
+  });
+}
+
 Component({
   data: {
-    doctor: {}, days: [], clinicTypes: CLINIC_TYPES, clinicType: '', clinicTypeLabel: '', rescheduling: false,
+    doctor: {}, days: [], offer: null, clinicTypes: CLINIC_TYPES, clinicType: '', clinicTypeLabel: '', rescheduling: false,
     loading: true, error: '', needLogin: false
   },
   lifetimes: {
@@ -73,10 +82,12 @@ Component({
       return page.load(self, function () {
         return Promise.all([
           api.call('doctorDetail', { params: { doctor_id: id } }),
-          api.call('doctorSessions', { params: { doctor_id: id }, query: { clinic_type: self.data.clinicType } })
+          api.call('doctorSessions', { params: { doctor_id: id }, query: { clinic_type: self.data.clinicType } }),
+          self.offerRead ? self.data.offer : consultOffer(id) // 换门诊类型时不必再读
         ]).then(function (answers) {
           self.sessions = answers[1].sessions;
-          return { doctor: answers[0], days: groupByDate(self.sessions, Date.now()) };
+          self.offerRead = true;
+          return { doctor: answers[0], days: groupByDate(self.sessions, Date.now()), offer: answers[2] };
         });
       }).then(function (ok) {
         if (ok) {
@@ -122,6 +133,9 @@ Component({
     onBook: function (e) {
       const mode = this.rescheduleId ? '&reschedule=' + this.rescheduleId : '';
       wx.navigateTo({ url: '/pages/slot/slot?session=' + e.currentTarget.dataset.id + mode });
+    },
+    onConsult: function () {
+      wx.navigateTo({ url: '/pages/consult/create?doctor=' + this.doctorId });
     },
     onWaitlist: function (e) {
       wx.navigateTo({ url: '/pages/confirm/confirm?waitlist=1&session=' + e.currentTarget.dataset.id });

@@ -2,7 +2,7 @@ const api = require('../../api/index.js');
 const errors = require('../../utils/errors.js');
 
 Component({
-  data: { mode: 'sms', phone: '', code: '', login: '', password: '', resendIn: 0, submitting: false, error: '' },
+  data: { mode: 'sms', phone: '', code: '', login: '', password: '', username: '', staffPassword: '', otp: '', resendIn: 0, submitting: false, error: '' },
   lifetimes: {
     detached: function () {
       clearInterval(this.timer);
@@ -33,7 +33,9 @@ Component({
     },
     done: function () {
       wx.showToast({ title: '登录成功', icon: 'success' });
-      if (getCurrentPages().length > 1) {
+      if (this.staff) {
+        wx.reLaunch({ url: '/pages/consults/consults' }); // 医生直接进入问诊工作台
+      } else if (getCurrentPages().length > 1) {
         wx.navigateBack();
       } else {
         wx.switchTab({ url: '/pages/index/index' });
@@ -77,6 +79,16 @@ Component({
     },
     onSmsLogin: function () {
       return this.submit(api.login('loginSms', { phone: this.data.phone, code: this.data.code }));
+    },
+    // 医生用医院分配的账号登录（accounts/staff/login/），登录后在“我的”里进入问诊工作台
+    onStaffLogin: function () {
+      const page = this;
+      return this.submit(api.login('staffLogin', {
+        username: page.data.username, password: page.data.staffPassword, otp_token: page.data.otp
+      }).then(function (data) {
+        page.staff = data.role === 'doctor';
+        return data;
+      }));
     },
     onPasswordLogin: function () {
       return this.submit(api.login('loginPassword', { login: this.data.login, password: this.data.password }));

@@ -31,20 +31,38 @@ function requestPayment(params) {
   });
 }
 
+// 问诊的订单（consult=<id>）：问诊详情里的医生、就诊人和费用，支付后进入对话
+function consultView(c) {
+  return {
+    doctor: { name: c.doctor_name },
+    department: '在线问诊',
+    profile: { name: c.profile_name },
+    fee: c.fee,
+    feeText: format.yuan(c.fee),
+    status: c.status,
+    visitText: '图文问诊',
+    hold_expires_at: null
+  };
+}
+
 Component({
-  data: { appointment: {}, topUp: false, channel: '', paying: false, payError: '', loading: true, error: '', needLogin: false, empty: false },
+  data: { appointment: {}, topUp: false, consult: false, channel: '', paying: false, payError: '', loading: true, error: '', needLogin: false, empty: false },
   methods: {
     onLoad: function (options) {
-      this.appointmentId = Number(options.appointment);
+      this.appointmentId = Number(options.appointment) || 0;
+      this.consultId = Number(options.consult) || 0;
       this.idempotencyKey = api.newIdempotencyKey();
-      this.setData({ topUp: options.topup === '1' }); // 改约到更贵的号：补缴差价
+      this.setData({ topUp: options.topup === '1', consult: !!this.consultId }); // 改约到更贵的号：补缴差价
       return this.reload();
     },
     reload: function () {
-      const id = this.appointmentId;
-      return page.load(this, function () {
+      const self = this;
+      const id = self.appointmentId;
+      return page.load(self, function () {
         return Promise.all([
-          api.call('appointmentDetail', { params: { appointment_id: id } }),
+          self.consultId
+            ? api.call('consultDetail', { params: { consult_id: self.consultId } }).then(consultView)
+            : api.call('appointmentDetail', { params: { appointment_id: id } }),
           api.call('channelList')
         ]).then(function (answers) {
           const a = answers[0];
@@ -52,7 +70,7 @@ Component({
           return {
             appointment: Object.assign({}, a, {
               feeText: format.yuan(a.fee),
-              visitText: format.dateTime(a.visit_starts_at),
+              visitText: a.visitText || format.dateTime(a.visit_starts_at),
               holdText: format.dateTime(a.hold_expires_at)
             }),
             channel: channel,
@@ -61,14 +79,28 @@ Component({
         });
       });
     },
+    // 下单：预约走 billing/orders/，问诊走 consult/<id>/pay/（都答订单和 pay_params）
+    createOrder: function (channel) {
+      if (this.consultId) {
+        return api.call('consultPay', { params: { consult_id: this.consultId }, body: { channel: channel } });
+      }
+      return api.call('orderCreate', {
+        body: { appointment_id: this.appointmentId, channel: channel },
+        headers: { 'Idempotency-Key': this.idempotencyKey }
+      });
+    },
+    done: function () {
+      if (this.consultId) {
+        wx.redirectTo({ url: '/pages/consult/chat?id=' + this.consultId });
+      } else {
+        wx.redirectTo({ url: '/pages/result/result?appointment=' + this.appointmentId });
+      }
+    },
     onPay: function () {
       const self = this;
       const channel = self.data.channel;
       self.setData({ paying: true, payError: '' });
-      return api.call('orderCreate', {
-        body: { appointment_id: self.appointmentId, channel: channel },
-        headers: { 'Idempotency-Key': self.idempotencyKey }
-      }).then(function (order) {
+      return self.createOrder(channel).then(function (order) {
         if (order.status === 'paid') {
           return true;
         }
@@ -81,7 +113,7 @@ Component({
       }).then(function (paid) {
         self.setData({ paying: false, payError: paid ? '' : '支付未完成' });
         if (paid) {
-          wx.redirectTo({ url: '/pages/result/result?appointment=' + self.appointmentId });
+          self.done();
         }
         return paid;
       }, function (err) {

@@ -4,6 +4,8 @@
 //   MP_SMS_CODE_FILE 测试把短信验证码写进这个文件（脚本发送验证码后等待它出现）
 //   MP_FLOW          cancel（默认）：预约、支付、取消、退款；
 //                    reschedule：预约较贵的出诊并支付，再改约到同一医生较便宜出诊的号，看到退还差价
+//                    consult：向医生发起（免费的）在线问诊、发消息；医生登录、用快捷回复回复、撤回一条、
+//                    结束问诊；患者看到回复并评价（MP_DOCTOR_USERNAME / MP_DOCTOR_PASSWORD 是医生的账号）
 // 每一步打印一行；任何一步不符合预期就以非零状态退出。
 const fs = require('fs');
 const wxNode = require('./wx-node.js');
@@ -155,6 +157,66 @@ async function rescheduleFlow() {
   step('same slot refused: ' + same.code);
 }
 
+// 在线问诊：患者发起、发消息；医生（另一个账号，同一个 API module）回复、撤回、结束；患者评价
+async function consultFlow() {
+  const hospitals = await api.call('hospitalList');
+  const found = await api.call('doctorSearch', { query: { hospital: hospitals.results[0].id } });
+  const doctor = found.results[0];
+  const offer = await api.call('consultDoctorOffer', { params: { doctor_id: doctor.id } });
+  check(offer.fee === 0 && offer.reply_hours > 0, '医生应开通免费问诊：' + JSON.stringify(offer));
+  const profiles = await api.call('profileList', { query: { page: 1 } });
+  const consult = await api.call('consultCreate', {
+    body: { doctor: doctor.id, profile: profiles.results[0].id, problem: '胸闷两周，活动后加重' }
+  });
+  check(consult.status === 'waiting' && consult.problem === '胸闷两周，活动后加重', '免费问诊应直接等待医生：' + consult.status);
+  const asked = await api.call('consultSend', { params: { consult_id: consult.id }, body: { text: '需要做什么检查？' } });
+  check(asked.sender === 'patient' && asked.kind === 'text', '患者的消息');
+  const mine = await api.call('consultList', { query: { page: 1 } });
+  check(mine.results.length === 1 && mine.results[0].id === consult.id, '“我的问诊”里应有它');
+  step('consult ' + consult.id + ' asked');
+
+  // 换成医生的账号
+  const patientTokens = wx.getStorageSync(api.TOKEN_KEY);
+  const staff = await api.login('staffLogin', { username: process.env.MP_DOCTOR_USERNAME, password: process.env.MP_DOCTOR_PASSWORD });
+  check(staff.role === 'doctor', '应以医生身份登录：' + staff.role);
+  const me = await api.call('me');
+  check(me.role === 'doctor', 'me 应说明是医生');
+  const addressed = await api.call('consultList', { query: { page: 1 } });
+  check(addressed.results.length === 1 && addressed.results[0].status === 'waiting', '医生应看到待回复的问诊');
+  const seen = await api.call('consultMessages', { params: { consult_id: consult.id }, query: { after: 0, limit: 100 } });
+  check(seen.results.length === 1 && seen.results[0].text === '需要做什么检查？', '医生应看到患者的消息');
+  const reply = await api.call('consultQuickReplyCreate', { body: { text: '建议先做心电图。' } });
+  const replies = await api.call('consultQuickReplies');
+  check(replies.some(function (r) { return r.id === reply.id; }), '快捷回复应在列表里');
+  const wrong = await api.call('consultSend', { params: { consult_id: consult.id }, body: { text: '发错了' } });
+  const recalled = await api.call('consultRecall', { params: { message_id: wrong.id } });
+  check(recalled.recalled === true && recalled.text === null, '两分钟内应能撤回');
+  await api.call('consultSend', { params: { consult_id: consult.id }, body: { text: reply.text } });
+  const started = await api.call('consultDetail', { params: { consult_id: consult.id } });
+  check(started.status === 'in_progress', '医生回复后应在问诊中：' + started.status);
+  const closed = await api.call('consultClose', { params: { consult_id: consult.id } });
+  check(closed.status === 'closed' && closed.closed_by === 'doctor', '应已结束：' + closed.status);
+  const notMine = await api.call('consultRate', { params: { consult_id: consult.id }, body: { stars: 5 } }).catch((e) => e);
+  check(notMine.isApiError && notMine.status === 403, '医生不能评价：' + notMine.code);
+  step('doctor replied and closed');
+
+  // 回到患者：看到回复（撤回的没有内容），评价一次
+  wx.setStorageSync(api.TOKEN_KEY, patientTokens);
+  const all = await api.call('consultMessages', { params: { consult_id: consult.id }, query: { after: asked.id, limit: 100 } });
+  check(all.results.length === 2 && all.next_cursor === all.results[1].id, '应看到医生的两条消息：' + all.results.length);
+  check(all.results[0].recalled && all.results[0].text === null, '撤回的消息没有内容');
+  check(all.results[1].sender === 'doctor' && all.results[1].text === '建议先做心电图。', '医生的回复');
+  const none = await api.call('consultMessages', { params: { consult_id: consult.id }, query: { after: all.next_cursor, limit: 100 } });
+  check(none.results.length === 0 && none.next_cursor === all.next_cursor, '之后没有更多消息');
+  const late = await api.call('consultSend', { params: { consult_id: consult.id }, body: { text: '还有问题' } }).catch((e) => e);
+  check(late.isApiError && late.code === 'consult_not_open' && late.message === '问诊已结束或尚未开始，无法操作', '结束后不能再发：' + late.code);
+  const rated = await api.call('consultRate', { params: { consult_id: consult.id }, body: { stars: 5, comment: '回复很快' } });
+  check(rated.status === 'rated' && rated.stars === 5, '应已评价：' + rated.status);
+  const again = await api.call('consultRate', { params: { consult_id: consult.id }, body: { stars: 1 } }).catch((e) => e);
+  check(again.isApiError && again.code === 'consult_already_rated' && again.message === '该问诊已评价过', '只能评价一次：' + again.code);
+  step('rated ' + rated.stars);
+}
+
 async function main() {
   const answer = await login();
 
@@ -168,6 +230,8 @@ async function main() {
 
   if (process.env.MP_FLOW === 'reschedule') {
     await rescheduleFlow();
+  } else if (process.env.MP_FLOW === 'consult') {
+    await consultFlow();
   } else {
     await cancelFlow();
   }

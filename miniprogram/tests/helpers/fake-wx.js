@@ -9,6 +9,41 @@ function createWx() {
   const routes = [];
   const calls = { request: [], navigateTo: [], redirectTo: [], reLaunch: [], switchTab: [], showToast: [] };
   let offline = false;
+  const sockets = [];
+  const media = { files: [], failUploads: {} };
+
+  // 一个假的 SocketTask：测试用 open() / receive(frame) / serverClose(code) 扮演服务器
+  function createSocket(options) {
+    const handlers = { open: [], message: [], close: [], error: [] };
+    const socket = {
+      options: options,
+      sent: [],
+      closed: false,
+      onOpen: function (cb) { handlers.open.push(cb); },
+      onMessage: function (cb) { handlers.message.push(cb); },
+      onClose: function (cb) { handlers.close.push(cb); },
+      onError: function (cb) { handlers.error.push(cb); },
+      send: function (o) { socket.sent.push(o.data); },
+      close: function () {
+        if (!socket.closed) {
+          socket.closed = true;
+          handlers.close.forEach(function (cb) { cb({ code: 1000, reason: '' }); });
+        }
+      },
+      open: function () { handlers.open.forEach(function (cb) { cb({}); }); },
+      receive: function (frame) {
+        handlers.message.forEach(function (cb) { cb({ data: JSON.stringify(frame) }); });
+      },
+      serverClose: function (code) {
+        if (!socket.closed) {
+          socket.closed = true;
+          handlers.close.forEach(function (cb) { cb({ code: code, reason: '' }); });
+        }
+      },
+      error: function () { handlers.error.forEach(function (cb) { cb({ errMsg: 'socket error' }); }); }
+    };
+    return socket;
+  }
 
   function record(name) {
     return function (options) {
@@ -45,9 +80,60 @@ function createWx() {
           options.success({ statusCode: 404, data: { error: { code: 'not_found', message: 'Not found.', fields: {} } } });
           return;
         }
-        const answer = route.handler({ url: url, data: options.data, header: options.header });
-        options.success({ statusCode: answer[0], data: answer[1] });
+        // handler 可以返回 Promise（比如长轮询：过一会儿才应答）
+        Promise.resolve(route.handler({ url: url, data: options.data, header: options.header })).then(function (answer) {
+          options.success({ statusCode: answer[0], data: answer[1] });
+        });
       }, 0);
+    },
+    connectSocket: function (options) {
+      const socket = createSocket(options);
+      sockets.push(socket);
+      return socket;
+    },
+    // 上传：交给按“POST 路径”登记的假服务器（handler 收到 filePath、name、header），进度 50 → 100
+    uploadFile: function (options) {
+      calls.uploadFile = (calls.uploadFile || []).concat([options]);
+      const progress = [];
+      const task = { onProgressUpdate: function (cb) { progress.push(cb); } };
+      setTimeout(function () {
+        if (offline || media.failUploads[options.filePath]) {
+          options.fail({ errMsg: 'uploadFile:fail' });
+          return;
+        }
+        progress.forEach(function (cb) { cb({ progress: 50 }); });
+        const url = new URL(options.url);
+        const route = routes.filter(function (r) {
+          return r.method === 'POST' && r.path === url.pathname;
+        })[0];
+        const answer = route
+          ? route.handler({ url: url, filePath: options.filePath, name: options.name, header: options.header })
+          : [404, { error: { code: 'not_found', message: 'Not found.', fields: {} } }];
+        progress.forEach(function (cb) { cb({ progress: 100 }); });
+        options.success({ statusCode: answer[0], data: JSON.stringify(answer[1]) });
+      }, 0);
+      return task;
+    },
+    chooseMedia: function (options) {
+      calls.chooseMedia = (calls.chooseMedia || []).concat([options]);
+      if (!media.files.length) {
+        options.fail({ errMsg: 'chooseMedia:fail cancel' });
+        return;
+      }
+      options.success({ type: 'image', tempFiles: media.files.slice(0, options.count).map(function (p) {
+        return { tempFilePath: p, size: 1000, fileType: 'image' };
+      }) });
+    },
+    previewImage: record('previewImage'),
+    showActionSheet: function (options) {
+      calls.showActionSheet = (calls.showActionSheet || []).concat([options]);
+      // actionSheetAnswer：点第几项（数组：依次回答几次弹出的菜单）；不设为取消
+      const answer = Array.isArray(wx.actionSheetAnswer) ? wx.actionSheetAnswer.shift() : wx.actionSheetAnswer;
+      if (answer === undefined || answer === null) {
+        options.fail({ errMsg: 'showActionSheet:fail cancel' });
+      } else {
+        options.success({ tapIndex: answer });
+      }
     },
     navigateTo: record('navigateTo'),
     redirectTo: record('redirectTo'),
@@ -60,7 +146,7 @@ function createWx() {
     makePhoneCall: record('makePhoneCall'),
     showModal: function (options) {
       calls.showModal = (calls.showModal || []).concat([options]);
-      options.success({ confirm: wx.modalAnswer !== false });
+      options.success({ confirm: wx.modalAnswer !== false, content: wx.modalContent || '' });
     },
     login: function (options) {
       options.success({ code: 'wx-login-code' });
@@ -97,6 +183,8 @@ function createWx() {
     wx: wx,
     storage: storage,
     calls: calls,
+    sockets: sockets,
+    media: media,
     // reply('GET', '/api/v1/hospitals/', (req) => [200, {...}])
     reply: function (method, pathname, handler) {
       const fn = typeof handler === 'function' ? handler : function () { return handler; };
