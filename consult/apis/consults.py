@@ -4,7 +4,7 @@ Every id outside consult.selectors' rules answers 404."""
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,7 +27,7 @@ from consult.apis.serializers import (
     RateInputSerializer,
 )
 from consult.errors import ErrorCode
-from consult.models import ConsultMessage
+from consult.models import Consult, ConsultMessage
 from consult.services.consults import consult_close, consult_create, consult_rate
 from consult.services.messages import message_recall, message_send
 from hospitals.errors import ErrorCode as DoctorErrorCode
@@ -39,8 +39,15 @@ class ConsultListApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    class FilterSerializer(PageQuerySerializer):
+        status = serializers.MultipleChoiceField(
+            choices=Consult.Status.choices,
+            required=False,
+            help_text="Only consults in these statuses (repeat the parameter for more).",
+        )
+
     @extend_schema(
-        parameters=[PageQuerySerializer],
+        parameters=[FilterSerializer],
         operation_id="consult_list",
         responses={
             200: paginated_schema("ConsultPage", ConsultOutputSerializer),
@@ -48,9 +55,14 @@ class ConsultListApi(APIView):
         },
     )
     def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        queryset = selectors.consults_of(request.user)
+        if statuses := filters.validated_data.get("status"):
+            queryset = queryset.filter(status__in=statuses)
         return get_paginated_response(
             serializer_class=ConsultOutputSerializer,
-            queryset=selectors.consults_of(request.user),
+            queryset=queryset,
             request=request,
             view=self,
         )

@@ -361,3 +361,28 @@ def test_a_doctor_keeps_at_most_twenty_quick_replies():
     assert _code(refused) == "quick_reply_limit_reached"
     assert QuickReply.objects.filter(doctor=doctor).count() == 20
     assert clinician.post(url, {"text": ""}, format="json").status_code == 400
+
+
+def test_the_list_filters_by_status():
+    # given: one consult waiting, one closed, of the same patient
+    doctor = offering_doctor()
+    waiting = consult_for(doctor=doctor)
+    closed = consult_for(doctor=doctor, profile=waiting.profile)
+    patient = client_for(waiting.user)
+    patient.post(f"{BASE}{closed.pk}/close/")
+
+    # when / then
+    def ids(query: str) -> list[int]:
+        response = patient.get(f"{BASE}{query}")
+        assert response.status_code == 200
+        return [row["id"] for row in response.json()["results"]]
+
+    assert ids("?status=waiting") == [waiting.pk]
+    assert ids("?status=closed") == [closed.pk]
+    assert sorted(ids("?status=closed&status=waiting")) == sorted(
+        [waiting.pk, closed.pk]
+    )
+    assert ids("") == [closed.pk, waiting.pk]
+    refused = patient.get(f"{BASE}?status=lost")
+    assert refused.status_code == 400
+    assert _code(refused) == "invalid"
