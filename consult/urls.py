@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consult.apis import consults, doctor
+from consult.apis import consults, doctor, poll
 
 app_name = "consult"
 urlpatterns = [
@@ -48,5 +48,11 @@ urlpatterns = [
         "quick-replies/<int:reply_id>/delete/",
         doctor.QuickReplyDeleteApi.as_view(),
         name="quick-reply-delete",
+    ),
+    # the long-poll of messages (waits only under the ASGI application)
+    path(
+        "<int:consult_id>/messages/poll/",
+        poll.ConsultMessagePollApi.as_view(),
+        name="message-poll",
     ),
 ]

@@ -21,8 +21,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import PatientProfile, User
 from common.errors import Conflict, NotFound
+from common.events import publish
 from common.services import Actor, operation_log_write
 from consult.errors import ErrorCode
+from consult.events import ConsultStatusChanged
 from consult.models import Consult, ConsultDay, ConsultOffer
 from hospitals.models import Doctor
 
@@ -108,6 +110,7 @@ def consult_close(*, actor: Actor, consult: Consult, by: str) -> Consult:
         raise Conflict(ErrorCode.CONSULT_NOT_OPEN, _("This consult is not open."))
     consult.refresh_from_db()
     operation_log_write(actor=actor, action="consult.close", obj=consult, summary=by)
+    publish(ConsultStatusChanged(consult_id=consult.pk, status=consult.status))
     return consult
 
 
@@ -136,6 +139,7 @@ def consult_rate(
     operation_log_write(
         actor=actor, action="consult.rate", obj=consult, summary=str(stars)
     )
+    publish(ConsultStatusChanged(consult_id=consult.pk, status=consult.status))
     return consult
 
 
@@ -151,6 +155,9 @@ def _sweep(*, ids: list[int], condition: dict, values: dict, action: str) -> int
                     action=action,
                     obj=Consult(pk=consult_id),
                     summary="system",
+                )
+                publish(
+                    ConsultStatusChanged(consult_id=consult_id, status=values["status"])
                 )
     return done
 

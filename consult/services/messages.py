@@ -8,8 +8,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from common.errors import Conflict, DomainError
+from common.events import publish
 from common.services import Actor, operation_log_write
 from consult.errors import ErrorCode
+from consult.events import (
+    ConsultMessageRecalled,
+    ConsultMessageSent,
+    ConsultStatusChanged,
+)
 from consult.models import Consult, ConsultMessage
 
 MESSAGE_MAX_LENGTH = 2000
@@ -61,6 +67,9 @@ def message_send(
     if consult.status == S.WAITING and sender == ConsultMessage.Sender.DOCTOR:
         updates |= {"status": S.IN_PROGRESS, "started_at": now}
     Consult.objects.filter(pk=consult.pk).update(**updates)
+    publish(ConsultMessageSent(consult_id=consult.pk, message_id=message.pk))
+    if "status" in updates:
+        publish(ConsultStatusChanged(consult_id=consult.pk, status=updates["status"]))
     return message
 
 
@@ -86,4 +95,7 @@ def message_recall(*, actor: Actor, message: ConsultMessage) -> ConsultMessage:
         )
     message.refresh_from_db()
     operation_log_write(actor=actor, action="consult.message_recall", obj=message)
+    publish(
+        ConsultMessageRecalled(consult_id=message.consult_id, message_id=message.pk)
+    )
     return message
