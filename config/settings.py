@@ -306,7 +306,7 @@ def channel_layers(url: str) -> dict:
     layer reaches only the process it lives in: right for one development server, not for
     several processes (gunicorn beside daphne, Celery's sweeps).
     """
-    if not url:
+    if not url or url == "memory://":
         return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     keys = [FIELD_ENCRYPTION_KEY, *FIELD_ENCRYPTION_OLD_KEYS]
     return {
@@ -324,7 +324,9 @@ def channel_layers(url: str) -> dict:
     }
 
 
-CHANNEL_LAYERS = channel_layers(REDIS_URL)
+# The channel layer's Redis; empty: REDIS_URL's; memory:// the in-memory layer.
+CHANNEL_LAYER_URL = os.environ.get("CHANNEL_LAYER_URL") or REDIS_URL
+CHANNEL_LAYERS = channel_layers(CHANNEL_LAYER_URL)
 CATALOG_CACHE_SECONDS = env_int("CATALOG_CACHE_SECONDS", 300)
 # Seat counts change with every booking, so the doctor's availability is cached briefly.
 AVAILABILITY_CACHE_SECONDS = env_int("AVAILABILITY_CACHE_SECONDS", 5)

@@ -18,6 +18,7 @@ a fresh one.
 """
 
 import asyncio
+import functools
 import json
 import logging
 import time
@@ -136,6 +137,13 @@ class ConsultConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=code)
 
 
+# The sockets' database work runs on the server's thread pool, side by side. A consumer has
+# no per-request thread of its own (as Django gives each ASGI request), so the default
+# (thread_sensitive) would queue every socket of the process on one shared thread.
+# database_sync_to_async closes the thread's connection after the call when obsolete.
+_on_thread_pool = functools.partial(database_sync_to_async, thread_sensitive=False)
+
+
 def _bearer_token(scope: dict) -> str | None:
     for name, value in scope.get("headers", []):
         if name == b"authorization":
@@ -156,7 +164,7 @@ def _client_ip(scope: dict) -> str | None:
     return client[0] if client else None
 
 
-@database_sync_to_async
+@_on_thread_pool
 def _party_for_token(*, token: str, consult_id: int):
     """(user, token expiry, consult, party), or the close code that refuses the socket."""
     found = access_token_user(token)
@@ -170,7 +178,7 @@ def _party_for_token(*, token: str, consult_id: int):
     return user, expires_at, consult, selectors.party_of(user=user, consult=consult)
 
 
-@database_sync_to_async
+@_on_thread_pool
 def _message_send(
     *, user, consult, party, content: dict, ip: str | None
 ) -> dict | None:
