@@ -12,7 +12,7 @@ NPM_STAMP := $(MINIPROGRAM)/node_modules/.installed
 # (both also "just before midnight"; a plain 23:50 added nothing they do not cover).
 CLOCKS := 2026-11-27T00:10:00+08:00 2027-02-28T23:50:00+08:00 2027-12-31T23:50:00+08:00
 
-.PHONY: run test test-clocks lint format setup system-packages migrate demo demo-year bench clean mutants
+.PHONY: run test test-clocks lint format setup system-packages migrate demo demo-year bench bench-ws clean mutants
 
 # The tests also need what the browser tests drive (passed on to system-packages below).
 test test-clocks: SYSTEM_PACKAGES_FLAGS := --for-tests
@@ -70,6 +70,11 @@ mutants: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python manage.py rush_benchmark
+
+# 200 open consults talking over WebSockets through daphne and the configured channel layer
+# (Redis with REDIS_URL or CHANNEL_LAYER_URL), against the in-memory layer.
+bench-ws: $(STAMP)
+	$(BIN)/python manage.py consult_ws_benchmark
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework_simplejwt import authentication
 from rest_framework_simplejwt import exceptions as jwt_exceptions
 
+from accounts.models import User
 from accounts.selectors import SESSION_CLAIM, login_session_is_revoked
 
 
@@ -61,3 +62,19 @@ class OptionalJWTAuthentication(JWTAuthentication):
         if self.get_header(request) is None:
             return None
         return super().authenticate(request)
+
+
+def access_token_user(raw_token: str) -> tuple[User, int] | None:
+    """The user of an access token and when it expires (Unix time), with every check an
+    API request's authentication makes (signature, expiry, token type, logged-out session,
+    inactive or deleted user); None when any fails.
+
+    For the callers outside DRF that take the same bearer token (the consult WebSocket).
+    """
+    authentication = JWTAuthentication()
+    try:
+        token = authentication.get_validated_token(raw_token.encode())
+        user = authentication.get_user(token)
+    except exceptions.AuthenticationFailed:  # simplejwt's errors derive from it
+        return None
+    return user, int(token["exp"])

@@ -8,6 +8,8 @@ Redis and a real broker. Every variable is listed in .env.example.
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 import re
 from datetime import timedelta
@@ -114,6 +116,9 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
 INSTALLED_APPS = [
+    # First: daphne's runserver serves the ASGI application (HTTP and the consult
+    # WebSockets) in development, in place of Django's WSGI-only one.
+    "daphne",
     # Django's admin with our site: Chinese titles, "view site" at the front door and
     # today's figures on the index for hospital staff (config/admin_site.py).
     "config.apps.PlatformAdminConfig",
@@ -162,6 +167,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+# HTTP and the consult WebSockets (config/asgi.py); runserver serves it through daphne.
+ASGI_APPLICATION = "config.asgi.application"
 AUTH_USER_MODEL = "accounts.User"
 # The model staff are scoped by in the admin (common/admin_scoping.py): a staff member of
 # one hospital sees only the rows of that hospital, and keys to it offer only theirs.
@@ -283,6 +290,44 @@ if REDIS_URL:
     CACHES = redis_caches(REDIS_URL)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def channel_layers(url: str) -> dict:
+    """CHANNEL_LAYERS: Redis pub/sub at `url`, or the in-memory layer without one.
+
+    The layer only carries the consults' live frames (consult/realtime.py): each frame goes
+    to a consult's group (its two sockets, and any waiting long-poll), once, and a client
+    that missed one catches up with the messages cursor. Redis pub/sub does exactly that
+    (one PUBLISH per frame, no per-channel lists or group sets left behind by a process that
+    died, nothing written for a long-poll that subscribes for a few seconds), where
+    RedisChannelLayer's queued delivery and capacity accounting would buy nothing here.
+    Pub/sub channels ignore the Redis database number, so the prefix keeps two
+    deployments on one server apart. Frames hold decrypted message texts, so they are
+    encrypted (Fernet) under a key derived from the field encryption keys. The in-memory
+    layer reaches only the process it lives in: right for one development server, not for
+    several processes (gunicorn beside daphne, Celery's sweeps).
+    """
+    if not url or url == "memory://":
+        return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    keys = [FIELD_ENCRYPTION_KEY, *FIELD_ENCRYPTION_OLD_KEYS]
+    return {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": url, "socket_connect_timeout": 1}],
+                "prefix": f"{os.environ.get('CACHE_KEY_PREFIX', 'hospital')}.asgi.",
+                "symmetric_encryption_keys": [
+                    hmac.new(key, b"channel-layer", hashlib.sha256).digest()
+                    for key in keys
+                ],
+            },
+        }
+    }
+
+
+# The channel layer's Redis; empty: REDIS_URL's; memory:// the in-memory layer.
+CHANNEL_LAYER_URL = os.environ.get("CHANNEL_LAYER_URL") or REDIS_URL
+CHANNEL_LAYERS = channel_layers(CHANNEL_LAYER_URL)
 CATALOG_CACHE_SECONDS = env_int("CATALOG_CACHE_SECONDS", 300)
 # Seat counts change with every booking, so the doctor's availability is cached briefly.
 AVAILABILITY_CACHE_SECONDS = env_int("AVAILABILITY_CACHE_SECONDS", 5)

@@ -3,9 +3,15 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role, role_grant
 from common.action_labels import action_labels_register
+from common.events import Phase, subscribe
 from common.key_rotation import EncryptedFiles, register_encrypted_files
 from common.periodic import periodic_jobs_register
 from consult.action_labels import ACTION_LABELS
+from consult.events import (
+    ConsultMessageRecalled,
+    ConsultMessageSent,
+    ConsultStatusChanged,
+)
 from consult.periodic import PERIODIC_JOBS
 
 
@@ -17,7 +23,7 @@ class ConsultConfig(AppConfig):
         from billing.models import PaymentOrder
         from billing.payables import payable_register
         from common.encrypted import register
-        from consult import models
+        from consult import models, realtime
         from consult.services.image_rotation import (
             image_rotation_batch,
             image_rotation_pending_count,
@@ -58,4 +64,16 @@ class ConsultConfig(AppConfig):
                 "consult.view_consult_text",
                 "consult.view_consultaccess",
             ],
+        )
+        # The live frames leave after commit (consult/realtime.py), whichever path wrote.
+        subscribe(
+            ConsultMessageSent, realtime.message_sent_publish, when=Phase.ON_COMMIT
+        )
+        subscribe(
+            ConsultMessageRecalled,
+            realtime.message_recalled_publish,
+            when=Phase.ON_COMMIT,
+        )
+        subscribe(
+            ConsultStatusChanged, realtime.status_changed_publish, when=Phase.ON_COMMIT
         )

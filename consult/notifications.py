@@ -174,6 +174,11 @@ def consult_cancelled_notify(*, consult: Consult) -> Notification | None:
             "%(patient)s: your online consult with %(doctor)s was cancelled. Anything "
             "paid will be refunded."
         )
+    elif consult.reply_deadline is None:  # never paid: no deadline was ever set
+        body = _(
+            "%(patient)s: your online consult with %(doctor)s was not paid in time, so "
+            "it was cancelled."
+        )
     else:
         body = _(
             "%(patient)s: %(doctor)s could not reply to your online consult in time, "

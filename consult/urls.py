@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consult.apis import advice, consults, doctor, images, payment, reports
+from consult.apis import advice, consults, doctor, images, payment, poll, reports
 
 app_name = "consult"
 urlpatterns = [
@@ -48,6 +48,12 @@ urlpatterns = [
         "quick-replies/<int:reply_id>/delete/",
         doctor.QuickReplyDeleteApi.as_view(),
         name="quick-reply-delete",
+    ),
+    # the long-poll of messages (waits only under the ASGI application)
+    path(
+        "<int:consult_id>/messages/poll/",
+        poll.ConsultMessagePollApi.as_view(),
+        name="message-poll",
     ),
     # the patient pays through billing
     path("<int:consult_id>/pay/", payment.ConsultPayApi.as_view(), name="pay"),

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Serve the demo on 127.0.0.1:8000 (or $PORT) with the embedded defaults, and run the
+# Serve the demo on 127.0.0.1:8000 (or $PORT) with the embedded defaults (runserver is
+# daphne's: HTTP and the consult WebSockets from config/asgi.py), and run the
 # periodic jobs (session generation and release, hold expiry, no-shows) in a Celery worker
 # with embedded beat. The worker logs to var/log/celery.log and stops when the server stops.
 #

@@ -587,6 +587,7 @@ GET  /api/v1/consult/create/                                        401 405 405 
 POST /api/v1/consult/create/                                        401 400 400 403 403 403 403
 GET  /api/v1/consult/<int:consult_id>/                              401 200 404 200 404 404 404   /api/v1/consult/{consult}/
 GET  /api/v1/consult/<int:consult_id>/messages/                     401 200 404 200 404 404 404   /api/v1/consult/{consult}/messages/
+GET  /api/v1/consult/<int:consult_id>/messages/poll/                401 200 404 200 404 404 404   /api/v1/consult/{consult}/messages/poll/
 GET  /api/v1/consult/<int:consult_id>/messages/send/                401 405 405 405 405 405 405   /api/v1/consult/{consult}/messages/send/
 POST /api/v1/consult/<int:consult_id>/messages/send/                401 400 404 400 404 404 404   /api/v1/consult/{consult}/messages/send/
 GET  /api/v1/consult/messages/<int:message_id>/recall/              401 405 405 405 405 405 405   /api/v1/consult/messages/{consult_message}/recall/

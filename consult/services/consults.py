@@ -28,8 +28,10 @@ from billing.models import PaymentOrder
 from billing.services.orders import payable_orders_settle_later
 from billing.services.refunds import payable_refunds_request
 from common.errors import Conflict, NotFound
+from common.events import publish
 from common.services import Actor, operation_log_write
 from consult.errors import ErrorCode
+from consult.events import ConsultStatusChanged
 from consult.models import Consult, ConsultDay, ConsultOffer
 from consult.notifications import consult_status_notify
 from hospitals.models import Doctor
@@ -153,6 +155,7 @@ def consult_close(*, actor: Actor, consult: Consult, by: str) -> Consult:
     if before_reply:
         consult_release(consult=consult, actor=actor, reason="consult_cancel:withdrawn")
     consult_status_notify(consult=consult)
+    publish(ConsultStatusChanged(consult_id=consult.pk, status=consult.status))
     return consult
 
 
@@ -190,6 +193,7 @@ def consult_rate(
     operation_log_write(
         actor=actor, action="consult.rate", obj=consult, summary=str(stars)
     )
+    publish(ConsultStatusChanged(consult_id=consult.pk, status=consult.status))
     return consult
 
 
@@ -226,6 +230,9 @@ def _sweep(
                     consult=Consult.objects.select_related(
                         "doctor", "profile", "hospital"
                     ).get(pk=consult_id)
+                )
+                publish(
+                    ConsultStatusChanged(consult_id=consult_id, status=values["status"])
                 )
     return done
 

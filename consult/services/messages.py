@@ -11,8 +11,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from common.errors import Conflict, DomainError
+from common.events import publish
 from common.services import Actor, operation_log_write
 from consult.errors import ErrorCode
+from consult.events import (
+    ConsultMessageRecalled,
+    ConsultMessageSent,
+    ConsultStatusChanged,
+)
 from consult.image_files import image_file_delete_on_commit
 from consult.models import Consult, ConsultImage, ConsultMessage
 from consult.notifications import consult_accepted_notify, consult_message_notify
@@ -87,6 +93,9 @@ def message_send(
         consult_accepted_notify(consult=consult)
     else:
         consult_message_notify(consult=consult, message=message)
+    publish(ConsultMessageSent(consult_id=consult.pk, message_id=message.pk))
+    if "status" in updates:
+        publish(ConsultStatusChanged(consult_id=consult.pk, status=updates["status"]))
     return message
 
 
@@ -114,6 +123,9 @@ def message_recall(*, actor: Actor, message: ConsultMessage) -> ConsultMessage:
         _message_image_delete(message.image_id)
     message.refresh_from_db()
     operation_log_write(actor=actor, action="consult.message_recall", obj=message)
+    publish(
+        ConsultMessageRecalled(consult_id=message.consult_id, message_id=message.pk)
+    )
     return message
 
 

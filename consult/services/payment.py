@@ -27,10 +27,12 @@ from billing.payables import Payable
 from billing.services.orders import payable_order_open
 from billing.services.settlement import payable_orders_settle
 from common.errors import Conflict, NotFound
+from common.events import publish
 from common.services import Actor, operation_log_write
 from consult.errors import ErrorCode
+from consult.events import ConsultStatusChanged
 from consult.models import Consult, ConsultOffer
-from consult.notifications import consult_refunded_notify
+from consult.notifications import consult_refunded_notify, consult_status_notify
 from consult.services.consults import consult_release
 
 logger = logging.getLogger(__name__)
@@ -115,6 +117,7 @@ class ConsultPayable:
             obj=consult,
             summary=f"order={order.out_trade_no} {order.amount} fen",
         )
+        publish(ConsultStatusChanged(consult_id=ref_id, status=S.WAITING))
 
     def refund_done(self, ref_id: int, refund: Refund) -> None:
         consult = Consult.objects.select_related("profile", "doctor", "hospital").get(
@@ -174,7 +177,9 @@ def unpaid_consults_expire(*, now: datetime.datetime | None = None) -> int:
             )
             if not changed:
                 continue
-            consult = Consult.objects.get(pk=consult_id)
+            consult = Consult.objects.select_related(
+                "doctor", "profile", "hospital"
+            ).get(pk=consult_id)
             operation_log_write(
                 actor=Actor.system(),
                 action="consult.expire",
@@ -184,5 +189,7 @@ def unpaid_consults_expire(*, now: datetime.datetime | None = None) -> int:
             consult_release(
                 consult=consult, actor=Actor.system(), reason="consult_cancel:unpaid"
             )
+            consult_status_notify(consult=consult)
+            publish(ConsultStatusChanged(consult_id=consult_id, status=S.CANCELLED))
             cancelled += 1
     return cancelled

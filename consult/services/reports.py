@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from common.errors import Conflict, Unprocessable
+from common.events import publish
 from common.services import Actor, operation_log_write
 from consult.errors import ErrorCode
+from consult.events import ConsultMessageRecalled
 from consult.models import ConsultMessage, MessageReport
 
 R = MessageReport.Status
@@ -131,6 +133,10 @@ def message_hide(
         )
     operation_log_write(
         actor=actor, action="consult.message_hide", obj=message, summary=reason
+    )
+    # Both parties' sockets take it away as they do a recall.
+    publish(
+        ConsultMessageRecalled(consult_id=message.consult_id, message_id=message.pk)
     )
     for report in MessageReport.objects.filter(
         message=message, status=R.PENDING

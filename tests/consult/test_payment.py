@@ -349,3 +349,6 @@ def test_an_unpaid_consult_is_cancelled_after_the_payment_time(settings, dev_gat
     assert paid.status == Consult.Status.WAITING
     assert Refund.objects.exists() is False
     assert OperationLog.objects.filter(action="consult.expire").count() == 1
+    # the patient is told why, once
+    notice = consult.user.notifications.get(event="consult_cancelled")
+    assert "was not paid in time" in notice.body
