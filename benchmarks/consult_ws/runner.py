@@ -2,15 +2,9 @@
 environment, the child creates the data, serves it with daphne and talks to it."""
 
 import asyncio
-import base64
 import datetime
 import json
 import os
-import secrets
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -20,6 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError, OutputWrapper
 from django.db import connection
 
+from benchmarks.child import child_spawn
 from benchmarks.consult_ws.fixtures import bench_consults_create, bench_consults_delete
 from benchmarks.consult_ws.load import converse
 from benchmarks.consult_ws.server import daphne_start, daphne_stop, free_port
@@ -28,66 +23,15 @@ FORWARDED = ("consults", "messages", "timeout", "json_output")
 
 
 def spawn(options: dict[str, Any], out: OutputWrapper) -> None:
-    database_url = options["database_url"] or os.environ.get("DATABASE_URL", "")
-    if database_url and not database_url.startswith(("mysql://", "mysql2://")):
-        raise CommandError("Use a mysql:// URL, or none for a temporary SQLite file.")
-    if options["json_output"]:
-        options["json_output"] = str(Path(options["json_output"]).resolve())
-    workdir = Path(tempfile.mkdtemp(prefix="consult-ws-benchmark-"))
-    env = dict(os.environ)
-    env.update(
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(48),
-        FIELD_ENCRYPTION_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
-        LOOKUP_HASH_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="false",
-        # Under ASGI each request and socket opens its own connection (Django's advice).
-        DATABASE_CONN_MAX_AGE="0",
-        PYTHONUNBUFFERED="1",
+    """The parent: prepare the environment and run the child in it, echoing its output."""
+    child_spawn(
+        command="consult_ws_benchmark",
+        options=options,
+        forwarded=FORWARDED,
+        flags=("keep_data",),
+        env_extra={"DATABASE_CONN_MAX_AGE": "0"},
+        out=out,
     )
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    else:
-        env.pop("DATABASE_URL", None)
-        env["SQLITE_PATH"] = str(workdir / "bench.sqlite3")
-    command = [
-        sys.executable,
-        str(Path(settings.BASE_DIR) / "manage.py"),
-        "consult_ws_benchmark",
-        "--child",
-        "--tag",
-        f"{time.strftime('%m%d%H%M%S')}{secrets.token_hex(2)}",
-        "--workdir",
-        str(workdir),
-    ]
-    for name in FORWARDED:
-        if options[name] not in ("", None):
-            command += [f"--{name.replace('_', '-')}", str(options[name])]
-    if options["keep_data"]:
-        command.append("--keep-data")
-    try:
-        process = subprocess.Popen(
-            command,
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        assert process.stdout is not None
-        for line in process.stdout:
-            out.write(line, ending="")
-        returncode = process.wait()
-    finally:
-        if options["keep_data"]:
-            out.write(f"kept: {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-    if returncode:
-        raise CommandError(
-            "the consult WebSocket benchmark failed", returncode=returncode
-        )
 
 
 def run(options: dict[str, Any], out: OutputWrapper) -> None:

@@ -1,28 +1,22 @@
 """The two processes of a run: the parent prepares the environment, the child does the work.
 
-The parent re-runs `manage.py rush_benchmark --child` with the benchmark's environment
-(DEBUG off, fresh keys, the naive endpoint on, its own database), so the data the child
-writes, the tokens it signs and the server it starts all share one configuration.
+The parent re-runs `manage.py rush_benchmark --child` in the benchmark's environment
+(benchmarks/child.py; here also the naive endpoint on), so the data the child writes, the
+tokens it signs and the server it starts all share one configuration.
 """
 
-import base64
 import datetime
 import json
 import os
-import secrets
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError, OutputWrapper
 from django.db import connection
 
+from benchmarks.child import child_spawn
 from benchmarks.rush.audit import audit_is_clean, session_audit
 from benchmarks.rush.fixtures import Workload, bench_data_create, bench_data_delete
 from benchmarks.rush.load import fire
@@ -51,67 +45,14 @@ FORWARDED = (
 
 def spawn(options: dict[str, Any], out: OutputWrapper) -> None:
     """The parent: prepare the environment and run the child in it, echoing its output."""
-    database_url = options["database_url"] or os.environ.get("DATABASE_URL", "")
-    if database_url and not database_url.startswith(("mysql://", "mysql2://")):
-        raise CommandError(
-            "Use a mysql:// URL, or no URL at all for a temporary SQLite database."
-        )
-    if options["json_output"]:  # the child runs in the project directory
-        options["json_output"] = str(Path(options["json_output"]).resolve())
-    workdir = Path(tempfile.mkdtemp(prefix="rush-benchmark-"))
-    env = dict(os.environ)
-    env.update(
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(48),
-        FIELD_ENCRYPTION_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
-        LOOKUP_HASH_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        BENCHMARK_BASELINE_ENDPOINT="true",
-        # The load generator talks plain HTTP to the local server, with no TLS proxy.
-        SECURE_SSL_REDIRECT="false",
-        PYTHONUNBUFFERED="1",
+    child_spawn(
+        command="rush_benchmark",
+        options=options,
+        forwarded=FORWARDED,
+        flags=("keep_data", "baseline_first"),
+        env_extra={"BENCHMARK_BASELINE_ENDPOINT": "true"},
+        out=out,
     )
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    else:
-        env.pop("DATABASE_URL", None)
-        env["SQLITE_PATH"] = str(workdir / "bench.sqlite3")
-    command = [
-        sys.executable,
-        str(Path(settings.BASE_DIR) / "manage.py"),
-        "rush_benchmark",
-        "--child",
-    ]
-    command += ["--tag", f"{time.strftime('%m%d%H%M%S')}{secrets.token_hex(2)}"]
-    command += ["--workdir", str(workdir)]
-    for name in FORWARDED:
-        if options[name] not in ("", None):
-            command += [f"--{name.replace('_', '-')}", str(options[name])]
-    for flag in ("keep_data", "baseline_first"):
-        if options[flag]:
-            command.append(f"--{flag.replace('_', '-')}")
-    try:
-        process = subprocess.Popen(
-            command,
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        assert process.stdout is not None
-        for line in process.stdout:
-            out.write(line, ending="")
-        returncode = process.wait()
-    finally:
-        if options["keep_data"]:
-            out.write(f"kept: {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-    if returncode:
-        raise CommandError(
-            "the rush benchmark failed (see above)", returncode=returncode
-        )
 
 
 def run(options: dict[str, Any], out: OutputWrapper) -> None:
