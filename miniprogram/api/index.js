@@ -99,8 +99,12 @@ function pickDeclared(name, what, declared, values) {
 function buildUrl(name, endpoint, params, query) {
   let url = config.baseUrl.replace(/\/+$/, '') + buildPath(name, endpoint.path, params);
   const picked = pickDeclared(name, '查询参数', endpoint.query, query);
-  const parts = Object.keys(picked).map(function (key) {
-    return encode(key) + '=' + encode(picked[key]);
+  // 数组值重复同一个参数：status=a&status=b
+  const parts = [];
+  Object.keys(picked).forEach(function (key) {
+    [].concat(picked[key]).forEach(function (value) {
+      parts.push(encode(key) + '=' + encode(value));
+    });
   });
   if (parts.length) {
     url += '?' + parts.join('&');

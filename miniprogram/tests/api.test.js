@@ -26,6 +26,16 @@ test('empty query values are left out', async () => {
   expect(fake.calls.request[0].url).toBe('http://127.0.0.1:8000/api/v1/hospitals/');
 });
 
+test('a list value repeats the query parameter; an empty list is left out', async () => {
+  fake.reply('GET', '/api/v1/consult/', [200, { results: [] }]);
+  await api.call('consultList', { query: { page: 2, status: ['closed', 'rated'] } });
+  await api.call('consultList', { query: { status: [] } });
+  expect(fake.calls.request.map((r) => r.url)).toEqual([
+    'http://127.0.0.1:8000/api/v1/consult/?page=2&status=closed&status=rated',
+    'http://127.0.0.1:8000/api/v1/consult/'
+  ]);
+});
+
 test('refuses a body field, query parameter or header the endpoint does not declare', async () => {
   await expect(api.call('smsSend', { body: { phone: '13800000000', extra: 1 } })).rejects.toThrow('未声明字段 extra');
   await expect(api.call('hospitalList', { query: { city: 'x' } })).rejects.toThrow('未声明查询参数 city');

@@ -211,23 +211,29 @@ describe('my consults', () => {
     expect(fake.calls.navigateTo.map((n) => n.url)).toEqual(['/pages/pay/pay?consult=4', '/pages/consult/chat?id=3']);
   });
 
-  test('a doctor: the patients by status; the empty state', async () => {
+  test('a doctor: the patients by status, filtered by the server; the empty state', async () => {
     me('doctor');
-    fake.reply('GET', C, page([Object.assign({}, CONSULT, { id: 7, status: 'waiting', profile_name: '王五' }), CONSULT]));
+    const all = [Object.assign({}, CONSULT, { id: 7, status: 'waiting', profile_name: '王五' }), CONSULT];
+    fake.reply('GET', C, (req) => {
+      const statuses = req.url.searchParams.getAll('status');
+      return page(statuses.length ? all.filter((c) => statuses.indexOf(c.status) >= 0) : all);
+    });
     const comp = h.renderPage('pages/consults/consults');
     await comp.instance.onLoad({});
     expect(fake.calls.setNavigationBarTitle[0].title).toBe('问诊工作台');
     expect(comp.dom.textContent).toContain('请在 2026-11-29 10:00 前回复');
-    comp.instance.onFilter({ currentTarget: { dataset: { value: 'todo' } } });
+    await comp.instance.onFilter({ currentTarget: { dataset: { value: 'todo' } } });
     expect(comp.querySelectorAll('.consult')).toHaveLength(1);
     expect(h.text(comp, '.consult .title')).toBe('王五');
-    comp.instance.onFilter({ currentTarget: { dataset: { value: 'done' } } });
+    await comp.instance.onFilter({ currentTarget: { dataset: { value: 'done' } } });
+    const asked = fake.calls.request.filter((r) => new URL(r.url).pathname === C).map((r) => new URL(r.url).searchParams.getAll('status'));
+    expect(asked[asked.length - 1]).toEqual(['closed', 'rated', 'cancelled']);
     expect(comp.querySelectorAll('.consult')).toHaveLength(0);
-    expect(comp.dom.textContent).toContain('已读到的问诊里没有这一类');
+    expect(comp.dom.textContent).toContain('没有这一类的问诊');
     expect(comp.querySelector('.pay')).toBeFalsy();
 
     fake.reply('GET', C, page([]));
-    await comp.instance.reload();
+    await comp.instance.onFilter({ currentTarget: { dataset: { value: '' } } });
     expect(comp.dom.textContent).toContain('还没有患者向您问诊');
   });
 

@@ -2,7 +2,7 @@ const api = require('../../api/index.js');
 const pager = require('../../utils/pager.js');
 const consult = require('../../utils/consult.js');
 
-// 按状态分组的标签（服务器的列表不按状态筛选：在已读到的问诊里筛，滚到底部继续读下一页）
+// 按状态分组的标签：服务器按 status 筛选（可重复），翻页也在这一类里
 const FILTERS = [
   { value: '', label: '全部', statuses: [] },
   { value: 'todo', label: '待回复', statuses: ['waiting'] },
@@ -11,21 +11,16 @@ const FILTERS = [
   { value: 'done', label: '已结束', statuses: ['closed', 'rated', 'cancelled'] }
 ];
 
-function matches(filter, c) {
+function statusesOf(filter) {
   const f = FILTERS.filter(function (x) { return x.value === filter; })[0];
-  return !f || !f.statuses.length || f.statuses.indexOf(c.status) >= 0;
+  return f ? f.statuses : [];
 }
 
 // 我的问诊：患者看自己发起的，医生看发给自己的（同一个接口，服务器按身份返回）
 Component({
   data: {
-    filters: FILTERS, filter: '', doctor: false, consults: [], visible: [], pageNo: 1, hasMore: false, loadingMore: false,
+    filters: FILTERS, filter: '', doctor: false, consults: [], pageNo: 1, hasMore: false, loadingMore: false,
     loading: true, error: '', needLogin: false, empty: false
-  },
-  observers: {
-    'consults, filter': function (consults, filter) {
-      this.setData({ visible: consults.filter(function (c) { return matches(filter, c); }) });
-    }
   },
   methods: {
     onLoad: function (options) {
@@ -50,7 +45,7 @@ Component({
       return pager.first(self, {
         key: 'consults',
         fetch: function (pageNo) {
-          return api.call('consultList', { query: { page: pageNo } });
+          return api.call('consultList', { query: { page: pageNo, status: statusesOf(self.data.filter) } });
         },
         map: consult.consultView,
         extra: function () {
@@ -67,6 +62,7 @@ Component({
     },
     onFilter: function (e) {
       this.setData({ filter: e.currentTarget.dataset.value });
+      return this.reload();
     },
     onOpen: function (e) {
       wx.navigateTo({ url: '/pages/consult/chat?id=' + e.currentTarget.dataset.id });
