@@ -1,9 +1,10 @@
 """Payables of higher apps: what billing needs to sell something it does not know.
 
-An appointment is billing's own payable (a foreign key, billing.services.orders). Anything
-else a patient pays for (an online consult) lives in an app above billing, which billing
-never imports. That app registers a handler for its kind in its AppConfig.ready (import
-this module there, once the models are loaded):
+An appointment is billing's own payable (a foreign key; billing.services.orders opens its
+orders, billing.services.payments confirms it when paid). Anything else a patient pays
+for (an online consult) lives in an app above billing, which billing never imports. That
+app registers a handler for its kind in its AppConfig.ready (import this module there,
+once the models are loaded):
 
     # consult/apps.py
     payable_register(PayableKind.CONSULT, ConsultPayable())

@@ -33,9 +33,9 @@ from billing.services.notifications import (
 )
 from billing.services.orders import (
     appointment_orders_settle_later,
-    payment_order_mark_paid,
     payment_order_open,
 )
+from billing.services.payments import payment_order_mark_paid
 from billing.services.refunds import (
     appointment_refund_request,
     refund_apply_channel_state,

@@ -20,7 +20,7 @@ from billing.gateways import dev_gateway_enabled
 from billing.gateways import wechatpay as wechatpay_gateway
 from billing.gateways.base import ChannelRefundState
 from billing.models import Channel, PaymentOrder, Refund
-from billing.services.orders import payment_order_mark_paid
+from billing.services.payments import payment_order_mark_paid
 from billing.services.refunds import refund_apply_channel_state
 from common.errors import Conflict, NotFound
 from common.money import InvalidAmount

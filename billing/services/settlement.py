@@ -18,7 +18,8 @@ from billing.errors import ErrorCode
 from billing.gateways import gateway_for
 from billing.gateways.base import ChannelRejected, ChannelTrade
 from billing.models import PaymentOrder
-from billing.services.orders import payment_order_close, payment_order_mark_paid
+from billing.services.orders import payment_order_close
+from billing.services.payments import payment_order_mark_paid
 from common.errors import Conflict, ServiceUnavailable
 from common.services import Actor
 

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import PaymentLedgerEntry, PaymentOrder, Refund
-from billing.services.orders import payable_order_open, payment_order_mark_paid
+from billing.services.orders import payable_order_open
+from billing.services.payments import payment_order_mark_paid
 from billing.tasks import orders_settle_abandoned
 from common.services import Actor
 from consult.models import Consult

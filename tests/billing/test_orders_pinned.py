@@ -18,10 +18,10 @@ from billing.models import PaymentOrder, Refund
 from billing.services.orders import (
     appointment_orders_settle_later,
     payment_order_close,
-    payment_order_mark_paid,
     payment_order_open,
     payment_order_pay_params,
 )
+from billing.services.payments import payment_order_mark_paid
 from common.errors import Conflict, Unprocessable
 from common.models import OperationLog
 from common.services import Actor
@@ -262,7 +262,7 @@ def test_a_second_transaction_id_is_logged_and_reported(caplog):
     pay(order, transaction_id="TX-1")
     again = "TX-" + "9" * 100
 
-    with caplog.at_level(logging.ERROR, logger="billing.services.orders"):
+    with caplog.at_level(logging.ERROR, logger="billing.services.payments"):
         pay(order, transaction_id=again)
 
     locked = PaymentOrder.objects.get(pk=order.pk)
@@ -309,7 +309,7 @@ def test_a_payment_that_cannot_book_is_refunded_logged_and_earns_no_points(
     appointment_cancel(actor=ACTOR, appointment=order.appointment, reason="x")
 
     # when
-    with caplog.at_level(logging.INFO, logger="billing.services.orders"):
+    with caplog.at_level(logging.INFO, logger="billing.services.payments"):
         pay(order)
 
     # then

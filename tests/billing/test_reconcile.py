@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from billing import bills
 from billing.models import PaymentOrder, ReconciliationReport, Refund
-from billing.services.orders import payment_order_mark_paid
+from billing.services.payments import payment_order_mark_paid
 from billing.services.refunds import appointment_refund_request
 from common.models import OperationLog
 from common.services import Actor

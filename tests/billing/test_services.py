@@ -17,11 +17,8 @@ from billing.services.notifications import (
     payment_order_dev_pay,
     wechatpay_notification_handle,
 )
-from billing.services.orders import (
-    payment_order_mark_paid,
-    payment_order_open,
-    payment_order_pay_params,
-)
+from billing.services.orders import payment_order_open, payment_order_pay_params
+from billing.services.payments import payment_order_mark_paid
 from billing.services.settlement import holds_expire, payment_settle_before_expiry
 from billing.wechatpay import NotificationRejected as WeChatRejected
 from common.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
