@@ -23,6 +23,7 @@ import json
 import logging
 import time
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -36,6 +37,12 @@ from common.errors import DomainError, NotFound
 from common.services import Actor
 from consult import selectors
 from consult.apis.serializers import MessageInputSerializer
+from consult.presence import (
+    REFRESH_SECONDS,
+    presence_enter,
+    presence_leave,
+    presence_refresh,
+)
 from consult.realtime import consult_group
 from consult.services.messages import message_send
 
@@ -67,6 +74,8 @@ class ConsultConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         for timer in self.timers:
             timer.cancel()
+        if self.user is not None:
+            await _presence(presence_leave, self)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
         if self.closing:
@@ -121,7 +130,15 @@ class ConsultConsumer(AsyncJsonWebsocketConsumer):
         self.groups.append(group)  # left on disconnect by channels
         self.user, self.consult, self.party = user, consult, party
         self.close_later(max(expires_at - time.time(), 0), only_unauthenticated=False)
+        await _presence(presence_enter, self)
+        self.timers.append(asyncio.create_task(self.present_while_open()))
         await self.send_json({"type": "ready"})
+
+    async def present_while_open(self) -> None:
+        """Renew this party's presence (consult.presence) while the socket is open."""
+        while True:
+            await asyncio.sleep(REFRESH_SECONDS)
+            await _presence(presence_refresh, self)
 
     def close_later(self, seconds: float, *, only_unauthenticated: bool) -> None:
         async def close() -> None:
@@ -142,6 +159,13 @@ class ConsultConsumer(AsyncJsonWebsocketConsumer):
 # (thread_sensitive) would queue every socket of the process on one shared thread.
 # database_sync_to_async closes the thread's connection after the call when obsolete.
 _on_thread_pool = functools.partial(database_sync_to_async, thread_sensitive=False)
+
+
+async def _presence(change, consumer: ConsultConsumer) -> None:
+    """Count the socket's party in or out (a cache call: off the event loop)."""
+    await sync_to_async(change, thread_sensitive=False)(
+        consult_id=consumer.consult.pk, user_id=consumer.user.pk
+    )
 
 
 def _bearer_token(scope: dict) -> str | None:

@@ -29,6 +29,7 @@ from appointments.notifications.delivery import (
 from appointments.notifications.messages import local_time_text
 from common.money import fen_to_yuan
 from consult.models import Consult, ConsultMessage
+from consult.presence import is_present
 
 E = Notification.Event
 
@@ -83,12 +84,11 @@ def consult_message_notify(
     """Tell the other party of a new message, unless they were told of one in the last
     CONSULT_NOTIFY_MESSAGE_MINUTES. Returns None when throttled.
 
-    Presence: when the real-time layer can tell that the recipient has the consult open,
-    it should not call this for them (they see the message at once). Until then every
-    recipient counts as offline."""
+    A recipient who has the consult open on a socket (consult.presence) sees the message
+    at once: not told, and the throttle's window not started."""
     to_patient = message.sender == ConsultMessage.Sender.DOCTOR
     recipient = consult.user_id if to_patient else consult.doctor.user_id
-    if recipient is None:
+    if recipient is None or is_present(consult_id=consult.pk, user_id=recipient):
         return None
     window = datetime.timedelta(minutes=settings.CONSULT_NOTIFY_MESSAGE_MINUTES)
     if not notification_throttle_claim(

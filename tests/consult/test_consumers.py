@@ -241,6 +241,39 @@ def test_a_payment_and_a_staff_hide_reach_the_sockets(settings):
     run(scenario)
 
 
+def test_a_party_with_the_consult_open_is_not_notified_of_a_message(world):
+    # given: the doctor has the consult open on a socket
+    consult, patient, doctor = world
+    rest = client_for(patient)
+    doctor_token = access_for(doctor)
+
+    def doctor_notices() -> int:
+        return doctor.notifications.filter(event="consult_message").count()
+
+    async def scenario():
+        at_doctor = await ready(socket(consult.pk, doctor_token))
+
+        # when: the patient writes
+        sent = await sync_to_async(rest.post)(
+            f"{BASE}{consult.pk}/messages/send/", {"text": "还在吗"}, format="json"
+        )
+        assert sent.status_code == 201
+        assert (await frame(at_doctor))["type"] == "message"
+        # then: seen live, not notified
+        assert await sync_to_async(doctor_notices)() == 0
+
+        # when: the doctor closes the screen, and the patient writes again
+        await at_doctor.disconnect()
+        again = await sync_to_async(rest.post)(
+            f"{BASE}{consult.pk}/messages/send/", {"text": "医生？"}, format="json"
+        )
+        assert again.status_code == 201
+        # then: notified now (the throttle's window was not started by the first)
+        assert await sync_to_async(doctor_notices)() == 1
+
+    run(scenario)
+
+
 def test_a_send_the_rules_refuse_comes_back_as_the_rest_error_body(world):
     consult, patient, _doctor = world
     token = access_for(patient)
