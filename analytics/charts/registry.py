@@ -3,8 +3,6 @@
 A chart is one entry in CHARTS: its page, its title, how it is drawn and the selector
 that reads its table (one or two GROUP BY queries). To add a chart, write its selector
 and add one entry; it is drawn, and downloadable as CSV, with nothing else to change.
-Consultation volume (the consult app, once it has consultations) is meant to be one more
-entry on the "volume" page.
 """
 
 from collections.abc import Callable
@@ -13,7 +11,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from analytics.charts import money, noshow, utilisation, volume, waitlist
+from analytics.charts import consults, money, noshow, utilisation, volume, waitlist
 from analytics.charts.scope import DashboardScope
 from analytics.charts.table import Table
 
@@ -54,6 +52,14 @@ CHARTS: tuple[Chart, ...] = (
         "line",
         volume.bookings_per_day,
         plotted=("bookings", "confirmed", "cancelled"),
+    ),
+    Chart(
+        "volume",
+        "consults-per-day",
+        _("Online consults per day"),
+        "line",
+        consults.consults_per_day,
+        plotted=("asked", "answered", "cancelled"),
     ),
     Chart(
         "utilisation",

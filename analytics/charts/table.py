@@ -11,7 +11,8 @@ from django.utils.functional import Promise
 class Column:
     key: str
     label: str | Promise
-    # "count", "percent" (already in %, one decimal), "yuan" (stored in fen), "text", "date"
+    # "count", "percent" (already in %, one decimal), "average" (one decimal), "yuan"
+    # (stored in fen), "text", "date"
     kind: str = "count"
 
     def display(self, value: Any) -> Any:

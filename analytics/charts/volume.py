@@ -1,4 +1,4 @@
-"""Volume: bookings made per day (consultations join here once the consult app has them)."""
+"""Volume: bookings made per day (online consults: analytics.charts.consults)."""
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _

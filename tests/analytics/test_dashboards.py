@@ -16,9 +16,11 @@ from analytics.charts.registry import CHARTS, PAGES
 from analytics.charts.scope import day_bounds
 from appointments.models import Appointment, RiskBand, WaitlistEntry
 from billing.models import Channel, PaymentOrder, Refund
+from consult.models import Consult
 from tests.accounts.factories import PatientFactory, StaffFactory, UserFactory
 from tests.analytics.factories import appointment_on, refund_for
 from tests.appointments.factories import PatientProfileFactory
+from tests.consult.factories import consult_for, offering_doctor
 from tests.demo.history_helpers import clinic_hospital, seed_year
 from tests.hospitals.factories import DepartmentFactory, DoctorFactory, HospitalFactory
 from tests.scheduling.factories import ClinicSessionFactory, SlotFactory
@@ -364,6 +366,39 @@ def test_the_admin_index_links_the_dashboards_for_hospital_staff(client):
     assert (
         f'id="dashboards-link" href="{reverse("analytics_admin:dashboards")}"' in page
     )
+
+
+def test_consults_per_day_counts_asked_answered_cancelled_and_the_rating(client):
+    # given: four consults at our hospital on 8 March, one the day after, one elsewhere
+    ours, theirs = HospitalFactory(), HospitalFactory()
+    doctor = offering_doctor(hospital=ours)
+    made = [consult_for(doctor=doctor) for _ in range(5)]
+    consult_for(doctor=offering_doctor(hospital=theirs))
+    Consult.objects.filter(pk__in=[c.pk for c in made[:4]]).update(
+        created_at=at(DAY - datetime.timedelta(days=2), 10)
+    )
+    Consult.objects.filter(pk=made[4].pk).update(
+        created_at=at(DAY - datetime.timedelta(days=1), 10)
+    )
+    answered = {"started_at": timezone.now(), "status": Consult.Status.RATED}
+    Consult.objects.filter(pk=made[0].pk).update(**answered, stars=5)
+    Consult.objects.filter(pk=made[1].pk).update(**answered, stars=4)
+    Consult.objects.filter(pk=made[2].pk).update(status=Consult.Status.CANCELLED)
+    client.force_login(staff_of(ours))
+
+    # when
+    response = client.get(
+        csv_url("consults-per-day"), {"start": "2026-03-07", "end": "2026-03-09"}
+    )
+
+    # then
+    assert read_csv(response) == [
+        ["Date", "Consults asked", "Answered by the doctor", "Cancelled",
+         "Average rating (stars)"],
+        ["2026-03-07", "0", "0", "0", ""],
+        ["2026-03-08", "4", "2", "1", "4.5"],
+        ["2026-03-09", "1", "0", "0", ""],
+    ]  # fmt: skip
 
 
 # -- query counts ----------------------------------------------------------------------

@@ -5,7 +5,7 @@ from common.services import Actor
 from consult.models import Consult, ConsultOffer
 from consult.services.consults import consult_create
 from consult.services.offers import consult_offer_set
-from hospitals.models import Doctor
+from hospitals.models import Doctor, Hospital
 from tests.accounts.factories import PatientProfileFactory
 from tests.records.factories import doctor_with_login
 
@@ -13,9 +13,13 @@ BASE = "/api/v1/consult/"
 
 
 def offering_doctor(
-    *, fee: int = 0, daily_cap: int = 20, reply_hours: int = 24
+    *,
+    fee: int = 0,
+    daily_cap: int = 20,
+    reply_hours: int = 24,
+    hospital: Hospital | None = None,
 ) -> Doctor:
-    doctor = doctor_with_login()
+    doctor = doctor_with_login(hospital)
     consult_offer_set(
         actor=Actor.system(),
         doctor=doctor,
