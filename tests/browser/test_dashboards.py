@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "Strong-pass-123"  # tests.accounts.factories.UserFactory's password
 OURS, THEIRS = "北京仁和医院", "上海瑞康医院"
 TITLES = {
-    "volume": ["每日预约量"],
+    "volume": ["每日预约量", "每日在线问诊"],
     "utilisation": ["各科室利用率", "各医生利用率"],
     "noshow": ["每周爽约率", "各风险等级爽约率"],
     "revenue": ["每日收款与退款（元）"],
