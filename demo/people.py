@@ -1,6 +1,7 @@
-"""The people of the demo: the platform admin, one desk account per hospital, and patients.
+"""The people of the demo: the platform admin, one desk account and one doctor account per
+hospital, and patients.
 
-The admin and the staff share one password (DEMO_ADMIN_PASSWORD, or the local default).
+The admin, the staff and the doctors share one password (DEMO_ADMIN_PASSWORD, or the local default).
 Hospital staff need no permission group: their role brings their admin permissions
 (accounts/roles.py), and the admin keeps them inside their own hospital. Patients log in
 by SMS code, so they have no password; each has one or two patient profiles (就诊人) with
@@ -28,6 +29,15 @@ STAFF: list[dict[str, str]] = [
     {"username": "staff_ruikang", "first_name": "瑞康挂号处", "hospital": "上海瑞康医院"},
     {"username": "staff_nanshan", "first_name": "南山挂号处", "hospital": "广州南山中医医院"},
 ]  # fmt: skip
+
+
+# One doctor account per hospital, for its first chief physician (demo/consults.py links
+# it): they answer online consults in the workspace or the mini-program.
+DOCTORS: list[dict[str, str]] = [
+    {"username": "doctor_renhe", "hospital": "北京仁和医院"},
+    {"username": "doctor_ruikang", "hospital": "上海瑞康医院"},
+    {"username": "doctor_nanshan", "hospital": "广州南山中医医院"},
+]
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,7 @@ def demo_logins() -> dict:
         "admin_username": ADMIN_USERNAME,
         "password": DEFAULT_DEMO_PASSWORD,
         "staff": [(staff["username"], staff["hospital"]) for staff in STAFF],
+        "doctors": [(doctor["username"], doctor["hospital"]) for doctor in DOCTORS],
         "patient_phones": [patient.phone for patient in PATIENTS],
     }
 
@@ -83,7 +94,7 @@ def id_card_number(first17: str) -> str:
     return first17 + "10X98765432"[total % 11]
 
 
-def _save_user(ctx: SeedContext, user: User, password: str | None) -> None:
+def user_seed_save(ctx: SeedContext, user: User, password: str | None) -> None:
     if password is None:
         user.set_unusable_password()
     else:
@@ -106,7 +117,7 @@ def seed_admin(ctx: SeedContext, username: str) -> bool:
         is_staff=True,
         is_superuser=True,
     )
-    _save_user(ctx, admin, ctx.password)
+    user_seed_save(ctx, admin, ctx.password)
     return True
 
 
@@ -120,7 +131,7 @@ def seed_staff_user(ctx: SeedContext, data: dict[str, str]) -> bool:
         hospital=ctx.hospital(data["hospital"]),
         is_staff=True,
     )
-    _save_user(ctx, user, ctx.password)
+    user_seed_save(ctx, user, ctx.password)
     return True
 
 
@@ -133,7 +144,7 @@ def seed_patient(ctx: SeedContext, patient: DemoPatient) -> bool:
         nickname=patient.nickname,
         role=User.Role.PATIENT,
     )
-    _save_user(ctx, user, None)
+    user_seed_save(ctx, user, None)
     return True
 
 

@@ -8,6 +8,8 @@
    and every new patient starts at the entry level.
 3. The clinics (demo/schedule.py): each doctor's weekly clinic times, clinic type and
    room, and the sessions of the booking window generated from them, ready to book.
+4. Online consults (demo/consults.py): the senior doctors' terms, and one doctor account
+   per hospital to answer them.
 
 Every chapter writes through the apps' services (operation log, catalog cache) and looks
 each row up by its natural key first, so telling the story again writes nothing.
@@ -21,7 +23,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from demo import catalog, people, schedule
+from demo import catalog, consults, people, schedule
 from demo.seeding import SeedContext, SeedStep
 
 SEED_STEPS: list[SeedStep] = [
@@ -38,6 +40,9 @@ SEED_STEPS: list[SeedStep] = [
     # 3. The clinics.
     SeedStep("templates", schedule.template_items(), schedule.seed_template),
     SeedStep("sessions", ["window"], schedule.seed_sessions),
+    # 4. Online consults.
+    SeedStep("consult offers", consults.offer_items(), consults.seed_offer),
+    SeedStep("doctor accounts", people.DOCTORS, consults.seed_doctor_login),
 ]
 
 

@@ -11,6 +11,7 @@ from accounts.selectors import profile_id_card_no
 from accounts.sensitive import name_lookup_hash
 from accounts.validators import id_card_check_char, parse_id_card
 from common.models import OperationLog
+from consult.models import ConsultOffer
 from demo import people, story
 from demo.seeding import SeedStep
 from hospitals.models import ConsultingRoom, Department, Doctor, Hospital
@@ -66,15 +67,15 @@ def test_seed_creates_the_demo_data_set():
     ]
     assert PatientProfile.objects.count() == 5
     assert (
-        "Demo data: 264 created, 0 already present (hospitals 3/0, departments 23/0, "
+        "Demo data: 297 created, 0 already present (hospitals 3/0, departments 23/0, "
         "doctors 60/0, rooms 30/0, admins 1/0, staff 3/0, patients 3/0, profiles 5/0, "
-        "templates 135/0, sessions 1/0)."
+        "templates 135/0, sessions 1/0, consult offers 30/0, doctor accounts 3/0)."
     ) in output
-    assert output.rstrip().splitlines()[-3] == (
+    assert output.rstrip().splitlines()[-4] == (
         "Admin login: http://127.0.0.1:8000/admin/  username: admin  "
         f"password: {people.DEFAULT_DEMO_PASSWORD}"
     )
-    assert "[##############################] 264/264 sessions" in output
+    assert "[##############################] 297/297 doctor accounts" in output
     # two rooms per clinic; chiefs hold expert clinics in 1诊室, residents general ones in 2诊室
     assert ConsultingRoom.objects.count() == 30
     assert (
@@ -97,6 +98,32 @@ def test_seed_creates_the_demo_data_set():
     assert sessions.exclude(clinic_type=F("template__clinic_type")).exists() is False
 
 
+def test_the_senior_doctors_take_online_consults_and_one_per_hospital_answers_them():
+    # when
+    output = _seed()
+
+    # then: chiefs for 50 元, associate chiefs for 30 元, nobody else
+    offers = ConsultOffer.objects.select_related("doctor")
+    assert sorted({(o.doctor.title, o.fee, o.enabled) for o in offers}) == [
+        ("associate_chief", 3000, True),
+        ("chief", 5000, True),
+    ]
+    assert (
+        offers.count()
+        == Doctor.objects.filter(title__in=("chief", "associate_chief")).count()
+    )
+    # each hospital's first chief physician has a doctor account, as printed
+    linked = Doctor.objects.filter(user__isnull=False).select_related("user")
+    assert sorted((d.user.username, d.hospital.name, d.title) for d in linked) == [
+        ("doctor_nanshan", "广州南山中医医院", "chief"),
+        ("doctor_renhe", "北京仁和医院", "chief"),
+        ("doctor_ruikang", "上海瑞康医院", "chief"),
+    ]
+    assert all(d.user.role == User.Role.DOCTOR for d in linked)
+    assert all(d.user.check_password(people.DEFAULT_DEMO_PASSWORD) for d in linked)
+    assert "doctor_renhe (北京仁和医院)" in output.rstrip().splitlines()[-1]
+
+
 def test_seed_writes_an_operation_log_for_every_created_row():
     # when
     _seed()
@@ -107,7 +134,7 @@ def test_seed_writes_an_operation_log_for_every_created_row():
     assert actions.count("department.create") == 23
     assert actions.count("doctor.create") == 60
     assert actions.count("room.create") == 30
-    assert actions.count("user_create_by_admin") == 7
+    assert actions.count("user_create_by_admin") == 10
     assert actions.count("patient_profile_create") == 5
     # Staff need no group: their role brings their permissions.
     assert actions.count("group_permissions_add_by_seed") == 0
@@ -124,7 +151,7 @@ def test_seed_twice_creates_nothing_and_writes_no_logs():
 
     # then
     assert _snapshot() == before
-    assert "Demo data: 0 created, 264 already present" in output
+    assert "Demo data: 0 created, 297 already present" in output
 
 
 def test_seed_leaves_rows_that_staff_changed_alone():
@@ -156,7 +183,7 @@ def test_seed_fills_in_only_what_is_missing():
 
     # then
     assert Doctor.objects.count() == 60
-    assert "Demo data: 4 created, 260 already present" in output
+    assert "Demo data: 4 created, 293 already present" in output
     assert "doctors 1/59" in output
     assert "templates 2/133" in output
     assert ClinicSession.objects.filter(doctor__name="刘洋").exists()

@@ -79,6 +79,17 @@ class Command(BaseCommand):
                 )
             }
         )
+        self.stdout.write(
+            _(
+                "Doctor logins (same password; online consults at /workspace/consults/): %(users)s"
+            )
+            % {
+                "users": ", ".join(
+                    f"{username} ({hospital})"
+                    for username, hospital in logins["doctors"]
+                )
+            }
+        )
 
 
 def _summary(ctx: SeedContext) -> str:
