@@ -553,6 +553,8 @@ POST /h5/doctors/<int:doctor_id>/consult/                           302 400 400 
 GET  /h5/consults/                                                  302 200 200 403 403 403 403
 GET  /h5/consults/<int:consult_id>/                                 302 200 404 403 403 403 403   /h5/consults/{consult}/
 GET  /h5/consults/<int:consult_id>/messages/                        302 200 404 403 403 403 403   /h5/consults/{consult}/messages/?after=0
+GET  /h5/consults/<int:consult_id>/pay/                             405 405 405 405 405 405 405   /h5/consults/{consult}/pay/
+POST /h5/consults/<int:consult_id>/pay/                             302 400 404 403 403 403 403   /h5/consults/{consult}/pay/
 GET  /h5/consults/<int:consult_id>/send/                            405 405 405 405 405 405 405   /h5/consults/{consult}/send/
 POST /h5/consults/<int:consult_id>/send/                            302 400 404 403 403 403 403   /h5/consults/{consult}/send/
 GET  /h5/consults/<int:consult_id>/close/                           405 405 405 405 405 405 405   /h5/consults/{consult}/close/

@@ -64,6 +64,9 @@ urlpatterns = [
         consults.consult_messages,
         name="consult-messages",
     ),
+    path(
+        "consults/<int:consult_id>/pay/", consults.consult_pay_view, name="consult-pay"
+    ),
     path("consults/<int:consult_id>/send/", consults.consult_send, name="consult-send"),
     path(
         "consults/<int:consult_id>/close/",

@@ -8,8 +8,10 @@ or message answers the portal's 404). The conversation page works without JavaSc
 seconds for the messages after the last one shown (`messages/?after=<id>`), a fragment
 shared with the doctor's page (consult/conversation.py).
 
-A paid consult stays `awaiting_payment` until the payment step exists: the page shows
-the amount and a disabled pay button, and takes no money.
+A paid consult awaiting payment shows the amount and the portal's payment methods; the
+order is opened by consult's own service (consult_pay, the REST API's) and then paid on
+the portal's order pages (booking.py: dev gateway, WeChat QR, Alipay's cashier), which
+return to the conversation.
 """
 
 from django.contrib import messages
@@ -30,8 +32,11 @@ from accounts.selectors import (
     patient_profile_list_for_user,
 )
 from common.services import Actor
-from config.portal.forms import ConsultCreateForm, ConsultRateForm
+from billing.models import PaymentOrder
+from billing.services.orders import payment_order_pay_params
+from config.portal.forms import ConsultCreateForm, ConsultRateForm, PayForm
 from config.portal.gate import patient_page
+from config.portal.views.booking import channel_step, portal_channels
 from config.portal.views.refusals import Refused, call_service
 from consult import selectors
 from consult.conversation import (
@@ -44,6 +49,7 @@ from consult.conversation import (
 from consult.models import Consult, ConsultMessage
 from consult.services.consults import consult_close, consult_create, consult_rate
 from consult.services.messages import message_recall, message_send
+from consult.services.payment import consult_pay
 from hospitals import selectors as catalog
 
 S = Consult.Status
@@ -123,6 +129,7 @@ def _page(
     *,
     send_form: MessageForm | None = None,
     rate_form: ConsultRateForm | None = None,
+    pay_form: PayForm | None = None,
     errors: list[str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -132,7 +139,10 @@ def _page(
         side=PORTAL,
         send_form=send_form or MessageForm(),
     )
+    channels = portal_channels()
     context |= {
+        "pay_channels": channels,
+        "pay_form": pay_form or PayForm(channels=channels),
         "rate_form": rate_form or ConsultRateForm(),
         "can_rate": consult.status == S.CLOSED,
         "can_close": consult.status in (S.AWAITING_PAYMENT, S.WAITING, S.IN_PROGRESS),
@@ -191,6 +201,47 @@ def consult_send(request: HttpRequest, consult_id: int) -> HttpResponse:
             ),
         )
     return message_sent_response(request, consult, side=PORTAL, form=None)
+
+
+@require_POST
+@patient_page
+def consult_pay_view(request: HttpRequest, consult_id: int) -> HttpResponse:
+    """Open (or reuse) the consult's order for the chosen channel, then the channel's
+    step; the order's page returns to the conversation once paid."""
+    consult = _consult(request, consult_id)
+    if consult.user_id != request.user.pk:
+        raise Http404  # only the consult's patient pays it
+    channels = portal_channels()
+    form = PayForm(request.POST, channels=channels)
+    try:
+        if not form.is_valid():
+            raise Refused(400)
+        channel = form.cleaned_data["channel"]
+        order = call_service(
+            form,
+            lambda: consult_pay(
+                consult=consult,
+                channel=channel,
+                scene=PaymentOrder.Scene.WEB,
+                actor=Actor.from_request(request),
+            ),
+        )
+        # After the order's commit, outside any transaction (a channel call may wait).
+        params = call_service(form, lambda: payment_order_pay_params(order=order))
+    except Refused as refused:
+        consult = _refreshed(consult)
+        # The form is on the page only while the consult awaits payment.
+        shown = consult.status == S.AWAITING_PAYMENT
+        return _page(
+            request,
+            consult,
+            pay_form=form,
+            errors=[] if shown else list(form.non_field_errors()),
+            status=refused.status,
+        )
+    if params is None:  # paid or closed meanwhile
+        return redirect("portal:consult", consult_id=consult.pk)
+    return channel_step(order=order, channel=channel, params=params)
 
 
 @require_POST
