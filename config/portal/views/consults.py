@@ -31,9 +31,9 @@ from accounts.selectors import (
     patient_profile_get_for_user,
     patient_profile_list_for_user,
 )
-from common.services import Actor
 from billing.models import PaymentOrder
 from billing.services.orders import payment_order_pay_params
+from common.services import Actor
 from config.portal.forms import ConsultCreateForm, ConsultRateForm, PayForm
 from config.portal.gate import patient_page
 from config.portal.views.booking import channel_step, portal_channels
