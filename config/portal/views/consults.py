@@ -41,13 +41,16 @@ from config.portal.views.refusals import Refused, call_service
 from consult import selectors
 from consult.conversation import (
     PORTAL,
+    ImageForm,
     MessageForm,
     conversation_context,
+    image_upload_view,
     message_sent_response,
     messages_fragment,
 )
 from consult.models import Consult, ConsultMessage
 from consult.services.consults import consult_close, consult_create, consult_rate
+from consult.services.images import message_image_send, problem_image_add
 from consult.services.messages import message_recall, message_send
 from consult.services.payment import consult_pay
 from hospitals import selectors as catalog
@@ -130,6 +133,8 @@ def _page(
     send_form: MessageForm | None = None,
     rate_form: ConsultRateForm | None = None,
     pay_form: PayForm | None = None,
+    image_form: ImageForm | None = None,
+    problem_image_form: ImageForm | None = None,
     errors: list[str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -138,9 +143,11 @@ def _page(
         consult,
         side=PORTAL,
         send_form=send_form or MessageForm(),
+        image_form=image_form,
     )
     channels = portal_channels()
     context |= {
+        "problem_image_form": problem_image_form or ImageForm(),
         "pay_channels": channels,
         "pay_form": pay_form or PayForm(channels=channels),
         "rate_form": rate_form or ConsultRateForm(),
@@ -201,6 +208,64 @@ def consult_send(request: HttpRequest, consult_id: int) -> HttpResponse:
             ),
         )
     return message_sent_response(request, consult, side=PORTAL, form=None)
+
+
+@image_upload_view
+@require_POST
+@patient_page
+def consult_problem_image_add(request: HttpRequest, consult_id: int) -> HttpResponse:
+    """The patient adds an image of the problem (up to 9, until the consult ends)."""
+    consult = _consult(request, consult_id)
+    form = ImageForm(request.POST, request.FILES)
+    try:
+        content = form.content()
+        if content is None:
+            raise Refused(400)
+        call_service(
+            form,
+            lambda: problem_image_add(
+                actor=Actor.from_request(request),
+                consult=consult,
+                user=request.user,
+                content=content,
+            ),
+        )
+    except Refused as refused:
+        return _page(
+            request,
+            _refreshed(consult),
+            problem_image_form=form,
+            status=refused.status,
+        )
+    messages.success(request, _("The image was added."))
+    return redirect(reverse("portal:consult", args=[consult.pk]) + "#problem-images-h")
+
+
+@image_upload_view
+@require_POST
+@patient_page
+def consult_send_image(request: HttpRequest, consult_id: int) -> HttpResponse:
+    consult = _consult(request, consult_id)
+    form = ImageForm(request.POST, request.FILES)
+    try:
+        content = form.content()
+        if content is None:
+            raise Refused(400)
+        call_service(
+            form,
+            lambda: message_image_send(
+                actor=Actor.from_request(request),
+                consult=consult,
+                sender=ConsultMessage.Sender.PATIENT,
+                user=request.user,
+                content=content,
+            ),
+        )
+    except Refused as refused:
+        return _page(
+            request, _refreshed(consult), image_form=form, status=refused.status
+        )
+    return redirect(reverse("portal:consult", args=[consult.pk]) + "#send-image")
 
 
 @require_POST
