@@ -200,7 +200,13 @@ def test_the_conversation_shows_the_messages_in_order(client, profile, doctor):
     assert response.status_code == 200
     assert body.index("第一句") < body.index("第二句") < body.index("第三句")
     assert response.context["last_id"] == ConsultMessage.objects.last().pk
-    assert 'hx-trigger="every 4s, consult-sent from:body"' in body
+    # The poll every 4 s pauses while the socket is live (static/consult/live.js).
+    assert (
+        'hx-trigger="every 4s [!window.consultLive], consult-sent from:body, '
+        'consult-live from:body"'
+    ) in body
+    assert f'data-socket="/ws/consult/{consult.pk}/"' in body
+    assert "consult/live.js" in body
 
 
 def test_sending_a_message_without_javascript_redirects_back(client, profile, doctor):
