@@ -6,6 +6,8 @@ import pytest
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config.asgi import application
 from consult.consumers import ConsultConsumer
@@ -81,6 +83,24 @@ def test_a_doctors_session_without_the_second_factor_is_refused(
     async def scenario():
         communicator = await opened(socket(consult.pk, cookie=cookie, origin=OWN))
         assert await close_code(communicator) == 4401
+
+    run(scenario)
+
+
+def test_a_doctors_session_with_the_second_factor_passed_is_ready(world, settings):
+    settings.STAFF_REQUIRE_OTP = True
+    consult, _patient, doctor = world
+    device = TOTPDevice.objects.create(user=doctor.user, name="phone", confirmed=True)
+    client = Client()
+    client.force_login(doctor.user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    async def scenario():
+        communicator = await ready(socket(consult.pk, cookie=cookie, origin=OWN))
+        await communicator.disconnect()
 
     run(scenario)
 
