@@ -13,6 +13,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Django is set up first: the routes import consumers, which import models.
 django_application = get_asgi_application()
 
+from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import OriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
@@ -29,6 +30,12 @@ class BrowserOriginValidator(OriginValidator):
     and other native clients send none, and they authenticate with their own bearer token
     (never an ambient cookie), so they have nothing to forge. channels'
     AllowedHostsOriginValidator would refuse them.
+
+    The portal's and the workspace's pages authenticate their socket with the Django
+    session cookie (AuthMiddlewareStack gives the consumer the session's user). A cookie is
+    ambient, so the consumer takes the session only from a handshake that has an Origin
+    header, which this validator has checked against ALLOWED_HOSTS: a page of another
+    site never gets a socket in a visitor's name (the WebSocket's CSRF protection).
     """
 
     def valid_origin(self, parsed_origin) -> bool:
@@ -39,7 +46,7 @@ class BrowserOriginValidator(OriginValidator):
 
 def websocket_application():
     return BrowserOriginValidator(
-        URLRouter(websocket_urlpatterns), settings.ALLOWED_HOSTS
+        AuthMiddlewareStack(URLRouter(websocket_urlpatterns)), settings.ALLOWED_HOSTS
     )
 
 

@@ -6,7 +6,15 @@ encryption, operation log), and what the socket hears comes from consult/realtim
 frames after commit. Frames, in JSON:
 
 - client → server: {"type": "auth", "token": <access>} (first, unless the handshake had
-  `Authorization: Bearer <access>`), {"type": "send", "text": ...};
+  `Authorization: Bearer <access>` or a browser's session), {"type": "send", "text": ...};
+
+Three ways to authenticate: the bearer header (the mini-program), the auth frame, or, for
+the portal's and the workspace's pages, the Django session cookie (config/asgi.py's
+AuthMiddlewareStack). The session is taken only from a handshake with an Origin header
+(which config/asgi.py's origin check has found to be one of our hosts; a cookie is ambient,
+so a handshake without Origin never rides on it), and only for whom the pages would let in:
+a patient, or a doctor whose session the admin accepts (its second factor passed). A
+session socket lives at most until the session expires.
 - server → client: {"type": "ready"}, {"type": "message", "message": {...}},
   {"type": "recalled", "message_id": N}, {"type": "consult", "consult": {"id", "status"}},
   {"type": "error", "error": {"code", "message", "fields"}} (the REST error body).
@@ -29,9 +37,13 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.models import Device
 from rest_framework.exceptions import ValidationError
 
 from accounts.auth import access_token_user
+from accounts.models import User
+from accounts.permissions import user_is_doctor
 from common.api import api_exception_handler, error_body
 from common.errors import DomainError, NotFound
 from common.services import Actor
@@ -68,6 +80,8 @@ class ConsultConsumer(AsyncJsonWebsocketConsumer):
         token = _bearer_token(self.scope)
         if token is not None:
             await self.authenticate(token)
+        elif _has_origin(self.scope) and await _session_user_id(self.scope):
+            await self.authenticate_session()
         else:
             self.close_later(self.AUTH_TIMEOUT_SECONDS, only_unauthenticated=True)
 
@@ -113,7 +127,14 @@ class ConsultConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(event["frame"])
 
     async def authenticate(self, token: str) -> None:
-        found = await _party_for_token(token=token, consult_id=self.consult_id)
+        await self.join(await _party_for_token(token=token, consult_id=self.consult_id))
+
+    async def authenticate_session(self) -> None:
+        await self.join(
+            await _party_for_session(self.scope, consult_id=self.consult_id)
+        )
+
+    async def join(self, found) -> None:
         if isinstance(found, int):
             await self.shut(found)
             return
@@ -176,6 +197,48 @@ def _bearer_token(scope: dict) -> str | None:
                 return token.strip()
             return ""  # present but not a bearer token: refused like a bad one
     return None
+
+
+def _has_origin(scope: dict) -> bool:
+    return any(name == b"origin" for name, _value in scope.get("headers", []))
+
+
+@_on_thread_pool
+def _session_user_id(scope: dict) -> int | None:
+    """The session's user id, if the handshake carried a live session (else None)."""
+    user = scope.get("user")
+    return user.pk if user is not None and user.is_authenticated else None
+
+
+def _session_accepted(user, session) -> bool:
+    """As the pages' gates: a patient (the portal), or a doctor whose session the admin
+    accepts (active staff, with STAFF_REQUIRE_OTP its second factor passed)."""
+    if not user.is_active:
+        return False
+    if user.role == User.Role.PATIENT and not (user.is_staff or user.is_superuser):
+        return True
+    if not (user_is_doctor(user) and user.is_staff):
+        return False
+    if not settings.STAFF_REQUIRE_OTP:
+        return True
+    device = Device.from_persistent_id(session.get(DEVICE_ID_SESSION_KEY) or "")
+    return device is not None and device.user_id == user.pk
+
+
+@_on_thread_pool
+def _party_for_session(scope: dict, *, consult_id: int):
+    """(user, session expiry, consult, party), or the close code that refuses the socket."""
+    user, session = scope.get("user"), scope.get("session")
+    if user is None or session is None or not user.is_authenticated:
+        return CLOSE_UNAUTHORIZED
+    if not _session_accepted(user, session):
+        return CLOSE_UNAUTHORIZED
+    try:
+        consult = selectors.consult_get_for_party(user=user, consult_id=consult_id)
+    except NotFound:
+        return CLOSE_NOT_FOUND
+    expires_at = time.time() + session.get_expiry_age()
+    return user, expires_at, consult, selectors.party_of(user=user, consult=consult)
 
 
 def _client_ip(scope: dict) -> str | None:

@@ -11,22 +11,34 @@ sends every poll, so htmx queues them (never two at once) and no message is show
 When the status changes what the page offers (a consult closed, paid, cancelled), the poll
 asks the browser to reload the page (HX-Refresh).
 
+Images: a plain multipart form (works without JavaScript) posts one `image` file; the
+view receives it into memory only, capped (common.uploads, as the REST API does), and
+calls the same services (consult.services.images); a refusal is shown on the form and
+nothing is stored. Images are shown from their signed, expiring links
+(consult.image_files.image_url).
+
 No rule here: reads are consult.selectors, the recall window is the service's constant
 (only to decide whether to show the button; the service decides).
 """
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Final
 
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from common.uploads import CappedMemoryUploadHandler
 from consult import selectors
-from consult.models import Consult, ConsultMessage
+from consult.image_files import image_url
+from consult.models import Consult, ConsultImage, ConsultMessage
+from consult.services.images import PROBLEM_IMAGES_MAX, PROBLEM_IMAGES_OPEN
 from consult.services.messages import RECALL_WINDOW
 
 PORTAL: Final = "portal"
@@ -38,12 +50,14 @@ ROUTES: Final = {
         "poll": "portal:consult-messages",
         "send": "portal:consult-send",
         "recall": "portal:consult-recall",
+        "send_image": "portal:consult-send-image",
     },
     WORKSPACE: {
         "page": "consult_workspace:consult",
         "poll": "consult_workspace:messages",
         "send": "consult_workspace:send",
         "recall": "consult_workspace:recall",
+        "send_image": "consult_workspace:send-image",
     },
 }
 SENDER: Final = {
@@ -69,6 +83,56 @@ class MessageForm(forms.Form):
     )
 
 
+IMAGE_ACCEPT: Final = "image/jpeg,image/png,image/webp"
+
+
+class ImageForm(forms.Form):
+    # The content decides (the service checks and re-encodes it); `accept` only helps.
+    image = forms.FileField(
+        label=_("Image"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": IMAGE_ACCEPT}),
+    )
+
+    def content(self) -> bytes | None:
+        """The file's bytes (at most one over the cap: the service refuses it then),
+        or None with the form's error when no file was chosen."""
+        upload = self.files.get("image")
+        if upload is None or not upload.name:
+            self.add_error("image", _("Choose an image to upload."))
+            return None
+        return upload.read(settings.CONSULT_IMAGE_MAX_BYTES + 1)
+
+
+def image_upload_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Receive the upload into memory only, capped, before the body is parsed; the CSRF
+    check (which parses the body) runs after that, inside."""
+    protected = csrf_protect(view)
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        request.upload_handlers = [
+            CappedMemoryUploadHandler(
+                request, max_bytes=settings.CONSULT_IMAGE_MAX_BYTES
+            )
+        ]
+        return protected(request, *args, **kwargs)
+
+    return wrapped
+
+
+def problem_images(consult: Consult) -> list[dict]:
+    return [
+        {"id": pk, "url": image_url(pk)}
+        for pk in ConsultImage.objects.filter(
+            consult=consult, kind=ConsultImage.Kind.PROBLEM
+        )
+        .order_by("id")
+        .values_list("pk", flat=True)
+    ]
+
+
 class CursorForm(forms.Form):
     """The poll's query: the last message the page shows (0: none) and its status."""
 
@@ -85,6 +149,12 @@ def message_items(
         {
             "message": message,
             "mine": message.sender == me,
+            # As the API's output: a recalled or hidden message shows no image.
+            "image_url": image_url(message.image_id)
+            if message.image_id
+            and message.recalled_at is None
+            and message.hidden_at is None
+            else None,
             "can_recall": message.sender == me
             and message.sender_user_id == request.user.pk
             and message.recalled_at is None
@@ -95,10 +165,22 @@ def message_items(
 
 
 def conversation_context(
-    request: HttpRequest, consult: Consult, *, side: str, send_form: forms.Form
+    request: HttpRequest,
+    consult: Consult,
+    *,
+    side: str,
+    send_form: forms.Form,
+    image_form: forms.Form | None = None,
 ) -> dict:
     messages = selectors.messages_after(consult=consult, after=None, limit=FIRST_PAGE)
+    images = problem_images(consult)
     return {
+        "image_form": image_form or ImageForm(),
+        "problem_images": images,
+        "can_add_problem_image": side == PORTAL
+        and consult.status in PROBLEM_IMAGES_OPEN
+        and len(images) < PROBLEM_IMAGES_MAX,
+        "problem_images_max": PROBLEM_IMAGES_MAX,
         "consult": consult,
         "side": side,
         "routes": ROUTES[side],

@@ -503,6 +503,8 @@ POST /workspace/appointments/<int:appointment_id>/record/           302 403 403 
 GET  /workspace/consults/                                           302 403 403 200 403 403 403
 GET  /workspace/consults/<int:consult_id>/                          302 403 403 200 403 403 403   /workspace/consults/{consult}/
 GET  /workspace/consults/<int:consult_id>/messages/                 302 403 403 200 403 403 403   /workspace/consults/{consult}/messages/?after=0
+GET  /workspace/consults/<int:consult_id>/send-image/               405 405 405 405 405 405 405   /workspace/consults/{consult}/send-image/
+POST /workspace/consults/<int:consult_id>/send-image/               302 403 403 400 403 403 403   /workspace/consults/{consult}/send-image/
 GET  /workspace/consults/<int:consult_id>/send/                     405 405 405 405 405 405 405   /workspace/consults/{consult}/send/
 POST /workspace/consults/<int:consult_id>/send/                     302 403 403 400 403 403 403   /workspace/consults/{consult}/send/
 GET  /workspace/consults/<int:consult_id>/close/                    405 405 405 405 405 405 405   /workspace/consults/{consult}/close/
@@ -553,6 +555,12 @@ POST /h5/doctors/<int:doctor_id>/consult/                           302 400 400 
 GET  /h5/consults/                                                  302 200 200 403 403 403 403
 GET  /h5/consults/<int:consult_id>/                                 302 200 404 403 403 403 403   /h5/consults/{consult}/
 GET  /h5/consults/<int:consult_id>/messages/                        302 200 404 403 403 403 403   /h5/consults/{consult}/messages/?after=0
+GET  /h5/consults/<int:consult_id>/pay/                             405 405 405 405 405 405 405   /h5/consults/{consult}/pay/
+POST /h5/consults/<int:consult_id>/pay/                             302 400 404 403 403 403 403   /h5/consults/{consult}/pay/
+GET  /h5/consults/<int:consult_id>/problem-images/                  405 405 405 405 405 405 405   /h5/consults/{consult}/problem-images/
+POST /h5/consults/<int:consult_id>/problem-images/                  302 400 404 403 403 403 403   /h5/consults/{consult}/problem-images/
+GET  /h5/consults/<int:consult_id>/send-image/                      405 405 405 405 405 405 405   /h5/consults/{consult}/send-image/
+POST /h5/consults/<int:consult_id>/send-image/                      302 400 404 403 403 403 403   /h5/consults/{consult}/send-image/
 GET  /h5/consults/<int:consult_id>/send/                            405 405 405 405 405 405 405   /h5/consults/{consult}/send/
 POST /h5/consults/<int:consult_id>/send/                            302 400 404 403 403 403 403   /h5/consults/{consult}/send/
 GET  /h5/consults/<int:consult_id>/close/                           405 405 405 405 405 405 405   /h5/consults/{consult}/close/

@@ -64,6 +64,19 @@ urlpatterns = [
         consults.consult_messages,
         name="consult-messages",
     ),
+    path(
+        "consults/<int:consult_id>/pay/", consults.consult_pay_view, name="consult-pay"
+    ),
+    path(
+        "consults/<int:consult_id>/problem-images/",
+        consults.consult_problem_image_add,
+        name="consult-problem-image",
+    ),
+    path(
+        "consults/<int:consult_id>/send-image/",
+        consults.consult_send_image,
+        name="consult-send-image",
+    ),
     path("consults/<int:consult_id>/send/", consults.consult_send, name="consult-send"),
     path(
         "consults/<int:consult_id>/close/",

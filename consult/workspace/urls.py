@@ -8,6 +8,7 @@ urlpatterns = [
     path("<int:consult_id>/", views.consult_detail, name="consult"),
     path("<int:consult_id>/messages/", views.consult_messages, name="messages"),
     path("<int:consult_id>/send/", views.consult_send, name="send"),
+    path("<int:consult_id>/send-image/", views.consult_send_image, name="send-image"),
     path("<int:consult_id>/close/", views.consult_close_view, name="close"),
     path(
         "messages/<int:message_id>/recall/",

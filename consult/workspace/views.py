@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import (
@@ -30,13 +31,16 @@ from common.services import Actor
 from consult import selectors
 from consult.conversation import (
     WORKSPACE,
+    ImageForm,
     MessageForm,
     conversation_context,
+    image_upload_view,
     message_sent_response,
     messages_fragment,
 )
 from consult.models import Consult, ConsultMessage
 from consult.services.consults import consult_close
+from consult.services.images import message_image_send
 from consult.services.messages import message_recall, message_send
 from consult.services.offers import (
     QUICK_REPLIES_MAX,
@@ -103,6 +107,7 @@ def _page(
     consult: Consult,
     *,
     send_form: forms.Form | None = None,
+    image_form: ImageForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     doctor = selectors.doctor_of(request.user)
@@ -115,7 +120,7 @@ def _page(
             initial["text"] = reply.text
         send_form = MessageForm(initial=initial)
     context = conversation_context(
-        request, consult, side=WORKSPACE, send_form=send_form
+        request, consult, side=WORKSPACE, send_form=send_form, image_form=image_form
     )
     context |= {
         "quick_replies": list(selectors.quick_replies_of(doctor)),
@@ -167,6 +172,33 @@ def consult_send(request: HttpRequest, consult_id: int) -> HttpResponse:
         status=status,
         full_page=lambda: _page(request, consult, send_form=form, status=status),
     )
+
+
+@image_upload_view
+@require_POST
+@doctor_page
+def consult_send_image(request: HttpRequest, consult_id: int) -> HttpResponse:
+    consult = _consult(request, consult_id)
+    form = ImageForm(request.POST, request.FILES)
+    content = form.content()
+    status = 400 if content is None else None
+    if status is None:
+        status = _refusal(
+            form,
+            lambda: message_image_send(
+                actor=Actor.from_request(request),
+                consult=consult,
+                sender=ConsultMessage.Sender.DOCTOR,
+                user=request.user,
+                content=content,
+            ),
+        )
+    if status is None:
+        return redirect(
+            reverse("consult_workspace:consult", args=[consult.pk]) + "#send-image"
+        )
+    consult.refresh_from_db()
+    return _page(request, consult, image_form=form, status=status)
 
 
 def _act(request: HttpRequest, consult: Consult, action, done: str) -> HttpResponse:

@@ -16,6 +16,7 @@ from urllib.parse import quote
 import pytest
 import websockets
 from django.db import connection
+from django.test import Client
 
 from accounts.services.tokens import user_tokens_issue
 from benchmarks.consult_ws.server import daphne_start, daphne_stop, free_port
@@ -110,3 +111,41 @@ def test_patient_and_doctor_talk_both_ways_through_daphne(server):
     assert list(
         ConsultMessage.objects.filter(consult=consult).values_list("sender", flat=True)
     ) == ["patient", "doctor"]
+
+
+def test_the_portal_pages_session_opens_the_socket_through_daphne(server, settings):
+    """The browser's way of the portal's page: the session cookie and our Origin; the
+    same cookie from another site's page is refused at the handshake."""
+    doctor = offering_doctor()
+    profile = PatientProfileFactory()
+    consult = consult_for(doctor=doctor, profile=profile)
+    client = Client()
+    client.force_login(profile.user)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    doctor_token = user_tokens_issue(user=doctor.user)["access"]
+    url = f"ws://{server}/ws/consult/{consult.pk}/"
+
+    async def scenario():
+        async with (
+            websockets.connect(
+                url, origin="http://127.0.0.1", additional_headers={"Cookie": cookie}
+            ) as at_patient,
+            websockets.connect(
+                url, additional_headers={"Authorization": f"Bearer {doctor_token}"}
+            ) as at_doctor,
+        ):
+            assert await next_of_type(at_patient, "ready") == {"type": "ready"}
+            assert await next_of_type(at_doctor, "ready") == {"type": "ready"}
+            await at_doctor.send(json.dumps({"type": "send", "text": "请描述症状"}))
+            heard = await next_of_type(at_patient, "message")
+            assert heard["message"]["text"] == "请描述症状"
+
+        with pytest.raises(websockets.InvalidStatus):
+            async with websockets.connect(
+                url,
+                origin="https://evil.example",
+                additional_headers={"Cookie": cookie},
+            ):
+                pass
+
+    asyncio.run(scenario())

@@ -10,11 +10,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.models import PaymentOrder
+from billing.services import wechatpay_notification_handle
 from common.services import Actor
 from consult.models import Consult, ConsultMessage
 from consult.services.consults import consult_close
 from consult.services.messages import message_send
 from consult.services.offers import consult_offer_set
+from consult.services.payment import consult_pay
 from tests.accounts.factories import (
     PatientFactory,
     PatientProfileFactory,
@@ -197,7 +200,13 @@ def test_the_conversation_shows_the_messages_in_order(client, profile, doctor):
     assert response.status_code == 200
     assert body.index("第一句") < body.index("第二句") < body.index("第三句")
     assert response.context["last_id"] == ConsultMessage.objects.last().pk
-    assert 'hx-trigger="every 4s, consult-sent from:body"' in body
+    # The poll every 4 s pauses while the socket is live (static/consult/live.js).
+    assert (
+        'hx-trigger="every 4s [!window.consultLive], consult-sent from:body, '
+        'consult-live from:body"'
+    ) in body
+    assert f'data-socket="/ws/consult/{consult.pk}/"' in body
+    assert "consult/live.js" in body
 
 
 def test_sending_a_message_without_javascript_redirects_back(client, profile, doctor):
@@ -405,7 +414,9 @@ def test_closing_twice_shows_the_refusal(client, profile, doctor):
     assert "This consult is not open." in response.content.decode()
 
 
-def test_a_paid_consult_shows_the_amount_and_a_disabled_pay_button(client, profile):
+def test_a_paid_consult_shows_the_amount_and_the_payment_methods(
+    client, profile, dev_gateway
+):
     consult = consult_for(doctor=offering_doctor(fee=2500), profile=profile)
 
     body = client.get(reverse("portal:consult", args=[consult.pk])).content.decode()
@@ -413,10 +424,129 @@ def test_a_paid_consult_shows_the_amount_and_a_disabled_pay_button(client, profi
     assert consult.status == S.AWAITING_PAYMENT
     assert "awaiting payment" in body
     assert "¥25.00" in body
-    assert '<button type="button" class="button" disabled' in body
-    assert "Paying for online consults is not available here yet." in body
+    assert reverse("portal:consult-pay", args=[consult.pk]) in body
+    assert 'value="dev"' in body
     assert 'name="text"' not in body  # no messages before it is paid
     assert "Withdraw the consult" in body
+
+
+def test_a_paid_consult_paid_through_the_dev_gateway_turns_waiting(
+    client, profile, dev_gateway
+):
+    consult = consult_for(
+        doctor=offering_doctor(fee=2500, reply_hours=12), profile=profile
+    )
+
+    response = client.post(
+        reverse("portal:consult-pay", args=[consult.pk]), {"channel": "dev"}
+    )
+
+    order = PaymentOrder.objects.get()
+    assert (order.kind, order.ref_id, order.amount) == ("consult", consult.pk, 2500)
+    assert order.scene == PaymentOrder.Scene.WEB
+    assert response.status_code == 302
+    assert response.url == reverse("portal:dev-pay", args=[order.pk])
+    page = client.get(response.url)
+    assert page.status_code == 200
+    assert "¥25.00" in page.content.decode()
+
+    paid = client.post(response.url)
+
+    assert paid.status_code == 302
+    assert paid.url == reverse("portal:consult", args=[consult.pk])
+    consult.refresh_from_db()
+    order.refresh_from_db()
+    assert consult.status == S.WAITING
+    assert order.status == PaymentOrder.Status.PAID
+    assert consult.reply_deadline == order.paid_at + datetime.timedelta(hours=12)
+    body = client.get(paid.url).content.decode()
+    assert 'name="text"' in body
+    assert reverse("portal:consult-pay", args=[consult.pk]) not in body
+
+
+def test_paying_twice_reuses_the_open_order(client, profile, dev_gateway):
+    consult = consult_for(doctor=offering_doctor(fee=2500), profile=profile)
+    url = reverse("portal:consult-pay", args=[consult.pk])
+
+    first = client.post(url, {"channel": "dev"})
+    second = client.post(url, {"channel": "dev"})
+
+    assert first.url == second.url
+    assert PaymentOrder.objects.count() == 1
+
+
+def test_paying_a_free_or_already_paid_consult_is_refused_on_the_page(
+    client, profile, doctor, dev_gateway
+):
+    consult = consult_for(doctor=doctor, profile=profile)  # free: waiting at once
+
+    response = client.post(
+        reverse("portal:consult-pay", args=[consult.pk]), {"channel": "dev"}
+    )
+
+    assert response.status_code == 409
+    assert "This consult is not awaiting payment." in response.content.decode()
+    assert PaymentOrder.objects.count() == 0
+
+
+def test_paying_with_an_unknown_channel_is_refused(client, profile, dev_gateway):
+    consult = consult_for(doctor=offering_doctor(fee=2500), profile=profile)
+
+    response = client.post(
+        reverse("portal:consult-pay", args=[consult.pk]), {"channel": "cash"}
+    )
+
+    assert response.status_code == 400
+    assert PaymentOrder.objects.count() == 0
+
+
+def test_someone_elses_consult_and_its_order_answer_404(client, dev_gateway):
+    theirs = consult_for(doctor=offering_doctor(fee=2500))
+    order = consult_pay(
+        consult=theirs, channel="dev", scene=PaymentOrder.Scene.WEB, actor=ACTOR
+    )
+
+    statuses = [
+        client.post(
+            reverse("portal:consult-pay", args=[theirs.pk]), {"channel": "dev"}
+        ).status_code,
+        client.get(reverse("portal:dev-pay", args=[order.pk])).status_code,
+        client.post(reverse("portal:dev-pay", args=[order.pk])).status_code,
+        client.get(reverse("portal:wechat-pay", args=[order.pk])).status_code,
+    ]
+
+    assert statuses == [404] * 4
+    order.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (order.status, theirs.status) == (
+        PaymentOrder.Status.CREATED,
+        S.AWAITING_PAYMENT,
+    )
+    assert PaymentOrder.objects.count() == 1
+
+
+def test_a_consult_paid_by_scanning_the_wechat_qr_returns_to_the_conversation(
+    client, profile, wechatpay
+):
+    consult = consult_for(doctor=offering_doctor(fee=2500), profile=profile)
+
+    response = client.post(
+        reverse("portal:consult-pay", args=[consult.pk]), {"channel": "wechat"}
+    )
+
+    order = PaymentOrder.objects.get()
+    assert response.url == reverse("portal:wechat-pay", args=[order.pk])
+    page = client.get(response.url).content.decode()
+    assert "<svg" in page
+    assert reverse("portal:consult", args=[consult.pk]) in page
+    headers, body = wechatpay.notification(
+        wechatpay.pay(order.out_trade_no, total=order.amount)
+    )
+    wechatpay_notification_handle(headers=headers, body=body, actor=ACTOR)
+    again = client.get(reverse("portal:wechat-pay", args=[order.pk]))
+    assert again.url == reverse("portal:consult", args=[consult.pk])
+    consult.refresh_from_db()
+    assert consult.status == S.WAITING
 
 
 # -- who sees what --------------------------------------------------------------------------

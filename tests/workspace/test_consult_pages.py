@@ -4,6 +4,7 @@ recall, close), quick replies (insert, add, edit, delete, limit) and the offer (
 yuan kept in fen); refusals shown on the page; CSRF."""
 
 import datetime
+import io
 
 import pytest
 from django.test import Client
@@ -13,10 +14,12 @@ from django.utils import timezone
 from common.services import Actor
 from consult.models import Consult, ConsultMessage, ConsultOffer, QuickReply
 from consult.services.consults import consult_close
+from consult.services.images import problem_image_add
 from consult.services.messages import message_send
 from consult.services.offers import QUICK_REPLIES_MAX, quick_reply_create
 from tests.accounts.factories import PatientProfileFactory, StaffFactory
 from tests.consult.factories import consult_for, offering_doctor
+from tests.consult.image_files import png
 from tests.records.factories import doctor_with_login
 
 pytestmark = pytest.mark.django_db
@@ -407,3 +410,58 @@ def test_every_consult_page_write_needs_the_csrf_token(doctor):
     assert consult.status == S.IN_PROGRESS
     assert list(QuickReply.objects.values_list("text", flat=True)) == ["稍等"]
     assert ConsultOffer.objects.get(doctor=doctor).fee == 0
+
+
+# -- images ----------------------------------------------------------------------------------
+
+
+def _image_file(content: bytes, name: str = "photo.png") -> dict:
+    file = io.BytesIO(content)
+    file.name = name
+    return {"image": file}
+
+
+def test_the_doctor_sends_an_image_and_sees_the_patients_problem_images(
+    client, doctor, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    consult = consult_for(doctor=doctor)
+    problem_image_add(actor=ACTOR, consult=consult, user=consult.user, content=png())
+    page = client.get(_url("consult", consult.pk)).content.decode()
+    assert 'accept="image/jpeg,image/png,image/webp"' in page
+    assert 'class="image-grid"><li><img src="/api/v1/consult/images/' in page
+    assert reverse("portal:consult-problem-image", args=[consult.pk]) not in page
+
+    response = client.post(_url("send-image", consult.pk), _image_file(png()))
+
+    assert response.status_code == 302
+    message = ConsultMessage.objects.get()
+    assert (message.sender, message.kind) == ("doctor", "image")
+    page = client.get(_url("consult", consult.pk)).content.decode()
+    assert 'class="msg-image"><img src="/api/v1/consult/images/' in page
+
+
+def test_the_doctors_wrong_image_is_refused_on_the_form_and_not_stored(
+    client, doctor, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    consult = consult_for(doctor=doctor)
+
+    response = client.post(
+        _url("send-image", consult.pk), _image_file(b"GIF89a not really", "x.gif")
+    )
+
+    assert response.status_code == 400
+    assert "Only JPEG, PNG and WebP images are accepted." in response.content.decode()
+    assert ConsultMessage.objects.count() == 0
+    assert not any(p.is_file() for p in (tmp_path / "media").rglob("*"))
+
+
+def test_another_doctors_consult_refuses_an_image_with_404(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    theirs = consult_for(doctor=offering_doctor())
+
+    response = client.post(_url("send-image", theirs.pk), _image_file(png()))
+
+    assert response.status_code == 404
+    assert ConsultMessage.objects.count() == 0

@@ -8,6 +8,10 @@ Alipay's mobile web cashier (alipay.trade.wap.pay), or WeChat Pay's Native payme
 QR code of the order's code_url that the patient scans with WeChat (a browser outside
 WeChat has no WeChat login, which the mini-program's JSAPI payment needs). Orders opened
 here are of the scene "web" (billing.models.Scene).
+
+The order pages (dev gateway, WeChat QR) serve any of the patient's orders the portal can
+pay: an appointment's, or an online consult's (opened by consult's own service, see
+config/portal/views/consults.py); each returns to its payable's page.
 """
 
 from django.contrib import messages
@@ -47,6 +51,25 @@ PORTAL_CHANNELS = (Channel.ALIPAY, Channel.WECHAT, Channel.DEV)
 def portal_channels() -> list[tuple[str, str]]:
     enabled = set(channels_enabled())
     return [(c.value, str(c.label)) for c in PORTAL_CHANNELS if c.value in enabled]
+
+
+def order_return_url(order: PaymentOrder) -> str:
+    """The page of what `order` pays for; 404 for an order the portal cannot pay."""
+    if order.kind == PaymentOrder.Kind.APPOINTMENT and order.appointment_id:
+        return reverse("portal:appointment", args=[order.appointment_id])
+    if order.kind == PaymentOrder.Kind.CONSULT and order.ref_id:
+        return reverse("portal:consult", args=[order.ref_id])
+    raise NotFound()
+
+
+def channel_step(*, order: PaymentOrder, channel: str, params: dict) -> HttpResponse:
+    """After the order is open: the channel's own step."""
+    if channel == Channel.DEV:
+        return redirect("portal:dev-pay", order_id=order.pk)
+    if channel == Channel.WECHAT:
+        return redirect("portal:wechat-pay", order_id=order.pk)
+    # Alipay's mobile web cashier; it sends the patient back to ALIPAY_RETURN_URL.
+    return redirect(params["pay_url"])
 
 
 def _session_view(slot) -> dict:
@@ -151,12 +174,7 @@ def pay(request: HttpRequest, appointment_id: int) -> HttpResponse:
         else:
             if params is None:  # paid or closed meanwhile
                 return redirect("portal:appointment", appointment_id=appointment.pk)
-            if channel == Channel.DEV:
-                return redirect("portal:dev-pay", order_id=order.pk)
-            if channel == Channel.WECHAT:
-                return redirect("portal:wechat-pay", order_id=order.pk)
-            # Alipay's mobile web cashier; it sends the patient back to ALIPAY_RETURN_URL.
-            return redirect(params["pay_url"])
+            return channel_step(order=order, channel=channel, params=params)
     return render(
         request,
         "portal/pay.html",
@@ -186,9 +204,9 @@ def dev_pay(request: HttpRequest, order_id: int) -> HttpResponse:
     order = billing_selectors.payment_order_get_for_user(
         user=request.user, order_id=order_id
     )
-    # The portal pays appointments; a consult's order is paid in the mini-program.
-    if order.channel != Channel.DEV or order.appointment_id is None:
+    if order.channel != Channel.DEV:
         raise NotFound()
+    back = order_return_url(order)
     form = PayForm(
         request.POST or None, channels=[(Channel.DEV.value, str(Channel.DEV.label))]
     )
@@ -205,9 +223,12 @@ def dev_pay(request: HttpRequest, order_id: int) -> HttpResponse:
             status = refused.status
         else:
             messages.success(request, _("Payment received."))
-            return redirect("portal:appointment", appointment_id=order.appointment_id)
+            return redirect(back)
     return render(
-        request, "portal/dev_pay.html", {"order": order, "form": form}, status=status
+        request,
+        "portal/dev_pay.html",
+        {"order": order, "form": form, "back": back},
+        status=status,
     )
 
 
@@ -216,16 +237,13 @@ def dev_pay(request: HttpRequest, order_id: int) -> HttpResponse:
 @patient_page
 def wechat_pay(request: HttpRequest, order_id: int) -> HttpResponse:
     """WeChat Pay Native: the order's QR code, to scan with WeChat. The channel's
-    notification marks the order paid; the patient then opens the appointment."""
+    notification marks the order paid; the patient then opens what it paid for."""
     order = billing_selectors.payment_order_get_for_user(
         user=request.user, order_id=order_id
     )
-    if (
-        order.channel != Channel.WECHAT
-        or order.scene != PaymentOrder.Scene.WEB
-        or order.appointment_id is None
-    ):
+    if order.channel != Channel.WECHAT or order.scene != PaymentOrder.Scene.WEB:
         raise NotFound()
+    back = order_return_url(order)
     form = PayForm(None, channels=[])
     try:
         # The code_url is kept on the order: asking again calls WeChat no more.
@@ -234,12 +252,14 @@ def wechat_pay(request: HttpRequest, order_id: int) -> HttpResponse:
         return render(
             request,
             "portal/wechat_pay.html",
-            {"order": order, "form": form, "qr": None},
+            {"order": order, "form": form, "qr": None, "back": back},
             status=refused.status,
         )
     if params is None:  # paid or closed meanwhile
-        return redirect("portal:appointment", appointment_id=order.appointment_id)
+        return redirect(back)
     qr = qr_svg(params["code_url"], title=_("WeChat Pay QR code"))
     return render(
-        request, "portal/wechat_pay.html", {"order": order, "form": form, "qr": qr}
+        request,
+        "portal/wechat_pay.html",
+        {"order": order, "form": form, "qr": qr, "back": back},
     )

@@ -8,8 +8,10 @@ or message answers the portal's 404). The conversation page works without JavaSc
 seconds for the messages after the last one shown (`messages/?after=<id>`), a fragment
 shared with the doctor's page (consult/conversation.py).
 
-A paid consult stays `awaiting_payment` until the payment step exists: the page shows
-the amount and a disabled pay button, and takes no money.
+A paid consult awaiting payment shows the amount and the portal's payment methods; the
+order is opened by consult's own service (consult_pay, the REST API's) and then paid on
+the portal's order pages (booking.py: dev gateway, WeChat QR, Alipay's cashier), which
+return to the conversation.
 """
 
 from django.contrib import messages
@@ -29,21 +31,28 @@ from accounts.selectors import (
     patient_profile_get_for_user,
     patient_profile_list_for_user,
 )
+from billing.models import PaymentOrder
+from billing.services.orders import payment_order_pay_params
 from common.services import Actor
-from config.portal.forms import ConsultCreateForm, ConsultRateForm
+from config.portal.forms import ConsultCreateForm, ConsultRateForm, PayForm
 from config.portal.gate import patient_page
+from config.portal.views.booking import channel_step, portal_channels
 from config.portal.views.refusals import Refused, call_service
 from consult import selectors
 from consult.conversation import (
     PORTAL,
+    ImageForm,
     MessageForm,
     conversation_context,
+    image_upload_view,
     message_sent_response,
     messages_fragment,
 )
 from consult.models import Consult, ConsultMessage
 from consult.services.consults import consult_close, consult_create, consult_rate
+from consult.services.images import message_image_send, problem_image_add
 from consult.services.messages import message_recall, message_send
+from consult.services.payment import consult_pay
 from hospitals import selectors as catalog
 
 S = Consult.Status
@@ -123,6 +132,9 @@ def _page(
     *,
     send_form: MessageForm | None = None,
     rate_form: ConsultRateForm | None = None,
+    pay_form: PayForm | None = None,
+    image_form: ImageForm | None = None,
+    problem_image_form: ImageForm | None = None,
     errors: list[str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -131,8 +143,13 @@ def _page(
         consult,
         side=PORTAL,
         send_form=send_form or MessageForm(),
+        image_form=image_form,
     )
+    channels = portal_channels()
     context |= {
+        "problem_image_form": problem_image_form or ImageForm(),
+        "pay_channels": channels,
+        "pay_form": pay_form or PayForm(channels=channels),
         "rate_form": rate_form or ConsultRateForm(),
         "can_rate": consult.status == S.CLOSED,
         "can_close": consult.status in (S.AWAITING_PAYMENT, S.WAITING, S.IN_PROGRESS),
@@ -191,6 +208,105 @@ def consult_send(request: HttpRequest, consult_id: int) -> HttpResponse:
             ),
         )
     return message_sent_response(request, consult, side=PORTAL, form=None)
+
+
+@image_upload_view
+@require_POST
+@patient_page
+def consult_problem_image_add(request: HttpRequest, consult_id: int) -> HttpResponse:
+    """The patient adds an image of the problem (up to 9, until the consult ends)."""
+    consult = _consult(request, consult_id)
+    form = ImageForm(request.POST, request.FILES)
+    try:
+        content = form.content()
+        if content is None:
+            raise Refused(400)
+        call_service(
+            form,
+            lambda: problem_image_add(
+                actor=Actor.from_request(request),
+                consult=consult,
+                user=request.user,
+                content=content,
+            ),
+        )
+    except Refused as refused:
+        return _page(
+            request,
+            _refreshed(consult),
+            problem_image_form=form,
+            status=refused.status,
+        )
+    messages.success(request, _("The image was added."))
+    return redirect(reverse("portal:consult", args=[consult.pk]) + "#problem-images-h")
+
+
+@image_upload_view
+@require_POST
+@patient_page
+def consult_send_image(request: HttpRequest, consult_id: int) -> HttpResponse:
+    consult = _consult(request, consult_id)
+    form = ImageForm(request.POST, request.FILES)
+    try:
+        content = form.content()
+        if content is None:
+            raise Refused(400)
+        call_service(
+            form,
+            lambda: message_image_send(
+                actor=Actor.from_request(request),
+                consult=consult,
+                sender=ConsultMessage.Sender.PATIENT,
+                user=request.user,
+                content=content,
+            ),
+        )
+    except Refused as refused:
+        return _page(
+            request, _refreshed(consult), image_form=form, status=refused.status
+        )
+    return redirect(reverse("portal:consult", args=[consult.pk]) + "#send-image")
+
+
+@require_POST
+@patient_page
+def consult_pay_view(request: HttpRequest, consult_id: int) -> HttpResponse:
+    """Open (or reuse) the consult's order for the chosen channel, then the channel's
+    step; the order's page returns to the conversation once paid."""
+    consult = _consult(request, consult_id)
+    if consult.user_id != request.user.pk:
+        raise Http404  # only the consult's patient pays it
+    channels = portal_channels()
+    form = PayForm(request.POST, channels=channels)
+    try:
+        if not form.is_valid():
+            raise Refused(400)
+        channel = form.cleaned_data["channel"]
+        order = call_service(
+            form,
+            lambda: consult_pay(
+                consult=consult,
+                channel=channel,
+                scene=PaymentOrder.Scene.WEB,
+                actor=Actor.from_request(request),
+            ),
+        )
+        # After the order's commit, outside any transaction (a channel call may wait).
+        params = call_service(form, lambda: payment_order_pay_params(order=order))
+    except Refused as refused:
+        consult = _refreshed(consult)
+        # The form is on the page only while the consult awaits payment.
+        shown = consult.status == S.AWAITING_PAYMENT
+        return _page(
+            request,
+            consult,
+            pay_form=form,
+            errors=[] if shown else list(form.non_field_errors()),
+            status=refused.status,
+        )
+    if params is None:  # paid or closed meanwhile
+        return redirect("portal:consult", consult_id=consult.pk)
+    return channel_step(order=order, channel=channel, params=params)
 
 
 @require_POST
