@@ -34,12 +34,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from common.refusals import refusal_status
+from common.services import Actor
 from common.uploads import CappedMemoryUploadHandler
 from consult import selectors
 from consult.image_files import image_url
 from consult.models import Consult, ConsultImage, ConsultMessage
-from consult.services.images import PROBLEM_IMAGES_MAX, PROBLEM_IMAGES_OPEN
-from consult.services.messages import RECALL_WINDOW
+from consult.services.images import (
+    PROBLEM_IMAGES_MAX,
+    PROBLEM_IMAGES_OPEN,
+    message_image_send,
+)
+from consult.services.messages import RECALL_WINDOW, message_send
 
 PORTAL: Final = "portal"
 WORKSPACE: Final = "workspace"
@@ -257,3 +263,43 @@ def message_sent_response(
     if sent or full_page is None:
         return redirect(reverse(ROUTES[side]["page"], args=[consult.pk]) + "#send")
     return full_page()
+
+
+def text_post(
+    request: HttpRequest, consult: Consult, *, sender: str
+) -> tuple[MessageForm, int | None]:
+    """Send the posted text as `sender` (message_send, the API's path): the form, and
+    None when sent or the refusal's status (its reason on the form)."""
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        return form, 400
+    return form, refusal_status(
+        form,
+        lambda: message_send(
+            actor=Actor.from_request(request),
+            consult=consult,
+            sender=sender,
+            user=request.user,
+            text=form.cleaned_data["text"],
+        ),
+    )
+
+
+def image_post(
+    request: HttpRequest, consult: Consult, *, sender: str
+) -> tuple[ImageForm, int | None]:
+    """Send the posted image as `sender` (message_image_send): as text_post."""
+    form = ImageForm(request.POST, request.FILES)
+    content = form.content()
+    if content is None:
+        return form, 400
+    return form, refusal_status(
+        form,
+        lambda: message_image_send(
+            actor=Actor.from_request(request),
+            consult=consult,
+            sender=sender,
+            user=request.user,
+            content=content,
+        ),
+    )

@@ -9,11 +9,8 @@ Writes are POST forms that redirect back; bad input re-shows the form with its e
 written.
 """
 
-from collections.abc import Callable
-
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,6 +24,7 @@ from django.views.decorators.http import (
 )
 
 from common.errors import DomainError
+from common.refusals import refusal_status
 from common.services import Actor
 from consult import selectors
 from consult.conversation import (
@@ -34,14 +32,15 @@ from consult.conversation import (
     ImageForm,
     MessageForm,
     conversation_context,
+    image_post,
     image_upload_view,
     message_sent_response,
     messages_fragment,
+    text_post,
 )
 from consult.models import Consult, ConsultMessage
 from consult.services.consults import consult_close
-from consult.services.images import message_image_send
-from consult.services.messages import message_recall, message_send
+from consult.services.messages import message_recall
 from consult.services.offers import (
     QUICK_REPLIES_MAX,
     consult_offer_set,
@@ -54,19 +53,6 @@ from consult.workspace.gate import doctor_page
 
 S = Consult.Status
 PAGE_SIZE = 20
-
-
-def _refusal(form: forms.Form, action: Callable[[], object]) -> int | None:
-    """Run the service; on a refusal put its reason on `form` and return the status."""
-    try:
-        action()
-    except DomainError as error:
-        form.add_error(None, str(error.message))
-        return error.status_code
-    except ValidationError as error:  # a service's full_clean()
-        form.add_error(None, error.messages)
-        return 400
-    return None
 
 
 def _consult(request: HttpRequest, consult_id: int) -> Consult:
@@ -148,19 +134,7 @@ def consult_messages(request: HttpRequest, consult_id: int) -> HttpResponse:
 @doctor_page
 def consult_send(request: HttpRequest, consult_id: int) -> HttpResponse:
     consult = _consult(request, consult_id)
-    form = MessageForm(request.POST)
-    status = 400 if not form.is_valid() else None
-    if status is None:
-        status = _refusal(
-            form,
-            lambda: message_send(
-                actor=Actor.from_request(request),
-                consult=consult,
-                sender=ConsultMessage.Sender.DOCTOR,
-                user=request.user,
-                text=form.cleaned_data["text"],
-            ),
-        )
+    form, status = text_post(request, consult, sender=ConsultMessage.Sender.DOCTOR)
     if status is None:
         return message_sent_response(request, consult, side=WORKSPACE, form=None)
     consult.refresh_from_db()
@@ -179,20 +153,7 @@ def consult_send(request: HttpRequest, consult_id: int) -> HttpResponse:
 @doctor_page
 def consult_send_image(request: HttpRequest, consult_id: int) -> HttpResponse:
     consult = _consult(request, consult_id)
-    form = ImageForm(request.POST, request.FILES)
-    content = form.content()
-    status = 400 if content is None else None
-    if status is None:
-        status = _refusal(
-            form,
-            lambda: message_image_send(
-                actor=Actor.from_request(request),
-                consult=consult,
-                sender=ConsultMessage.Sender.DOCTOR,
-                user=request.user,
-                content=content,
-            ),
-        )
+    form, status = image_post(request, consult, sender=ConsultMessage.Sender.DOCTOR)
     if status is None:
         return redirect(
             reverse("consult_workspace:consult", args=[consult.pk]) + "#send-image"
@@ -284,7 +245,7 @@ def quick_reply_add(request: HttpRequest) -> HttpResponse:
     form = QuickReplyForm(request.POST, prefix="new")
     status = 400 if not form.is_valid() else None
     if status is None:
-        status = _refusal(
+        status = refusal_status(
             form,
             lambda: quick_reply_create(doctor=doctor, text=form.cleaned_data["text"]),
         )
@@ -303,7 +264,7 @@ def quick_reply_edit(request: HttpRequest, reply_id: int) -> HttpResponse:
     form = QuickReplyForm(request.POST, prefix=f"r{reply.pk}")
     status = 400 if not form.is_valid() else None
     if status is None:
-        status = _refusal(
+        status = refusal_status(
             form,
             lambda: quick_reply_update(reply=reply, text=form.cleaned_data["text"]),
         )
@@ -338,7 +299,7 @@ def offer_page(request: HttpRequest) -> HttpResponse:
         form = OfferForm(request.POST)
         status = 400 if not form.is_valid() else None
         if status is None:
-            status = _refusal(
+            status = refusal_status(
                 form,
                 lambda: consult_offer_set(
                     actor=Actor.from_request(request),

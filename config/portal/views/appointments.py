@@ -23,10 +23,10 @@ from billing.selectors import (
     discount_rate_for_user,
     payment_order_list_for_appointment,
 )
+from common.refusals import Refused, call_service
 from common.services import Actor
 from config.portal.forms import CancelForm
 from config.portal.gate import patient_page
-from config.portal.views.refusals import Refused, call_service
 
 S = Appointment.Status
 # What the patient can still cancel (the service decides the deadline).

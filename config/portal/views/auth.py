@@ -17,9 +17,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.services.login import sms_code_send, user_login_with_sms
+from common.refusals import Refused, call_service
 from common.services import Actor
 from config.portal.forms import LoginForm
-from config.portal.views.refusals import Refused, call_service
 
 SESSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
 

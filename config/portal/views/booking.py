@@ -36,11 +36,11 @@ from billing.models import Channel, PaymentOrder
 from billing.services import payment_order_dev_pay
 from billing.services.orders import payment_order_open, payment_order_pay_params
 from common.errors import NotFound
+from common.refusals import Refused, call_service
 from common.services import Actor
 from config.portal.forms import BookForm, PayForm
 from config.portal.gate import patient_page
 from config.portal.qr import qr_svg
-from config.portal.views.refusals import Refused, call_service
 from scheduling.rules import booking_opens_at
 from scheduling.selectors import caller_priority
 

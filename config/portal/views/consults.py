@@ -33,25 +33,27 @@ from accounts.selectors import (
 )
 from billing.models import PaymentOrder
 from billing.services.orders import payment_order_pay_params
+from common.refusals import Refused, call_service
 from common.services import Actor
 from config.portal.forms import ConsultCreateForm, ConsultRateForm, PayForm
 from config.portal.gate import patient_page
 from config.portal.views.booking import channel_step, portal_channels
-from config.portal.views.refusals import Refused, call_service
 from consult import selectors
 from consult.conversation import (
     PORTAL,
     ImageForm,
     MessageForm,
     conversation_context,
+    image_post,
     image_upload_view,
     message_sent_response,
     messages_fragment,
+    text_post,
 )
 from consult.models import Consult, ConsultMessage
 from consult.services.consults import consult_close, consult_create, consult_rate
-from consult.services.images import message_image_send, problem_image_add
-from consult.services.messages import message_recall, message_send
+from consult.services.images import problem_image_add
+from consult.services.messages import message_recall
 from consult.services.payment import consult_pay
 from hospitals import selectors as catalog
 
@@ -181,33 +183,19 @@ def consult_messages(request: HttpRequest, consult_id: int) -> HttpResponse:
 @patient_page
 def consult_send(request: HttpRequest, consult_id: int) -> HttpResponse:
     consult = _consult(request, consult_id)
-    form = MessageForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise Refused(400)
-        call_service(
-            form,
-            lambda: message_send(
-                actor=Actor.from_request(request),
-                consult=consult,
-                sender=ConsultMessage.Sender.PATIENT,
-                user=request.user,
-                text=form.cleaned_data["text"],
-            ),
-        )
-    except Refused as refused:
-        status = refused.status
-        return message_sent_response(
-            request,
-            consult,
-            side=PORTAL,
-            form=form,
-            status=status,
-            full_page=lambda: _page(
-                request, _refreshed(consult), send_form=form, status=status
-            ),
-        )
-    return message_sent_response(request, consult, side=PORTAL, form=None)
+    form, status = text_post(request, consult, sender=ConsultMessage.Sender.PATIENT)
+    if status is None:
+        return message_sent_response(request, consult, side=PORTAL, form=None)
+    return message_sent_response(
+        request,
+        consult,
+        side=PORTAL,
+        form=form,
+        status=status,
+        full_page=lambda: _page(
+            request, _refreshed(consult), send_form=form, status=status
+        ),
+    )
 
 
 @image_upload_view
@@ -246,25 +234,9 @@ def consult_problem_image_add(request: HttpRequest, consult_id: int) -> HttpResp
 @patient_page
 def consult_send_image(request: HttpRequest, consult_id: int) -> HttpResponse:
     consult = _consult(request, consult_id)
-    form = ImageForm(request.POST, request.FILES)
-    try:
-        content = form.content()
-        if content is None:
-            raise Refused(400)
-        call_service(
-            form,
-            lambda: message_image_send(
-                actor=Actor.from_request(request),
-                consult=consult,
-                sender=ConsultMessage.Sender.PATIENT,
-                user=request.user,
-                content=content,
-            ),
-        )
-    except Refused as refused:
-        return _page(
-            request, _refreshed(consult), image_form=form, status=refused.status
-        )
+    form, status = image_post(request, consult, sender=ConsultMessage.Sender.PATIENT)
+    if status is not None:
+        return _page(request, _refreshed(consult), image_form=form, status=status)
     return redirect(reverse("portal:consult", args=[consult.pk]) + "#send-image")
 
 

@@ -25,10 +25,10 @@ from accounts.selectors import (
     profile_phone_masked,
 )
 from accounts.services.profiles import patient_profile_create, patient_profile_delete
+from common.refusals import Refused, call_service
 from common.services import Actor
 from config.portal.forms import ProfileForm
 from config.portal.gate import patient_page
-from config.portal.views.refusals import Refused, call_service
 
 
 def _rows(request: HttpRequest) -> list[dict]:

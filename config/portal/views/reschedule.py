@@ -28,11 +28,11 @@ from billing.selectors import (
     discount_rate_for_user,
 )
 from common.money import yuan_display
+from common.refusals import Refused, call_service
 from common.services import Actor
 from config.portal.forms import RescheduleForm
 from config.portal.gate import patient_page
 from config.portal.views.browse import page_or_part, sessions_listing
-from config.portal.views.refusals import Refused, call_service
 
 S = Appointment.Status
 

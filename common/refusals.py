@@ -1,4 +1,5 @@
-"""How a service's refusal reaches the page: on the form, in Chinese, never a 500.
+"""How a service's refusal reaches a page (the portal's, the workspace's): on the form,
+in Chinese, never a 500.
 
 A DomainError (a business rule said no) becomes the form's error and the page is shown
 again with the error's status (409, 429...); a ValidationError from a service's
@@ -37,3 +38,12 @@ def call_service(form: forms.Form, action: Callable[[], T]) -> T:
         else:
             form.add_error(None, error.messages)
         raise Refused(400) from None
+
+
+def refusal_status(form: forms.Form, action: Callable[[], object]) -> int | None:
+    """`action()`; None when it ran, else the refusal's status (its reason on `form`)."""
+    try:
+        call_service(form, action)
+    except Refused as refused:
+        return refused.status
+    return None
