@@ -15,6 +15,7 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework_simplejwt import authentication
 from rest_framework_simplejwt import exceptions as jwt_exceptions
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from accounts.models import User
 from accounts.selectors import SESSION_CLAIM, login_session_is_revoked
@@ -49,6 +50,16 @@ class JWTAuthentication(authentication.JWTAuthentication):
                 str(detail.get("detail", exc.default_detail)),
                 str(detail.get("code", exc.default_code)),
             ) from None
+
+
+class StatelessJWTAuthentication(JWTAuthentication):
+    """The same checks as JWTAuthentication (signature, expiry, type, logged-out session)
+    without reading the user's row: request.user is simplejwt's TokenUser (id from the
+    token). For the booking endpoint, whose rush refusals must not touch the database; the
+    view reads the user itself (active or 401) before anything that writes for them."""
+
+    def get_user(self, validated_token):
+        return jwt_settings.TOKEN_USER_CLASS(validated_token)
 
 
 class OptionalJWTAuthentication(JWTAuthentication):

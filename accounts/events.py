@@ -18,3 +18,13 @@ class PatientProfileDeleting(DomainEvent):
     profile_id: int
     actor_user_id: int | None
     actor_ip: str | None
+
+
+@dataclass(frozen=True)
+class PatientAccountChanged(DomainEvent):
+    """What a user may book for or with changed: a profile added or deleted, the member
+    level (its priority window) or the account's active flag. Published inside the
+    writing transaction; the seat stock (appointments) forgets what it keeps of the user
+    after commit."""
+
+    user_id: int

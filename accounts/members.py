@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.errors import ErrorCode
+from accounts.events import PatientAccountChanged
 from accounts.models import LateCancelUse, MemberLevel, PointsEntry, User
 from accounts.selectors import (
     local_month_bounds,
@@ -30,6 +31,7 @@ from accounts.selectors import (
     member_privileges_for_user,
 )
 from common.errors import Conflict, NotAllowed
+from common.events import publish
 from common.services import Actor, operation_log_write
 
 
@@ -64,6 +66,7 @@ def _level_set(
         return
     User.objects.filter(pk=user.pk).update(member_level_id=new_id)
     user.member_level_id = new_id
+    publish(PatientAccountChanged(user_id=user.pk))
     before, after = _level_code(levels, current_id), _level_code(levels, new_id)
     if before != after:
         operation_log_write(

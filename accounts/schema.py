@@ -14,3 +14,10 @@ class AccountsOptionalJWTScheme(SimpleJWTScheme):
 
     target_class = "accounts.auth.OptionalJWTAuthentication"
     name = "optionalJwtAuth"
+
+
+class AccountsStatelessJWTScheme(SimpleJWTScheme):
+    """The booking endpoint's: the same bearer token, checked without the user's row."""
+
+    target_class = "accounts.auth.StatelessJWTAuthentication"
+    name = "statelessJwtAuth"

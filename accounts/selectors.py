@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
@@ -85,9 +86,33 @@ def user_get_by_login(login: str) -> User | None:
 SESSION_CLAIM = "sid"
 
 
+# A session's "not revoked" is remembered this long; a revocation is written over it at
+# once (accounts.services.tokens), so this bounds only a revocation whose cache write was
+# lost while Redis was down.
+REVOKED_CHECK_SECONDS = 30
+
+
+def login_session_revoked_key(sid: str) -> str:
+    return f"accounts:sid-revoked:{sid}"
+
+
 def login_session_is_revoked(*, sid: str) -> bool:
-    """Whether the login session `sid` was logged out (accounts.services.tokens)."""
-    return RevokedLoginSession.objects.filter(sid=sid).exists()
+    """Whether the login session `sid` was logged out (accounts.services.tokens).
+
+    Asked on every authenticated request, so the answer is cached: a revocation stores
+    True after its commit; a database answer of False is stored only where nothing is
+    (`add`), so it never overwrites a revocation that raced it.
+    """
+    key = login_session_revoked_key(sid)
+    known = cache.get(key)
+    if known is not None:
+        return bool(known)
+    revoked = RevokedLoginSession.objects.filter(sid=sid).exists()
+    if revoked:
+        cache.set(key, 1, REVOKED_CHECK_SECONDS)
+    else:
+        cache.add(key, 0, REVOKED_CHECK_SECONDS)
+    return revoked
 
 
 def patient_profile_list_for_user(*, user: User) -> QuerySet[PatientProfile]:

@@ -11,8 +11,7 @@ from appointments import selectors, services
 from appointments.models import Appointment
 from appointments.notifications import services as notification_services
 from common.api import PageQuerySerializer, get_paginated_response, paginated_schema
-from common.idempotency import idempotent
-from common.schema import IDEMPOTENCY_KEY, error_responses
+from common.schema import error_responses
 from common.services import Actor
 
 
@@ -57,49 +56,6 @@ class WaitlistOutputSerializer(serializers.Serializer):
     profile_name = serializers.CharField(source="profile.name")
     appointment_id = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField()
-
-
-class AppointmentBookApi(APIView):
-    # The service that takes the seat (the rush benchmark's naive baseline swaps in its own).
-    book_service = staticmethod(services.appointment_book)
-
-    class InputSerializer(serializers.Serializer):
-        slot_id = serializers.IntegerField(min_value=1)
-        profile_id = serializers.IntegerField(min_value=1)
-
-    @extend_schema(
-        request=InputSerializer,
-        parameters=[IDEMPOTENCY_KEY],
-        responses={
-            201: AppointmentOutputSerializer,
-            **error_responses(400, 401, 403, 404, 409, 422),
-        },
-    )
-    def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-
-        def book() -> Response:
-            profile = patient_profile_get_for_user(
-                user=request.user, profile_id=data["profile_id"]
-            )
-            slot = selectors.slot_get_for_booking(slot_id=data["slot_id"])
-            appointment = self.book_service(
-                actor=Actor.from_request(request),
-                user=request.user,
-                profile=profile,
-                slot=slot,
-            )
-            appointment = selectors.appointment_get_for_user(
-                user=request.user, appointment_id=appointment.pk
-            )
-            return Response(
-                AppointmentOutputSerializer(appointment).data,
-                status=status.HTTP_201_CREATED,
-            )
-
-        return idempotent(request, scope="appointment_book", handler=book)
 
 
 class AppointmentListApi(APIView):

@@ -1,13 +1,14 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from accounts.events import PatientProfileDeleting
+from accounts.events import PatientAccountChanged, PatientProfileDeleting
 from accounts.roles import Role, role_grant
 from appointments.action_labels import ACTION_LABELS
 from appointments.events import NotificationCreated
 from appointments.periodic import PERIODIC_JOBS
 from common.action_labels import action_labels_register
 from common.events import Phase, subscribe
+from common.health import health_check_register
 from common.periodic import periodic_jobs_register
 from scheduling.events import SeatsAdded
 
@@ -21,9 +22,17 @@ class AppointmentsConfig(AppConfig):
         # the app registry is ready.
         from appointments import tasks
         from appointments.services.waitlist import waitlist_offer_added_seats
-        from appointments.subscribers import patient_profile_deleting
+        from appointments.stock.client import stock_status
+        from appointments.subscribers import (
+            patient_account_changed_stock,
+            patient_profile_deleting,
+            seats_added_stock,
+        )
 
         action_labels_register(ACTION_LABELS)
+        # "booking": the seat stock in use ("ok"), Redis failing ("fallback": bookings
+        # take the database path) or off ("not_configured").
+        health_check_register("booking", stock_status)
         periodic_jobs_register(*PERIODIC_JOBS, app=self.name)
 
         # The desk sees and checks in its hospital's patients (check-in, completing and
@@ -42,6 +51,12 @@ class AppointmentsConfig(AppConfig):
         role_grant(role=Role.DOCTOR, permissions=["appointments.view_appointment"])
         # 加号 in the schedule: the waitlist gets the new seats in the same transaction.
         subscribe(SeatsAdded, waitlist_offer_added_seats, when=Phase.IN_TRANSACTION)
+        # The seat stock (Redis pre-deduction) mirrors added seats and forgets what it
+        # kept of a user whose profiles or level changed.
+        subscribe(SeatsAdded, seats_added_stock, when=Phase.IN_TRANSACTION)
+        subscribe(
+            PatientAccountChanged, patient_account_changed_stock, when=Phase.ON_COMMIT
+        )
 
         # A patient profile is deleted only without upcoming bookings; its waitlist closes.
         subscribe(

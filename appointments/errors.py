@@ -44,6 +44,7 @@ class ErrorCode(StrEnum):
     SLOT_NOT_FOUND = "slot_not_found"
     TRANSITION_NOT_ALLOWED = "transition_not_allowed"
     STOP_REQUEST_DECIDED = "stop_request_decided"
+    TICKET_NOT_FOUND = "ticket_not_found"
     STOP_REQUEST_OPEN = "stop_request_open"
     VISIT_STARTED = "visit_started"
     WAITLIST_ENTRY_NOT_FOUND = "waitlist_entry_not_found"

@@ -27,4 +27,16 @@ PERIODIC_JOBS = (
         minute="*/5",  # every 5 minutes: deadlines are hours before the visit
         description="Where the hospital turned it on, return the seats of unpaid or free high-risk bookings not confirmed by their deadline to the waitlist.",
     ),
+    PeriodicJob(
+        name="Load and reconcile the seat stock",
+        task="appointments.tasks.booking_stock_reconcile",
+        minute="*",  # every minute: sessions are loaded an hour before release
+        description="Load sessions due into the Redis seat stock (also after a Redis restart) and repair drift against the database.",
+    ),
+    PeriodicJob(
+        name="Write queued booking tickets",
+        task="appointments.tasks.booking_tickets_write",
+        minute="*",  # every minute: the safety net behind the writer process
+        description="Turn booking tickets still queued into appointments or refusals, should the writer process be down.",
+    ),
 )

@@ -1,10 +1,11 @@
 import datetime
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from appointments.errors import ErrorCode
-from appointments.models import Appointment, WaitlistEntry
+from appointments.models import Appointment, BookingTicket, WaitlistEntry
 from common.errors import NotFound
 from scheduling.errors import ErrorCode as SchedulingError
 from scheduling.models import ClinicSession, Slot
@@ -32,6 +33,14 @@ def appointment_get_for_user(*, user: User, appointment_id: int) -> Appointment:
     if appointment is None:
         raise NotFound(ErrorCode.APPOINTMENT_NOT_FOUND)
     return appointment
+
+
+def booking_ticket_get_for_user(*, user: User, ticket_id: int) -> BookingTicket:
+    """The user's own booking ticket; anyone else's id answers 404."""
+    ticket = BookingTicket.objects.filter(pk=ticket_id, user_id=user.pk).first()
+    if ticket is None:
+        raise NotFound(ErrorCode.TICKET_NOT_FOUND, _("Booking ticket not found."))
+    return ticket
 
 
 def waitlist_list_for_user(*, user: User) -> QuerySet[WaitlistEntry]:

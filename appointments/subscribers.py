@@ -3,12 +3,15 @@
 from django.utils.translation import gettext as _
 
 from accounts.errors import ErrorCode as AccountsError
-from accounts.events import PatientProfileDeleting
+from accounts.events import PatientAccountChanged, PatientProfileDeleting
 from accounts.models import PatientProfile, User
 from appointments.models import Appointment
 from appointments.services.waitlist import waitlist_close_for_profile
+from appointments.stock.deltas import stock_seats_added
+from appointments.stock.loading import user_stock_forget
 from common.errors import Conflict
 from common.services import Actor
+from scheduling.events import SeatsAdded
 
 
 def patient_profile_deleting(event: PatientProfileDeleting) -> None:
@@ -35,3 +38,15 @@ def patient_profile_deleting(event: PatientProfileDeleting) -> None:
     )
     profile = PatientProfile.objects.get(pk=event.profile_id)
     waitlist_close_for_profile(actor=actor, profile=profile)
+
+
+def seats_added_stock(event: SeatsAdded) -> None:
+    """加号: the seat stock gets the seats after commit (appointments.stock.deltas)."""
+    stock_seats_added(
+        session_id=event.session_id, slot_id=event.slot_id, seats=event.seats
+    )
+
+
+def patient_account_changed_stock(event: PatientAccountChanged) -> None:
+    """After commit: the stock reads the user's profiles and level again when next asked."""
+    user_stock_forget(user_id=event.user_id)

@@ -6,6 +6,9 @@ from appointments.events import NotificationCreated
 from appointments.notifications import delivery, reminders
 from appointments.services import noshow_release
 from appointments.services.lifecycle import sessions_mark_no_shows as no_shows_mark
+from appointments.services.ticket_writer import tickets_write
+from appointments.stock.client import stock_enabled
+from appointments.stock.reconcile import stock_reconcile
 from common.services import Actor
 from common.tasks import enqueue
 
@@ -45,3 +48,23 @@ def notification_created_queue(event: NotificationCreated) -> None:
     """After commit (subscribed in appointments/apps.py): queue the delivery. If the broker
     cannot be reached, the sweeper sends it later."""
     enqueue(notification_deliver, event.notification_id)
+
+
+@shared_task
+def booking_stock_reconcile() -> int:
+    """Load the sessions due into the seat stock and repair drift; the seats repaired."""
+    if not stock_enabled():
+        return 0
+    return len(stock_reconcile().seats_fixed)
+
+
+@shared_task
+def booking_tickets_write() -> int:
+    """Write queued booking tickets left by an absent writer process (a safety net: the
+    writer process, manage.py booking_writer, is the fast path). Tickets decided."""
+    decided = 0
+    while True:
+        report = tickets_write()
+        decided += report.claimed
+        if report.claimed == 0:
+            return decided

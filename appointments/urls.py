@@ -1,12 +1,17 @@
 from django.urls import path
 
-from appointments import apis, checkin_apis, notification_apis
+from appointments import apis, booking_apis, checkin_apis, notification_apis
 from appointments import workspace_apis as ws
 
 app_name = "appointments"
 urlpatterns = [
     path("", apis.AppointmentListApi.as_view(), name="list"),
-    path("book/", apis.AppointmentBookApi.as_view(), name="book"),
+    path("book/", booking_apis.AppointmentBookApi.as_view(), name="book"),
+    path(
+        "tickets/<int:ticket_id>/",
+        booking_apis.BookingTicketApi.as_view(),
+        name="ticket-detail",
+    ),
     path("<int:appointment_id>/", apis.AppointmentDetailApi.as_view(), name="detail"),
     path(
         "<int:appointment_id>/cancel/",

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from common.api import error_body
 from common.cache import cache_status
 from common.errors import ErrorCode
+from common.health import health_checks
 from common.schema import error_responses
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,8 @@ class HealthApi(APIView):
     broker only accelerate or defer work (the cache answers as an empty cache, queued work
     is picked up by the sweeps), so with either down the answer is 200 with status
     "degraded". Each part is "ok", "down" or, for a broker when tasks run inline,
-    "not_configured".
+    "not_configured"; parts registered by the apps (common.health) follow, e.g. "booking":
+    "fallback" while Redis fails and bookings take the database path.
     """
 
     authentication_classes: list = []
@@ -54,6 +56,7 @@ class HealthApi(APIView):
             "database": _check_database(),
             "cache": cache_status(),
             "broker": _check_broker(),
+            **{name: check() for name, check in health_checks().items()},
         }
         if checks["database"] != OK:
             return Response(

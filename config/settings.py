@@ -335,6 +335,22 @@ AVAILABILITY_CACHE_SECONDS = env_int("AVAILABILITY_CACHE_SECONDS", 5)
 # back first (cleared then; with the per-process local-memory cache, others wait this out).
 SOLD_OUT_CACHE_SECONDS = env_int("SOLD_OUT_CACHE_SECONDS", 2)
 
+# The rush (ARCHITECTURE.md, "The rush"): seats pre-deducted in Redis, winners queued as
+# booking tickets and written in batches. On whenever Redis is configured; off (or Redis
+# failing) every booking takes the database path.
+BOOKING_PREDEDUCT = env_bool("BOOKING_PREDEDUCT", bool(REDIS_URL))
+BOOKING_STOCK_REDIS_URL = os.environ.get("BOOKING_STOCK_REDIS_URL") or REDIS_URL
+# The stock's keys start with bk:<namespace>:; empty: named after the database in use.
+BOOKING_STOCK_NAMESPACE = os.environ.get("BOOKING_STOCK_NAMESPACE", "")
+BOOKING_STOCK_TIMEOUT_SECONDS = 0.5
+# Sessions are loaded into the stock this long before their release.
+BOOKING_STOCK_PRELOAD_MINUTES = env_int("BOOKING_STOCK_PRELOAD_MINUTES", 60, minimum=1)
+# How long a booking that won its seat waits for the writer before answering 202 with
+# its ticket (0: answer with the ticket at once).
+BOOKING_TICKET_WAIT_MS = env_int("BOOKING_TICKET_WAIT_MS", 1500)
+# Tickets the writer decides per transaction.
+BOOKING_WRITER_BATCH = env_int("BOOKING_WRITER_BATCH", 200, minimum=1)
+
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True

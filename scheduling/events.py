@@ -16,8 +16,12 @@ class SeatsAdded(DomainEvent):
     """Staff added seats to a session (加号: more seats on a slot, or a new slot).
 
     Published inside the service's transaction, with the session's slots locked; the
-    waitlist (appointments) offers the new seats at once.
+    waitlist (appointments) offers the new seats at once, and the seat stock gets them
+    after commit. `slot_id`: the slot that got `seats` more (or the new slot, with its
+    seats).
     """
 
     session_id: int
     actor: Actor
+    slot_id: int
+    seats: int

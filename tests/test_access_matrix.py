@@ -38,7 +38,12 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.models import User
 from analytics.models import HistoryImport, HistoryVisit, NoShowModel
-from appointments.models import Appointment, Notification, SessionStopRequest
+from appointments.models import (
+    Appointment,
+    BookingTicket,
+    Notification,
+    SessionStopRequest,
+)
 from appointments.screen import screen_signature
 from appointments.services import (
     appointment_book,
@@ -117,6 +122,7 @@ GET  /api/v1/scheduling/doctors/search/                             200 200 200 
 GET  /api/v1/scheduling/sessions/<scheduling_id:session_id>/        200 200 200 200 200 200 200   /api/v1/scheduling/sessions/{session}/
 GET  /api/v1/appointments/                                          401 200 200 200 200 200 200
 GET  /api/v1/appointments/<int:appointment_id>/                     401 200 404 404 404 404 404   /api/v1/appointments/{appointment}/
+GET  /api/v1/appointments/tickets/<int:ticket_id>/                  401 200 404 404 404 404 404   /api/v1/appointments/tickets/{ticket}/
 GET  /api/v1/appointments/notifications/                            401 200 200 200 200 200 200
 GET  /api/v1/appointments/notifications/unread-count/               401 200 200 200 200 200 200
 GET  /api/v1/appointments/notifications/subscribe-templates/        401 200 200 200 200 200 200
@@ -868,6 +874,14 @@ def build_world(tmp_path: Path) -> tuple[dict[str, User | None], dict[str, int]]
         "user": patient_a.pk,
         "profile": profile_a.pk,
         "appointment": appointment.pk,
+        "ticket": BookingTicket.objects.create(
+            user=patient_a,
+            profile=profile_a,
+            slot=slot,
+            session_id=slot.session_id,
+            status=BookingTicket.Status.BOOKED,
+            appointment=appointment,
+        ).pk,
         "record": record.pk,
         "record_appointment": record_appointment.pk,
         "attachment": attachment.pk,

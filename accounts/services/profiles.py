@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.errors import ErrorCode
-from accounts.events import PatientProfileDeleting
+from accounts.events import PatientAccountChanged, PatientProfileDeleting
 from accounts.models import PatientProfile, User
 from accounts.selectors import (
     ID_CARD_CONTEXT,
@@ -144,6 +144,7 @@ def patient_profile_create(
         obj=profile,
         summary=f"relation={profile.relation}",
     )
+    publish(PatientAccountChanged(user_id=user.pk))
     return profile
 
 
@@ -293,4 +294,5 @@ def patient_profile_delete(*, actor: Actor, profile: PatientProfile) -> None:
     # NULL is exactly the deleted marker, checked by the table's CheckConstraint.
     profile.full_clean(exclude=["is_active"])
     profile.save(update_fields=["is_active", "updated_at"])
+    publish(PatientAccountChanged(user_id=profile.user_id))
     operation_log_write(actor=actor, action="patient_profile_delete", obj=profile)

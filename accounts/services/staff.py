@@ -2,7 +2,9 @@
 
 from django.db import transaction
 
+from accounts.events import PatientAccountChanged
 from accounts.models import User
+from common.events import publish
 from common.services import Actor, operation_log_write
 
 # Written only by accounts/members.py, under the user's row lock.
@@ -37,4 +39,6 @@ def user_save_by_admin(
         # Field names only: values such as phones are personal data.
         summary="changed: " + ", ".join(changed_fields) if changed_fields else "",
     )
+    if not is_new:
+        publish(PatientAccountChanged(user_id=user.pk))
     return user

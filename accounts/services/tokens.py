@@ -10,6 +10,7 @@ import secrets
 from datetime import datetime
 
 from django.contrib.auth.models import update_last_login
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +28,11 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.errors import ErrorCode
 from accounts.models import RevokedLoginSession, User
-from accounts.selectors import SESSION_CLAIM, login_session_is_revoked
+from accounts.selectors import (
+    SESSION_CLAIM,
+    login_session_is_revoked,
+    login_session_revoked_key,
+)
 from common.errors import DomainError
 from common.services import Actor, operation_log_write
 
@@ -124,6 +129,11 @@ def _session_revoke(*, user: User, sid: str, now: datetime) -> None:
         sid=sid[:64],
         defaults={"user": user, "revoked_at": now, "expires_at": now + lifetime},
     )
+    # The check's cache (accounts.selectors) forgets "not revoked" now, and learns
+    # "revoked" after commit.
+    key = login_session_revoked_key(sid[:64])
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.set(key, 1, int(lifetime.total_seconds()) + 60))
 
 
 def user_login_sessions_revoke(*, user: User, keep_sid: str = "") -> int:

@@ -7,10 +7,12 @@ from appointments.models.notifications import (
     Reminder,
 )
 from appointments.models.stop_requests import SessionStopRequest
+from appointments.models.tickets import BookingTicket
 from appointments.models.waitlist import WaitlistEntry
 
 __all__ = [
     "Appointment",
+    "BookingTicket",
     "Notification",
     "NotificationThrottle",
     "Reminder",

@@ -28,6 +28,7 @@ from appointments.services.seat_rules import (
     seat_checks_under_locks,
     target_slot_check,
 )
+from appointments.stock.deltas import stock_seat_taken
 from common.errors import Conflict, NotAllowed
 from common.events import publish
 from common.services import Actor, operation_log_write
@@ -47,14 +48,27 @@ def order_no_new(now: datetime.datetime) -> str:
     return f"{local:%Y%m%d%H%M%S}{secrets.randbelow(10**10):010d}"
 
 
-def seat_take(*, slot_id: int) -> bool:
-    """Take one seat of the slot. True if taken. Holds the slot row lock until commit."""
-    return (
+def seat_take(
+    *,
+    slot_id: int,
+    session_id: int | None = None,
+    profile_id: int | None = None,
+    from_ticket: bool = False,
+) -> bool:
+    """Take one seat of the slot. True if taken. Holds the slot row lock until commit.
+
+    The seat stock mirrors it after commit (the profile marked in `session_id` when both
+    are given), unless the seat was won in the stock already (`from_ticket`).
+    """
+    taken = (
         Slot.objects.filter(pk=slot_id, booked__lt=F("capacity")).update(
             booked=F("booked") + 1
         )
         == 1
     )
+    if taken and not from_ticket:
+        stock_seat_taken(slot_id=slot_id, session_id=session_id, profile_id=profile_id)
+    return taken
 
 
 def queue_no_free(*, slot: Slot) -> int:
@@ -213,7 +227,9 @@ def _appointment_book_seat(
 ) -> Appointment:
     """The writing half of appointment_book: take the seat, then check and insert."""
     with transaction.atomic():
-        if not seat_take(slot_id=slot.pk):
+        if not seat_take(
+            slot_id=slot.pk, session_id=slot.session_id, profile_id=profile.pk
+        ):
             slot_mark_sold_out(slot_id=slot.pk)  # what the UPDATE saw was committed
             raise Conflict(ErrorCode.SLOT_FULL, _("This time slot is fully booked."))
         return booking_complete_on_taken_seat(

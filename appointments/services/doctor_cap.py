@@ -9,11 +9,8 @@ the slot lock and before the user's (ARCHITECTURE.md, "Lock order").
 
 import datetime
 
-from django.utils.translation import ngettext
-
-from appointments.errors import ErrorCode
 from appointments.models import Appointment
-from common.errors import Conflict
+from appointments.services import refusals
 from hospitals.models import Doctor
 from scheduling.models import ClinicSession
 
@@ -32,15 +29,7 @@ def _doctor_day_full(
         .count()
     )
     if taken >= cap:
-        raise Conflict(
-            ErrorCode.DOCTOR_DAILY_LIMIT_REACHED,
-            ngettext(
-                "This doctor sees at most %(n)d patient a day; that day is fully booked.",
-                "This doctor sees at most %(n)d patients a day; that day is fully booked.",
-                cap,
-            )
-            % {"n": cap},
-        )
+        raise refusals.doctor_day_full(cap)
 
 
 def doctor_day_cap_precheck(

@@ -57,7 +57,11 @@ def appointment_mark_paid(*, actor: Actor, appointment: Appointment) -> Appointm
             and appointment.session.status == ClinicSession.Status.OPEN
             and timezone.now() < appointment.visit_starts_at
         )
-        if not revivable or not seat_take(slot_id=appointment.slot_id):
+        if not revivable or not seat_take(
+            slot_id=appointment.slot_id,
+            session_id=appointment.session_id,
+            profile_id=appointment.profile_id,
+        ):
             raise Conflict(
                 ErrorCode.SEAT_NO_LONGER_AVAILABLE,
                 _("The seat was released before the payment arrived."),

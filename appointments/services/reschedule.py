@@ -231,18 +231,33 @@ def appointment_reschedule(
     raise _slot_busy()
 
 
-def _seats_move(*, old_slot_id: int, new_slot_id: int) -> None:
+def _seats_move(
+    *,
+    old_slot_id: int,
+    new_slot_id: int,
+    old_session_id: int,
+    new_session_id: int,
+    profile_id: int,
+) -> None:
     """Take the target's seat and give the old one back, locking the two slot rows in
-    ascending pk order."""
+    ascending pk order. The profile leaves the old session's marks in the seat stock only
+    when the move leaves that session."""
+    moved_out = old_session_id != new_session_id
     for slot_id in sorted((old_slot_id, new_slot_id)):
         if slot_id == new_slot_id:
-            if not seat_take(slot_id=new_slot_id):
+            if not seat_take(
+                slot_id=new_slot_id, session_id=new_session_id, profile_id=profile_id
+            ):
                 slot_mark_sold_out(slot_id=new_slot_id)
                 raise Conflict(
                     ErrorCode.SLOT_FULL, _("This time slot is fully booked.")
                 )
         else:
-            seat_give_back(slot_id=old_slot_id)
+            seat_give_back(
+                slot_id=old_slot_id,
+                session_id=old_session_id if moved_out else None,
+                profile_id=profile_id if moved_out else None,
+            )
 
 
 def _reschedule_in_transaction(
@@ -275,7 +290,13 @@ def _reschedule_in_transaction(
     }
     rule = rule_for_hospital_id(session.hospital_id)
 
-    _seats_move(old_slot_id=appointment.slot_id, new_slot_id=slot.pk)
+    _seats_move(
+        old_slot_id=appointment.slot_id,
+        new_slot_id=slot.pk,
+        old_session_id=appointment.session_id,
+        new_session_id=slot.session_id,
+        profile_id=appointment.profile_id,
+    )
     seat_checks_under_locks(
         user=user,
         profile=appointment.profile,

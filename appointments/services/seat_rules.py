@@ -18,12 +18,12 @@ from accounts.selectors import member_privileges_for_user
 from accounts.services.profiles import person_lock
 from appointments.errors import ErrorCode
 from appointments.models import Appointment
+from appointments.services import refusals
 from appointments.services.doctor_cap import (
     doctor_day_cap_check,
     doctor_day_cap_precheck,
 )
 from common.errors import Conflict
-from scheduling.errors import ErrorCode as SchedulingError
 from scheduling.models import BookingRule, ClinicSession, Slot
 from scheduling.rules import (
     booking_cutoff_at,
@@ -46,9 +46,7 @@ def booking_is_early(
     hours = member_privileges_for_user(user=user).priority_hours
     if now >= booking_opens_at(session.release_at, priority_hours=hours):
         return True
-    raise Conflict(
-        ErrorCode.NOT_RELEASED_YET, _("Booking for this session has not opened yet.")
-    )
+    raise refusals.not_released_yet()
 
 
 def priority_quota_check(
@@ -100,26 +98,15 @@ def slot_check_bookable(
     `early`: the booking goes through the members' priority channel (booking_is_early).
     """
     if session.status != ClinicSession.Status.OPEN:
-        raise Conflict(
-            SchedulingError.SESSION_STOPPED, _("This clinic session has been stopped.")
-        )
+        raise refusals.session_stopped()
     if not session.doctor.is_active or not session.hospital.is_open:
-        raise Conflict(
-            SchedulingError.DOCTOR_UNAVAILABLE, _("This doctor is not taking bookings.")
-        )
+        raise refusals.doctor_unavailable()
     if now < session.release_at and not early:
-        raise Conflict(
-            ErrorCode.NOT_RELEASED_YET,
-            _("Booking for this session has not opened yet."),
-        )
+        raise refusals.not_released_yet()
     if now >= slot.starts_at:
-        raise Conflict(
-            SchedulingError.SLOT_IN_PAST, _("This time slot has already started.")
-        )
+        raise refusals.slot_in_past()
     if now >= booking_cutoff_at(rule, slot, session):
-        raise Conflict(
-            ErrorCode.BOOKING_CLOSED, _("Booking for this time slot has closed.")
-        )
+        raise refusals.booking_closed()
 
 
 def caps_check(
@@ -159,21 +146,9 @@ def caps_check(
         .exclude(pk=exclude_appointment_id)
         .values_list("session__date", flat=True)
     )
-    if sum(1 for d in dates if d == day) >= rule.max_active_per_day:
-        raise Conflict(
-            ErrorCode.DAILY_LIMIT_REACHED,
-            _("This patient already has %(n)d bookings on this day.")
-            % {"n": rule.max_active_per_day},
-        )
-    for offset in range(7):
-        start = day - datetime.timedelta(days=6 - offset)
-        in_window = sum(1 for d in dates if start <= d <= start + week)
-        if in_window >= rule.max_active_per_week:
-            raise Conflict(
-                ErrorCode.WEEKLY_LIMIT_REACHED,
-                _("This patient already has %(n)d bookings within 7 days.")
-                % {"n": rule.max_active_per_week},
-            )
+    error = refusals.caps_refusal(dates=dates, day=day, rule=rule)
+    if error is not None:
+        raise error
 
 
 def target_slot_check(
@@ -214,10 +189,7 @@ def already_booked_check(
         .exclude(pk=exclude_appointment_id)
         .exists()
     ):
-        raise Conflict(
-            ErrorCode.ALREADY_BOOKED,
-            _("This patient already has a booking in this session."),
-        )
+        raise refusals.already_booked()
 
 
 def seat_checks_under_locks(
@@ -240,9 +212,7 @@ def seat_checks_under_locks(
     if not ClinicSession.objects.filter(
         pk=session.pk, status=ClinicSession.Status.OPEN
     ).exists():
-        raise Conflict(
-            SchedulingError.SESSION_STOPPED, _("This clinic session has been stopped.")
-        )
+        raise refusals.session_stopped()
     if early:
         priority_quota_check(
             user=user, session=session, exclude_appointment_id=exclude_appointment_id

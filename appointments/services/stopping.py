@@ -18,6 +18,7 @@ from appointments.services.lifecycle import appointment_cancelled_publish
 from appointments.services.notify import appointment_notify
 from appointments.services.transitions import appointment_cancel_and_release
 from appointments.services.waitlist import waitlist_close_for_session
+from appointments.stock.deltas import stock_session_changed
 from common.services import Actor
 from scheduling.models import ClinicSession
 from scheduling.services import session_mark_stopped
@@ -64,6 +65,7 @@ def session_stop(
     """
     now = now or timezone.now()
     session_mark_stopped(actor=actor, session=session, reason=reason, now=now)
+    stock_session_changed(session_id=session.pk)
     reason = session.stop_reason
 
     cancelled = refunds = refunded = 0

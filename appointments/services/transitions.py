@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from appointments.errors import ErrorCode
 from appointments.models import Appointment
+from appointments.stock.deltas import stock_seat_returned
 from common.errors import Conflict
 from common.services import Actor, operation_log_write
 from scheduling.models import Slot
@@ -130,15 +131,23 @@ def appointment_cancel_and_release(
         cancelled_at=now,
         hold_expires_at=None,
     )
-    seat_give_back(slot_id=appointment.slot_id)
+    seat_give_back(
+        slot_id=appointment.slot_id,
+        session_id=appointment.session_id,
+        profile_id=appointment.profile_id,
+    )
     return appointment
 
 
-def seat_give_back(*, slot_id: int) -> None:
+def seat_give_back(
+    *, slot_id: int, session_id: int | None = None, profile_id: int | None = None
+) -> None:
     """Give one seat back to the slot (a cancel, a move away): the sold-out flag cleared,
-    the count lowered. Takes the slot row lock until commit."""
+    the count lowered. Takes the slot row lock until commit. The seat stock gets the seat
+    after commit, and the profile (when given) may book in `session_id` again."""
     slot_seats_returned(slot_id=slot_id)
     Slot.objects.filter(pk=slot_id, booked__gt=0).update(booked=F("booked") - 1)
+    stock_seat_returned(slot_id=slot_id, session_id=session_id, profile_id=profile_id)
 
 
 def appointment_move(

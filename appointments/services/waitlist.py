@@ -258,7 +258,9 @@ def _entry_seat_take(
         tried.add(slot.pk)
         # A savepoint: if this patient cannot take the seat, the seat goes back with it.
         with transaction.atomic():
-            if not seat_take(slot_id=slot.pk):
+            if not seat_take(
+                slot_id=slot.pk, session_id=session.pk, profile_id=entry.profile_id
+            ):
                 continue  # taken meanwhile by a concurrent booking
             doctor_day_cap_check(session=session)
             caps_check(profile=entry.profile, session=session, rule=rule)

@@ -70,7 +70,8 @@ def walk_in_book(
     slot = _walk_in_slot(session, now)
     with transaction.atomic():
         slot = slot_add_seats(actor=actor, slot=slot, seats=1)
-        if not seat_take(slot_id=slot.pk):  # a booking took it in the meantime
+        # a booking may have taken it in the meantime
+        if not seat_take(slot_id=slot.pk, session_id=session.pk, profile_id=profile.pk):
             raise Conflict(
                 ErrorCode.SLOT_BUSY, _("Too many bookings at once; please try again.")
             )

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import PatientProfile, User
-from appointments.apis import AppointmentBookApi
+from appointments.booking_apis import AppointmentBookApi
 from appointments.errors import ErrorCode as AppointmentsError
 from appointments.models import Appointment
 from appointments.services.booking import booking_check, booking_complete_on_taken_seat
@@ -92,3 +92,4 @@ class AppointmentBookNaiveApi(AppointmentBookApi):
     """POST {"slot_id", "profile_id"}: AppointmentBookApi, through the naive service."""
 
     book_service = staticmethod(appointment_book_naive)
+    use_stock = False  # the naive way: every request to the database

@@ -52,7 +52,9 @@ def slot_add_seats(*, actor: Actor, slot: Slot, seats: int) -> Slot:
         summary=f"+{seats} seats, capacity={slot.capacity}",
     )
 
-    publish(SeatsAdded(session_id=session.pk, actor=actor))
+    publish(
+        SeatsAdded(session_id=session.pk, actor=actor, slot_id=slot.pk, seats=seats)
+    )
     _availability_changed_on_commit([session.doctor_id])
     slot.refresh_from_db()
     return slot
@@ -146,7 +148,9 @@ def session_add_slot(
         ),
     )
 
-    publish(SeatsAdded(session_id=locked.pk, actor=actor))
+    publish(
+        SeatsAdded(session_id=locked.pk, actor=actor, slot_id=slot.pk, seats=capacity)
+    )
     _availability_changed_on_commit([locked.doctor_id])
     slot.refresh_from_db()
     return slot

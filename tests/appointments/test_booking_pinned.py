@@ -102,9 +102,9 @@ def test_the_last_seat_taken_meanwhile_is_refused_in_words_and_remembered(
     slot = SlotFactory(capacity=1)
     seat_take = booking_module.seat_take
 
-    def taken_meanwhile(*, slot_id):
+    def taken_meanwhile(*, slot_id, **where):
         Slot.objects.filter(pk=slot_id).update(booked=1)
-        return seat_take(slot_id=slot_id)
+        return seat_take(slot_id=slot_id, **where)
 
     monkeypatch.setattr(booking_module, "seat_take", taken_meanwhile)
 
@@ -125,11 +125,11 @@ def test_a_session_stopped_meanwhile_is_refused_and_the_seat_goes_back(monkeypat
     SlotFactory()  # another session, still open
     seat_take = booking_module.seat_take
 
-    def stopped_meanwhile(*, slot_id):
+    def stopped_meanwhile(*, slot_id, **where):
         ClinicSession.objects.filter(pk=slot.session_id).update(
             status=ClinicSession.Status.STOPPED
         )
-        return seat_take(slot_id=slot_id)
+        return seat_take(slot_id=slot_id, **where)
 
     monkeypatch.setattr(booking_module, "seat_take", stopped_meanwhile)
 

@@ -196,7 +196,12 @@ def test_health_says_the_cache_is_down_and_answers_200(redis_down, api_client):
     assert response.status_code == 200
     assert response.json() == {
         "status": "degraded",
-        "checks": {"database": "ok", "cache": "down", "broker": "not_configured"},
+        "checks": {
+            "database": "ok",
+            "cache": "down",
+            "broker": "not_configured",
+            "booking": "not_configured",
+        },
     }
 
 

@@ -286,10 +286,10 @@ def test_a_seat_taken_meanwhile_sends_the_first_in_line_to_the_next_free_slot(
     Slot.objects.filter(session=session).update(booked=0)
     seat_take = waitlist_module.seat_take
 
-    def first_seat_taken_meanwhile(*, slot_id):
+    def first_seat_taken_meanwhile(*, slot_id, **where):
         if slot_id == first_slot.pk:
             Slot.objects.filter(pk=slot_id).update(booked=1)
-        return seat_take(slot_id=slot_id)
+        return seat_take(slot_id=slot_id, **where)
 
     monkeypatch.setattr(waitlist_module, "seat_take", first_seat_taken_meanwhile)
 

@@ -36,7 +36,12 @@ def test_health_reports_each_part(api_client, broker):
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
-        "checks": {"database": "ok", "cache": "ok", "broker": "not_configured"},
+        "checks": {
+            "database": "ok",
+            "cache": "ok",
+            "broker": "not_configured",
+            "booking": "not_configured",
+        },
     }
 
 
@@ -59,7 +64,12 @@ def test_health_answers_200_degraded_when_the_broker_is_down(api_client, broker)
     assert response.status_code == 200
     assert response.json() == {
         "status": "degraded",
-        "checks": {"database": "ok", "cache": "ok", "broker": "down"},
+        "checks": {
+            "database": "ok",
+            "cache": "ok",
+            "broker": "down",
+            "booking": "not_configured",
+        },
     }
 
 
@@ -75,7 +85,12 @@ def test_health_answers_200_degraded_when_the_cache_is_down(
     assert response.status_code == 200
     assert response.json() == {
         "status": "degraded",
-        "checks": {"database": "ok", "cache": "down", "broker": "not_configured"},
+        "checks": {
+            "database": "ok",
+            "cache": "down",
+            "broker": "not_configured",
+            "booking": "not_configured",
+        },
     }
 
 
@@ -98,7 +113,12 @@ def test_health_answers_503_in_the_error_shape_when_the_database_is_down(
         "error": {
             "code": "database_unavailable",
             "message": "The database is not answering.",
-            "fields": {"database": "down", "cache": "ok", "broker": "not_configured"},
+            "fields": {
+                "database": "down",
+                "cache": "ok",
+                "broker": "not_configured",
+                "booking": "not_configured",
+            },
         }
     }
 

@@ -150,6 +150,20 @@ EXPECTED = {
         "Asia/Shanghai",
         True,
     ),
+    "Load and reconcile the seat stock": (
+        "appointments.tasks.booking_stock_reconcile",
+        "*",
+        "*",
+        "Asia/Shanghai",
+        True,
+    ),
+    "Write queued booking tickets": (
+        "appointments.tasks.booking_tickets_write",
+        "*",
+        "*",
+        "Asia/Shanghai",
+        True,
+    ),
     "Release unconfirmed high-risk bookings": (
         "appointments.tasks.unconfirmed_release_sweep",
         "*/5",

@@ -1,0 +1,181 @@
+"""The booking endpoint and its tickets (README, "The rush")."""
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.auth import AuthenticationFailed, StatelessJWTAuthentication
+from accounts.models import User
+from accounts.selectors import patient_profile_get_for_user
+from appointments import selectors, services
+from appointments.apis import AppointmentOutputSerializer
+from appointments.models import BookingTicket
+from appointments.services.stock_booking import (
+    StockAnswer,
+    UserNotActive,
+    booking_try_stock,
+    ticket_refusal,
+)
+from common.api import client_ip
+from common.idempotency import idempotent
+from common.schema import IDEMPOTENCY_KEY, error_responses
+from common.services import Actor
+
+
+class TicketOutputSerializer(serializers.Serializer):
+    class Refusal(serializers.Serializer):
+        code = serializers.CharField()
+        message = serializers.CharField()
+
+    ticket = serializers.CharField(help_text="the ticket's id, to poll")
+    status = serializers.ChoiceField(choices=BookingTicket.Status.choices)
+    poll = serializers.CharField(help_text="the URL that answers the ticket's status")
+    appointment = AppointmentOutputSerializer(allow_null=True)
+    error = Refusal(allow_null=True)
+
+
+def ticket_body(request: Request, *, ticket_id: int, status_: str, **extra) -> dict:
+    return {
+        "ticket": str(ticket_id),
+        "status": status_,
+        "poll": reverse("api:appointments:ticket-detail", args=[ticket_id]),
+        "appointment": extra.get("appointment"),
+        "error": extra.get("error"),
+    }
+
+
+class AppointmentBookApi(APIView):
+    """Book a seat. In a rush the seat is taken in the Redis stock first (README, "The
+    rush"): a refusal there is answered without reading the user, profile or slot (the
+    token is checked, not the user's row: StatelessJWTAuthentication); a seat won there is
+    written by the ticket writer, and the answer is the appointment (201) when the writer
+    decided within BOOKING_TICKET_WAIT_MS, else the ticket to poll (202). Without the
+    stock (off, Redis failing, the session not loaded, a member's early booking) the
+    database path books at once (201)."""
+
+    # The service that takes the seat, and whether the stock is asked first (the rush
+    # benchmark's naive baseline swaps in its own service, without the stock).
+    book_service = staticmethod(services.appointment_book)
+    use_stock = True
+    authentication_classes = [StatelessJWTAuthentication]
+
+    class InputSerializer(serializers.Serializer):
+        slot_id = serializers.IntegerField(min_value=1)
+        profile_id = serializers.IntegerField(min_value=1)
+
+    @extend_schema(
+        request=InputSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            201: AppointmentOutputSerializer,
+            202: TicketOutputSerializer,
+            **error_responses(400, 401, 403, 404, 409, 422),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user_id = int(request.user.pk)
+
+        def book() -> Response:
+            if not self.use_stock:
+                return self._book_in_database(request, data, user_id)
+            try:
+                answer = booking_try_stock(
+                    user_id=user_id,
+                    profile_id=data["profile_id"],
+                    slot_id=data["slot_id"],
+                    now=timezone.now(),
+                )
+            except UserNotActive:
+                raise user_not_active() from None
+            if answer is None:
+                return self._book_in_database(request, data, user_id)
+            return stock_answer_response(request, answer, user_id=user_id)
+
+        return idempotent(request, scope="appointment_book", handler=book)
+
+    def _book_in_database(self, request: Request, data: dict, user_id: int) -> Response:
+        user = user_get_active(user_id=user_id)
+        profile = patient_profile_get_for_user(user=user, profile_id=data["profile_id"])
+        slot = selectors.slot_get_for_booking(slot_id=data["slot_id"])
+        appointment = self.book_service(
+            actor=Actor(user=user, ip=client_ip(request)),
+            user=user,
+            profile=profile,
+            slot=slot,
+        )
+        appointment = selectors.appointment_get_for_user(
+            user=user, appointment_id=appointment.pk
+        )
+        return Response(
+            AppointmentOutputSerializer(appointment).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+def user_get_active(*, user_id: int) -> User:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise user_not_active()
+    return user
+
+
+def user_not_active() -> AuthenticationFailed:
+    return AuthenticationFailed(_("User is inactive or was deleted."), "user_inactive")
+
+
+def stock_answer_response(
+    request: Request, answer: StockAnswer, *, user_id: int
+) -> Response:
+    """201 with the appointment, the writer's refusal, or 202 with the ticket."""
+    if answer.status == BookingTicket.Status.BOOKED:
+        appointment = selectors.appointment_get_for_user(
+            user=user_get_active(user_id=user_id),
+            appointment_id=answer.appointment_id,
+        )
+        return Response(
+            AppointmentOutputSerializer(appointment).data,
+            status=status.HTTP_201_CREATED,
+        )
+    if answer.status == BookingTicket.Status.REFUSED:
+        raise ticket_refusal(answer.error_code, answer.error_message)
+    return Response(
+        ticket_body(request, ticket_id=answer.ticket_id, status_=answer.status),
+        status=status.HTTP_202_ACCEPTED,
+    )
+
+
+class BookingTicketApi(APIView):
+    """A booking ticket's status: queued, booked (with the appointment) or refused (with
+    the refusal's code and message). The caller's own tickets only; any other id is 404."""
+
+    @extend_schema(
+        operation_id="appointments_ticket_retrieve",
+        responses={200: TicketOutputSerializer, **error_responses(401, 404)},
+    )
+    def get(self, request: Request, ticket_id: int) -> Response:
+        ticket = selectors.booking_ticket_get_for_user(
+            user=request.user, ticket_id=ticket_id
+        )
+        extra = {}
+        if ticket.status == BookingTicket.Status.BOOKED:
+            extra["appointment"] = AppointmentOutputSerializer(
+                selectors.appointment_get_for_user(
+                    user=request.user, appointment_id=ticket.appointment_id
+                )
+            ).data
+        elif ticket.status == BookingTicket.Status.REFUSED:
+            extra["error"] = {
+                "code": ticket.error_code,
+                "message": ticket.error_message,
+            }
+        return Response(
+            ticket_body(request, ticket_id=ticket.pk, status_=ticket.status, **extra)
+        )

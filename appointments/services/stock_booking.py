@@ -1,0 +1,151 @@
+"""Booking through the seat stock in Redis: the rush's front half (ARCHITECTURE.md, "The rush").
+
+`booking_try_stock` asks the stock (appointments/stock/scripts.py, TAKE) before anything
+else. A refusal there (sold out, not released, stopped, closed, already booked, not your
+profile) is raised at once: the request read no user, profile or slot row. A seat won there
+becomes a queued BookingTicket, written in this request (the durable queue), and the
+request waits up to BOOKING_TICKET_WAIT_MS for the writer
+(appointments.services.ticket_writer) to decide it: the appointment, a refusal, or, past the
+wait, the ticket itself for the client to poll. `None` means "take the database path":
+pre-deduction off or Redis failing (the fallback), the session not loaded, or a member's
+early booking (the database path counts the members' share).
+"""
+
+import datetime
+import json
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from accounts.errors import ErrorCode as AccountsError
+from appointments.models import BookingTicket
+from appointments.services.refusals import STOCK_REFUSALS
+from appointments.stock import keys
+from appointments.stock.client import (
+    ERRORS,
+    stock_answered,
+    stock_client,
+    stock_failed,
+    stock_usable,
+)
+from appointments.stock.deltas import stock_give_back_now
+from appointments.stock.loading import user_stock_load
+from appointments.stock.scripts import scripts
+from common.errors import Conflict, DomainError, NotFound
+
+logger = logging.getLogger(__name__)
+
+
+class UserNotActive(Exception):
+    """The token's user is gone or inactive: the caller answers as authentication does."""
+
+
+@dataclass(frozen=True)
+class StockAnswer:
+    """What the stock path decided: a ticket (queued or decided by the writer in time)."""
+
+    ticket_id: int
+    status: str  # BookingTicket.Status
+    appointment_id: int | None = None
+    error_code: str = ""
+    error_message: str = ""
+
+
+def stock_refusal(code: str) -> DomainError:
+    """The refusal for a TAKE answer, as the database path words it."""
+    return STOCK_REFUSALS[code]()
+
+
+def _take(*, user_id: int, profile_id: int, slot_id: int, now: float) -> list[str]:
+    answer = scripts().take(
+        keys=[keys.slot_key(slot_id), keys.user_key(user_id)],
+        args=[keys.prefix(), repr(now), profile_id],
+    )
+    return [part.decode() if isinstance(part, bytes) else str(part) for part in answer]
+
+
+def booking_try_stock(
+    *, user_id: int, profile_id: int, slot_id: int, now: datetime.datetime
+) -> StockAnswer | None:
+    """Book through the stock. Raises the refusal; None: take the database path.
+
+    Raises UserNotActive when the user must be read and is gone or inactive.
+    """
+    if not stock_usable():
+        return None
+    try:
+        answer = _take(
+            user_id=user_id, profile_id=profile_id, slot_id=slot_id, now=now.timestamp()
+        )
+        if answer[0] == "need_user":
+            if not user_stock_load(user_id=user_id):
+                raise UserNotActive()
+            answer = _take(
+                user_id=user_id,
+                profile_id=profile_id,
+                slot_id=slot_id,
+                now=now.timestamp(),
+            )
+    except ERRORS as exc:
+        stock_failed(exc)
+        return None
+    stock_answered()
+    code = answer[0]
+    if code in ("miss", "early", "need_user"):
+        return None
+    if code != "won":
+        raise stock_refusal(code)
+    session_id = int(answer[1])
+    try:
+        ticket = BookingTicket.objects.create(
+            user_id=user_id,
+            profile_id=profile_id,
+            slot_id=slot_id,
+            session_id=session_id,
+        )
+    except BaseException:
+        # Not queued: the seat goes back at once (a failure here would be drift, repaired
+        # by the reconciler).
+        try:
+            stock_give_back_now(slot_id, session_id, profile_id, 1)
+        except ERRORS as exc:
+            stock_failed(exc)
+        raise
+    if transaction.get_connection().in_atomic_block:
+        # Inside the caller's transaction (an Idempotency-Key): the writer sees the ticket
+        # only after that commits, so there is nothing to wait for here.
+        return StockAnswer(ticket_id=ticket.pk, status=ticket.status)
+    return ticket_wait(ticket_id=ticket.pk, user_id=user_id)
+
+
+def ticket_wait(*, ticket_id: int, user_id: int) -> StockAnswer:
+    """Wait (up to BOOKING_TICKET_WAIT_MS) for the writer's word on a ticket."""
+    wait_ms = settings.BOOKING_TICKET_WAIT_MS
+    if wait_ms > 0:
+        try:
+            pushed = stock_client().blpop(
+                [keys.result_key(ticket_id)], timeout=wait_ms / 1000
+            )
+        except ERRORS as exc:
+            stock_failed(exc)
+            pushed = None
+        if pushed is not None:
+            result = json.loads(pushed[1])
+            return StockAnswer(
+                ticket_id=ticket_id,
+                status=result["status"],
+                appointment_id=result.get("appointment_id"),
+                error_code=result.get("code", ""),
+                error_message=result.get("message", ""),
+            )
+    return StockAnswer(ticket_id=ticket_id, status=BookingTicket.Status.QUEUED)
+
+
+def ticket_refusal(code: str, message: str) -> DomainError:
+    """The writer's refusal of a ticket, as the error the database path would raise."""
+    error = (NotFound if code == AccountsError.PROFILE_NOT_FOUND else Conflict)(
+        code, message
+    )
+    return error

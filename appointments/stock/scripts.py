@@ -1,0 +1,133 @@
+"""The Lua scripts that change the stock, each atomic on the Redis server.
+
+`TAKE` decides a booking request from the stock alone, in the order the database path
+refuses: the slot and session must be loaded (else "miss": the caller takes the database
+path), the session open, the slot not started nor past its cutoff, the release come (or a
+member's window: "early", which the database path serves, as it counts the members'
+share), a seat free, the profile the caller's, the profile not holding or queued for a seat
+in the session. A sold-out or not-yet-released slot is refused before anything about the
+caller is read. Only then is a seat taken and the profile marked: "won".
+"""
+
+from appointments.stock.client import stock_client
+
+_TAKE = """
+local slot = redis.call('HMGET', KEYS[1], 'sid', 'free', 'start', 'cut')
+if not slot[1] then return {'miss'} end
+local sid = slot[1]
+local sess = redis.call('HMGET', ARGV[1] .. 's' .. sid, 'st', 'rel', 'early')
+if not sess[1] then return {'miss'} end
+local now = tonumber(ARGV[2])
+if sess[1] == 'stopped' then return {'stopped'} end
+if sess[1] ~= 'open' then return {'unavailable'} end
+if now >= tonumber(slot[3]) then return {'past'} end
+if now >= tonumber(slot[4]) then return {'closed'} end
+if now < tonumber(sess[3]) then return {'unreleased'} end
+if tonumber(slot[2]) <= 0 then return {'full'} end
+if redis.call('EXISTS', KEYS[2]) == 0 then return {'need_user'} end
+local user = redis.call('HMGET', KEYS[2], 'ph', 'p' .. ARGV[3])
+if not user[2] then return {'no_profile'} end
+local rel = tonumber(sess[2])
+if now < rel then
+  local ph = tonumber(user[1]) or 0
+  if ph <= 0 or now < rel - ph * 3600 then return {'unreleased'} end
+  return {'early'}
+end
+local pkey = ARGV[1] .. 'p' .. sid
+if redis.call('SISMEMBER', pkey, ARGV[3]) == 1 then return {'booked'} end
+redis.call('HINCRBY', KEYS[1], 'free', -1)
+redis.call('SADD', pkey, ARGV[3])
+return {'won', sid}
+"""
+
+# A seat back to a loaded slot (a refused ticket, a cancel) and the profile unmarked.
+# KEYS: slot, session profiles. ARGV: profile id ('' for none), seats.
+_GIVE_BACK = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HINCRBY', KEYS[1], 'free', tonumber(ARGV[2]))
+end
+if ARGV[1] ~= '' then redis.call('SREM', KEYS[2], ARGV[1]) end
+return 1
+"""
+
+# A seat the database path took (a fallback or early booking, a waitlist promotion, a
+# walk-in, a reschedule's target). KEYS: slot, session, session profiles. ARGV: profile id.
+_TAKEN = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HINCRBY', KEYS[1], 'free', -1)
+end
+if redis.call('EXISTS', KEYS[2]) == 1 and ARGV[1] ~= '' then
+  redis.call('SADD', KEYS[3], ARGV[1])
+end
+return 1
+"""
+
+# Load a session when absent. KEYS: session, profiles, loaded set, slot keys...
+# ARGV: session id, st, rel, early, expire at, profile count, profiles..., then per slot
+# free, start, cut.
+_LOAD = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local sid = ARGV[1]
+local expire_at = tonumber(ARGV[5])
+local n = tonumber(ARGV[6])
+redis.call('DEL', KEYS[2])
+for i = 1, n do redis.call('SADD', KEYS[2], ARGV[6 + i]) end
+if n > 0 then redis.call('EXPIREAT', KEYS[2], expire_at) end
+local a = 7 + n
+for k = 4, #KEYS do
+  redis.call('DEL', KEYS[k])
+  redis.call('HSET', KEYS[k], 'sid', sid, 'free', ARGV[a], 'start', ARGV[a + 1],
+             'cut', ARGV[a + 2])
+  redis.call('EXPIREAT', KEYS[k], expire_at)
+  a = a + 3
+end
+redis.call('HSET', KEYS[1], 'st', ARGV[2], 'rel', ARGV[3], 'early', ARGV[4])
+redis.call('EXPIREAT', KEYS[1], expire_at)
+redis.call('SADD', KEYS[3], sid)
+return 1
+"""
+
+# A loaded session's state, release and slot times written again; a slot new since the
+# load (a slot added to the session) is added with its seats. Free seats of known slots are
+# left alone: they change by deltas only. KEYS: session, slot keys... ARGV: session id,
+# st, rel, early, expire at, then per slot free, start, cut.
+_REFRESH = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local expire_at = tonumber(ARGV[5])
+redis.call('HSET', KEYS[1], 'st', ARGV[2], 'rel', ARGV[3], 'early', ARGV[4])
+redis.call('EXPIREAT', KEYS[1], expire_at)
+local a = 6
+for k = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[k]) == 0 then
+    redis.call('HSET', KEYS[k], 'sid', ARGV[1], 'free', ARGV[a])
+  end
+  redis.call('HSET', KEYS[k], 'start', ARGV[a + 1], 'cut', ARGV[a + 2])
+  redis.call('EXPIREAT', KEYS[k], expire_at)
+  a = a + 3
+end
+return 1
+"""
+
+
+class Scripts:
+    """The scripts registered on the stock's client (EVALSHA, loaded again after a flush
+    or restart by redis-py on NOSCRIPT)."""
+
+    def __init__(self) -> None:
+        client = stock_client()
+        self.take = client.register_script(_TAKE)
+        self.give_back = client.register_script(_GIVE_BACK)
+        self.taken = client.register_script(_TAKEN)
+        self.load = client.register_script(_LOAD)
+        self.refresh = client.register_script(_REFRESH)
+
+
+_scripts: dict[int, Scripts] = {}
+
+
+def scripts() -> Scripts:
+    client = stock_client()
+    found = _scripts.get(id(client))
+    if found is None:
+        found = _scripts[id(client)] = Scripts()
+    return found

@@ -1,0 +1,263 @@
+"""Booking through the Redis seat stock: refusals without the database, tickets, the
+writer, seats given back, the fallback, reconciliation and the rebuild (README, "The
+rush"). Real Redis (REDIS_URL); skipped without it."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from appointments.models import Appointment, BookingTicket
+from appointments.services import appointment_cancel
+from appointments.services.ticket_writer import tickets_write
+from appointments.stock import keys
+from appointments.stock.loading import sessions_stock_load, stock_preload
+from appointments.stock.reconcile import stock_reconcile
+from common.services import Actor
+from scheduling.models import Slot
+from tests.appointments.factories import PatientProfileFactory
+from tests.appointments.stock_helpers import free_seats, marked, needs_redis, stock
+from tests.race import needs_row_locks
+from tests.records.helpers import client_for
+from tests.scheduling.factories import BookingRuleFactory, SlotFactory
+
+pytestmark = [pytest.mark.django_db, needs_redis]
+__all__ = ["stock"]  # the fixture
+
+BOOK = reverse("api:appointments:book")
+
+
+def _book(client, profile, slot):
+    return client.post(
+        BOOK, {"slot_id": slot.pk, "profile_id": profile.pk}, format="json"
+    )
+
+
+def _loaded(slot: Slot) -> Slot:
+    sessions_stock_load([slot.session_id])
+    return slot
+
+
+def test_a_sold_out_slot_is_refused_from_the_stock_without_any_query(stock):
+    # given: a full slot, loaded; a patient whose token was checked once already
+    slot = _loaded(SlotFactory(capacity=1, booked=1))
+    profile = PatientProfileFactory()
+    client = client_for(profile.user)
+    assert _book(client, profile, slot).status_code == 409  # warms the token check
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        response = _book(client, profile, slot)
+
+    # then
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "slot_full"
+    assert [q["sql"] for q in queries.captured_queries] == []
+
+
+def test_an_unreleased_session_is_refused_from_the_stock_without_any_query(stock):
+    import datetime
+
+    from django.utils import timezone
+
+    slot = _loaded(
+        SlotFactory(
+            session__release_at=timezone.now() + datetime.timedelta(minutes=30),
+        )
+    )
+    profile = PatientProfileFactory()
+    client = client_for(profile.user)
+    _book(client, profile, slot)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = _book(client, profile, slot)
+
+    assert response.json()["error"]["code"] == "not_released_yet"
+    assert queries.captured_queries == []
+
+
+def test_a_won_seat_is_a_ticket_that_the_writer_turns_into_the_appointment(stock):
+    # given
+    slot = _loaded(SlotFactory(capacity=3))
+    profile = PatientProfileFactory()
+    client = client_for(profile.user)
+
+    # when: the booking wins its seat in the stock (no wait: the ticket at once)
+    response = _book(client, profile, slot)
+
+    # then
+    assert response.status_code == 202
+    ticket = response.json()
+    assert ticket["status"] == "queued"
+    assert free_seats(stock, slot.pk) == 2
+    assert profile.pk in marked(stock, slot.session_id)
+    assert Appointment.objects.count() == 0
+
+    # when: the writer runs
+    report = tickets_write()
+
+    # then
+    assert (report.claimed, report.booked) == (1, 1)
+    polled = client.get(ticket["poll"]).json()
+    assert polled["status"] == "booked"
+    assert polled["appointment"]["profile"]["id"] == profile.pk
+    slot.refresh_from_db()
+    assert slot.booked == 1
+    assert free_seats(stock, slot.pk) == 2  # the won seat, now in the database
+
+
+@pytest.mark.django_db(transaction=True)
+@needs_row_locks
+def test_the_request_answers_201_when_the_writer_decides_within_the_wait(
+    stock, settings
+):
+    import threading
+
+    settings.BOOKING_TICKET_WAIT_MS = 5000
+    slot = _loaded(SlotFactory(capacity=3))
+    profile = PatientProfileFactory()
+    client = client_for(profile.user)
+
+    def writer() -> None:
+        for _ in range(200):
+            if BookingTicket.objects.exists():
+                tickets_write()
+                return
+            threading.Event().wait(0.01)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    response = _book(client, profile, slot)
+    thread.join()
+    assert response.status_code == 201, response.json()
+    assert response.json()["status"] == "pending_payment"
+
+
+def test_a_ticket_the_database_refuses_gives_its_seat_and_mark_back(
+    stock, django_capture_on_commit_callbacks
+):
+    # given: the hospital allows one booking a day per person; they hold one already
+    slot = _loaded(SlotFactory(capacity=2))
+    BookingRuleFactory(hospital=slot.session.hospital, max_active_per_day=1)
+    profile = PatientProfileFactory()
+    other = SlotFactory(
+        session__hospital=slot.session.hospital, session__date=slot.session.date
+    )
+    from tests.appointments.booking_helpers import book
+
+    book(other, profile)
+    client = client_for(profile.user)
+
+    # when
+    response = _book(client, profile, slot)
+    assert response.status_code == 202
+    assert free_seats(stock, slot.pk) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        tickets_write()
+
+    # then
+    polled = client.get(response.json()["poll"]).json()
+    assert polled["status"] == "refused"
+    assert polled["error"]["code"] == "daily_limit_reached"
+    assert free_seats(stock, slot.pk) == 2
+    assert profile.pk not in marked(stock, slot.session_id)
+    slot.refresh_from_db()
+    assert slot.booked == 0
+
+
+def test_a_cancel_gives_the_seat_back_to_the_stock_after_commit(
+    stock, django_capture_on_commit_callbacks
+):
+    slot = _loaded(SlotFactory(capacity=1))
+    profile = PatientProfileFactory()
+    client = client_for(profile.user)
+    _book(client, profile, slot)
+    tickets_write()
+    assert free_seats(stock, slot.pk) == 0
+    assert _book(client, PatientProfileFactory(), slot).status_code in (403, 404, 409)
+
+    # when
+    appointment = Appointment.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_cancel(actor=Actor.system(), appointment=appointment, reason="t")
+
+    # then
+    assert free_seats(stock, slot.pk) == 1
+    assert profile.pk not in marked(stock, slot.session_id)
+
+
+def test_another_users_profile_is_refused_by_the_stock(stock):
+    slot = _loaded(SlotFactory(capacity=2))
+    mine, theirs = PatientProfileFactory(), PatientProfileFactory()
+    response = _book(client_for(mine.user), theirs, slot)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "profile_not_found"
+    assert free_seats(stock, slot.pk) == 2
+    assert theirs.pk not in marked(stock, slot.session_id)
+
+
+def test_a_second_booking_of_the_same_profile_in_the_session_is_refused(stock):
+    slot = _loaded(SlotFactory(capacity=3))
+    profile = PatientProfileFactory()
+    client = client_for(profile.user)
+    assert _book(client, profile, slot).status_code == 202
+    response = _book(client, profile, slot)
+    assert response.json()["error"]["code"] == "already_booked"
+    assert free_seats(stock, slot.pk) == 2
+
+
+def test_another_users_ticket_is_404(stock):
+    slot = _loaded(SlotFactory(capacity=3))
+    profile = PatientProfileFactory()
+    ticket = _book(client_for(profile.user), profile, slot).json()
+    stranger = client_for(PatientProfileFactory().user)
+    response = stranger.get(ticket["poll"])
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "ticket_not_found"
+
+
+def test_with_redis_down_booking_falls_back_to_the_database_and_health_says_so(
+    stock, settings
+):
+    slot = _loaded(SlotFactory(capacity=2))
+    settings.BOOKING_STOCK_REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens
+    profile = PatientProfileFactory()
+
+    response = _book(client_for(profile.user), profile, slot)
+
+    assert response.status_code == 201
+    health = client_for(profile.user).get("/health/").json()
+    assert health["checks"]["booking"] == "fallback"
+    assert health["status"] == "degraded"
+
+
+def test_the_reconciler_repairs_stable_drift_and_leaves_the_rest(stock):
+    slot = _loaded(SlotFactory(capacity=5, booked=1))
+    stock.hincrby(keys.slot_key(slot.pk), "free", 3)  # a lost mirror: 7 instead of 4
+    stock.sadd(keys.profiles_key(slot.session_id), 999999)
+
+    report = stock_reconcile(settle=0.01)
+
+    assert report.seats_fixed == {slot.pk: -3}
+    assert free_seats(stock, slot.pk) == 4
+    assert report.profiles_removed == 1
+    assert marked(stock, slot.session_id) == set()
+
+
+def test_after_a_flush_the_stock_is_rebuilt_from_the_database_with_queued_tickets(
+    stock,
+):
+    slot = _loaded(SlotFactory(capacity=4, booked=1))
+    profile = PatientProfileFactory()
+    assert _book(client_for(profile.user), profile, slot).status_code == 202
+    for key in stock.scan_iter(match=keys.pattern()):
+        stock.delete(key)
+
+    loaded = stock_preload()
+
+    assert loaded == 1
+    assert free_seats(stock, slot.pk) == 2  # 4 - 1 booked - 1 queued
+    assert marked(stock, slot.session_id) == {profile.pk}
+    tickets_write()
+    slot.refresh_from_db()
+    assert slot.booked == 2
