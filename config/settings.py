@@ -471,6 +471,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # Django logs every 4xx answer at WARNING; a booking rush refuses thousands a second
+        # (sold out, not released), each answered in the error shape. 5xx stay logged.
+        "django.request": {
+            "level": env_choice(
+                "DJANGO_REQUEST_LOG_LEVEL", "ERROR", ("DEBUG", "INFO", "WARNING", "ERROR")
+            )
+        },
         # fpdf2 subsets the PDF font with fontTools, which logs every table at INFO.
         "fontTools": {"level": "WARNING"},
     },

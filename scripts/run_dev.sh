@@ -22,12 +22,25 @@ CELERY_BROKER_URL="${CELERY_BROKER_URL:-filesystem://}" \
   --logfile=var/log/celery.log --pidfile= &
 worker_pid=$!
 server_pid=
+writer_pid=
+
+# With Redis (REDIS_URL) bookings in a rush win their seats there and are written by the
+# booking writer (README, "The rush"); without it every booking is written at once.
+if [ -n "${REDIS_URL:-}${BOOKING_STOCK_REDIS_URL:-}" ]; then
+  .venv/bin/python manage.py booking_writer >var/log/booking-writer.log 2>&1 &
+  writer_pid=$!
+  echo "Booking writer: pid $writer_pid, log var/log/booking-writer.log"
+fi
 
 stop_all() {
   trap - EXIT INT TERM
   if [ -n "$server_pid" ]; then
     kill -TERM -- "-$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
+  fi
+  if [ -n "$writer_pid" ]; then
+    kill -TERM "$writer_pid" 2>/dev/null || true  # finishes the batch in hand
+    wait "$writer_pid" 2>/dev/null || true
   fi
   # TERM to the worker's main process only: a warm shutdown that lets running tasks finish.
   kill -TERM "$worker_pid" 2>/dev/null || true

@@ -9,6 +9,8 @@ from django.core.cache import cache
 from django.utils import translation
 from rest_framework.test import APIClient
 
+from accounts.selectors import login_session_forget
+
 
 def _instant(value: str) -> datetime.datetime:
     """An aware datetime from ISO 8601 text; the offset is required (no guessing a zone)."""
@@ -78,8 +80,10 @@ def _english(settings):
 @pytest.fixture(autouse=True)
 def _clear_cache():
     cache.clear()
+    login_session_forget()
     yield
     cache.clear()
+    login_session_forget()
 
 
 @pytest.fixture

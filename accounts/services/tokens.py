@@ -30,6 +30,7 @@ from accounts.errors import ErrorCode
 from accounts.models import RevokedLoginSession, User
 from accounts.selectors import (
     SESSION_CLAIM,
+    login_session_forget,
     login_session_is_revoked,
     login_session_revoked_key,
 )
@@ -133,6 +134,7 @@ def _session_revoke(*, user: User, sid: str, now: datetime) -> None:
     # "revoked" after commit.
     key = login_session_revoked_key(sid[:64])
     cache.delete(key)
+    login_session_forget(sid=sid[:64])
     transaction.on_commit(lambda: cache.set(key, 1, int(lifetime.total_seconds()) + 60))
 
 

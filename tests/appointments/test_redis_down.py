@@ -190,7 +190,12 @@ def test_the_patient_walk_answers_the_same_with_the_cache_or_the_broker_down(
     assert [s["remaining"] for s in after_cancel.json()["slots"]] == [5]
 
 
-def test_health_says_the_cache_is_down_and_answers_200(redis_down, api_client):
+def test_health_says_the_cache_is_down_and_answers_200(
+    redis_down, api_client, settings
+):
+    settings.BOOKING_PREDEDUCT = (
+        False  # the stock's own part: tests/appointments/test_stock.py
+    )
     response = api_client.get(reverse("health"))
 
     assert response.status_code == 200

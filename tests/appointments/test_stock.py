@@ -261,3 +261,8 @@ def test_after_a_flush_the_stock_is_rebuilt_from_the_database_with_queued_ticket
     tickets_write()
     slot.refresh_from_db()
     assert slot.booked == 2
+
+
+def test_health_says_the_stock_is_in_use(stock, api_client):
+    health = api_client.get("/health/").json()
+    assert health["checks"]["booking"] == "ok"

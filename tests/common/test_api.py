@@ -11,6 +11,13 @@ from tests.fakes.redis_server import closed_port
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _no_seat_stock(settings):
+    """The health answers below are the core parts'; the seat stock's part ("booking") is
+    "not_configured" here and tested with the stock (tests/appointments/test_stock.py)."""
+    settings.BOOKING_PREDEDUCT = False
+
+
 @pytest.fixture
 def broker():
     """Set the Celery app's broker for one test: broker("amqp://..."), or None for inline."""
