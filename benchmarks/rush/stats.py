@@ -43,6 +43,8 @@ def median_of_runs(runs: Sequence[Any]) -> Any:
     numbers = [value for value in runs if _is_number(value)]
     if numbers and all(_is_number(value) or value is None for value in runs):
         middle = statistics.median(numbers)
-        return round(middle, 3) if isinstance(middle, float) else middle
+        if all(isinstance(n, int) for n in numbers) and float(middle).is_integer():
+            return int(middle)  # counts stay counts
+        return round(middle, 3)
     first = runs[0]
     return first if all(value == first for value in runs) else None

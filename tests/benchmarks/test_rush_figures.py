@@ -309,6 +309,8 @@ def test_the_median_of_runs_takes_each_figure_through_nested_reports():
         "x": {"errors": {"500": 1}},
     }
     assert median_of_runs([{"a": 1}, {"a": 2}, {"a": 4}, {"a": 3}]) == {"a": 2.5}
+    assert median_of_runs([{"n": 0}, {"n": 0}]) == {"n": 0}
+    assert isinstance(median_of_runs([{"n": 2}, {"n": 4}])["n"], int)
     assert median_of_runs([{"label": "a"}, {"label": "b"}]) == {"label": None}
     assert median_of_runs([{"sold_out": None}, {"sold_out": None}]) == {
         "sold_out": None
