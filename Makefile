@@ -14,8 +14,10 @@ CLOCKS := 2026-11-27T00:10:00+08:00 2027-02-28T23:50:00+08:00 2027-12-31T23:50:0
 
 .PHONY: run test test-clocks lint format setup system-packages migrate demo demo-year bench bench-ws clean mutants
 
-# The tests also need what the browser tests drive (passed on to system-packages below).
+# The tests also need what the browser tests drive, the benchmark its load generator (wrk)
+# (passed on to system-packages below).
 test test-clocks: SYSTEM_PACKAGES_FLAGS := --for-tests
+bench: SYSTEM_PACKAGES_FLAGS := --for-bench
 
 # Checked on every run (it is quick, and prints nothing when nothing is missing).
 system-packages:

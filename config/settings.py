@@ -629,8 +629,9 @@ _check_channel(
 )
 
 # BENCHMARK -----------------------------------------------------------------------------
-# Serve the naive booking endpoint (benchmarks/rush/baseline.py) that `manage.py rush_benchmark`
-# compares the real one with. Only the benchmark's own server turns it on; never in production.
+# Serve the rush benchmark's own routes (benchmarks/rush/urls.py): the naive booking endpoint
+# that `manage.py rush_benchmark` compares the real one with, and its plain Django JSON ceiling.
+# Only the benchmark's own server turns it on; never in production.
 BENCHMARK_BASELINE_ENDPOINT = env_bool("BENCHMARK_BASELINE_ENDPOINT", False)
 
 # NOTIFICATIONS ---------------------------------------------------------------------------

@@ -3,13 +3,15 @@
 #
 #   scripts/system_packages.sh              # for `make run` / `make setup`
 #   scripts/system_packages.sh --for-tests  # also what the browser and mini-program tests need (`make test`)
+#   scripts/system_packages.sh --for-bench  # also the load generator of the rush benchmark (`make bench`)
 #   scripts/system_packages.sh --check      # only say what is missing; install nothing
 #
 # Needed by everyone: what creates the virtualenv and builds mysqlclient (Python's venv module
 # and headers, a C compiler, pkg-config and the MariaDB client headers), and gettext (msgfmt and
 # xgettext, for the translation catalog), and a Chinese font (fonts-noto-cjk) that the medical
 # record PDF embeds. For the tests also Chromium, which the browser tests drive, and Node.js
-# with npm, which run the mini-program's tests (miniprogram/) and its contract test.
+# with npm, which run the mini-program's tests (miniprogram/) and its contract test. For the
+# rush benchmark also wrk, the HTTP load generator of its throughput phases.
 #
 # As root with apt-get (Debian/Ubuntu), the missing packages are installed after one
 # `apt-get update`. Otherwise the script prints one line with the exact command to run, and
@@ -24,12 +26,14 @@
 set -euo pipefail
 
 for_tests=no
+for_bench=no
 check=${SYSTEM_PACKAGES_CHECK:-0}
 for arg in "$@"; do
   case $arg in
     --for-tests) for_tests=yes ;;
+    --for-bench) for_bench=yes ;;
     --check) check=1 ;;
-    *) echo "usage: $0 [--for-tests] [--check]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--for-tests] [--for-bench] [--check]" >&2; exit 2 ;;
   esac
 done
 
@@ -81,6 +85,10 @@ if [ "$for_tests" = yes ]; then
   command -v chromium >/dev/null 2>&1 || need chromium
   command -v node >/dev/null 2>&1 || need nodejs
   command -v npm >/dev/null 2>&1 || need npm
+fi
+
+if [ "$for_bench" = yes ]; then
+  command -v wrk >/dev/null 2>&1 || need wrk
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -7,7 +7,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from accounts.models import PatientProfile, User
-from benchmarks.rush.fixtures import _patients_create, _tokens
+from benchmarks.rush.patients import patients_create, tokens_issue
 from common.models import OperationLog
 from common.services import Actor
 from consult.models import Consult, ConsultDay, ConsultMessage, ConsultOffer
@@ -71,7 +71,7 @@ def bench_consults_create(
                 reply_hours=24,
             )
             doctors.append(doctor)
-        patients = _patients_create(
+        patients = patients_create(
             prefix=f"ws-{tag}-patient-", count=consults, first_serial=0
         )
     profiles = PatientProfile.objects.in_bulk(
@@ -79,7 +79,7 @@ def bench_consults_create(
     )
     users = User.objects.in_bulk([user_id for user_id, _ in patients])
     pairs = []
-    tokens = _tokens(
+    tokens = tokens_issue(
         [u for u, _ in patients] + [d.user_id for d in doctors], lifetime=token_lifetime
     )
     for index, (user_id, profile_id) in enumerate(patients):

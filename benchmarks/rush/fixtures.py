@@ -1,21 +1,30 @@
-"""The benchmark's data: a hospital, two identical hot sessions, patients with tokens."""
+"""The benchmark's data: a hospital, its sessions, and patients with tokens, per run.
+
+One doctor holds, on different dates (so no patient's caps or sessions interfere):
+- two identical hot sessions (K seats over a few 30-minute slots), one per endpoint;
+- two identical large sessions (e.g. 2,000 seats: 20 ten-minute slots of 100), one per
+  endpoint;
+- one sold-out session: one seat per slot, each booked beforehand through the real
+  service by a patient of its own.
+Each booking workload has patients of its own (one user, one profile, one JWT each), who
+book once: patient i goes to slot (i mod slots). The sold-out refusals are sent by the hot
+sessions' patients before those sessions open, each at a slot of the sold-out session.
+"""
 
 import datetime
 import json
+import logging
 from dataclasses import dataclass
 
-from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
-from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import PatientProfile, User
-from accounts.selectors import ID_CARD_CONTEXT, ID_CARD_HASH_CONTEXT, PHONE_CONTEXT
-from accounts.sensitive import id_card_last4_hash
-from accounts.validators import id_card_check_char
 from appointments.models import Appointment, WaitlistEntry
+from appointments.selectors import slot_get_for_booking
+from appointments.services.booking import appointment_book
 from benchmarks.rush.load import Booking
-from common.crypto import encrypt, lookup_hash
+from benchmarks.rush.patients import patients_create, tokens_issue
 from common.models import IdempotencyKey, OperationLog
 from common.services import Actor
 from hospitals.models import Department, Doctor, Hospital
@@ -25,27 +34,39 @@ from scheduling.rules import local_datetime
 
 SLOT_MINUTES = 30
 MAX_SLOTS = 8  # 30-minute slots from 08:00: the session ends by noon
+LARGE_SLOT_MINUTES = 10
+LARGE_MAX_SLOTS = 30  # 10-minute slots from 08:00: the session ends by 13:00
+SOLD_OUT_SEATS_PER_SLOT = 1
 
-OPTIMIZED_PATH = "/api/v1/appointments/book/"
-BASELINE_PATH = "/api/v1/benchmarks/book-naive/"
+REAL_PATH = "/api/v1/appointments/book/"
+NAIVE_PATH = "/api/v1/benchmarks/book-naive/"
+ENDPOINTS = (("real", REAL_PATH), ("naive", NAIVE_PATH))
 
 
 @dataclass
 class Workload:
-    name: str
+    name: str  # the phase: hot_real, hot_naive, large_real, large_naive
     path: str
     session_id: int
     bookings: list[Booking]
 
 
-def _id_card_no(n: int) -> str:
-    birth = datetime.date(1950, 1, 1) + datetime.timedelta(days=n)
-    first17 = f"110105{birth:%Y%m%d}{n % 1000:03d}"
-    return first17 + id_card_check_char(first17)
+@dataclass
+class BenchData:
+    hot: list[Workload]
+    large: list[Workload]
+    sold_out_session_id: int
+    refusals: list[Booking]
+    patients: int  # patients created, fillers of the sold-out session included
 
 
 def _session_create(
-    *, doctor: Doctor, date: datetime.date, seats: int, slot_count: int
+    *,
+    doctor: Doctor,
+    date: datetime.date,
+    seats: int,
+    slot_count: int,
+    slot_minutes: int = SLOT_MINUTES,
 ) -> ClinicSession:
     """A morning session released yesterday: `seats` seats over `slot_count` slots.
 
@@ -55,7 +76,7 @@ def _session_create(
     """
     start = datetime.time(8, 0)
     first = local_datetime(date, start)
-    length = datetime.timedelta(minutes=SLOT_MINUTES)
+    length = datetime.timedelta(minutes=slot_minutes)
     session = ClinicSession(
         doctor=doctor,
         hospital_id=doctor.hospital_id,
@@ -87,71 +108,31 @@ def _session_create(
     return session
 
 
-def _patients_create(
-    *, prefix: str, count: int, first_serial: int
-) -> list[tuple[int, int]]:
-    """`count` patient users with one profile each, in bulk; returns (user_id, profile_id)."""
-    User.objects.bulk_create(
-        [
-            User(
-                username=f"{prefix}{i:06d}",
-                role=User.Role.PATIENT,
-                password=make_password(None),  # unusable: they only hold JWTs
-            )
-            for i in range(count)
-        ],
-        batch_size=500,
-    )
-    user_ids = list(
-        User.objects.filter(username__startswith=prefix)
-        .order_by("username")
+def _slot_ids(session_id: int) -> list[int]:
+    return list(
+        Slot.objects.filter(session_id=session_id)
+        .order_by("starts_at")
         .values_list("pk", flat=True)
     )
-    profiles = []
-    for i, user_id in enumerate(user_ids):
-        id_no = _id_card_no(first_serial + i)
-        profiles.append(
-            PatientProfile(
-                user_id=user_id,
-                name=f"压测患者{first_serial + i}",
-                relation=PatientProfile.Relation.SELF,
-                gender=PatientProfile.Gender.FEMALE,
-                birth_date=datetime.date(1990, 3, 7),
-                phone_encrypted=encrypt(
-                    f"139{(first_serial + i) % 10**8:08d}", context=PHONE_CONTEXT
-                ),
-                id_card_encrypted=encrypt(id_no, context=ID_CARD_CONTEXT),
-                id_card_hash=lookup_hash(id_no, context=ID_CARD_HASH_CONTEXT),
-                id_card_last4_hash=id_card_last4_hash(id_no[-4:]),
-            )
+
+
+def _bookings(
+    pairs: list[tuple[int, int]], tokens: dict[int, str], slot_ids: list[int]
+) -> list[Booking]:
+    """Patient i books slot (i mod slots), once."""
+    return [
+        Booking(
+            token=tokens[user_id],
+            body=json.dumps(
+                {"slot_id": slot_ids[i % len(slot_ids)], "profile_id": profile_id}
+            ).encode(),
+            profile_id=profile_id,
         )
-    PatientProfile.objects.bulk_create(profiles, batch_size=500)
-    profile_ids = dict(
-        PatientProfile.objects.filter(user_id__in=user_ids).values_list("user_id", "pk")
-    )
-    return [(user_id, profile_ids[user_id]) for user_id in user_ids]
+        for i, (user_id, profile_id) in enumerate(pairs)
+    ]
 
 
-def _tokens(user_ids: list[int], *, lifetime: datetime.timedelta) -> dict[int, str]:
-    tokens = {}
-    for user in User.objects.filter(pk__in=user_ids).only(
-        "pk", "is_active", "password"
-    ):
-        token = AccessToken.for_user(user)
-        token.set_exp(lifetime=lifetime)
-        tokens[user.pk] = str(token)
-    return tokens
-
-
-def bench_data_create(
-    *,
-    tag: str,
-    seats: int,
-    patients: int,
-    slot_count: int,
-    token_lifetime: datetime.timedelta,
-) -> list[Workload]:
-    """The hospital, doctor, one session per workload and N patients per workload."""
+def _doctor_create(*, tag: str) -> Doctor:
     actor = Actor.system()
     with transaction.atomic():
         hospital = hospital_create(
@@ -163,7 +144,7 @@ def bench_data_create(
             phone="010-00000000",
         )
         department = department_create(actor=actor, hospital=hospital, name="压测科")
-        doctor = doctor_create(
+        return doctor_create(
             actor=actor,
             hospital=hospital,
             department=department,
@@ -171,40 +152,109 @@ def bench_data_create(
             title=Doctor.Title.ATTENDING,
             fee=2000,
         )
+
+
+def bench_data_create(
+    *,
+    tag: str,
+    seats: int,
+    patients: int,
+    slot_count: int,
+    large_seats: int,
+    large_patients: int,
+    large_slot_count: int,
+    token_lifetime: datetime.timedelta,
+    first_serial: int = 0,
+) -> BenchData:
+    """Everything one run needs; `first_serial` keeps its people apart from other runs'."""
+    doctor = _doctor_create(tag=tag)
     today = timezone.localdate()
-    workloads = []
-    for number, (name, path) in enumerate(
-        (("optimized", OPTIMIZED_PATH), ("baseline", BASELINE_PATH))
-    ):
-        with transaction.atomic():
-            session = _session_create(
-                doctor=doctor,
-                date=today + datetime.timedelta(days=2 + number),
-                seats=seats,
-                slot_count=slot_count,
-            )
-            pairs = _patients_create(
-                prefix=f"rush-{tag}-{name}-",
-                count=patients,
-                first_serial=number * patients,
-            )
-        slot_ids = list(
-            Slot.objects.filter(session=session)
-            .order_by("starts_at")
-            .values_list("pk", flat=True)
+    serial = first_serial
+    shapes = (
+        ("hot", seats, slot_count, SLOT_MINUTES, patients),
+        ("large", large_seats, large_slot_count, LARGE_SLOT_MINUTES, large_patients),
+    )
+    workloads: dict[str, list[Workload]] = {"hot": [], "large": []}
+    day = 2  # the booking window is a week from today; tomorrow may be past its cutoff
+    for kind, kind_seats, kind_slots, minutes, count in shapes:
+        for endpoint, path in ENDPOINTS:
+            name = f"{kind}_{endpoint}"
+            with transaction.atomic():
+                session = _session_create(
+                    doctor=doctor,
+                    date=today + datetime.timedelta(days=day),
+                    seats=kind_seats,
+                    slot_count=kind_slots,
+                    slot_minutes=minutes,
+                )
+                pairs = patients_create(
+                    prefix=f"rush-{tag}-{name}-", count=count, first_serial=serial
+                )
+            day, serial = day + 1, serial + count
+            tokens = tokens_issue([u for u, _ in pairs], lifetime=token_lifetime)
+            bookings = _bookings(pairs, tokens, _slot_ids(session.pk))
+            workloads[kind].append(Workload(name, path, session.pk, bookings))
+
+    sold_out = _session_create(
+        doctor=doctor,
+        date=today + datetime.timedelta(days=day),
+        seats=slot_count * SOLD_OUT_SEATS_PER_SLOT,
+        slot_count=slot_count,
+    )
+    fillers = _sold_out_fill(session=sold_out, tag=tag, first_serial=serial)
+    # The hot sessions' patients, before they book: refused for being late, not for caps.
+    refusal_pairs = [
+        (b.token, b.profile_id) for w in workloads["hot"] for b in w.bookings
+    ]
+    sold_out_slots = _slot_ids(sold_out.pk)
+    refusals = [
+        Booking(
+            token=token,
+            body=json.dumps(
+                {
+                    "slot_id": sold_out_slots[i % len(sold_out_slots)],
+                    "profile_id": profile_id,
+                }
+            ).encode(),
+            profile_id=profile_id,
         )
-        tokens = _tokens([user_id for user_id, _ in pairs], lifetime=token_lifetime)
-        bookings = [
-            Booking(
-                token=tokens[user_id],
-                body=json.dumps(
-                    {"slot_id": slot_ids[i % len(slot_ids)], "profile_id": profile_id}
-                ).encode(),
-            )
-            for i, (user_id, profile_id) in enumerate(pairs)
-        ]
-        workloads.append(Workload(name, path, session.pk, bookings))
-    return workloads
+        for i, (token, profile_id) in enumerate(refusal_pairs)
+    ]
+    return BenchData(
+        hot=workloads["hot"],
+        large=workloads["large"],
+        sold_out_session_id=sold_out.pk,
+        refusals=refusals,
+        patients=serial - first_serial + fillers,
+    )
+
+
+def _sold_out_fill(*, session: ClinicSession, tag: str, first_serial: int) -> int:
+    """Book every seat of `session` through the real booking service; the fillers made."""
+    slots = list(Slot.objects.filter(session=session).order_by("starts_at"))
+    seats = sum(slot.capacity for slot in slots)
+    pairs = patients_create(
+        prefix=f"rush-{tag}-sold-out-", count=seats, first_serial=first_serial
+    )
+    profiles = PatientProfile.objects.select_related("user").in_bulk(
+        [profile_id for _, profile_id in pairs]
+    )
+    fillers = iter(profiles[profile_id] for _, profile_id in pairs)
+    # Quietly: each booking's follow-up tasks run inline here and log as they go.
+    logging.disable(logging.WARNING)
+    try:
+        for slot in slots:
+            for _ in range(slot.capacity):
+                profile = next(fillers)
+                appointment_book(
+                    actor=Actor.system(),
+                    user=profile.user,
+                    profile=profile,
+                    slot=slot_get_for_booking(slot_id=slot.pk),
+                )
+    finally:
+        logging.disable(logging.NOTSET)
+    return seats
 
 
 @transaction.atomic

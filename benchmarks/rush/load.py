@@ -1,74 +1,38 @@
-"""The load client: C threads, each on its own keep-alive connection, send the bookings."""
+"""The booking phases' load client: C threads, each on its own keep-alive connection.
 
-import http.client
-import json
+Used where each patient's answer must be kept for the audit (wrk only counts answers).
+Every booking is sent once; its answer (benchmarks.rush.verdicts.Answer) is kept at the
+booking's index. The client's own CPU is the process's CPU time over the phase: its
+threads are the only thing this process runs meanwhile.
+"""
+
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
 
-from benchmarks.rush.report import Outcome, summarize
+from benchmarks.rush.client import REQUEST_ERRORS, Connection
+from benchmarks.rush.cpu import process_cpu_seconds
+from benchmarks.rush.verdicts import Answer, answer_read
 
 WARM_UP_PATH = "/api/v1/appointments/"
-
-
-class _Connection:
-    """One keep-alive connection; reconnects once if the server dropped it while idle."""
-
-    STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
-
-    def __init__(self, port: int, timeout: float) -> None:
-        self.port = port
-        self.timeout = timeout
-        self.conn: http.client.HTTPConnection | None = None
-        self.retried = 0
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-
-    def request(
-        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
-    ) -> tuple[int, bytes]:
-        for attempt in range(2):
-            reused = self.conn is not None
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(
-                    "127.0.0.1", self.port, timeout=self.timeout
-                )
-            try:
-                self.conn.request(method, path, body=body, headers=headers)
-                response = self.conn.getresponse()
-                data = response.read()
-            except self.STALE:
-                self.close()
-                # A reused connection closed before any answer: the server never read the
-                # request (it drops only idle connections), so sending it again is safe.
-                if reused and attempt == 0:
-                    self.retried += 1
-                    continue
-                raise
-            except BaseException:
-                self.close()
-                raise
-            if response.will_close:
-                self.close()
-            return response.status, data
-        raise AssertionError("unreachable")
-
-
-def _error_code(data: bytes) -> str:
-    try:
-        return str(json.loads(data)["error"]["code"])
-    except (ValueError, KeyError, TypeError):
-        return ""
 
 
 @dataclass(frozen=True)
 class Booking:
     token: str
     body: bytes
+    profile_id: int
+
+
+@dataclass
+class Fired:
+    """What a phase's client saw: one answer per booking (None: not sent in time)."""
+
+    answers: list[Answer | None]
+    started: float  # time.perf_counter() when the clock started
+    seconds: float  # from the start to the last answer
+    cpu_seconds: float  # the client's CPU over those seconds
+    retried: int  # requests sent again after the server closed an idle connection
 
 
 def fire(
@@ -79,15 +43,16 @@ def fire(
     concurrency: int,
     max_seconds: float,
     request_timeout: float,
-) -> dict[str, Any]:
-    """Send every booking once at `concurrency`; return the client-side figures."""
+) -> Fired:
+    """Send every booking once at `concurrency`; the answers, kept per booking."""
     lanes = max(1, min(concurrency, len(bookings)))
-    outcomes: list[Outcome] = []
+    answers: list[Answer | None] = [None] * len(bookings)
     lock = threading.Lock()
     next_index = iter(range(len(bookings)))
     clock: dict[str, float] = {}
 
     def start_clock() -> None:
+        clock["cpu"] = process_cpu_seconds()
         clock["start"] = time.perf_counter()
         clock["deadline"] = clock["start"] + max_seconds
 
@@ -96,8 +61,8 @@ def fire(
     failures: list[BaseException] = []
 
     def lane(number: int) -> None:
-        conn = _Connection(port, request_timeout)
-        mine: list[Outcome] = []
+        conn = Connection(port, request_timeout)
+        mine: list[tuple[int, Answer]] = []
         try:
             # Warm up: open the connection and let the worker thread serve a first request,
             # so the clock measures bookings, not connection set-up or lazy imports.
@@ -106,7 +71,7 @@ def fire(
                 conn.request(
                     "GET", WARM_UP_PATH, None, {"Authorization": f"Bearer {warm_token}"}
                 )
-            except (OSError, http.client.HTTPException):
+            except REQUEST_ERRORS:
                 conn.close()
             barrier.wait()
             while True:
@@ -122,10 +87,15 @@ def fire(
                 began = time.perf_counter()
                 try:
                     status, data = conn.request("POST", path, booking.body, headers)
-                    code = "" if status == 201 else _error_code(data)
-                except (OSError, http.client.HTTPException) as exc:
-                    status, code = 0, type(exc).__name__
-                mine.append(Outcome(status, code, time.perf_counter() - began))
+                except REQUEST_ERRORS as exc:
+                    status, data, code = 0, b"", type(exc).__name__
+                ended = time.perf_counter()
+                answer = answer_read(
+                    status, data, seconds=ended - began, at=ended - clock["start"]
+                )
+                if status == 0:
+                    answer = Answer(0, code, answer.seconds, answer.at)
+                mine.append((index, answer))
         except BaseException as exc:  # reported after the run; never silently lost
             failures.append(exc)
             barrier.abort()
@@ -133,19 +103,21 @@ def fire(
             conn.close()
             retried[number] = conn.retried
             with lock:
-                outcomes.extend(mine)
+                for index, answer in mine:
+                    answers[index] = answer
 
     threads = [threading.Thread(target=lane, args=(n,)) for n in range(lanes)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - clock.get("start", time.perf_counter())
+    ended = time.perf_counter()
     if failures:
         raise failures[0]
-    return summarize(
-        outcomes,
-        elapsed=elapsed,
-        not_sent=len(bookings) - len(outcomes),
+    return Fired(
+        answers=answers,
+        started=clock["start"],
+        seconds=ended - clock["start"],
+        cpu_seconds=process_cpu_seconds() - clock["cpu"],
         retried=sum(retried),
     )

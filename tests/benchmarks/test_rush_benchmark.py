@@ -1,31 +1,40 @@
-"""The rush benchmark's pieces: the naive baseline, the figures, the audit, and one tiny run.
+"""The rush benchmark's pieces: the naive baseline, the ceiling view, the audit in the
+database, the data, and one tiny run (figures and wrk: test_rush_figures.py, test_rush_wrk.py).
 
 The end-to-end run starts gunicorn on a temporary SQLite file of its own, so it needs no
-test database and never touches the one pytest made.
+test database and never touches the one pytest made; it needs wrk.
 """
 
 import datetime
 import json
+import shutil
 from collections import Counter
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, path, reverse
 from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import PatientProfile, User
 from appointments.models import Appointment
-from benchmarks.rush.audit import audit_is_clean, session_audit
+from benchmarks.rush.audit import (
+    answers_audit,
+    audit_is_clean,
+    committed_profiles,
+    session_audit,
+)
 from benchmarks.rush.baseline import AppointmentBookNaiveApi, appointment_book_naive
+from benchmarks.rush.ceiling import json_ceiling
 from benchmarks.rush.fixtures import (
-    OPTIMIZED_PATH,
+    NAIVE_PATH,
+    REAL_PATH,
     bench_data_create,
     bench_data_delete,
 )
-from benchmarks.rush.report import Outcome, percentile, summarize
 from benchmarks.rush.server import server_errors
+from benchmarks.rush.verdicts import Told
 from common.errors import Conflict
 from common.models import OperationLog
 from common.services import Actor
@@ -109,12 +118,37 @@ def test_the_naive_booking_refuses_a_second_booking_in_the_session():
     assert Appointment.objects.filter(profile=profile).count() == 1
 
 
-def test_the_naive_endpoint_is_not_routed_unless_the_benchmark_turns_it_on():
+@pytest.mark.parametrize("name", ["book-naive", "ceiling"])
+def test_the_benchmarks_routes_are_not_routed_unless_the_benchmark_turns_them_on(name):
     # given: the default settings (BENCHMARK_BASELINE_ENDPOINT unset)
 
     # when / then
     with pytest.raises(NoReverseMatch):
-        reverse("api:benchmarks:book-naive")
+        reverse(f"api:benchmarks:{name}")
+
+
+# The ceiling view under the project's MIDDLEWARE, as the benchmark's server routes it.
+urlpatterns = [path("ceiling/", json_ceiling)]
+
+
+@pytest.mark.django_db  # open, so that a query would be counted rather than refused
+@pytest.mark.urls(__name__)
+def test_the_ceiling_answers_small_json_behind_the_middleware_without_a_query(
+    client, django_assert_num_queries
+):
+    # given: this module's URLconf, the project's MIDDLEWARE
+
+    # when
+    with django_assert_num_queries(0):
+        response = client.get("/ceiling/")
+        refused = client.post("/ceiling/")
+
+    # then
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"status": "ok"}
+    assert response["X-Frame-Options"] == "DENY"  # the middleware ran
+    assert refused.status_code == 405
 
 
 @pytest.mark.django_db
@@ -180,48 +214,6 @@ def test_fifty_naive_bookings_of_the_last_seat_give_one_success():
 
 
 # -- figures and audit -------------------------------------------------------------------
-
-
-def test_percentiles_use_the_nearest_rank():
-    # given
-    values = [float(n) for n in range(1, 101)]
-
-    # when / then
-    assert percentile(values, 0.50) == 50.0
-    assert percentile(values, 0.99) == 99.0
-    assert percentile([7.0], 0.99) == 7.0
-    assert percentile([], 0.5) is None
-
-
-def test_summarize_splits_bookings_refusals_and_other_answers():
-    # given
-    outcomes = [
-        Outcome(201, "", 0.010),
-        Outcome(201, "", 0.030),
-        Outcome(409, "slot_full", 0.002),
-        Outcome(409, "already_booked", 0.004),
-        Outcome(500, "server_error", 0.5),
-        Outcome(0, "TimeoutError", 30.0),
-    ]
-
-    # when
-    figures = summarize(outcomes, elapsed=2.0, not_sent=4, retried=1)
-
-    # then
-    assert figures["requests"] == 6
-    assert figures["not_sent"] == 4
-    assert figures["booked"] == 2
-    assert figures["sold_out"] == 1
-    assert figures["other_errors"] == {
-        "409 already_booked": 1,
-        "500 server_error": 1,
-        "TimeoutError": 1,
-    }
-    assert figures["booked_p50_ms"] == 10.0
-    assert figures["booked_p99_ms"] == 30.0
-    assert figures["sold_out_p99_ms"] == 2.0
-    assert figures["requests_per_second"] == 3.0
-    assert figures["retried_stale_connections"] == 1
 
 
 def test_server_errors_name_the_exception_that_ended_each_500():
@@ -321,45 +313,111 @@ def test_the_audit_finds_appointments_beyond_a_slots_capacity():
 
 
 @pytest.mark.django_db
-def test_the_bench_data_spreads_the_seats_and_gives_each_patient_one_booking():
-    # given / when: 31 seats over 6 slots, 4 patients per workload
-    workloads = bench_data_create(
-        tag="t1",
-        seats=31,
-        patients=4,
-        slot_count=6,
-        token_lifetime=datetime.timedelta(minutes=5),
+def test_the_answers_audit_reads_the_committed_appointments_of_the_session():
+    # given: two patients told yes (one really booked), two told no (one really booked)
+    slot = SlotFactory(capacity=5)
+    kept_yes, lost_yes, phantom_no, true_no = (
+        PatientProfileFactory() for _ in range(4)
     )
+    book_naive(kept_yes, slot)
+    book_naive(phantom_no, slot)
+    told = {
+        kept_yes.pk: Told.YES_AT_ANSWER,
+        lost_yes.pk: Told.YES_AFTER_TICKET,
+        phantom_no.pk: Told.NO_AT_ANSWER,
+        true_no.pk: Told.NO_AFTER_TICKET,
+    }
+
+    # when
+    audit = answers_audit(told, committed_profiles(session_id=slot.session_id))
 
     # then
-    optimized = workloads[0]
-    assert [w.name for w in workloads] == ["optimized", "baseline"]
-    assert optimized.path == OPTIMIZED_PATH
-    slots = list(Slot.objects.filter(session_id=optimized.session_id))
+    assert audit == {"lost": 1, "phantom": 1, "queued": 0, "unanswered_committed": 0}
+    assert audit_is_clean(audit) is False
+
+
+def _data(tag, **sizes):
+    return bench_data_create(
+        tag=tag,
+        token_lifetime=datetime.timedelta(minutes=5),
+        **{
+            "seats": 31,
+            "patients": 4,
+            "slot_count": 6,
+            "large_seats": 40,
+            "large_patients": 5,
+            "large_slot_count": 4,
+            **sizes,
+        },
+    )
+
+
+@pytest.mark.django_db
+def test_the_bench_data_spreads_the_seats_and_gives_each_patient_one_booking():
+    # given / when: 31 hot seats over 6 slots, 4 patients per hot workload
+    data = _data("t1")
+
+    # then
+    real = data.hot[0]
+    assert [w.name for w in data.hot] == ["hot_real", "hot_naive"]
+    assert [w.path for w in data.hot] == [REAL_PATH, NAIVE_PATH]
+    slots = list(Slot.objects.filter(session_id=real.session_id))
     assert [s.capacity for s in slots] == [6, 5, 5, 5, 5, 5]
     assert [s.queue_start for s in slots] == [1, 7, 12, 17, 22, 27]
-    bodies = [json.loads(b.body) for b in optimized.bookings]
+    bodies = [json.loads(b.body) for b in real.bookings]
     assert [b["slot_id"] for b in bodies] == [s.pk for s in slots[:4]]
-    for booking, body in zip(optimized.bookings, bodies, strict=True):
+    for booking, body in zip(real.bookings, bodies, strict=True):
         profile = PatientProfile.objects.get(pk=body["profile_id"])
+        assert booking.profile_id == profile.pk
         assert AccessToken(booking.token)["user_id"] == str(profile.user_id)
-    assert User.objects.filter(username__startswith="rush-t1-").count() == 8
+    # 2 x 4 hot, 2 x 5 large, 6 fillers of the sold-out session (one seat per slot)
+    assert data.patients == 24
+    assert User.objects.filter(username__startswith="rush-t1-").count() == 24
+
+
+@pytest.mark.django_db
+def test_the_large_session_has_ten_minute_slots_and_one_booking_per_patient():
+    # given / when
+    data = _data("t3")
+
+    # then
+    for workload in data.large:
+        slots = list(Slot.objects.filter(session_id=workload.session_id))
+        assert [s.capacity for s in slots] == [10, 10, 10, 10]
+        assert {(s.ends_at - s.starts_at).seconds for s in slots} == {600}
+        profiles = [b.profile_id for b in workload.bookings]
+        assert len(profiles) == len(set(profiles)) == 5
+    assert [w.name for w in data.large] == ["large_real", "large_naive"]
+
+
+@pytest.mark.django_db
+def test_the_sold_out_session_is_full_of_real_bookings_and_refuses_every_hot_patient():
+    # given
+    data = _data("t4")
+
+    # when
+    audit = session_audit(session_id=data.sold_out_session_id)
+
+    # then: full, by as many real appointments as seats
+    assert audit["capacity"] == 6
+    assert audit["appointments"] == 6
+    assert audit["counter_mismatches"] == 0
+    hot_profiles = [b.profile_id for w in data.hot for b in w.bookings]
+    assert [b.profile_id for b in data.refusals] == hot_profiles
+    sold_out_slots = set(
+        Slot.objects.filter(session_id=data.sold_out_session_id).values_list(
+            "pk", flat=True
+        )
+    )
+    assert {json.loads(b.body)["slot_id"] for b in data.refusals} <= sold_out_slots
 
 
 @pytest.mark.django_db
 def test_deleting_the_bench_data_leaves_nothing_behind():
     # given: a run's data with one booking in it
-    workloads = bench_data_create(
-        tag="t2",
-        seats=2,
-        patients=2,
-        slot_count=1,
-        token_lifetime=datetime.timedelta(minutes=5),
-    )
-    profile = PatientProfile.objects.get(
-        pk=json.loads(workloads[0].bookings[0].body)["profile_id"]
-    )
-    book_naive(profile, Slot.objects.get(session_id=workloads[0].session_id))
+    data = _data("t2", seats=2, patients=2, slot_count=1)
+    profile = PatientProfile.objects.get(pk=data.hot[0].bookings[0].profile_id)
+    book_naive(profile, Slot.objects.get(session_id=data.hot[0].session_id))
     kept = PatientProfileFactory()
 
     # when
@@ -376,7 +434,8 @@ def test_deleting_the_bench_data_leaves_nothing_behind():
 # -- one tiny end-to-end run -------------------------------------------------------------
 
 
-def test_a_tiny_rush_over_http_books_every_seat_once_on_both_endpoints(
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="needs wrk (--for-bench)")
+def test_a_tiny_run_measures_every_phase_and_audits_every_booking(
     tmp_path, monkeypatch
 ):
     # given: no DATABASE_URL, so the benchmark makes its own SQLite file
@@ -390,9 +449,15 @@ def test_a_tiny_rush_over_http_books_every_seat_once_on_both_endpoints(
         patients=40,
         seats=5,
         slots=5,
+        large_seats=24,
+        large_slots=2,
+        large_patients=20,
         concurrency=8,
         workers=2,
         threads=2,
+        duration=1,
+        warmup=0,
+        wrk_connections=4,
         max_seconds=60,
         json_output=str(output),
         stdout=out,
@@ -401,22 +466,30 @@ def test_a_tiny_rush_over_http_books_every_seat_once_on_both_endpoints(
     # then
     figures = json.loads(output.read_text())
     assert figures["settings"]["database"] == "sqlite"
-    for name in ("optimized", "baseline"):
-        run = figures[name]
-        assert run["other_errors"] == {}, out.getvalue()
-        assert run["server_errors"] == {}
-        assert run["requests"] == 40
-        assert run["not_sent"] == 0
-        assert run["booked"] == 5
-        assert run["sold_out"] == 35
-        assert run["audit"] == {
-            "capacity": 5,
-            "booked_counter": 5,
-            "appointments": 5,
-            "overbooked_seats": 0,
-            "overbooked_rows": 0,
-            "duplicate_bookings": 0,
-            "queue_numbers_held_twice": 0,
-            "counter_mismatches": 0,
-        }
-    assert "optimized/baseline: requests per second" in out.getvalue()
+    assert figures["median"] is None
+    [run] = figures["runs"]
+    phases = run["phases"]
+    for name in ("ceiling", "catalog", "refusals"):
+        assert phases[name]["requests"] > 0, out.getvalue()
+        assert phases[name]["errors"] == 0, out.getvalue()
+        assert phases[name]["expected"] == phases[name]["requests"]
+        assert phases[name]["client"]["cpu_seconds"] >= 0
+    assert set(phases["refusals"]["statuses"]) == {"409"}
+    assert phases["refusals"]["audit"]["appointments"] == 5
+    for name, seats, patients in (
+        ("hot_real", 5, 40),
+        ("hot_naive", 5, 40),
+        ("large_real", 24, 20),
+        ("large_naive", 24, 20),
+    ):
+        phase = phases[name]
+        assert phase["other_answers"] == {}, out.getvalue()
+        assert phase["server_errors"] == {}
+        assert phase["requests"] == patients
+        assert phase["committed"] == min(seats, patients)
+        assert phase["told"]["yes_at_answer"] == min(seats, patients)
+        assert phase["told"]["no_at_answer"] == max(0, patients - seats)
+        assert audit_is_clean(phase["audit"]), phase["audit"]
+    assert phases["hot_real"]["sold_out_after_s"] is not None
+    assert phases["large_real"]["sold_out_after_s"] is None  # 20 patients, 24 seats
+    assert "ratios: refusals/ceiling" in out.getvalue()

@@ -106,6 +106,7 @@ EVERYTHING = {
     "fc-list",
 }
 FOR_TESTS = EVERYTHING | {"chromium", "node", "npm"}
+FOR_BENCH = EVERYTHING | {"wrk"}
 
 
 def installed(machine: Machine) -> list[str]:
@@ -186,6 +187,14 @@ def test_as_root_with_apt_it_installs_what_builds_the_virtualenv(
             ["libmariadb-dev", "nodejs", "npm"],
         ),
         (("--for-tests",), FOR_TESTS - {"npm"}, True, ["libmariadb-dev", "npm"]),
+        # The rush benchmark's load generator.
+        (("--for-bench",), EVERYTHING, True, ["libmariadb-dev", "wrk"]),
+        (
+            ("--for-tests", "--for-bench"),
+            FOR_TESTS - {"npm"},
+            True,
+            ["libmariadb-dev", "npm", "wrk"],
+        ),
         (
             ("--for-tests",),
             FOR_TESTS - {"fc-list", "chromium"},
@@ -258,10 +267,10 @@ def test_check_mode_says_what_it_would_run_and_installs_nothing(tmp_path):
 
 
 @pytest.mark.parametrize("pc_name", ["libmariadb", "mariadb", "mysqlclient"])
-@pytest.mark.parametrize("args", [(), ("--for-tests",)])
+@pytest.mark.parametrize("args", [(), ("--for-tests",), ("--for-bench",)])
 def test_with_everything_present_it_does_nothing(tmp_path, pc_name, args):
     # given the client headers under one of the names mysqlclient's build asks for
-    machine = Machine(tmp_path, commands=FOR_TESTS, pc_files={pc_name})
+    machine = Machine(tmp_path, commands=FOR_TESTS | FOR_BENCH, pc_files={pc_name})
 
     # when
     result = machine.run(*args)
@@ -272,8 +281,8 @@ def test_with_everything_present_it_does_nothing(tmp_path, pc_name, args):
     assert machine.apt_calls() == []
 
 
-def test_chromium_and_node_are_asked_for_by_the_tests_only(tmp_path):
-    # given headers, gettext and a CJK font, but no Chromium, Node.js or npm
+def test_chromium_node_and_wrk_are_asked_for_by_the_tests_and_bench_only(tmp_path):
+    # given headers, gettext and a CJK font, but no Chromium, Node.js, npm or wrk
     machine = Machine(tmp_path, commands=EVERYTHING, pc_files={"libmariadb"})
 
     # when
@@ -281,4 +290,19 @@ def test_chromium_and_node_are_asked_for_by_the_tests_only(tmp_path):
 
     # then
     assert result.returncode == 0, result.stderr
+    assert machine.apt_calls() == []
+
+
+def test_without_root_the_bench_names_the_command_that_installs_wrk(tmp_path):
+    # given everything but wrk, as a user
+    machine = Machine(tmp_path, uid=1000, commands=EVERYTHING, pc_files={"libmariadb"})
+
+    # when
+    result = machine.run("--for-bench")
+
+    # then
+    assert result.returncode != 0
+    assert (
+        result.stderr == "missing system packages: run 'sudo apt-get install -y wrk'\n"
+    )
     assert machine.apt_calls() == []

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from benchmarks.rush import runner
-from benchmarks.rush.fixtures import MAX_SLOTS
+from benchmarks.rush.fixtures import LARGE_MAX_SLOTS, MAX_SLOTS
 
 DEFAULT_SEATS = 30
 DEFAULT_PATIENTS = 2000
@@ -18,6 +18,14 @@ DEFAULT_WORKERS = 4
 DEFAULT_THREADS = 8
 DEFAULT_MAX_SECONDS = 120
 DEFAULT_REQUEST_TIMEOUT = 30
+DEFAULT_LARGE_SEATS = 2000
+DEFAULT_LARGE_PATIENTS = 2000
+DEFAULT_LARGE_SLOTS = 20
+DEFAULT_DURATION = 10
+DEFAULT_WARMUP = 1
+DEFAULT_WRK_THREADS = 2
+DEFAULT_TICKET_SECONDS = 30
+DEFAULT_RUNS = 1
 
 
 def _positive(value: str) -> int:
@@ -27,10 +35,18 @@ def _positive(value: str) -> int:
     return number
 
 
+def _not_negative(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError(value)
+    return number
+
+
 class Command(BaseCommand):
     help = (
-        "Rush benchmark: N patients book the K seats of one session over HTTP under "
-        "gunicorn, against the real booking endpoint and a naive baseline."
+        "Rush benchmark: under gunicorn, the plain Django JSON ceiling, the catalog list "
+        "and sold-out refusals (wrk), then N patients rushing a hot session and a large "
+        "session, on the real booking endpoint and a naive baseline; audited."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -50,13 +66,72 @@ class Command(BaseCommand):
             "--concurrency",
             type=_positive,
             default=DEFAULT_CONCURRENCY,
-            help="C, requests in flight (64)",
+            help="C, requests in flight: the Python client's threads (64)",
         )
         parser.add_argument(
             "--slots",
             type=_positive,
             default=DEFAULT_SLOTS,
             help=f"slots the seats are spread over (6, at most {MAX_SLOTS})",
+        )
+        parser.add_argument(
+            "--large-seats",
+            type=_positive,
+            default=DEFAULT_LARGE_SEATS,
+            help=f"seats in the large session ({DEFAULT_LARGE_SEATS})",
+        )
+        parser.add_argument(
+            "--large-patients",
+            type=_positive,
+            default=DEFAULT_LARGE_PATIENTS,
+            help=f"patients per large-session workload, one booking each "
+            f"({DEFAULT_LARGE_PATIENTS})",
+        )
+        parser.add_argument(
+            "--large-slots",
+            type=_positive,
+            default=DEFAULT_LARGE_SLOTS,
+            help=f"10-minute slots of the large session ({DEFAULT_LARGE_SLOTS}, at most "
+            f"{LARGE_MAX_SLOTS})",
+        )
+        parser.add_argument(
+            "--duration",
+            type=_positive,
+            default=DEFAULT_DURATION,
+            help=f"seconds of each wrk phase: ceiling, catalog, refusals "
+            f"({DEFAULT_DURATION})",
+        )
+        parser.add_argument(
+            "--warmup",
+            type=_not_negative,
+            default=DEFAULT_WARMUP,
+            help=f"unmeasured seconds of wrk before each wrk phase ({DEFAULT_WARMUP})",
+        )
+        parser.add_argument(
+            "--wrk-threads",
+            type=_positive,
+            default=DEFAULT_WRK_THREADS,
+            help=f"wrk's threads ({DEFAULT_WRK_THREADS})",
+        )
+        parser.add_argument(
+            "--wrk-connections",
+            type=_positive,
+            default=None,
+            help="wrk's connections (default: --concurrency)",
+        )
+        parser.add_argument(
+            "--ticket-seconds",
+            type=_positive,
+            default=DEFAULT_TICKET_SECONDS,
+            help=f"how long to poll booking tickets (202 answers) after a phase "
+            f"({DEFAULT_TICKET_SECONDS})",
+        )
+        parser.add_argument(
+            "--runs",
+            type=_positive,
+            default=DEFAULT_RUNS,
+            help="runs, each with new data and a new server; more than one also prints "
+            "the median of each figure (1)",
         )
         parser.add_argument(
             "--workers",
@@ -74,7 +149,7 @@ class Command(BaseCommand):
             "--max-seconds",
             type=_positive,
             default=DEFAULT_MAX_SECONDS,
-            help="time limit of each workload (120)",
+            help="time limit of each booking phase (120)",
         )
         parser.add_argument(
             "--request-timeout",
@@ -90,7 +165,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--baseline-first",
             action="store_true",
-            help="run the baseline workload before the optimized one (to see order effects)",
+            help="run each naive booking phase before the real one (to see order effects)",
         )
         parser.add_argument(
             "--json-output", default="", help="also write the figures to this JSON file"
@@ -111,6 +186,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["slots"] > MAX_SLOTS:
             raise CommandError(f"--slots must be at most {MAX_SLOTS}")
+        if options["large_slots"] > LARGE_MAX_SLOTS:
+            raise CommandError(f"--large-slots must be at most {LARGE_MAX_SLOTS}")
         if options["child"]:
             runner.run(options, self.stdout)
         else:
