@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Role, role_grant
 from analytics.action_labels import ACTION_LABELS
 from analytics.periodic import PERIODIC_JOBS
-from appointments.events import AppointmentBooked
+from appointments.events import AppointmentBooked, AppointmentsBooked
 from common.action_labels import action_labels_register
 from common.events import Phase, subscribe
 from common.periodic import periodic_jobs_register
@@ -33,4 +33,7 @@ class AnalyticsConfig(AppConfig):
         # Each new booking gets its no-show risk, scored after the booking commits.
         subscribe(
             AppointmentBooked, tasks.appointment_booked_queue, when=Phase.ON_COMMIT
+        )
+        subscribe(
+            AppointmentsBooked, tasks.appointments_booked_queue, when=Phase.ON_COMMIT
         )

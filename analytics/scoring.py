@@ -13,6 +13,7 @@ import logging
 from django.utils import timezone
 
 from analytics.noshow.own_history import RELATED
+from analytics.noshow.store import active_model
 from analytics.prediction import appointment_risk_score
 from appointments.models import Appointment
 from appointments.services.noshow_risk import CONFIRMABLE, appointment_risk_record
@@ -45,6 +46,18 @@ def booking_noshow_score(*, appointment_id: int) -> str:
         model_id=score.model_id,
     )
     return score.band if recorded is not None else "not_found_or_scored"
+
+
+def bookings_noshow_score(*, appointment_ids: list[int]) -> dict[str, int]:
+    """Score a batch of bookings (the ticket writer's); how many came to each outcome.
+    Without an active model the batch costs one lookup, not one per booking."""
+    if active_model() is None:
+        return {"no_active_model": len(appointment_ids)}
+    outcomes: dict[str, int] = {}
+    for appointment_id in appointment_ids:
+        outcome = booking_noshow_score(appointment_id=appointment_id)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
 
 
 def unscored_bookings_score(

@@ -51,6 +51,16 @@ class AppointmentBooked(DomainEvent):
 
 
 @dataclass(frozen=True)
+class AppointmentsBooked(DomainEvent):
+    """Several patients' bookings made in one transaction: a batch of booking tickets
+    written by the ticket writer (appointments.services.ticket_writer). The same meaning as
+    AppointmentBooked for each; one event, so a subscriber queues one piece of work per
+    batch rather than one per booking."""
+
+    appointment_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class AppointmentRescheduled(DomainEvent):
     """A booking was moved to another slot (改约): the same appointment row, a new slot and
     perhaps a new fee. Published inside the rescheduling transaction, after the move.

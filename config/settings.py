@@ -475,7 +475,9 @@ LOGGING = {
         # (sold out, not released), each answered in the error shape. 5xx stay logged.
         "django.request": {
             "level": env_choice(
-                "DJANGO_REQUEST_LOG_LEVEL", "ERROR", ("DEBUG", "INFO", "WARNING", "ERROR")
+                "DJANGO_REQUEST_LOG_LEVEL",
+                "ERROR",
+                ("DEBUG", "INFO", "WARNING", "ERROR"),
             )
         },
         # fpdf2 subsets the PDF font with fontTools, which logs every table at INFO.

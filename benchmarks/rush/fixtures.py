@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import PatientProfile, User
-from appointments.models import Appointment, WaitlistEntry
+from appointments.models import Appointment, BookingTicket, WaitlistEntry
 from appointments.selectors import slot_get_for_booking
 from appointments.services.booking import appointment_book
 from benchmarks.rush.load import Booking
@@ -269,6 +269,7 @@ def bench_data_delete(*, tag: str) -> None:
             object_type="appointments.appointment",
             object_id__in=[str(pk) for pk in appointments.values_list("pk", flat=True)],
         ).delete()
+        BookingTicket.objects.filter(session_id__in=sessions.values("pk")).delete()
         appointments.delete()
         WaitlistEntry.objects.filter(session__in=sessions).delete()
         Slot.objects.filter(session__in=sessions).delete()

@@ -21,6 +21,7 @@ from benchmarks.rush.cpu import CpuUse, machine_cores, process_cpu_seconds
 from benchmarks.rush.fixtures import REAL_PATH, BenchData, Workload
 from benchmarks.rush.load import fire
 from benchmarks.rush.stats import ms, percentile
+from benchmarks.rush.stock import Chaos, Writer, chaos_wanted
 from benchmarks.rush.tickets import Pending, tickets_settle
 from benchmarks.rush.verdicts import YES, Answer, told, told_at, told_counts
 from benchmarks.rush.wrk import WrkRequest, wrk_run
@@ -91,9 +92,14 @@ def wrk_phase(
 
 
 def booking_phase(
-    *, workload: Workload, port: int, options: dict[str, Any]
+    *,
+    workload: Workload,
+    port: int,
+    options: dict[str, Any],
+    chaos: Chaos | None = None,
 ) -> dict[str, Any]:
-    """Every patient of `workload` books once; tickets settled; the database audited."""
+    """Every patient of `workload` books once (with `chaos`'s faults beside it); tickets
+    settled; the database audited."""
     fired = fire(
         port=port,
         path=workload.path,
@@ -102,6 +108,8 @@ def booking_phase(
         max_seconds=options["max_seconds"],
         request_timeout=options["request_timeout"],
     )
+    if chaos is not None:
+        chaos.finish()
     cpu_before = process_cpu_seconds()
     settled = tickets_settle(
         port=port,
@@ -125,9 +133,12 @@ def booking_phase(
         for index, answer in enumerate(fired.answers)
     ]
     audit = session_audit(session_id=workload.session_id)
+    committed = committed_profiles(session_id=workload.session_id)
+    if chaos is not None:  # told yes, committed, then cancelled by the racer
+        committed.update(chaos.cancelled_profiles)
     audit |= answers_audit(
         {b.profile_id: v for b, v in zip(workload.bookings, verdicts, strict=True)},
-        committed_profiles(session_id=workload.session_id),
+        committed,
     )
     yes_at = [
         told_at(answer, settled.states.get(index))
@@ -154,6 +165,7 @@ def booking_phase(
         "sold_out_after_s": round(max(yes_at), 3) if sold_out else None,
         "retried_stale_connections": fired.retried,
         "client": {"name": "python", **cpu.as_dict()},
+        "chaos": chaos.done if chaos is not None else [],
         "audit": audit,
     }
 
@@ -196,12 +208,30 @@ def booking_phases(
     port: int,
     options: dict[str, Any],
     out_write: Callable[[str], Any],
+    writer: Writer | None = None,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """The hot session then the large one, each by both endpoints (naive first if asked)."""
+    """The hot session then the large one, each by both endpoints (naive first if asked);
+    the real endpoint's phases with the faults `--chaos` asks for (benchmarks/rush/stock.py)."""
+    wanted = chaos_wanted(options)
     for group in (data.hot, data.large):
         for workload in reversed(group) if options["baseline_first"] else group:
             began = time.perf_counter()
-            figures = booking_phase(workload=workload, port=port, options=options)
+            chaos = None
+            if workload.path == REAL_PATH and wanted:
+                chaos = Chaos()
+                if group is data.hot and "cancel-race" in wanted:
+                    chaos.cancel_race(
+                        workload.session_id, limit=max(1, options["seats"] // 5)
+                    )
+                if group is data.large and writer and "kill-writer" in wanted:
+                    chaos.kill_writer(writer, after=2.0)
+                if group is data.large and "flush-redis" in wanted:
+                    chaos.flush_redis(after=4.0)
+            figures = booking_phase(
+                workload=workload, port=port, options=options, chaos=chaos
+            )
+            for event in figures["chaos"]:
+                out_write(f"    {workload.name}: {event}")
             out_write(
                 f"  {workload.name}: {figures['requests']} bookings answered, "
                 f"{figures['committed']} committed, in {time.perf_counter() - began:.1f} s"

@@ -20,9 +20,15 @@ from django.core.management import call_command
 from django.core.management.base import CommandError, OutputWrapper
 from django.db import connection
 
+from appointments.stock.client import stock_enabled
 from benchmarks.child import child_spawn
 from benchmarks.rush.audit import audit_is_clean
-from benchmarks.rush.fixtures import BenchData, bench_data_create, bench_data_delete
+from benchmarks.rush.fixtures import (
+    REAL_PATH,
+    BenchData,
+    bench_data_create,
+    bench_data_delete,
+)
 from benchmarks.rush.phases import booking_phases, throughput_phases
 from benchmarks.rush.report import ratios, report_lines
 from benchmarks.rush.server import (
@@ -33,6 +39,7 @@ from benchmarks.rush.server import (
     server_errors,
 )
 from benchmarks.rush.stats import median_of_runs
+from benchmarks.rush.stock import Writer, chaos_wanted, stock_prepare
 from benchmarks.rush.wrk import wrk_command
 
 # Options the parent passes on to the child that does the work.
@@ -54,6 +61,7 @@ FORWARDED = (
     "max_seconds",
     "request_timeout",
     "ticket_seconds",
+    "chaos",
     "json_output",
 )
 
@@ -91,6 +99,8 @@ def _settings(options: dict[str, Any]) -> dict[str, Any]:
         "middleware": [name.rsplit(".", 1)[-1] for name in settings.MIDDLEWARE],
         "cpus": os.cpu_count(),
         "runs": options["runs"],
+        "chaos": sorted(chaos_wanted(options)),
+        "seat_stock": stock_enabled(),
     }
 
 
@@ -202,14 +212,31 @@ def serve_phases(
         log_path=log_path,
     )
     phases: dict[str, dict[str, Any]] = {}
+    writer = Writer(workdir)
     try:
         gunicorn_wait_healthy(server, port=port, seconds=60)
         out.write(f"  gunicorn is up on 127.0.0.1:{port}")
+        real = [w.session_id for w in data.hot + data.large if w.path == REAL_PATH]
+        if stock_prepare(real + [data.sold_out_session_id]):
+            writer.start()
+            out.write(
+                "  seat stock: Redis pre-deduction on, the real endpoint's sessions "
+                f"loaded; booking writer started (batch {settings.BOOKING_WRITER_BATCH}"
+                f", requests wait {settings.BOOKING_TICKET_WAIT_MS} ms for it)"
+            )
+        else:
+            out.write("  seat stock: off (no Redis): every booking is written at once")
         mark = log_path.stat().st_size
         began = time.perf_counter()
         for name, figures in itertools.chain(
             throughput_phases(data=data, port=port, options=options, workdir=workdir),
-            booking_phases(data=data, port=port, options=options, out_write=out.write),
+            booking_phases(
+                data=data,
+                port=port,
+                options=options,
+                out_write=out.write,
+                writer=writer if writer.process else None,
+            ),
         ):
             if name == "refusals":
                 out.write(
@@ -224,6 +251,7 @@ def serve_phases(
             figures["server_errors"] = errors.get(figures["path"], {})
             phases[name] = figures
     finally:
+        writer.stop()
         gunicorn_stop(server)
         if server.returncode != 0:
             out.write(f"  gunicorn exited with status {server.returncode}:")

@@ -3,12 +3,14 @@
 What a run does is described in benchmarks/rush/__init__.py; the work is in benchmarks.rush.
 """
 
+import argparse
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from benchmarks.rush import runner
 from benchmarks.rush.fixtures import LARGE_MAX_SLOTS, MAX_SLOTS
+from benchmarks.rush.stock import CHAOS
 
 DEFAULT_SEATS = 30
 DEFAULT_PATIENTS = 2000
@@ -26,6 +28,16 @@ DEFAULT_WARMUP = 1
 DEFAULT_WRK_THREADS = 2
 DEFAULT_TICKET_SECONDS = 30
 DEFAULT_RUNS = 1
+
+
+def _chaos(value: str) -> str:
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = sorted(set(names) - {*CHAOS, "all"})
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown fault {', '.join(unknown)}: choose from {', '.join(CHAOS)}, all"
+        )
+    return ",".join(names)
 
 
 def _positive(value: str) -> int:
@@ -125,6 +137,14 @@ class Command(BaseCommand):
             default=DEFAULT_TICKET_SECONDS,
             help=f"how long to poll booking tickets (202 answers) after a phase "
             f"({DEFAULT_TICKET_SECONDS})",
+        )
+        parser.add_argument(
+            "--chaos",
+            type=_chaos,
+            default="",
+            help="faults while the real endpoint is rushed, comma-separated: "
+            + ", ".join(CHAOS)
+            + ", or all (benchmarks/rush/stock.py)",
         )
         parser.add_argument(
             "--runs",
