@@ -1,5 +1,8 @@
 """The booking endpoint and its tickets (README, "The rush")."""
 
+import json
+
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -8,6 +11,8 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from accounts.auth import AuthenticationFailed, StatelessJWTAuthentication
 from accounts.models import User
@@ -18,10 +23,12 @@ from appointments.models import BookingTicket
 from appointments.services.stock_booking import (
     StockAnswer,
     UserNotActive,
+    booking_refusal_peek,
     booking_try_stock,
     ticket_refusal,
 )
-from common.api import client_ip
+from common.api import client_ip, error_body
+from common.idempotency import HEADER as IDEMPOTENCY_HEADER
 from common.idempotency import idempotent
 from common.schema import IDEMPOTENCY_KEY, error_responses
 from common.services import Actor
@@ -67,6 +74,16 @@ class AppointmentBookApi(APIView):
     class InputSerializer(serializers.Serializer):
         slot_id = serializers.IntegerField(min_value=1)
         profile_id = serializers.IntegerField(min_value=1)
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # The rush's refusals (sold out, not released, ...) are answered here, before
+        # DRF's request, parsing, authentication objects and renderer; anything else
+        # (a bad token or body, a winner, an Idempotency-Key) goes the whole way.
+        if self.use_stock and request.method == "POST":
+            refused = refusal_before_drf(request)
+            if refused is not None:
+                return refused
+        return super().dispatch(request, *args, **kwargs)
 
     @extend_schema(
         request=InputSerializer,
@@ -118,6 +135,41 @@ class AppointmentBookApi(APIView):
             AppointmentOutputSerializer(appointment).data,
             status=status.HTTP_201_CREATED,
         )
+
+
+def refusal_before_drf(request: HttpRequest) -> HttpResponse | None:
+    """The stock's refusal of a well-formed, authenticated booking request, in the error
+    shape; None when the request is anything else (DRF then answers it in full)."""
+    if IDEMPOTENCY_HEADER in request.headers:
+        return None  # a replay must answer what the first request was answered
+    auth = StatelessJWTAuthentication()
+    raw = auth.get_raw_token(auth.get_header(request) or b"")
+    if raw is None:
+        return None
+    try:
+        token = auth.get_validated_token(raw)
+        body = json.loads(request.body)
+    except (AuthenticationFailed, InvalidToken, TokenError, ValueError):
+        return None
+    ids = [body.get(name) if isinstance(body, dict) else None for name in FIELDS]
+    user_id = str(
+        token.get(jwt_settings.USER_ID_CLAIM, "")
+    )  # simplejwt writes a string
+    if not user_id.isdigit() or not all(type(v) is int and v > 0 for v in ids):
+        return None
+    error = booking_refusal_peek(
+        user_id=int(user_id), profile_id=ids[1], slot_id=ids[0], now=timezone.now()
+    )
+    if error is None:
+        return None
+    return HttpResponse(
+        json.dumps(error_body(error.code, error.message), ensure_ascii=False).encode(),
+        status=error.status_code,
+        content_type="application/json",
+    )
+
+
+FIELDS = ("slot_id", "profile_id")
 
 
 def user_get_active(*, user_id: int) -> User:

@@ -26,9 +26,9 @@ from appointments.stock import keys
 from appointments.stock.client import (
     ERRORS,
     stock_answered,
-    stock_client,
     stock_failed,
     stock_usable,
+    stock_wait_client,
 )
 from appointments.stock.deltas import stock_give_back_now
 from appointments.stock.loading import user_stock_load
@@ -58,10 +58,12 @@ def stock_refusal(code: str) -> DomainError:
     return STOCK_REFUSALS[code]()
 
 
-def _take(*, user_id: int, profile_id: int, slot_id: int, now: float) -> list[str]:
+def _take(
+    *, user_id: int, profile_id: int, slot_id: int, now: float, peek: bool = False
+) -> list[str]:
     answer = scripts().take(
         keys=[keys.slot_key(slot_id), keys.user_key(user_id)],
-        args=[keys.prefix(), repr(now), profile_id],
+        args=[keys.prefix(), repr(now), profile_id, "peek" if peek else "take"],
     )
     return [part.decode() if isinstance(part, bytes) else str(part) for part in answer]
 
@@ -120,12 +122,35 @@ def booking_try_stock(
     return ticket_wait(ticket_id=ticket.pk, user_id=user_id)
 
 
+def booking_refusal_peek(
+    *, user_id: int, profile_id: int, slot_id: int, now: datetime.datetime
+) -> DomainError | None:
+    """The stock's refusal of this booking, found without taking anything; None when
+    the stock would not refuse it (or cannot say: not loaded, the user not read yet,
+    Redis failing). For the endpoint to answer a rush's refusals before any other work;
+    whatever is not refused here goes the whole way (booking_try_stock)."""
+    if not stock_usable():
+        return None
+    try:
+        code = _take(
+            user_id=user_id,
+            profile_id=profile_id,
+            slot_id=slot_id,
+            now=now.timestamp(),
+            peek=True,
+        )[0]
+    except ERRORS as exc:
+        stock_failed(exc)
+        return None
+    return stock_refusal(code) if code in STOCK_REFUSALS else None
+
+
 def ticket_wait(*, ticket_id: int, user_id: int) -> StockAnswer:
     """Wait (up to BOOKING_TICKET_WAIT_MS) for the writer's word on a ticket."""
     wait_ms = settings.BOOKING_TICKET_WAIT_MS
     if wait_ms > 0:
         try:
-            pushed = stock_client().blpop(
+            pushed = stock_wait_client().blpop(
                 [keys.result_key(ticket_id)], timeout=wait_ms / 1000
             )
         except ERRORS as exc:

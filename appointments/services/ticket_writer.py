@@ -487,8 +487,7 @@ def _tickets_save(tickets: list[BookingTicket]) -> None:
         pk=quote(meta.pk.column),
     )
     rows = [
-        [f.get_db_prep_save(getattr(t, f.attname), connection) for f in fields]
-        + [t.pk]
+        [f.get_db_prep_save(getattr(t, f.attname), connection) for f in fields] + [t.pk]
         for t in tickets
     ]
     with connection.cursor() as cursor:

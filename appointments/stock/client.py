@@ -49,6 +49,27 @@ def stock_client() -> redis.Redis:
     return client
 
 
+def stock_wait_client() -> redis.Redis:
+    """A client for the request that waits on the writer's answer (BLPOP): its socket
+    timeout is longer than the wait, which the stock's short timeout is not."""
+    url = settings.BOOKING_STOCK_REDIS_URL
+    seconds = settings.BOOKING_TICKET_WAIT_MS / 1000 + 1.0
+    key = f"wait:{seconds}:{url}"
+    client = _clients.get(key)
+    if client is None:
+        with _lock:
+            client = _clients.get(key)
+            if client is None:
+                client = redis.Redis.from_url(
+                    url,
+                    socket_timeout=seconds,
+                    socket_connect_timeout=settings.BOOKING_STOCK_TIMEOUT_SECONDS,
+                    health_check_interval=30,
+                )
+                _clients[key] = client
+    return client
+
+
 def stock_usable() -> bool:
     """On, and not in an outage (or the outage's retry time has come)."""
     return stock_enabled() and time.monotonic() >= _retry_at

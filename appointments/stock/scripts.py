@@ -6,7 +6,8 @@ path), the session open, the slot not started nor past its cutoff, the release c
 member's window: "early", which the database path serves, as it counts the members'
 share), a seat free, the profile the caller's, the profile not holding or queued for a seat
 in the session. A sold-out or not-yet-released slot is refused before anything about the
-caller is read. Only then is a seat taken and the profile marked: "won".
+caller is read. Only then is a seat taken and the profile marked: "won". With ARGV[4]
+"peek" it only answers: "open" where it would have taken the seat.
 """
 
 from appointments.stock.client import stock_client
@@ -35,6 +36,7 @@ if now < rel then
 end
 local pkey = ARGV[1] .. 'p' .. sid
 if redis.call('SISMEMBER', pkey, ARGV[3]) == 1 then return {'booked'} end
+if ARGV[4] == 'peek' then return {'open'} end
 redis.call('HINCRBY', KEYS[1], 'free', -1)
 redis.call('SADD', pkey, ARGV[3])
 return {'won', sid}

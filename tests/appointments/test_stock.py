@@ -266,3 +266,103 @@ def test_after_a_flush_the_stock_is_rebuilt_from_the_database_with_queued_ticket
 def test_health_says_the_stock_is_in_use(stock, api_client):
     health = api_client.get("/health/").json()
     assert health["checks"]["booking"] == "ok"
+
+
+def test_a_writer_that_dies_mid_batch_leaves_every_ticket_queued_for_the_next(
+    stock, monkeypatch
+):
+    # given: three tickets; the first writer dies after inserting the appointments
+    from appointments.services import ticket_writer
+
+    slot = _loaded(SlotFactory(capacity=5))
+    profiles = [PatientProfileFactory() for _ in range(3)]
+    for profile in profiles:
+        assert _book(client_for(profile.user), profile, slot).status_code == 202
+    insert = ticket_writer._appointments_insert
+
+    def dies(*args, **kwargs):
+        insert(*args, **kwargs)
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(ticket_writer, "_appointments_insert", dies)
+    with pytest.raises(SystemExit):
+        tickets_write()
+
+    # then: nothing of that batch stayed
+    assert Appointment.objects.count() == 0
+    assert set(BookingTicket.objects.values_list("status", flat=True)) == {"queued"}
+    slot.refresh_from_db()
+    assert slot.booked == 0
+
+    # when: the writer comes back
+    monkeypatch.setattr(ticket_writer, "_appointments_insert", insert)
+    report = tickets_write()
+
+    # then: each ticket decided once
+    assert (report.claimed, report.booked) == (3, 3)
+    assert tickets_write().claimed == 0
+    assert Appointment.objects.count() == 3
+    slot.refresh_from_db()
+    assert slot.booked == 3
+
+
+def test_a_unique_key_hit_in_a_batch_decides_its_tickets_one_by_one(stock, monkeypatch):
+    # given: two tickets; one profile meanwhile booked the session through the database
+    # path, and the batch meets that booking's unique key
+    from django.db import IntegrityError
+
+    from appointments.services import ticket_writer
+    from tests.appointments.booking_helpers import book
+
+    slot = _loaded(SlotFactory(capacity=5))
+    first, second = PatientProfileFactory(), PatientProfileFactory()
+    assert _book(client_for(first.user), first, slot).status_code == 202
+    assert _book(client_for(second.user), second, slot).status_code == 202
+    book(slot, first)
+
+    def unique_key_hit(batch):
+        raise IntegrityError("appointment_one_per_profile_session")
+
+    monkeypatch.setattr(ticket_writer, "_decide_batched", unique_key_hit)
+
+    # when
+    report = tickets_write()
+
+    # then: decided one by one through booking's own functions
+    assert report.one_by_one is True
+    assert (report.booked, report.refusals) == (1, {"already_booked": 1})
+    assert Appointment.objects.filter(profile=first, holds_seat=True).count() == 1
+    assert Appointment.objects.filter(profile=second, holds_seat=True).count() == 1
+    slot.refresh_from_db()
+    assert slot.booked == 2
+
+
+def test_a_refusal_is_answered_before_drf_and_a_bad_request_still_gets_drfs_answer(
+    stock, monkeypatch
+):
+    from appointments import booking_apis
+
+    slot = _loaded(SlotFactory(capacity=1, booked=1))
+    profile = PatientProfileFactory()
+    client = client_for(profile.user)
+
+    def never(*args, **kwargs):
+        raise AssertionError("the refusal went past the stock's early answer")
+
+    monkeypatch.setattr(booking_apis, "booking_try_stock", never)
+    response = _book(client, profile, slot)
+    assert response.status_code == 409
+    assert response.json() == {
+        "error": {
+            "code": "slot_full",
+            "message": "This time slot is fully booked.",
+            "fields": {},
+        }
+    }
+    # a body DRF must judge, and a missing token, are answered by DRF as before
+    bad = client.post(BOOK, {"slot_id": "x", "profile_id": profile.pk}, format="json")
+    assert bad.status_code == 400
+    assert bad.json()["error"]["code"] == "invalid"
+    anonymous = client_for(profile.user)
+    anonymous.credentials()
+    assert _book(anonymous, profile, slot).status_code == 401

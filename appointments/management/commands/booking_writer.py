@@ -35,13 +35,15 @@ class Command(BaseCommand):
         idle = options["idle_ms"] / 1000
         booked = refused = 0
         while not stopping:
+            began = time.perf_counter()
             report = tickets_write(batch_size=options["batch"])
             booked += report.booked
             refused += report.refused
             if report.claimed:
                 self.stdout.write(
                     f"batch: {report.claimed} tickets, {report.booked} booked, "
-                    f"{report.refused} refused {report.refusals or ''}"
+                    f"{report.refused} refused {report.refusals or ''}in "
+                    f"{(time.perf_counter() - began) * 1000:.0f} ms"
                     + (" (one by one)" if report.one_by_one else "")
                 )
                 continue
