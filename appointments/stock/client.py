@@ -31,30 +31,10 @@ def stock_enabled() -> bool:
     return bool(settings.BOOKING_PREDEDUCT and settings.BOOKING_STOCK_REDIS_URL)
 
 
-def stock_client() -> redis.Redis:
-    """The process' client (a connection pool shared by its threads)."""
+def _client(*, socket_timeout: float) -> redis.Redis:
+    """The process' client with this socket timeout (a pool shared by its threads)."""
     url = settings.BOOKING_STOCK_REDIS_URL
-    client = _clients.get(url)
-    if client is None:
-        with _lock:
-            client = _clients.get(url)
-            if client is None:
-                client = redis.Redis.from_url(
-                    url,
-                    socket_timeout=settings.BOOKING_STOCK_TIMEOUT_SECONDS,
-                    socket_connect_timeout=settings.BOOKING_STOCK_TIMEOUT_SECONDS,
-                    health_check_interval=30,
-                )
-                _clients[url] = client
-    return client
-
-
-def stock_wait_client() -> redis.Redis:
-    """A client for the request that waits on the writer's answer (BLPOP): its socket
-    timeout is longer than the wait, which the stock's short timeout is not."""
-    url = settings.BOOKING_STOCK_REDIS_URL
-    seconds = settings.BOOKING_TICKET_WAIT_MS / 1000 + 1.0
-    key = f"wait:{seconds}:{url}"
+    key = f"{socket_timeout}:{url}"
     client = _clients.get(key)
     if client is None:
         with _lock:
@@ -62,12 +42,23 @@ def stock_wait_client() -> redis.Redis:
             if client is None:
                 client = redis.Redis.from_url(
                     url,
-                    socket_timeout=seconds,
+                    socket_timeout=socket_timeout,
                     socket_connect_timeout=settings.BOOKING_STOCK_TIMEOUT_SECONDS,
                     health_check_interval=30,
                 )
                 _clients[key] = client
     return client
+
+
+def stock_client() -> redis.Redis:
+    """The client for the stock's scripts: a short timeout, so a hung Redis costs little."""
+    return _client(socket_timeout=settings.BOOKING_STOCK_TIMEOUT_SECONDS)
+
+
+def stock_wait_client() -> redis.Redis:
+    """A client for the request that waits on the writer's answer (BLPOP): its socket
+    timeout is longer than the wait, which the stock's short timeout is not."""
+    return _client(socket_timeout=settings.BOOKING_TICKET_WAIT_MS / 1000 + 1.0)
 
 
 def stock_usable() -> bool:

@@ -139,20 +139,30 @@ def sessions_stock_read(session_ids: list[int]) -> list[SessionStock]:
     return stocks
 
 
-def session_stock_write(stock: SessionStock) -> bool:
-    """Load one session unless it is loaded already. True if it was loaded now."""
-    profiles = sorted(stock.profiles)
-    args: list[object] = [
+def _session_args(stock: SessionStock) -> list[object]:
+    """The session's fields as the LOAD and REFRESH scripts take them first."""
+    return [
         stock.session_id,
         stock.state,
         repr(stock.release),
         repr(stock.early),
         stock.expire_at,
-        len(profiles),
-        *profiles,
     ]
-    for slot in stock.slots:
-        args += [slot.free, repr(slot.start), repr(slot.cut)]
+
+
+def _slot_args(stock: SessionStock) -> list[object]:
+    """Each slot's free seats, start and cutoff, as both scripts take them last."""
+    return [
+        value
+        for slot in stock.slots
+        for value in (slot.free, repr(slot.start), repr(slot.cut))
+    ]
+
+
+def session_stock_write(stock: SessionStock) -> bool:
+    """Load one session unless it is loaded already. True if it was loaded now."""
+    profiles = sorted(stock.profiles)
+    args = [*_session_args(stock), len(profiles), *profiles, *_slot_args(stock)]
     return bool(
         scripts().load(
             keys=[
@@ -169,15 +179,7 @@ def session_stock_write(stock: SessionStock) -> bool:
 def session_fields_write(stock: SessionStock) -> bool:
     """Write a loaded session's state, release and slot times again (and add slots new
     since the load); its free seats stay as they are. False when it is not loaded."""
-    args: list[object] = [
-        stock.session_id,
-        stock.state,
-        repr(stock.release),
-        repr(stock.early),
-        stock.expire_at,
-    ]
-    for slot in stock.slots:
-        args += [slot.free, repr(slot.start), repr(slot.cut)]
+    args = [*_session_args(stock), *_slot_args(stock)]
     return bool(
         scripts().refresh(
             keys=[
