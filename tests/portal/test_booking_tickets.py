@@ -192,6 +192,10 @@ def test_a_refused_ticket_is_announced_and_the_poll_stops(no_stock, client, prof
     assert escape(ticket.error_message) in body
     assert "hx-trigger" not in body
     assert QUEUED_TEXT not in body
+    # the links follow: back to the booking instead of "Check again"
+    assert '<p id="ticket-actions" hx-swap-oob="innerHTML">' in body
+    assert f'href="{reverse("portal:book", args=[ticket.slot_id])}"' in body
+    assert f'href="{ticket_url(ticket)}"' not in body
 
 
 def test_a_refused_tickets_page_shows_the_refusal_as_the_book_page_would(
