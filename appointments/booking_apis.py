@@ -25,7 +25,7 @@ from appointments.services.stock_booking import (
     UserNotActive,
     booking_refusal_peek,
     booking_try_stock,
-    ticket_refusal,
+    ticket_outcome,
 )
 from common.api import client_ip, error_body
 from common.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -187,17 +187,14 @@ def stock_answer_response(
     request: Request, answer: StockAnswer, *, user_id: int
 ) -> Response:
     """201 with the appointment, the writer's refusal, or 202 with the ticket."""
-    if answer.status == BookingTicket.Status.BOOKED:
-        appointment = selectors.appointment_get_for_user(
-            user=user_get_active(user_id=user_id),
-            appointment_id=answer.appointment_id,
-        )
+    outcome = ticket_outcome(answer, load_user=lambda: user_get_active(user_id=user_id))
+    if outcome.appointment is not None:
         return Response(
-            AppointmentOutputSerializer(appointment).data,
+            AppointmentOutputSerializer(outcome.appointment).data,
             status=status.HTTP_201_CREATED,
         )
-    if answer.status == BookingTicket.Status.REFUSED:
-        raise ticket_refusal(answer.error_code, answer.error_message)
+    if outcome.refusal is not None:
+        raise outcome.refusal
     return Response(
         ticket_body(request, ticket_id=answer.ticket_id, status_=answer.status),
         status=status.HTTP_202_ACCEPTED,
@@ -216,17 +213,16 @@ class BookingTicketApi(APIView):
         ticket = selectors.booking_ticket_get_for_user(
             user=request.user, ticket_id=ticket_id
         )
+        outcome = ticket_outcome(
+            StockAnswer.of_ticket(ticket), load_user=lambda: request.user
+        )
         extra = {}
-        if ticket.status == BookingTicket.Status.BOOKED:
-            extra["appointment"] = AppointmentOutputSerializer(
-                selectors.appointment_get_for_user(
-                    user=request.user, appointment_id=ticket.appointment_id
-                )
-            ).data
-        elif ticket.status == BookingTicket.Status.REFUSED:
+        if outcome.appointment is not None:
+            extra["appointment"] = AppointmentOutputSerializer(outcome.appointment).data
+        elif outcome.refusal is not None:
             extra["error"] = {
-                "code": ticket.error_code,
-                "message": ticket.error_message,
+                "code": outcome.refusal.code,
+                "message": str(outcome.refusal.message),
             }
         return Response(
             ticket_body(request, ticket_id=ticket.pk, status_=ticket.status, **extra)

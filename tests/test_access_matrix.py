@@ -540,6 +540,8 @@ GET  /h5/doctors/                                                   200 200 200 
 GET  /h5/doctors/<int:doctor_id>/                                   200 200 200 200 200 200 200   /h5/doctors/{doctor}/
 GET  /h5/book/<int:slot_id>/                                        302 200 200 403 403 403 403   /h5/book/{slot}/
 POST /h5/book/<int:slot_id>/                                        302 400 400 403 403 403 403   /h5/book/{slot}/
+GET  /h5/booking-tickets/<int:ticket_id>/                           302 302 404 403 403 403 403   /h5/booking-tickets/{ticket}/
+POST /h5/booking-tickets/<int:ticket_id>/                           405 405 405 405 405 405 405   /h5/booking-tickets/{ticket}/
 GET  /h5/appointments/                                              302 200 200 403 403 403 403
 GET  /h5/appointments/<int:appointment_id>/                         302 200 404 403 403 403 403   /h5/appointments/{appointment}/
 GET  /h5/appointments/<int:appointment_id>/pay/                     302 302 404 403 403 403 403   /h5/appointments/{appointment}/pay/

@@ -9,18 +9,25 @@ request waits up to BOOKING_TICKET_WAIT_MS for the writer
 wait, the ticket itself for the client to poll. `None` means "take the database path":
 pre-deduction off or Redis failing (the fallback), the session not loaded, or a member's
 early booking (the database path counts the members' share).
+
+`ticket_outcome` is what a client shows for a ticket, whether just answered or polled later
+(`StockAnswer.of_ticket`): its appointment once booked, its refusal once refused. The API
+(appointments/booking_apis.py) and the portal's booking pages both answer from it.
 """
 
 import datetime
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 
 from accounts.errors import ErrorCode as AccountsError
-from appointments.models import BookingTicket
+from accounts.models import User
+from appointments import selectors
+from appointments.models import Appointment, BookingTicket
 from appointments.services.refusals import STOCK_REFUSALS
 from appointments.stock import keys
 from appointments.stock.client import (
@@ -51,6 +58,28 @@ class StockAnswer:
     appointment_id: int | None = None
     error_code: str = ""
     error_message: str = ""
+
+    @classmethod
+    def of_ticket(cls, ticket: BookingTicket) -> "StockAnswer":
+        """A ticket read back (a poll): what the wait would have heard, had it lasted."""
+        return cls(
+            ticket_id=ticket.pk,
+            status=ticket.status,
+            appointment_id=ticket.appointment_id,
+            error_code=ticket.error_code,
+            error_message=ticket.error_message,
+        )
+
+
+@dataclass(frozen=True)
+class TicketOutcome:
+    """A ticket as a client shows it: the appointment once booked, the refusal once
+    refused, neither while queued."""
+
+    ticket_id: int
+    status: str  # BookingTicket.Status
+    appointment: Appointment | None = None
+    refusal: DomainError | None = None
 
 
 def stock_refusal(code: str) -> DomainError:
@@ -174,3 +203,28 @@ def ticket_refusal(code: str, message: str) -> DomainError:
         code, message
     )
     return error
+
+
+def ticket_outcome(
+    answer: StockAnswer, *, load_user: Callable[[], User]
+) -> TicketOutcome:
+    """The appointment of a booked ticket (the user's own, as the selector reads it), the
+    refusal of a refused one (as the database path raises it), or nothing yet.
+
+    `load_user` is called for a booked ticket only: a queued or refused answer reads no
+    user row (the rush path's promise).
+    """
+    if answer.status == BookingTicket.Status.BOOKED:
+        appointment = selectors.appointment_get_for_user(
+            user=load_user(), appointment_id=answer.appointment_id
+        )
+        return TicketOutcome(
+            ticket_id=answer.ticket_id, status=answer.status, appointment=appointment
+        )
+    if answer.status == BookingTicket.Status.REFUSED:
+        return TicketOutcome(
+            ticket_id=answer.ticket_id,
+            status=answer.status,
+            refusal=ticket_refusal(answer.error_code, answer.error_message),
+        )
+    return TicketOutcome(ticket_id=answer.ticket_id, status=answer.status)

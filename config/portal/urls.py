@@ -8,6 +8,7 @@ from config.portal.views import (
     consults,
     profiles,
     reschedule,
+    tickets,
 )
 
 app_name = "portal"
@@ -27,6 +28,11 @@ urlpatterns = [
     path("doctors/<int:doctor_id>/", browse.doctor_detail, name="doctor"),
     # booking and paying (a patient's session)
     path("book/<int:slot_id>/", booking.book, name="book"),
+    path(
+        "booking-tickets/<int:ticket_id>/",
+        tickets.booking_ticket,
+        name="booking-ticket",
+    ),
     path("appointments/", appointments.appointment_list, name="appointments"),
     path(
         "appointments/<int:appointment_id>/",

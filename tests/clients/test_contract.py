@@ -1,22 +1,27 @@
 """The mini-program's API module against a live server: the Node script
 miniprogram/tests/contract/run.js logs in by SMS, finds a slot, books, pays through the dev
-gateway, then cancels and sees the refund (or, MP_FLOW=reschedule, moves the paid booking to a
-cheaper slot of the same doctor and sees the difference refunded; or, MP_FLOW=consult, asks the
-doctor an online consult, the doctor logs in, replies and closes, and the patient rates),
-through the real module (wx.request over Node's http). The SMS goes to the local fake provider; this test hands the
-code to the script."""
+gateway, then cancels and sees the refund (in a rush, with the session in the seat stock,
+the booking is a ticket that the script polls until the writer books it); or,
+MP_FLOW=reschedule, moves the paid booking to a cheaper slot of the same doctor and sees the
+difference refunded; or, MP_FLOW=consult, asks the doctor an online consult, the doctor logs
+in, replies and closes, and the patient rates. All through the real module (wx.request over
+Node's http). The SMS goes to the local fake provider; this test hands the code to the
+script."""
 
 import datetime
 import os
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 
 import pytest
 
 from accounts.models import User
 from accounts.services.login import user_get_or_create_for_phone
-from appointments.models import Appointment
+from appointments.models import Appointment, BookingTicket
+from appointments.services.ticket_writer import tickets_write
+from appointments.stock.loading import sessions_stock_load
 from billing.models import PaymentOrder, Refund
 from common.services import Actor
 from config.celery import app as celery_app
@@ -28,9 +33,13 @@ from tests.accounts.factories import (
     UserFactory,
     default_levels,
 )
+from tests.appointments.stock_helpers import needs_redis, stock
 from tests.clients.conftest import MINIPROGRAM
 from tests.fakes.sms_server import FakeSmsServer
+from tests.race import needs_row_locks
 from tests.scheduling.factories import ClinicSessionFactory, SlotFactory
+
+__all__ = ["stock"]  # the fixture
 
 PHONE = "13912345678"
 DOCTOR_PASSWORD = "Strong-pass-123"
@@ -115,9 +124,16 @@ def consulting_doctor(world):
 
 
 def run_script(
-    node, live_server, sms_server, tmp_path, flow: str = "cancel", extra_env=None
+    node,
+    live_server,
+    sms_server,
+    tmp_path,
+    flow: str = "cancel",
+    extra_env=None,
+    while_running: Callable[[], object] | None = None,
 ) -> subprocess.CompletedProcess:
-    """Run the script; when the server has texted the code, write it where the script waits."""
+    """Run the script; when the server has texted the code, write it where the script waits.
+    `while_running` is called every few milliseconds meanwhile (the booking writer)."""
     code_file = tmp_path / "sms-code"
     env = {
         **os.environ,
@@ -138,6 +154,8 @@ def run_script(
     while process.poll() is None and time.monotonic() < deadline:
         if not code_file.exists() and sms_server.codes_sent_to(PHONE):
             code_file.write_text(sms_server.last_code(PHONE))
+        if while_running is not None:
+            while_running()
         time.sleep(0.05)
     if process.poll() is None:
         process.kill()
@@ -165,6 +183,36 @@ def test_the_mini_program_books_pays_and_cancels(
     assert refund.amount == order.amount == FEE
     assert refund.status == Refund.Status.SUCCEEDED
     assert len(sms_server.codes_sent_to(PHONE)) == 1
+
+
+@needs_redis
+@needs_row_locks  # the writer runs in this thread beside the live server's
+def test_the_mini_program_waits_for_its_booking_ticket_in_a_rush(
+    node, live_server, sms_server, world, stock, tasks_inline, settings, tmp_path
+):
+    # given: the session is loaded in the seat stock (the rush path); a writer runs
+    settings.PAYMENTS_DEV_GATEWAY = True
+    sessions_stock_load([world["slot"].session_id])
+
+    # when: the mini-program books (with an Idempotency-Key: a 202 ticket at once)
+    result = run_script(
+        node, live_server, sms_server, tmp_path, while_running=tickets_write
+    )
+
+    # then: it polled the ticket until booked, then paid and cancelled as usual
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "done"
+    ticket = BookingTicket.objects.get()
+    assert f"queued ticket {ticket.pk}" in result.stdout.splitlines()
+    appointment = Appointment.objects.get(user=world["user"])
+    assert (ticket.status, ticket.appointment_id) == (
+        BookingTicket.Status.BOOKED,
+        appointment.pk,
+    )
+    assert f"booked {appointment.pk}" in result.stdout.splitlines()
+    assert appointment.status == Appointment.Status.CANCELLED
+    refund = Refund.objects.get(order__appointment=appointment)
+    assert refund.status == Refund.Status.SUCCEEDED
 
 
 def test_the_mini_program_reschedules_a_paid_booking(

@@ -1,1 +1,2 @@
-"""The portal's views, one module per flow (auth, browse, booking, appointments, profiles)."""
+"""The portal's views, one module per flow (auth, browse, booking and its tickets,
+appointments, profiles, reschedule, consults)."""

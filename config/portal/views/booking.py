@@ -1,7 +1,10 @@
 """Book a slot and pay for it.
 
 Book: the slot's page lists the patient's 就诊人 (or sends them to add one first) and
-books through appointments.services.appointment_book, the API's service. Pay: the
+books the API's way: the seat stock first (booking_try_stock, the rush), else the database
+path (appointments.services.appointment_book). A seat won in the stock is a booking ticket:
+booked in time, the patient goes on as after the database path; still queued, to the
+ticket's page (config/portal/views/tickets.py), which waits for the writer. Pay: the
 channels this portal can use, an order opened by billing's payment_order_open, then the
 channel's own step: the dev gateway's page here (DEBUG or PAYMENTS_DEV_GATEWAY only), or
 Alipay's mobile web cashier (alipay.trade.wap.pay), or WeChat Pay's Native payment: a
@@ -15,6 +18,7 @@ config/portal/views/consults.py); each returns to its payable's page.
 """
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,6 +34,11 @@ from accounts.selectors import (
 from appointments import selectors as appointment_selectors
 from appointments.models import Appointment
 from appointments.services import appointment_book
+from appointments.services.stock_booking import (
+    UserNotActive,
+    booking_try_stock,
+    ticket_outcome,
+)
 from billing import selectors as billing_selectors
 from billing.gateways import channels_enabled, dev_gateway_enabled
 from billing.models import Channel, PaymentOrder
@@ -41,6 +50,7 @@ from common.services import Actor
 from config.portal.forms import BookForm, PayForm
 from config.portal.gate import patient_page
 from config.portal.qr import qr_svg
+from scheduling.models import Slot
 from scheduling.rules import booking_opens_at
 from scheduling.selectors import caller_priority
 
@@ -72,7 +82,7 @@ def channel_step(*, order: PaymentOrder, channel: str, params: dict) -> HttpResp
     return redirect(params["pay_url"])
 
 
-def _session_view(slot) -> dict:
+def session_view(slot) -> dict:
     """The slot's session as the doctor's page shows it (release, clinic type)."""
     return {
         "date": slot.session.date,
@@ -80,6 +90,49 @@ def _session_view(slot) -> dict:
         "period_display": slot.session.get_period_display(),
         "release_at": slot.session.release_at,
     }
+
+
+def book_seat(
+    request: HttpRequest, *, slot: Slot, profile_id: int
+) -> Appointment | int:
+    """Book as the API does: the appointment, or the id of a ticket still queued.
+
+    Raises the refusal (the stock's, the writer's or the database path's)."""
+    try:
+        answer = booking_try_stock(
+            user_id=request.user.pk,
+            profile_id=profile_id,
+            slot_id=slot.pk,
+            now=timezone.now(),
+        )
+    except UserNotActive:
+        raise PermissionDenied from None
+    if answer is None:  # no stock for this slot (or Redis down): the database path
+        profile = patient_profile_get_for_user(user=request.user, profile_id=profile_id)
+        return appointment_book(
+            actor=Actor.from_request(request),
+            user=request.user,
+            profile=profile,
+            slot=slot,
+        )
+    outcome = ticket_outcome(answer, load_user=lambda: request.user)
+    if outcome.refusal is not None:
+        raise outcome.refusal
+    return outcome.appointment or outcome.ticket_id
+
+
+def booked_url(request: HttpRequest, appointment: Appointment) -> str:
+    """Where a new booking goes next (the pay page for a hold, else the appointment's
+    page), with the message that says it is booked."""
+    if appointment.status == Appointment.Status.PENDING_PAYMENT:
+        messages.success(
+            request,
+            _("Booked: No. %(n)s. Please pay before the hold expires.")
+            % {"n": appointment.queue_no},
+        )
+        return reverse("portal:pay", args=[appointment.pk])
+    messages.success(request, _("Booked: No. %(n)s.") % {"n": appointment.queue_no})
+    return reverse("portal:appointment", args=[appointment.pk])
 
 
 @never_cache
@@ -99,37 +152,24 @@ def book(request: HttpRequest, slot_id: int) -> HttpResponse:
         try:
             if not form.is_valid():
                 raise Refused(400)
-            profile = patient_profile_get_for_user(
-                user=request.user, profile_id=form.cleaned_data["profile"]
-            )
-            appointment = call_service(
+            booked = call_service(
                 form,
-                lambda: appointment_book(
-                    actor=Actor.from_request(request),
-                    user=request.user,
-                    profile=profile,
-                    slot=slot,
+                lambda: book_seat(
+                    request, slot=slot, profile_id=form.cleaned_data["profile"]
                 ),
             )
         except Refused as refused:
             status = refused.status
         else:
-            messages.success(
-                request,
-                _("Booked: No. %(n)s. Please pay before the hold expires.")
-                % {"n": appointment.queue_no}
-                if appointment.status == Appointment.Status.PENDING_PAYMENT
-                else _("Booked: No. %(n)s.") % {"n": appointment.queue_no},
-            )
-            if appointment.status == Appointment.Status.PENDING_PAYMENT:
-                return redirect("portal:pay", appointment_id=appointment.pk)
-            return redirect("portal:appointment", appointment_id=appointment.pk)
+            if isinstance(booked, Appointment):
+                return redirect(booked_url(request, booked))
+            return redirect("portal:booking-ticket", ticket_id=booked)
     return render(
         request,
         "portal/book.html",
         {
             "slot": slot,
-            "session": _session_view(slot),
+            "session": session_view(slot),
             "opening": opening,
             "form": form,
             "profiles": profiles,

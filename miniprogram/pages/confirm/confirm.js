@@ -2,13 +2,15 @@ const api = require('../../api/index.js');
 const page = require('../../utils/page.js');
 const format = require('../../utils/format.js');
 const errors = require('../../utils/errors.js');
+const booking = require('../../utils/booking.js');
 
 const RELATIONS = { self: '本人', parent: '父母', spouse: '配偶', child: '子女', relative: '亲属', other: '其他' };
 
 Component({
   data: {
     session: {}, slotText: '', profiles: [], profileId: 0, waitlist: false,
-    submitting: false, submitError: '', loading: true, error: '', needLogin: false, empty: false
+    submitting: false, submitError: '', loading: true, error: '', needLogin: false, empty: false,
+    queued: false, waitedText: '', timedOut: false // 抢号排队中；等到时限仍在排队（见 utils/booking.js）
   },
   methods: {
     onLoad: function (options) {
@@ -46,14 +48,29 @@ Component({
         });
       });
     },
+    onUnload: function () {
+      if (this.booking) {
+        this.booking.cancel(); // 离开页面就不再等候；服务器照常处理挂号单
+        this.booking = null;
+      }
+    },
     onProfile: function (e) {
+      if (this.data.submitting || this.data.timedOut) {
+        return; // 已提交：排队中不能换就诊人
+      }
       this.setData({ profileId: e.currentTarget.dataset.id });
+    },
+    onMyAppointments: function () {
+      wx.switchTab({ url: '/pages/appointments/appointments' });
     },
     onAddProfile: function () {
       wx.navigateTo({ url: '/pages/profile-edit/profile-edit' });
     },
     onSubmit: function () {
       const self = this;
+      if (self.data.submitting || self.data.timedOut) {
+        return Promise.resolve(); // 不重复提交（排队中、等候超时后都以服务器的结果为准）
+      }
       self.setData({ submitting: true, submitError: '' });
       let request;
       if (self.data.waitlist) {
@@ -62,17 +79,36 @@ Component({
           wx.redirectTo({ url: '/pages/waitlist/index' });
         });
       } else {
-        request = api.call('appointmentBook', {
-          body: { slot_id: self.slotId, profile_id: self.data.profileId },
-          headers: { 'Idempotency-Key': self.idempotencyKey }
-        }).then(function (appointment) {
-          wx.redirectTo({ url: '/pages/pay/pay?appointment=' + appointment.id });
+        self.booking = booking.book({
+          slotId: self.slotId,
+          profileId: self.data.profileId,
+          idempotencyKey: self.idempotencyKey,
+          onQueued: function () {
+            self.setData({ queued: true, waitedText: '' });
+          },
+          onWaiting: function (seconds) {
+            self.setData({ waitedText: '已等待 ' + seconds + ' 秒' });
+          }
+        });
+        request = self.booking.promise.then(function (result) {
+          self.booking = null;
+          if (result.status === 'booked') {
+            wx.redirectTo({ url: '/pages/pay/pay?appointment=' + result.appointment.id });
+          } else if (result.timedOut) {
+            self.setData({ queued: false, timedOut: true });
+          }
+        }, function (err) {
+          self.booking = null;
+          if (err && err.ticket) {
+            self.idempotencyKey = api.newIdempotencyKey(); // 这张挂号单已被拒：再约是新的一次
+          }
+          throw err;
         });
       }
       return request.then(function () {
         self.setData({ submitting: false });
       }, function (err) {
-        self.setData({ submitting: false, submitError: errors.errorText(err) });
+        self.setData({ submitting: false, queued: false, submitError: errors.errorText(err) });
       });
     }
   }

@@ -2,7 +2,7 @@
 //   MP_API_BASE_URL  服务器地址
 //   MP_PHONE         患者手机号
 //   MP_SMS_CODE_FILE 测试把短信验证码写进这个文件（脚本发送验证码后等待它出现）
-//   MP_FLOW          cancel（默认）：预约、支付、取消、退款；
+//   MP_FLOW          cancel（默认）：预约（抢号排队时轮询挂号单）、支付、取消、退款；
 //                    reschedule：预约较贵的出诊并支付，再改约到同一医生较便宜出诊的号，看到退还差价
 //                    consult：向医生发起（免费的）在线问诊、发消息；医生登录、用快捷回复回复、撤回一条、
 //                    结束问诊；患者看到回复并评价（MP_DOCTOR_USERNAME / MP_DOCTOR_PASSWORD 是医生的账号）
@@ -14,6 +14,7 @@ global.wx = wxNode.createWx();
 const config = require('../../config.js');
 config.baseUrl = process.env.MP_API_BASE_URL;
 const api = require('../../api/index.js');
+const booking = require('../../utils/booking.js');
 
 function step(text) {
   process.stdout.write(text + '\n');
@@ -74,13 +75,21 @@ async function freeSlot(sessionId) {
   return slot;
 }
 
+// 预约走 utils/booking.js：抢号排队时（202 挂号单）轮询到约上为止
 async function book(slot) {
   const profiles = await api.call('profileList', { query: { page: 1 } });
   check(profiles.results.length >= 1, '应有就诊人');
-  const appointment = await api.call('appointmentBook', {
-    body: { slot_id: slot.id, profile_id: profiles.results[0].id },
-    headers: { 'Idempotency-Key': api.newIdempotencyKey() }
-  });
+  const result = await booking.book({
+    slotId: slot.id,
+    profileId: profiles.results[0].id,
+    idempotencyKey: api.newIdempotencyKey(),
+    onQueued: function (ticket) {
+      check(ticket.status === 'queued' && ticket.poll.indexOf('/tickets/' + ticket.ticket + '/') >= 0, '挂号单应在排队：' + JSON.stringify(ticket));
+      step('queued ticket ' + ticket.ticket);
+    }
+  }).promise;
+  check(result.status === 'booked', '应已约上：' + JSON.stringify(result));
+  const appointment = result.appointment;
   check(appointment.status === 'pending_payment', '新预约应待支付：' + appointment.status);
   step('booked ' + appointment.id);
   return appointment;
