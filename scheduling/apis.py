@@ -2,6 +2,7 @@
 
 A signed-in caller (a valid token; a bad one counts as none) also learns when they may
 book a session not released yet: members earlier, in their level's priority window.
+A doctor's session list is cached rendered, per kind of caller (scheduling.session_answers).
 """
 
 from django.utils import timezone
@@ -17,11 +18,11 @@ from common.schema import HourMinuteField, error_response, error_responses
 from scheduling.models import ClinicType
 from scheduling.selectors import (
     caller_priority,
-    doctor_availability,
     doctor_get_bookable,
     session_availability_get,
     sessions_for_caller,
 )
+from scheduling.session_answers import doctor_sessions_answer
 
 
 class SlotOutputSerializer(serializers.Serializer):
@@ -131,18 +132,20 @@ class DoctorSessionListApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         doctor = doctor_get_bookable(doctor_id=doctor_id)
-        now = timezone.now()
-        sessions = sessions_for_caller(
-            doctor_availability(
-                doctor=doctor,
-                now=now,
-                clinic_type=filters.validated_data.get("clinic_type", ""),
-            ),
-            priority=caller_priority(user=request.user),
-            now=now,
-        )
+
+        def render(sessions: list[dict]) -> dict:
+            return self.OutputSerializer(
+                {"doctor_id": doctor.pk, "sessions": sessions}
+            ).data
+
         return Response(
-            self.OutputSerializer({"doctor_id": doctor.pk, "sessions": sessions}).data
+            doctor_sessions_answer(
+                doctor=doctor,
+                priority=caller_priority(user=request.user),
+                clinic_type=filters.validated_data.get("clinic_type", ""),
+                now=timezone.now(),
+                render=render,
+            )
         )
 
 
