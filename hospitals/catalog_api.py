@@ -58,7 +58,9 @@ class CatalogApi(APIView):
     def as_view(cls, **initkwargs):
         view = super().as_view(**initkwargs)
         cls._check_same_answer_for_anyone()
-        headers = cls(**initkwargs).default_response_headers
+        instance = cls(**initkwargs)
+        instance.setup(HttpRequest())  # as a request would: GET brings HEAD
+        headers = instance.default_response_headers
         vary = headers.pop("Vary", None)
         format_param = f"{api_settings.URL_FORMAT_OVERRIDE}="
 
