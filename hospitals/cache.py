@@ -16,7 +16,7 @@ built, the answer is stored under the old version and never served.
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -24,6 +24,8 @@ from django.core.cache import cache
 from common.renderers import JSONRenderer, RenderedJSON
 
 VERSION_KEY = "hospitals:catalog:version"
+
+T = TypeVar("T")
 
 
 def catalog_version() -> int:
@@ -47,14 +49,8 @@ def catalog_invalidate() -> None:
 def catalog_lookup(key: str) -> tuple[bytes | None, int]:
     """The answer cached under `key` if it is of the current version (else None), and
     the current version, to store a rebuilt answer under. One cache round trip."""
-    found = cache.get_many([VERSION_KEY, key])
-    version = found.get(VERSION_KEY)
-    if version is None:
-        return None, _version_start()
-    entry = found.get(key)
-    if entry is not None and entry[0] == version:
-        return entry[1], version
-    return None, version
+    value, version = _lookup(key)
+    return (None if value is _MISSING else value), version
 
 
 def catalog_answer(
@@ -66,9 +62,37 @@ def catalog_answer(
     What `build` raises (a 400, a 404) propagates, and nothing is stored: only answers
     are cached, so refusals are checked again on every request.
     """
-    content, version = catalog_lookup(key)
-    if content is None:
+    content, version = _lookup(key)
+    if content is _MISSING:
         content = JSONRenderer().render(build())
-        timeout = settings.CATALOG_CACHE_SECONDS if seconds is None else seconds
-        cache.set(key, (version, content), timeout)
+        _store(key, version, content, seconds)
     return RenderedJSON(content)
+
+
+def catalog_value(key: str, compute: Callable[[], T]) -> T:
+    """`compute()`'s value (None too), cached under `key` like an answer: for reads of
+    catalog rows that other apps make on every request (a doctor's bookability)."""
+    value, version = _lookup(key)
+    if value is _MISSING:
+        value = compute()
+        _store(key, version, value, None)
+    return value
+
+
+_MISSING: Any = object()
+
+
+def _lookup(key: str) -> tuple[Any, int]:
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    if version is None:
+        return _MISSING, _version_start()
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        return entry[1], version
+    return _MISSING, version
+
+
+def _store(key: str, version: int, value: Any, seconds: int | None) -> None:
+    timeout = settings.CATALOG_CACHE_SECONDS if seconds is None else seconds
+    cache.set(key, (version, value), timeout)

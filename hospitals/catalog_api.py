@@ -1,15 +1,18 @@
-"""The base of the public catalog's views: one answer for every caller, cached as JSON.
+"""Public views that serve an anonymous GET from their cache before DRF is entered.
 
-A CatalogApi view builds its answer in `cached_answer` (hospitals.cache.catalog_answer,
-keyed by the language and the full URL). An anonymous GET is then served from the cache
-before DRF is entered: no request wrapping, content negotiation, authentication or
-permission check, only the key and one cache round trip. The answer is the one DRF would
-give: without the Authorization header there is no token to check (the views
-authenticate with accounts.auth's JWT classes only), the permission is AllowAny, nothing
-throttles, and for no Accept header, */* or application/json DRF picks the first
+An `AnonymousCachedApi` view names, in `cached_for_anonymous`, the cached bytes of the
+answer an anonymous GET would get (None when not cached). Such a request is then
+answered before DRF: no request wrapping, content negotiation, authentication,
+permission check or serializer, only the cache. The answer is the one DRF would give:
+without the Authorization header there is no token to check (the views authenticate with
+accounts.auth's JWT classes only, which read nothing else), the permission is AllowAny,
+nothing throttles, and for no Accept header, */* or application/json DRF picks the first
 renderer, JSON, whose bytes are the cached ones; the same headers are set. Anything else
-(a token, HEAD, OPTIONS, another Accept, ?format=, a miss) goes through DRF, which
-answers from the same cache. `as_view` refuses a subclass whose policies break this.
+(a token, HEAD, OPTIONS, another Accept, ?format=, a miss) goes through DRF, which answers
+from the same cache. `as_view` refuses a subclass whose policies break this.
+
+`CatalogApi` is the hospital catalog's: one answer for every caller, cached under the
+catalog version (hospitals.cache), keyed by the language and the full URL.
 """
 
 import functools
@@ -42,22 +45,20 @@ def catalog_key(prefix: str, request: HttpRequest) -> str:
     return f"{prefix}:{hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()}"
 
 
-class CatalogApi(APIView):
-    """A view whose answer is the same for every caller who may see it."""
-
+class AnonymousCachedApi(APIView):
     permission_classes = [AllowAny]
-    cache_prefix = "hospitals:catalog"
 
-    def cached_answer(
-        self, build: Callable[[], Any], *, seconds: int | None = None
-    ) -> Response:
-        key = catalog_key(self.cache_prefix, self.request)
-        return Response(catalog_answer(key, build, seconds=seconds))
+    @classmethod
+    def cached_for_anonymous(cls, request: HttpRequest, **kwargs: Any) -> bytes | None:
+        """The cached bytes of this view's answer to an anonymous GET of `request`
+        (URL arguments in `kwargs`), exactly as the view would render it; None to let
+        DRF answer (not cached, or a refusal to render)."""
+        raise NotImplementedError
 
     @classmethod
     def as_view(cls, **initkwargs):
         view = super().as_view(**initkwargs)
-        cls._check_same_answer_for_anyone()
+        cls._check_anonymous_answer_is_drfs()
         instance = cls(**initkwargs)
         instance.setup(HttpRequest())  # as a request would: GET brings HEAD
         headers = instance.default_response_headers
@@ -65,16 +66,15 @@ class CatalogApi(APIView):
         format_param = f"{api_settings.URL_FORMAT_OVERRIDE}="
 
         @functools.wraps(view)
-        def catalog_view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def cached_view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if (
                 request.method == "GET"
                 and not request_has_token(request)
                 and request.META.get("HTTP_ACCEPT", "") in _FIRST_RENDERER_ACCEPTS
                 and format_param not in request.META.get("QUERY_STRING", "")
+                and not args
             ):
-                content, _version = catalog_lookup(
-                    catalog_key(cls.cache_prefix, request)
-                )
+                content = cls.cached_for_anonymous(request, **kwargs)
                 if content is not None:
                     response = HttpResponse(
                         content, content_type=JSONRenderer.media_type
@@ -86,10 +86,10 @@ class CatalogApi(APIView):
                     return response
             return view(request, *args, **kwargs)
 
-        return catalog_view
+        return cached_view
 
     @classmethod
-    def _check_same_answer_for_anyone(cls) -> None:
+    def _check_anonymous_answer_is_drfs(cls) -> None:
         problems = []
         if not issubclass(cls.renderer_classes[0], JSONRenderer):
             problems.append("the first renderer is not common.renderers.JSONRenderer")
@@ -107,3 +107,20 @@ class CatalogApi(APIView):
             raise ImproperlyConfigured(
                 f"{cls.__name__} cannot serve its cache before DRF: {'; '.join(problems)}"
             )
+
+
+class CatalogApi(AnonymousCachedApi):
+    """A view whose answer is the same for every caller who may see it."""
+
+    cache_prefix = "hospitals:catalog"
+
+    def cached_answer(
+        self, build: Callable[[], Any], *, seconds: int | None = None
+    ) -> Response:
+        key = catalog_key(self.cache_prefix, self.request)
+        return Response(catalog_answer(key, build, seconds=seconds))
+
+    @classmethod
+    def cached_for_anonymous(cls, request: HttpRequest, **kwargs: Any) -> bytes | None:
+        content, _version = catalog_lookup(catalog_key(cls.cache_prefix, request))
+        return content

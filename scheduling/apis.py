@@ -5,6 +5,9 @@ book a session not released yet: members earlier, in their level's priority wind
 A doctor's session list is cached rendered, per kind of caller (scheduling.session_answers).
 """
 
+from typing import Any
+
+from django.http import HttpRequest
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -14,7 +17,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.auth import OptionalJWTAuthentication
+from common.errors import NotFound
 from common.schema import HourMinuteField, error_response, error_responses
+from hospitals.catalog_api import AnonymousCachedApi
 from scheduling.models import ClinicType
 from scheduling.selectors import (
     caller_priority,
@@ -22,7 +27,7 @@ from scheduling.selectors import (
     session_availability_get,
     sessions_for_caller,
 )
-from scheduling.session_answers import doctor_sessions_answer
+from scheduling.session_answers import doctor_sessions_answer, doctor_sessions_cached
 
 
 class SlotOutputSerializer(serializers.Serializer):
@@ -93,7 +98,7 @@ class SessionOutputSerializer(serializers.Serializer):
     slots = SlotOutputSerializer(many=True)
 
 
-class DoctorSessionListApi(APIView):
+class DoctorSessionListApi(AnonymousCachedApi):
     """A doctor's sessions in the booking window, with seats left per slot.
 
     Open sessions, released ones in the window and unreleased ones with their release
@@ -118,6 +123,22 @@ class DoctorSessionListApi(APIView):
     class OutputSerializer(serializers.Serializer):
         doctor_id = serializers.IntegerField()
         sessions = SessionOutputSerializer(many=True)
+
+    @classmethod
+    def cached_for_anonymous(cls, request: HttpRequest, **kwargs: Any) -> bytes | None:
+        clinic_type = request.GET.get("clinic_type", "")
+        if clinic_type and clinic_type not in ClinicType.values:
+            return None  # the filter's 400 is DRF's
+        try:
+            doctor = doctor_get_bookable(doctor_id=kwargs["doctor_id"])
+        except NotFound:
+            return None  # so is the 404
+        return doctor_sessions_cached(
+            doctor=doctor,
+            priority=caller_priority(user=None),
+            clinic_type=clinic_type,
+            now=timezone.now(),
+        )
 
     @extend_schema(
         operation_id="doctor_session_list",

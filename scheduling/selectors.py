@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.selectors import member_privileges_for_user
 from common.errors import NotFound
+from hospitals.cache import catalog_value
 from hospitals.errors import ErrorCode as HospitalsError
 from hospitals.models import Doctor
 from scheduling import rules
@@ -23,10 +24,18 @@ from scheduling.services import availability_versions
 
 
 def doctor_get_bookable(*, doctor_id: int) -> Doctor:
-    """An active doctor of an open hospital, or NotFound."""
-    doctor = Doctor.objects.filter(
-        pk=doctor_id, is_active=True, hospital__is_open=True
-    ).first()
+    """An active doctor of an open hospital, or NotFound.
+
+    Cached under the hospital catalog's version (hospitals.cache.catalog_value): whether
+    a doctor is active and their hospital open, and the doctor's row, change only through
+    hospitals.services, which bumps it. A read that finds it cached costs no query.
+    """
+    doctor = catalog_value(
+        f"scheduling:bookable-doctor:{doctor_id}",
+        lambda: Doctor.objects.filter(
+            pk=doctor_id, is_active=True, hospital__is_open=True
+        ).first(),
+    )
     if doctor is None:
         raise NotFound(HospitalsError.DOCTOR_NOT_FOUND, _("Doctor not found."))
     return doctor

@@ -35,6 +35,18 @@ from scheduling.selectors import (
 from scheduling.services import availability_versions, availability_versions_with
 
 
+def doctor_sessions_cached(
+    *,
+    doctor: Doctor,
+    priority: CallerPriority,
+    clinic_type: str,
+    now: datetime.datetime,
+) -> bytes | None:
+    """The cached answer of doctor_sessions_answer, if it is still right; else None."""
+    content, _versions = _lookup(doctor, priority, clinic_type, now)
+    return content
+
+
 def doctor_sessions_answer(
     *,
     doctor: Doctor,
@@ -47,17 +59,9 @@ def doctor_sessions_answer(
 
     `render` turns the caller's sessions (sessions_for_caller's) into the answer's data.
     """
-    key = (
-        f"scheduling:sessions-answer:v1:{get_language()}:{doctor.pk}:{clinic_type}:"
-        f"{priority.hours}:{priority.share!r}"
-    )
-    versions, entry = availability_versions_with(
-        doctor_id=doctor.pk, hospital_id=doctor.hospital_id, key=key
-    )
-    if versions is not None and entry is not None:
-        entry_versions, valid_until, content = entry
-        if entry_versions == versions and now < valid_until:
-            return RenderedJSON(content)
+    content, versions = _lookup(doctor, priority, clinic_type, now)
+    if content is not None:
+        return RenderedJSON(content)
     if versions is None:
         versions = availability_versions(
             doctor_id=doctor.pk, hospital_id=doctor.hospital_id
@@ -71,6 +75,31 @@ def doctor_sessions_answer(
             valid_until = min(valid_until, session["can_book_from"])
     content = JSONRenderer().render(render(sessions))
     cache.set(
-        key, (versions, valid_until, content), settings.AVAILABILITY_CACHE_SECONDS
+        _key(doctor, priority, clinic_type),
+        (versions, valid_until, content),
+        settings.AVAILABILITY_CACHE_SECONDS,
     )
     return RenderedJSON(content)
+
+
+def _key(doctor: Doctor, priority: CallerPriority, clinic_type: str) -> str:
+    return (
+        f"scheduling:sessions-answer:v1:{get_language()}:{doctor.pk}:{clinic_type}:"
+        f"{priority.hours}:{priority.share!r}"
+    )
+
+
+def _lookup(
+    doctor: Doctor, priority: CallerPriority, clinic_type: str, now: datetime.datetime
+) -> tuple[bytes | None, tuple[int, int] | None]:
+    """(the cached answer if still right, the current versions); one round trip."""
+    versions, entry = availability_versions_with(
+        doctor_id=doctor.pk,
+        hospital_id=doctor.hospital_id,
+        key=_key(doctor, priority, clinic_type),
+    )
+    if versions is not None and entry is not None:
+        entry_versions, valid_until, content = entry
+        if entry_versions == versions and now < valid_until:
+            return content, versions
+    return None, versions

@@ -8,6 +8,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import MemberLevel
+from common.services import Actor
+from hospitals.services import doctor_update
+from scheduling.apis import DoctorSessionListApi
 from scheduling.models import Slot
 from scheduling.services import availability_changed
 from tests.appointments.factories import PatientProfileFactory
@@ -47,15 +50,15 @@ def _doctor_with_sessions(count: int):
 
 
 @pytest.mark.parametrize("count", [1, 30])
-def test_an_anonymous_list_costs_four_queries_built_and_one_cached(
+def test_an_anonymous_list_costs_four_queries_built_and_none_cached(
     api_client, frozen, django_assert_num_queries, count
 ):
     doctor = _doctor_with_sessions(count)
 
-    # when / then: doctor, booking rule, sessions with rooms, slots; then the doctor
+    # when / then: doctor, booking rule, sessions with rooms, slots; then nothing
     with django_assert_num_queries(4):
         built = api_client.get(_url(doctor.pk))
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(0):
         cached = api_client.get(_url(doctor.pk))
 
     assert len(built.json()["sessions"]) == count
@@ -69,11 +72,11 @@ def test_a_members_list_costs_the_same_queries_for_1_or_30_sessions(
     doctor = _doctor_with_sessions(count)
     client = client_for(_vip())
 
-    # when / then: the token's login session and user, the doctor, the member level;
-    # building adds the booking rule, the sessions and the slots
+    # when / then: the token's login session and user, the member level; building adds
+    # the doctor, the booking rule, the sessions and the slots
     with django_assert_num_queries(7):
         built = client.get(_url(doctor.pk))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         cached = client.get(_url(doctor.pk))
 
     assert len(built.json()["sessions"]) == count
@@ -152,3 +155,53 @@ def test_each_language_has_its_answer(api_client, frozen):
 
     assert english.json()["sessions"][0]["period_display"] == "Morning"
     assert chinese.json()["sessions"][0]["period_display"] == "上午"
+
+
+def test_the_cache_answering_before_drf_sends_drfs_bytes_and_headers(
+    api_client, frozen, monkeypatch
+):
+    # given: the anonymous answer built and sent through DRF
+    doctor = _doctor_with_sessions(3)
+    url = _url(doctor.pk) + "?clinic_type=general"
+    through_drf = api_client.get(url)
+
+    # when: answered before DRF
+    def drf_must_not_run(*args, **kwargs):
+        raise AssertionError("DRF ran")
+
+    monkeypatch.setattr(DoctorSessionListApi, "dispatch", drf_must_not_run)
+    before_drf = api_client.get(url)
+
+    # then
+    assert len(through_drf.json()["sessions"]) == 3
+    assert before_drf.content == through_drf.content
+    assert dict(before_drf.headers) == dict(through_drf.headers)
+
+
+def test_a_bad_filter_is_refused_by_drf(api_client, frozen):
+    doctor = _doctor_with_sessions(1)
+    api_client.get(_url(doctor.pk) + "?clinic_type=vip")
+
+    response = api_client.get(_url(doctor.pk) + "?clinic_type=vip")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "clinic_type": ['"vip" is not a valid choice.']
+    }
+
+
+def test_a_doctor_deactivated_through_the_services_is_gone_at_once(
+    api_client, frozen, django_capture_on_commit_callbacks
+):
+    # given: a cached answer and a cached doctor
+    doctor = _doctor_with_sessions(1)
+    assert api_client.get(_url(doctor.pk)).status_code == 200
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        doctor_update(actor=Actor.system(), doctor=doctor, data={"is_active": False})
+
+    # then
+    response = api_client.get(_url(doctor.pk))
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "doctor_not_found"
