@@ -12,6 +12,11 @@ overwritten by the rebuild or expire (settings.CATALOG_CACHE_SECONDS).
 
 The version is read before the database: if a write commits while an answer is being
 built, the answer is stored under the old version and never served.
+
+Holding the version in each process for a moment would save the round trip but let a
+process serve a page a write has changed; a single MGET keeps every process exact.
+`catalog_value` caches other reads of catalog rows the same way (a doctor's
+bookability, read on every session list).
 """
 
 import time
