@@ -7,8 +7,9 @@ permission check or serializer, only the cache. The answer is the one DRF would 
 without the Authorization header there is no token to check (the views authenticate with
 accounts.auth's JWT classes only, which read nothing else), the permission is AllowAny,
 nothing throttles, and for no Accept header, */* or application/json DRF picks the first
-renderer, JSON, whose bytes are the cached ones; the same headers are set. Anything else
-(a token, HEAD, OPTIONS, another Accept, ?format=, a miss) goes through DRF, which answers
+renderer, JSON, whose bytes are the cached ones (any other Accept header is negotiated by
+DRF's own code first); the same headers are set. Anything else (a token, HEAD, OPTIONS,
+an Accept that DRF answers otherwise, ?format=, a miss) goes through DRF, which answers
 from the same cache. `as_view` refuses a subclass whose policies break this.
 
 `CatalogApi` is the hospital catalog's: one answer for every caller, cached under the
@@ -24,7 +25,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
+from rest_framework.exceptions import NotAcceptable
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
@@ -33,8 +37,9 @@ from accounts.auth import JWTAuthentication, request_has_token
 from common.renderers import JSONRenderer
 from hospitals.cache import catalog_answer, catalog_lookup
 
-# The Accept headers for which DRF's negotiation picks the first renderer as it is.
-_FIRST_RENDERER_ACCEPTS = frozenset({"", "*/*", "application/json"})
+# Accept headers for which DRF's default negotiation picks the first renderer with its
+# own media type (no header at all is taken as */*); others are negotiated by DRF's code.
+_FIRST_RENDERER_ACCEPTS = frozenset({"*/*", "application/json"})
 
 
 def catalog_key(prefix: str, request: HttpRequest) -> str:
@@ -70,9 +75,10 @@ class AnonymousCachedApi(APIView):
             if (
                 request.method == "GET"
                 and not request_has_token(request)
-                and request.META.get("HTTP_ACCEPT", "") in _FIRST_RENDERER_ACCEPTS
                 and format_param not in request.META.get("QUERY_STRING", "")
                 and not args
+                and "format" not in kwargs
+                and cls._negotiates_json(request)
             ):
                 content = cls.cached_for_anonymous(request, **kwargs)
                 if content is not None:
@@ -87,6 +93,25 @@ class AnonymousCachedApi(APIView):
             return view(request, *args, **kwargs)
 
         return cached_view
+
+    @classmethod
+    def _negotiates_json(cls, request: HttpRequest) -> bool:
+        """Whether DRF would answer `request` with the JSON renderer, as it is."""
+        negotiation = cls.content_negotiation_class
+        accept = request.META.get("HTTP_ACCEPT")
+        if negotiation is DefaultContentNegotiation and (
+            accept is None or accept in _FIRST_RENDERER_ACCEPTS
+        ):
+            return True
+        try:
+            renderer, media_type = negotiation().select_renderer(
+                Request(request), [renderer() for renderer in cls.renderer_classes]
+            )
+        except NotAcceptable:
+            return False
+        return (
+            isinstance(renderer, JSONRenderer) and media_type == JSONRenderer.media_type
+        )
 
     @classmethod
     def _check_anonymous_answer_is_drfs(cls) -> None:

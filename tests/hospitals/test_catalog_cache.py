@@ -98,12 +98,17 @@ def test_a_signed_in_read_costs_only_the_tokens_queries_on_a_hit(
     assert hit.content == first.content
 
 
+@pytest.mark.parametrize(
+    "accept",
+    [None, "*/*", "application/json", "application/json, text/plain, */*"],
+)
 def test_the_cache_answering_before_drf_sends_drfs_bytes_and_headers(
-    api_client, monkeypatch
+    api_client, monkeypatch, accept
 ):
     # given: the answer built and sent through DRF
+    headers = {} if accept is None else {"HTTP_ACCEPT": accept}
     url = _catalog(2)["hospital list"]
-    through_drf = api_client.get(url)
+    through_drf = api_client.get(url, **headers)
     cached_through_drf = api_client.get(url, HTTP_ACCEPT="application/json; q=1")
 
     # when: an anonymous GET, answered before DRF
@@ -111,7 +116,7 @@ def test_the_cache_answering_before_drf_sends_drfs_bytes_and_headers(
         raise AssertionError("DRF ran")
 
     monkeypatch.setattr(HospitalListApi, "dispatch", drf_must_not_run)
-    before_drf = api_client.get(url)
+    before_drf = api_client.get(url, **headers)
 
     # then
     assert before_drf.content == through_drf.content == cached_through_drf.content
@@ -124,6 +129,7 @@ def test_the_cache_answering_before_drf_sends_drfs_bytes_and_headers(
     "extra",
     [
         {"HTTP_ACCEPT": "application/xml"},
+        {"HTTP_ACCEPT": ""},  # present but empty: DRF accepts nothing
         {"HTTP_ACCEPT": "application/json; indent=4"},
         {"HTTP_AUTHORIZATION": "Bearer not-a-token"},
         {"QUERY_STRING": "format=json"},
@@ -141,7 +147,7 @@ def test_other_requests_go_through_drf_and_its_checks(api_client, extra):
     if "HTTP_AUTHORIZATION" in extra:
         assert response.status_code == 401
         assert response.json()["error"]["code"] == "token_not_valid"
-    elif extra.get("HTTP_ACCEPT") == "application/xml":
+    elif extra.get("HTTP_ACCEPT") in ("application/xml", ""):
         assert response.status_code == 406
         assert response.json()["error"]["code"] == "not_acceptable"
     else:
