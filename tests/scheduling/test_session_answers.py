@@ -11,7 +11,7 @@ from accounts.models import MemberLevel
 from common.services import Actor
 from hospitals.services import doctor_update
 from scheduling.apis import DoctorSessionListApi
-from scheduling.models import Slot
+from scheduling.models import ClinicSession, Slot
 from scheduling.services import availability_changed
 from tests.appointments.factories import PatientProfileFactory
 from tests.hospitals.factories import DoctorFactory
@@ -205,3 +205,22 @@ def test_a_doctor_deactivated_through_the_services_is_gone_at_once(
     response = api_client.get(_url(doctor.pk))
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "doctor_not_found"
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_a_session_detail_costs_the_same_queries_for_1_or_30_sessions(
+    api_client, frozen, django_assert_num_queries, count
+):
+    doctor = _doctor_with_sessions(count)
+    session = ClinicSession.objects.filter(doctor=doctor).order_by("date").last()
+    url = reverse("api:scheduling:session-detail", kwargs={"session_id": session.pk})
+
+    # when / then: the session's doctor id, the doctor, the booking rule, the sessions,
+    # the slots; then only the session's doctor id (the rest is cached)
+    with django_assert_num_queries(5):
+        built = api_client.get(url)
+    with django_assert_num_queries(1):
+        cached = api_client.get(url)
+
+    assert built.json()["id"] == session.pk
+    assert cached.content == built.content
