@@ -10,6 +10,7 @@ It also refuses an access token whose login session was logged out (the `sid` cl
 accounts.services.tokens): simplejwt itself only blacklists refresh tokens.
 """
 
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.request import Request
@@ -73,6 +74,12 @@ class OptionalJWTAuthentication(JWTAuthentication):
         if self.get_header(request) is None:
             return None
         return super().authenticate(request)
+
+
+def request_has_token(request: HttpRequest) -> bool:
+    """Whether the request has the header JWTAuthentication reads; without it the
+    caller is anonymous, and no authentication of this module can refuse the request."""
+    return jwt_settings.AUTH_HEADER_NAME in request.META
 
 
 def access_token_user(raw_token: str) -> tuple[User, int] | None:

@@ -1,24 +1,21 @@
 """The patient's hospital catalog: browsing needs no login.
 
-Answers are cached for settings.CATALOG_CACHE_SECONDS under the catalog version, which
-every write through hospitals.services bumps (see hospitals.cache). Bad query parameters
-are refused with 400 before the cache is consulted.
+Answers are cached as rendered JSON for settings.CATALOG_CACHE_SECONDS under the catalog
+version, which every write through hospitals.services bumps (see hospitals.cache). A hit
+is one cache round trip and no query: the URL is the key, so its parameters are checked
+only when the answer is built, and a refused request (400, 404) is never cached.
+The answers are the same for every caller (a bad token is refused with 401 first).
 """
 
-import hashlib
-
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from common.api import PageQuerySerializer, get_paginated_response, paginated_schema
 from common.schema import error_response, error_responses
-from hospitals.cache import catalog_cached
+from hospitals.catalog_api import CatalogApi
 from hospitals.models import Hospital
 from hospitals.selectors import (
     department_get_for_patient,
@@ -51,17 +48,7 @@ _NOT_FOUND = error_response(404, "Unknown, closed or inactive.")
 _BAD_TOKEN = error_responses(401)
 
 
-def _cache_key(request: Request) -> str:
-    # The full URL, as Django's cache_page keys it: the pagination links in the answer
-    # repeat the URL, so two URLs must not share an answer. Names of levels and titles
-    # are translated, hence the language.
-    raw = f"{get_language()}|{request.build_absolute_uri()}"
-    return "hospitals:catalog:" + hashlib.sha256(raw.encode()).hexdigest()
-
-
-class HospitalListApi(APIView):
-    permission_classes = [AllowAny]
-
+class HospitalListApi(CatalogApi):
     class FilterSerializer(PageQuerySerializer):
         q = serializers.CharField(required=False, allow_blank=True, max_length=50)
         level = serializers.ChoiceField(
@@ -94,10 +81,9 @@ class HospitalListApi(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-
         def build() -> dict:
+            filters = self.FilterSerializer(data=request.query_params)
+            filters.is_valid(raise_exception=True)
             hospitals = hospital_list(
                 q=filters.validated_data.get("q", ""),
                 level=filters.validated_data.get("level", ""),
@@ -110,12 +96,10 @@ class HospitalListApi(APIView):
                 view=self,
             ).data
 
-        return Response(catalog_cached(_cache_key(request), build))
+        return self.cached_answer(build)
 
 
-class HospitalDetailApi(APIView):
-    permission_classes = [AllowAny]
-
+class HospitalDetailApi(CatalogApi):
     class OutputSerializer(serializers.Serializer):
         class Meta:
             ref_name = (
@@ -144,7 +128,7 @@ class HospitalDetailApi(APIView):
             hospital = hospital_get_for_patient(hospital_id=hospital_id)
             return self.OutputSerializer(hospital).data
 
-        return Response(catalog_cached(_cache_key(request), build))
+        return self.cached_answer(build)
 
 
 class DoctorCardSerializer(serializers.Serializer):
@@ -161,10 +145,8 @@ class DoctorCardSerializer(serializers.Serializer):
     department_name = serializers.CharField(source="department.name")
 
 
-class DepartmentDoctorListApi(APIView):
+class DepartmentDoctorListApi(CatalogApi):
     """Doctors of a department; a top-level department lists its clinics' doctors too."""
-
-    permission_classes = [AllowAny]
 
     class FilterSerializer(PageQuerySerializer):
         pass
@@ -186,10 +168,10 @@ class DepartmentDoctorListApi(APIView):
         },
     )
     def get(self, request: Request, department_id: int) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-
         def build() -> dict:
+            self.FilterSerializer(data=request.query_params).is_valid(
+                raise_exception=True
+            )
             department = department_get_for_patient(department_id=department_id)
             return get_paginated_response(
                 serializer_class=self.OutputSerializer,
@@ -198,12 +180,10 @@ class DepartmentDoctorListApi(APIView):
                 view=self,
             ).data
 
-        return Response(catalog_cached(_cache_key(request), build))
+        return self.cached_answer(build)
 
 
-class DoctorDetailApi(APIView):
-    permission_classes = [AllowAny]
-
+class DoctorDetailApi(CatalogApi):
     class OutputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "DoctorDetail"  # the API docs' name; every view has an "Output"
@@ -230,4 +210,4 @@ class DoctorDetailApi(APIView):
             doctor = doctor_get_for_patient(doctor_id=doctor_id)
             return self.OutputSerializer(doctor).data
 
-        return Response(catalog_cached(_cache_key(request), build))
+        return self.cached_answer(build)

@@ -2,8 +2,12 @@
 
 A signed-in caller (a valid token; a bad one counts as none) also learns when they may
 book a session not released yet: members earlier, in their level's priority window.
+A doctor's session list is cached rendered, per kind of caller (scheduling.session_answers).
 """
 
+from typing import Any
+
+from django.http import HttpRequest
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -13,15 +17,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.auth import OptionalJWTAuthentication
+from common.errors import NotFound
 from common.schema import HourMinuteField, error_response, error_responses
+from hospitals.catalog_api import AnonymousCachedApi
 from scheduling.models import ClinicType
 from scheduling.selectors import (
     caller_priority,
-    doctor_availability,
     doctor_get_bookable,
     session_availability_get,
     sessions_for_caller,
 )
+from scheduling.session_answers import doctor_sessions_answer, doctor_sessions_cached
 
 
 class SlotOutputSerializer(serializers.Serializer):
@@ -92,7 +98,7 @@ class SessionOutputSerializer(serializers.Serializer):
     slots = SlotOutputSerializer(many=True)
 
 
-class DoctorSessionListApi(APIView):
+class DoctorSessionListApi(AnonymousCachedApi):
     """A doctor's sessions in the booking window, with seats left per slot.
 
     Open sessions, released ones in the window and unreleased ones with their release
@@ -118,6 +124,22 @@ class DoctorSessionListApi(APIView):
         doctor_id = serializers.IntegerField()
         sessions = SessionOutputSerializer(many=True)
 
+    @classmethod
+    def cached_for_anonymous(cls, request: HttpRequest, **kwargs: Any) -> bytes | None:
+        clinic_type = request.GET.get("clinic_type", "")
+        if clinic_type and clinic_type not in ClinicType.values:
+            return None  # the filter's 400 is DRF's
+        try:
+            doctor = doctor_get_bookable(doctor_id=kwargs["doctor_id"])
+        except NotFound:
+            return None  # so is the 404
+        return doctor_sessions_cached(
+            doctor=doctor,
+            priority=caller_priority(user=None),
+            clinic_type=clinic_type,
+            now=timezone.now(),
+        )
+
     @extend_schema(
         operation_id="doctor_session_list",
         parameters=[FilterSerializer],
@@ -131,18 +153,20 @@ class DoctorSessionListApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         doctor = doctor_get_bookable(doctor_id=doctor_id)
-        now = timezone.now()
-        sessions = sessions_for_caller(
-            doctor_availability(
-                doctor=doctor,
-                now=now,
-                clinic_type=filters.validated_data.get("clinic_type", ""),
-            ),
-            priority=caller_priority(user=request.user),
-            now=now,
-        )
+
+        def render(sessions: list[dict]) -> dict:
+            return self.OutputSerializer(
+                {"doctor_id": doctor.pk, "sessions": sessions}
+            ).data
+
         return Response(
-            self.OutputSerializer({"doctor_id": doctor.pk, "sessions": sessions}).data
+            doctor_sessions_answer(
+                doctor=doctor,
+                priority=caller_priority(user=request.user),
+                clinic_type=filters.validated_data.get("clinic_type", ""),
+                now=timezone.now(),
+                render=render,
+            )
         )
 
 

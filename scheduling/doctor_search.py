@@ -4,18 +4,11 @@ It lives in scheduling because it reads sessions and slots; hospitals sits below
 scheduling and may not. The catalog's visibility rule (active doctor and department of an
 open hospital) comes from hospitals.selectors.doctor_search.
 
-Answers are cached under the hospital catalog's version, so a doctor or hospital that the
-catalog stops showing leaves the search at the same moment. A search that reads the
-schedule is cached only for AVAILABILITY_CACHE_SECONDS, since bookings, stops and releases
-do not bump the catalog's version.
+The API (scheduling.doctor_search_api) caches its answers as the catalog's.
 """
 
 import datetime
-from collections.abc import Callable
-from typing import TypeVar
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import (
     DateTimeField,
     DurationField,
@@ -32,11 +25,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from hospitals.cache import catalog_version
 from hospitals.selectors import doctor_search
 from scheduling.models import BookingRule, ClinicSession, Slot
-
-T = TypeVar("T")
 
 
 def doctor_search_for_patient(
@@ -140,20 +130,3 @@ def _before_cutoff(
     return slots.alias(
         cutoff_mode=mode, until_start=until_start, evening_cutoff=evening
     ).filter(minutes_before | previous_evening)
-
-
-def doctor_search_cached(
-    key: str, compute: Callable[[], T], *, reads_schedule: bool
-) -> T:
-    """The cached answer for `key` under the catalog's version, computing it on a miss."""
-    version = catalog_version()
-    value = cache.get(key, version=version)
-    if value is None:
-        value = compute()
-        seconds = (
-            settings.AVAILABILITY_CACHE_SECONDS
-            if reads_schedule
-            else settings.CATALOG_CACHE_SECONDS
-        )
-        cache.set(key, value, seconds, version=version)
-    return value

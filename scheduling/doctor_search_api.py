@@ -1,38 +1,35 @@
 """GET /api/v1/scheduling/doctors/search/: find a doctor by name, department, specialty,
 title, clinic type or free seats on a date. No login needed, like the catalog.
+
+Answers are the catalog's (hospitals.catalog_api): rendered JSON under the
+catalog's version, so a doctor or hospital the catalog stops showing leaves the search at
+once. A search that reads the schedule (clinic type, free seats) is kept only
+AVAILABILITY_CACHE_SECONDS: bookings, stops and releases do not bump the catalog's
+version, and at the rush's rate of bookings a version of their own would never hold.
 """
 
-import hashlib
-
-from django.utils.translation import get_language
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from common.api import PageQuerySerializer, get_paginated_response, paginated_schema
 from common.schema import error_responses
 from hospitals.apis import DoctorCardSerializer
+from hospitals.catalog_api import CatalogApi
 from hospitals.models import Doctor
-from scheduling.doctor_search import doctor_search_cached, doctor_search_for_patient
+from scheduling.doctor_search import doctor_search_for_patient
 from scheduling.models import ClinicType
 
 # Primary keys are BigAutoFields; a larger number cannot name a row.
 _MAX_ID = 2**63 - 1
 
 
-def _cache_key(request: Request) -> str:
-    # The full URL (the pagination links repeat it) and the language (translated titles).
-    raw = f"{get_language()}|{request.build_absolute_uri()}"
-    return "scheduling:doctor-search:" + hashlib.sha256(raw.encode()).hexdigest()
-
-
-class DoctorSearchApi(APIView):
+class DoctorSearchApi(CatalogApi):
     """Doctors patients may see, filtered; every filter given must match."""
 
-    permission_classes = [AllowAny]
+    cache_prefix = "scheduling:doctor-search"
 
     class FilterSerializer(PageQuerySerializer):
         q = serializers.CharField(
@@ -87,11 +84,10 @@ class DoctorSearchApi(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        data = filters.validated_data
-
         def build() -> dict:
+            filters = self.FilterSerializer(data=request.query_params)
+            filters.is_valid(raise_exception=True)
+            data = filters.validated_data
             doctors = doctor_search_for_patient(
                 q=data.get("q", ""),
                 hospital_id=data.get("hospital"),
@@ -107,9 +103,13 @@ class DoctorSearchApi(APIView):
                 view=self,
             ).data
 
-        reads_schedule = bool(data.get("clinic_type") or data.get("has_seats_on"))
-        return Response(
-            doctor_search_cached(
-                _cache_key(request), build, reads_schedule=reads_schedule
-            )
+        # Read from the raw parameters: an answer is stored only once they are valid, and
+        # a valid clinic_type or has_seats_on is given exactly when it is not blank.
+        params = request.query_params
+        reads_schedule = bool(params.get("clinic_type") or params.get("has_seats_on"))
+        seconds = (
+            settings.AVAILABILITY_CACHE_SECONDS
+            if reads_schedule
+            else settings.CATALOG_CACHE_SECONDS
         )
+        return self.cached_answer(build, seconds=seconds)

@@ -8,11 +8,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch, Q, Sum
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import member_privileges_for_user
 from common.errors import NotFound
+from hospitals.cache import catalog_value
 from hospitals.errors import ErrorCode as HospitalsError
 from hospitals.models import Doctor
 from scheduling import rules
@@ -22,10 +24,18 @@ from scheduling.services import availability_versions
 
 
 def doctor_get_bookable(*, doctor_id: int) -> Doctor:
-    """An active doctor of an open hospital, or NotFound."""
-    doctor = Doctor.objects.filter(
-        pk=doctor_id, is_active=True, hospital__is_open=True
-    ).first()
+    """An active doctor of an open hospital, or NotFound.
+
+    Cached under the hospital catalog's version (hospitals.cache.catalog_value): whether
+    a doctor is active and their hospital open, and the doctor's row, change only through
+    hospitals.services, which bumps it. A read that finds it cached costs no query.
+    """
+    doctor = catalog_value(
+        f"scheduling:bookable-doctor:{doctor_id}",
+        lambda: Doctor.objects.filter(
+            pk=doctor_id, is_active=True, hospital__is_open=True
+        ).first(),
+    )
     if doctor is None:
         raise NotFound(HospitalsError.DOCTOR_NOT_FOUND, _("Doctor not found."))
     return doctor
@@ -180,16 +190,31 @@ def doctor_availability(
     first cutoff, release or midnight that would change the answer: a cached answer
     never shows a slot whose booking has closed.
     """
+    sessions, _valid_until = doctor_availability_until(
+        doctor=doctor, now=now, clinic_type=clinic_type
+    )
+    return sessions
+
+
+def doctor_availability_until(
+    *, doctor: Doctor, now: datetime.datetime | None = None, clinic_type: str = ""
+) -> tuple[list[dict], datetime.datetime]:
+    """doctor_availability's sessions, and the moment they stop being right even if
+    nothing is booked or changed (a cutoff, a release, midnight, the cache's seconds)."""
     now = now or timezone.now()
     doctor_version, hospital_version = availability_versions(
         doctor_id=doctor.pk, hospital_id=doctor.hospital_id
     )
     # "v4": sessions carry their release moment, unreleased sessions are listed, and
     # each carries its seats and bookings in all; answers cached before lack them.
-    key = f"scheduling:availability:v4:{doctor.pk}:{doctor_version}:{hospital_version}"
+    # The language: the sessions carry their period's and clinic type's names.
+    key = (
+        f"scheduling:availability:v4:{get_language()}:{doctor.pk}:"
+        f"{doctor_version}:{hospital_version}"
+    )
     cached = cache.get(key)
     if cached is not None and now < cached["valid_until"]:
-        return _of_type(cached["sessions"], clinic_type)
+        return _of_type(cached["sessions"], clinic_type), cached["valid_until"]
     sessions, valid_until = _availability_build(doctor=doctor, now=now)
     # The cache's own timeout runs on its server's clock; checking against ours as well
     # keeps the answer right wherever the two disagree.
@@ -202,7 +227,7 @@ def doctor_availability(
         {"sessions": sessions, "valid_until": valid_until},
         timeout=settings.AVAILABILITY_CACHE_SECONDS,
     )
-    return _of_type(sessions, clinic_type)
+    return _of_type(sessions, clinic_type), valid_until
 
 
 def _of_type(sessions: list[dict], clinic_type: str) -> list[dict]:

@@ -14,6 +14,7 @@ from scheduling.services.availability import (
     availability_changed,
     availability_hospital_changed,
     availability_versions,
+    availability_versions_with,
 )
 from scheduling.services.generation import (
     DEFAULT_SEATS_PER_SLOT,
@@ -69,6 +70,7 @@ __all__ = [
     "availability_changed",
     "availability_hospital_changed",
     "availability_versions",
+    "availability_versions_with",
     "booking_rule_create_default",
     "booking_rule_save",
     "hospital_created_booking_rule",

@@ -1,6 +1,7 @@
 """The availability cache's version numbers: bumped after commit when seats or rules change."""
 
 import time
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
@@ -44,6 +45,19 @@ def availability_versions(*, doctor_id: int, hospital_id: int) -> tuple[int, int
             found[key] = cache.get(key, 0)
         versions.append(found[key])
     return versions[0], versions[1]
+
+
+def availability_versions_with(
+    *, doctor_id: int, hospital_id: int, key: str
+) -> tuple[tuple[int, int] | None, Any]:
+    """The (doctor, hospital) version numbers, None when either is missing, and the
+    value cached under `key` (None when absent), in one cache round trip."""
+    keys = [_doctor_version_key(doctor_id), _hospital_version_key(hospital_id)]
+    found = cache.get_many([*keys, key])
+    doctor_version, hospital_version = found.get(keys[0]), found.get(keys[1])
+    if doctor_version is None or hospital_version is None:
+        return None, found.get(key)
+    return (doctor_version, hospital_version), found.get(key)
 
 
 def availability_changed(*, doctor_id: int) -> None:
