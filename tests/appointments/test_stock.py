@@ -272,19 +272,19 @@ def test_a_writer_that_dies_mid_batch_leaves_every_ticket_queued_for_the_next(
     stock, monkeypatch
 ):
     # given: three tickets; the first writer dies after inserting the appointments
-    from appointments.services import ticket_writer
+    from appointments.services import ticket_batch
 
     slot = _loaded(SlotFactory(capacity=5))
     profiles = [PatientProfileFactory() for _ in range(3)]
     for profile in profiles:
         assert _book(client_for(profile.user), profile, slot).status_code == 202
-    insert = ticket_writer._appointments_insert
+    insert = ticket_batch.appointments_insert
 
     def dies(*args, **kwargs):
         insert(*args, **kwargs)
         raise SystemExit("killed")
 
-    monkeypatch.setattr(ticket_writer, "_appointments_insert", dies)
+    monkeypatch.setattr(ticket_batch, "appointments_insert", dies)
     with pytest.raises(SystemExit):
         tickets_write()
 
@@ -295,7 +295,7 @@ def test_a_writer_that_dies_mid_batch_leaves_every_ticket_queued_for_the_next(
     assert slot.booked == 0
 
     # when: the writer comes back
-    monkeypatch.setattr(ticket_writer, "_appointments_insert", insert)
+    monkeypatch.setattr(ticket_batch, "appointments_insert", insert)
     report = tickets_write()
 
     # then: each ticket decided once
@@ -323,7 +323,7 @@ def test_a_unique_key_hit_in_a_batch_decides_its_tickets_one_by_one(stock, monke
     def unique_key_hit(batch):
         raise IntegrityError("appointment_one_per_profile_session")
 
-    monkeypatch.setattr(ticket_writer, "_decide_batched", unique_key_hit)
+    monkeypatch.setattr(ticket_writer, "decide_batched", unique_key_hit)
 
     # when
     report = tickets_write()
