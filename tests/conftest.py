@@ -9,8 +9,6 @@ from django.core.cache import cache
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from accounts.selectors import login_session_forget
-
 
 def _instant(value: str) -> datetime.datetime:
     """An aware datetime from ISO 8601 text; the offset is required (no guessing a zone)."""
@@ -79,6 +77,9 @@ def _english(settings):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
+    # Imported here: the plugin loads before Django's apps (tests/test_clock.py).
+    from accounts.selectors import login_session_forget
+
     cache.clear()
     login_session_forget()
     yield

@@ -455,8 +455,8 @@ def test_a_tiny_run_measures_every_phase_and_audits_every_booking(
         concurrency=8,
         workers=2,
         threads=2,
-        duration=1,
-        warmup=0,
+        duration=2,
+        warmup=1,  # a first, cold request is not the phase
         wrk_connections=4,
         max_seconds=60,
         json_output=str(output),
