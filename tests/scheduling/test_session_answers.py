@@ -12,12 +12,12 @@ from common.services import Actor
 from hospitals.services import doctor_update
 from scheduling.apis import DoctorSessionListApi
 from scheduling.models import ClinicSession, Slot
-from scheduling.services import availability_changed
+from scheduling.services import availability_changed, booking_rule_save
 from tests.appointments.factories import PatientProfileFactory
 from tests.hospitals.factories import DoctorFactory
 from tests.records.helpers import client_for
 from tests.scheduling.conftest import MONDAY, at
-from tests.scheduling.factories import SlotFactory
+from tests.scheduling.factories import BookingRuleFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -224,3 +224,28 @@ def test_a_session_detail_costs_the_same_queries_for_1_or_30_sessions(
 
     assert built.json()["id"] == session.pk
     assert cached.content == built.content
+
+
+def test_a_new_booking_rule_is_seen_at_once(
+    api_client, frozen, django_capture_on_commit_callbacks
+):
+    # given: a cached answer with a session released tomorrow at 08:00 (7-day window)
+    slot = SlotFactory(
+        session__date=MONDAY + 8 * DAY, session__release_at=at(MONDAY + DAY, 8)
+    )
+    url = _url(slot.session.doctor_id)
+    before = api_client.get(url).json()["sessions"][0]["release_at"]
+    rule = BookingRuleFactory(hospital=slot.session.hospital)
+
+    # when: a 10-day window, released at 07:30
+    rule.window_days = 10
+    rule.release_time = datetime.time(7, 30)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_rule_save(actor=Actor.system(), rule=rule)
+
+    # then
+    after = api_client.get(url).json()["sessions"][0]["release_at"]
+    assert (before, after) == (
+        "2026-03-10T08:00:00+08:00",
+        "2026-03-07T07:30:00+08:00",
+    )
