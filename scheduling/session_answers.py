@@ -71,12 +71,14 @@ def doctor_sessions_answer(
     content, versions = _lookup(doctor_id, priority, clinic_type, now)
     if content is not None:
         return RenderedJSON(content)
+    # A number is missing (never set, or evicted): start it, still before its reads.
+    catalog = catalog_version() if versions is None else versions[0]
     doctor = doctor_get_bookable(doctor_id=doctor_id)
     if versions is None:
         doctor_version, _hospital_version = availability_versions(
             doctor_id=doctor.pk, hospital_id=doctor.hospital_id
         )
-        versions = (catalog_version(), doctor_version)
+        versions = (catalog, doctor_version)
     sessions, valid_until = doctor_availability_until(
         doctor=doctor, now=now, clinic_type=clinic_type
     )
