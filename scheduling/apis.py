@@ -17,13 +17,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.auth import OptionalJWTAuthentication
-from common.errors import NotFound
 from common.schema import HourMinuteField, error_response, error_responses
 from hospitals.catalog_api import AnonymousCachedApi
+from hospitals.models import Doctor
 from scheduling.models import ClinicType
 from scheduling.selectors import (
     caller_priority,
-    doctor_get_bookable,
     session_availability_get,
     sessions_for_caller,
 )
@@ -129,12 +128,8 @@ class DoctorSessionListApi(AnonymousCachedApi):
         clinic_type = request.GET.get("clinic_type", "")
         if clinic_type and clinic_type not in ClinicType.values:
             return None  # the filter's 400 is DRF's
-        try:
-            doctor = doctor_get_bookable(doctor_id=kwargs["doctor_id"])
-        except NotFound:
-            return None  # so is the 404
         return doctor_sessions_cached(
-            doctor=doctor,
+            doctor_id=kwargs["doctor_id"],
             priority=caller_priority(user=None),
             clinic_type=clinic_type,
             now=timezone.now(),
@@ -152,16 +147,15 @@ class DoctorSessionListApi(AnonymousCachedApi):
     def get(self, request: Request, doctor_id: int) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        doctor = doctor_get_bookable(doctor_id=doctor_id)
 
-        def render(sessions: list[dict]) -> dict:
+        def render(doctor: Doctor, sessions: list[dict]) -> dict:
             return self.OutputSerializer(
                 {"doctor_id": doctor.pk, "sessions": sessions}
             ).data
 
         return Response(
             doctor_sessions_answer(
-                doctor=doctor,
+                doctor_id=doctor_id,
                 priority=caller_priority(user=request.user),
                 clinic_type=filters.validated_data.get("clinic_type", ""),
                 now=timezone.now(),

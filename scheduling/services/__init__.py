@@ -12,9 +12,9 @@ and seats) and rooms (a room holds one session at a time).
 from scheduling.services.availability import (
     _availability_changed_on_commit,
     availability_changed,
+    availability_doctor_version_key,
     availability_hospital_changed,
     availability_versions,
-    availability_versions_with,
 )
 from scheduling.services.generation import (
     DEFAULT_SEATS_PER_SLOT,
@@ -68,9 +68,9 @@ __all__ = [
     "_availability_changed_on_commit",
     "_generate_one",
     "availability_changed",
+    "availability_doctor_version_key",
     "availability_hospital_changed",
     "availability_versions",
-    "availability_versions_with",
     "booking_rule_create_default",
     "booking_rule_save",
     "hospital_created_booking_rule",

@@ -1,10 +1,11 @@
 """The availability cache's version numbers: bumped after commit when seats or rules change."""
 
 import time
-from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+
+from hospitals.models import Doctor
 
 # -- availability cache versions ----------------------------------------------------------
 #
@@ -47,17 +48,9 @@ def availability_versions(*, doctor_id: int, hospital_id: int) -> tuple[int, int
     return versions[0], versions[1]
 
 
-def availability_versions_with(
-    *, doctor_id: int, hospital_id: int, key: str
-) -> tuple[tuple[int, int] | None, Any]:
-    """The (doctor, hospital) version numbers, None when either is missing, and the
-    value cached under `key` (None when absent), in one cache round trip."""
-    keys = [_doctor_version_key(doctor_id), _hospital_version_key(hospital_id)]
-    found = cache.get_many([*keys, key])
-    doctor_version, hospital_version = found.get(keys[0]), found.get(keys[1])
-    if doctor_version is None or hospital_version is None:
-        return None, found.get(key)
-    return (doctor_version, hospital_version), found.get(key)
+def availability_doctor_version_key(doctor_id: int) -> str:
+    """The cache key of a doctor's version number, to read it with other keys at once."""
+    return _doctor_version_key(doctor_id)
 
 
 def availability_changed(*, doctor_id: int) -> None:
@@ -71,8 +64,17 @@ def availability_changed(*, doctor_id: int) -> None:
 
 
 def availability_hospital_changed(*, hospital_id: int) -> None:
-    """Drop the cached availability of every doctor of a hospital (its rule changed)."""
+    """Drop the cached availability of every doctor of a hospital (its rule changed).
+
+    Each doctor's number is bumped too: a doctor's session answers
+    (scheduling.session_answers) are checked against the doctor's number alone.
+    """
     _bump(_hospital_version_key(hospital_id))
+    doctor_ids = Doctor.objects.filter(hospital_id=hospital_id).values_list(
+        "pk", flat=True
+    )
+    for doctor_id in doctor_ids:
+        _bump(_doctor_version_key(doctor_id))
 
 
 def _availability_changed_on_commit(doctor_ids) -> None:

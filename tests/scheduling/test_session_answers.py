@@ -9,15 +9,22 @@ from django.urls import reverse
 
 from accounts.models import MemberLevel
 from common.services import Actor
+from hospitals.cache import catalog_invalidate, catalog_version
+from hospitals.models import Doctor
 from hospitals.services import doctor_update
+from scheduling import session_answers
 from scheduling.apis import DoctorSessionListApi
 from scheduling.models import ClinicSession, Slot
-from scheduling.services import availability_changed
+from scheduling.services import (
+    availability_changed,
+    availability_versions,
+    booking_rule_save,
+)
 from tests.appointments.factories import PatientProfileFactory
 from tests.hospitals.factories import DoctorFactory
 from tests.records.helpers import client_for
 from tests.scheduling.conftest import MONDAY, at
-from tests.scheduling.factories import SlotFactory
+from tests.scheduling.factories import BookingRuleFactory, SlotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -225,3 +232,59 @@ def test_a_session_detail_costs_the_same_queries_for_1_or_30_sessions(
 
     assert built.json()["id"] == session.pk
     assert cached.content == built.content
+
+
+def test_a_new_booking_rule_is_seen_at_once(
+    api_client, frozen, django_capture_on_commit_callbacks
+):
+    # given: a cached answer with a session released tomorrow at 08:00 (7-day window)
+    slot = SlotFactory(
+        session__date=MONDAY + 8 * DAY, session__release_at=at(MONDAY + DAY, 8)
+    )
+    url = _url(slot.session.doctor_id)
+    before = api_client.get(url).json()["sessions"][0]["release_at"]
+    rule = BookingRuleFactory(hospital=slot.session.hospital)
+
+    # when: a 10-day window, released at 07:30
+    rule.window_days = 10
+    rule.release_time = datetime.time(7, 30)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_rule_save(actor=Actor.system(), rule=rule)
+
+    # then
+    after = api_client.get(url).json()["sessions"][0]["release_at"]
+    assert (before, after) == (
+        "2026-03-10T08:00:00+08:00",
+        "2026-03-07T07:30:00+08:00",
+    )
+
+
+@pytest.mark.parametrize("numbers_exist", [True, False])
+def test_an_answer_built_while_the_doctor_leaves_is_not_served(
+    api_client, frozen, monkeypatch, numbers_exist
+):
+    # given: the doctor is deactivated (and the catalog's version bumped, as the service
+    # does on commit) right after the answer's build has read them; the version numbers
+    # were set before, or are started by this very read
+    doctor = _doctor_with_sessions(1)
+    if numbers_exist:
+        catalog_version()
+        availability_versions(doctor_id=doctor.pk, hospital_id=doctor.hospital_id)
+    read = session_answers.doctor_get_bookable
+
+    def deactivated_meanwhile(**kwargs):
+        found = read(**kwargs)
+        Doctor.objects.filter(pk=doctor.pk).update(is_active=False)
+        catalog_invalidate()
+        return found
+
+    monkeypatch.setattr(session_answers, "doctor_get_bookable", deactivated_meanwhile)
+    first = api_client.get(_url(doctor.pk))
+    monkeypatch.setattr(session_answers, "doctor_get_bookable", read)
+
+    # when
+    second = api_client.get(_url(doctor.pk))
+
+    # then
+    assert first.status_code == 200
+    assert second.status_code == 404
