@@ -487,8 +487,13 @@ def test_a_tiny_run_measures_every_phase_and_audits_every_booking(
         assert phase["server_errors"] == {}
         assert phase["requests"] == patients
         assert phase["committed"] == min(seats, patients)
-        assert phase["told"]["yes_at_answer"] == min(seats, patients)
-        assert phase["told"]["no_at_answer"] == max(0, patients - seats)
+        # With the seat stock a winner is told yes by 201, or by a ticket when the
+        # writer took longer than the wait; a refusal by 409, or by a refused ticket.
+        told = phase["told"]
+        yes = told.get("yes_at_answer", 0) + told.get("yes_after_ticket", 0)
+        no = told.get("no_at_answer", 0) + told.get("no_after_ticket", 0)
+        assert yes == min(seats, patients), told
+        assert no == max(0, patients - seats), told
         assert audit_is_clean(phase["audit"]), phase["audit"]
     assert phases["hot_real"]["sold_out_after_s"] is not None
     assert phases["large_real"]["sold_out_after_s"] is None  # 20 patients, 24 seats
