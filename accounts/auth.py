@@ -18,8 +18,9 @@ from rest_framework_simplejwt import authentication
 from rest_framework_simplejwt import exceptions as jwt_exceptions
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
+from accounts.login_sessions import login_session_is_revoked
 from accounts.models import User
-from accounts.selectors import SESSION_CLAIM, login_session_is_revoked
+from accounts.selectors import SESSION_CLAIM
 
 
 class AuthenticationFailed(exceptions.AuthenticationFailed):

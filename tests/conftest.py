@@ -78,7 +78,7 @@ def _english(settings):
 @pytest.fixture(autouse=True)
 def _clear_cache():
     # Imported here: the plugin loads before Django's apps (tests/test_clock.py).
-    from accounts.selectors import login_session_forget
+    from accounts.login_sessions import login_session_forget
 
     cache.clear()
     login_session_forget()

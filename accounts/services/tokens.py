@@ -27,12 +27,14 @@ from rest_framework_simplejwt.token_blacklist.models import (
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.errors import ErrorCode
-from accounts.models import RevokedLoginSession, User
-from accounts.selectors import (
-    SESSION_CLAIM,
+from accounts.login_sessions import (
     login_session_forget,
     login_session_is_revoked,
     login_session_revoked_key,
+)
+from accounts.models import RevokedLoginSession, User
+from accounts.selectors import (
+    SESSION_CLAIM,
 )
 from common.errors import DomainError
 from common.services import Actor, operation_log_write
