@@ -132,7 +132,7 @@ def _session_revoke(*, user: User, sid: str, now: datetime) -> None:
         sid=sid[:64],
         defaults={"user": user, "revoked_at": now, "expires_at": now + lifetime},
     )
-    # The check's cache (accounts.selectors) forgets "not revoked" now, and learns
+    # The check's cache (accounts.login_sessions) forgets "not revoked" now, and learns
     # "revoked" after commit.
     key = login_session_revoked_key(sid[:64])
     cache.delete(key)
