@@ -63,6 +63,25 @@ class StatelessJWTAuthentication(JWTAuthentication):
     def get_user(self, validated_token):
         return jwt_settings.TOKEN_USER_CLASS(validated_token)
 
+    def authenticate(self, request: Request):
+        # A token the view already validated for this request (validated_token_keep),
+        # taken when the header still carries it: not verified and looked up twice.
+        kept = getattr(request._request, KEPT_TOKEN_ATTRIBUTE, None)
+        if kept is not None:
+            raw = self.get_raw_token(self.get_header(request) or b"")
+            if raw is not None and raw == kept[0]:
+                return self.get_user(kept[1]), kept[1]
+        return super().authenticate(request)
+
+
+KEPT_TOKEN_ATTRIBUTE = "_stateless_validated_token"
+
+
+def validated_token_keep(request: HttpRequest, raw_token: bytes, token) -> None:
+    """Keep a token validated (get_validated_token, every check made) ahead of DRF, for
+    StatelessJWTAuthentication to take for the same request."""
+    setattr(request, KEPT_TOKEN_ATTRIBUTE, (raw_token, token))
+
 
 class OptionalJWTAuthentication(JWTAuthentication):
     """For public endpoints that answer more to a signed-in caller (a member's priority

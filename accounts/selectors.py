@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -291,6 +292,25 @@ def member_privileges_for_user(*, user: User) -> Privileges:
     """The privileges of the user's level (one query; fresh, not from the user in memory)."""
     level = member_level_for_user(user=user)
     return NO_PRIVILEGES if level is None else Privileges.of_level(level)
+
+
+def member_priority_hours_for_user_id(*, user_id: int) -> int | None:
+    """The priority window (hours) of an active user's level, the level chosen as
+    member_level_for_user chooses it, in one query; None when no active user has that id.
+    For the seat stock, which reads it for users it only knows by their token's id."""
+    entry_level = MemberLevel.objects.order_by("points_required", "pk").values(
+        "priority_hours"
+    )[:1]
+    hours = (
+        User.objects.filter(pk=user_id, is_active=True)
+        .annotate(
+            hours=Coalesce(
+                F("member_level__priority_hours"), Subquery(entry_level), Value(0)
+            )
+        )
+        .values_list("hours", flat=True)
+    )
+    return next(iter(hours[:1]), None)
 
 
 def member_level_ids_with_visit_priority() -> tuple[set[int], bool]:

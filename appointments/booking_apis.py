@@ -14,7 +14,11 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
-from accounts.auth import AuthenticationFailed, StatelessJWTAuthentication
+from accounts.auth import (
+    AuthenticationFailed,
+    StatelessJWTAuthentication,
+    validated_token_keep,
+)
 from accounts.models import User
 from accounts.selectors import patient_profile_get_for_user
 from appointments import selectors, services
@@ -148,6 +152,7 @@ def refusal_before_drf(request: HttpRequest) -> HttpResponse | None:
         return None
     try:
         token = auth.get_validated_token(raw)
+        validated_token_keep(request, raw, token)
         body = json.loads(request.body)
     except (AuthenticationFailed, InvalidToken, TokenError, ValueError):
         return None

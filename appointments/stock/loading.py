@@ -17,8 +17,12 @@ from django.conf import settings
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from accounts.models import PatientProfile, User
-from accounts.selectors import Privileges, member_levels, member_privileges_for_user
+from accounts.models import PatientProfile
+from accounts.selectors import (
+    Privileges,
+    member_levels,
+    member_priority_hours_for_user_id,
+)
 from appointments.models import Appointment, BookingTicket
 from appointments.stock import keys
 from appointments.stock.client import (
@@ -226,10 +230,9 @@ def stock_preload(*, now: datetime.datetime | None = None) -> int:
 def user_stock_load(*, user_id: int) -> bool:
     """Put the user's profiles and priority window into the stock. False when there is
     no such active user (the caller answers as authentication does)."""
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
+    hours = member_priority_hours_for_user_id(user_id=user_id)
+    if hours is None:
         return False
-    hours = member_privileges_for_user(user=user).priority_hours
     profile_ids = PatientProfile.objects.filter(
         Q(user_id=user_id) & Q(is_active=True)
     ).values_list("pk", flat=True)

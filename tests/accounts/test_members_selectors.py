@@ -14,6 +14,7 @@ from accounts.selectors import (
     member_late_cancel_allowed,
     member_level_reached,
     member_levels,
+    member_priority_hours_for_user_id,
     member_privileges_for_user,
     member_summary_for_user,
 )
@@ -127,6 +128,38 @@ def test_the_entry_level_is_the_lowest_threshold_whatever_its_code(levels):
     user = PatientFactory()
 
     assert member_privileges_for_user(user=user).level_code == basic.code
+
+
+@pytest.mark.parametrize("code", ["normal", "gold", "vip", None])
+def test_the_priority_hours_by_user_id_are_those_of_the_users_privileges(
+    levels, code, django_assert_num_queries
+):
+    # given: a user at a level, or without one (the entry level's window)
+    user = PatientFactory(member_level=levels[code] if code else None)
+
+    # when
+    with django_assert_num_queries(1):
+        hours = member_priority_hours_for_user_id(user_id=user.pk)
+
+    # then
+    assert hours == member_privileges_for_user(user=user).priority_hours
+
+
+def test_the_priority_hours_of_an_inactive_or_unknown_user_are_none(levels):
+    user = PatientFactory(member_level=levels["vip"], is_active=False)
+
+    assert member_priority_hours_for_user_id(user_id=user.pk) is None
+    assert member_priority_hours_for_user_id(user_id=user.pk + 1000) is None
+
+
+def test_the_priority_hours_follow_the_entry_level_and_are_zero_without_levels(levels):
+    user = PatientFactory()
+    MemberLevel.objects.filter(pk=levels["normal"].pk).update(priority_hours=3)
+
+    assert member_priority_hours_for_user_id(user_id=user.pk) == 3
+
+    MemberLevel.objects.all().delete()
+    assert member_priority_hours_for_user_id(user_id=user.pk) == 0
 
 
 def test_without_any_level_nobody_has_privileges():
