@@ -53,9 +53,12 @@ demo-year: demo
 	$(BIN)/python manage.py noshow_train --activate
 	$(BIN)/python manage.py noshow_score_past
 
+# The suite runs in TEST_WORKERS processes (default: the cores, at most 4), each on a test
+# database and a Redis database of its own (scripts/pytest_workers.py); TEST_WORKERS=1 runs
+# it in one process.
 test: $(STAMP) $(NPM_STAMP)
 	cd $(MINIPROGRAM) && npm test --silent
-	$(BIN)/pytest -q
+	opts=$$($(BIN)/python scripts/pytest_workers.py) && $(BIN)/python -m pytest -q $$opts
 
 # The passes run side by side, each on a test database of its own (scripts/test_clocks.sh).
 # pytest exits 5 when no test is marked `clock`: that fails here too.

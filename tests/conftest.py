@@ -108,3 +108,18 @@ def _migration_data_without_migrations(request, django_db_blocker):
     membership = importlib.import_module("accounts.migrations.0003_membership")
     with django_db_blocker.unblock():
         membership.levels_create(django_apps, None)
+
+
+# Under pytest-xdist (`make test`, scripts/pytest_workers.py) with `--dist loadgroup`, the
+# tests that open many connections at once run on one worker, one after the other, as they
+# do in one process: two at once could pass the server's max_connections. So do the tests
+# that start a real Celery worker and beat, which are heavy on a small machine.
+SERIAL_GROUPS = {"concurrency": "row-locks", "broker": "broker"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for marker, group in SERIAL_GROUPS.items():
+            if item.get_closest_marker(marker) is not None:
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
