@@ -12,7 +12,7 @@ caller is read. Only then is a seat taken and the profile marked: "won". With AR
 
 from appointments.stock.client import stock_client
 
-_TAKE = """
+TAKE_SCRIPT = """
 local slot = redis.call('HMGET', KEYS[1], 'sid', 'free', 'start', 'cut')
 if not slot[1] then return {'miss'} end
 local sid = slot[1]
@@ -117,7 +117,7 @@ class Scripts:
 
     def __init__(self) -> None:
         client = stock_client()
-        self.take = client.register_script(_TAKE)
+        self.take = client.register_script(TAKE_SCRIPT)
         self.give_back = client.register_script(_GIVE_BACK)
         self.taken = client.register_script(_TAKEN)
         self.load = client.register_script(_LOAD)
