@@ -28,11 +28,11 @@ def _session_running_now() -> ClinicSession:
     day_start = timezone.make_aware(
         datetime.datetime.combine(session.date, datetime.time(0, 0))
     )
-    day_end = timezone.make_aware(
-        datetime.datetime.combine(session.date, datetime.time(23, 59))
-    )
+    # The slot runs to the next midnight: ending at 23:59 left the last minute of a
+    # day (China time) with no session running, and the check-in code expired in it.
+    day_end = day_start + datetime.timedelta(days=1)
     ClinicSession.objects.filter(pk=session.pk).update(
-        start_time=datetime.time(0, 0), end_time=datetime.time(23, 59)
+        start_time=datetime.time(0, 0), end_time=datetime.time(23, 59, 59)
     )
     Slot.objects.filter(session=session).update(starts_at=day_start, ends_at=day_end)
     return ClinicSession.objects.select_related("doctor").get(pk=session.pk)
