@@ -1,5 +1,6 @@
 # make run   - set up everything and serve the demo on http://127.0.0.1:8000
 # make test  - run the whole test suite (the mini-program's npm tests too)
+# make check-deploy - validate the image's compose file and the Kubernetes manifests, offline
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -12,12 +13,13 @@ NPM_STAMP := $(MINIPROGRAM)/node_modules/.installed
 # (both also "just before midnight"; a plain 23:50 added nothing they do not cover).
 CLOCKS := 2026-11-27T00:10:00+08:00 2027-02-28T23:50:00+08:00 2027-12-31T23:50:00+08:00
 
-.PHONY: run test test-clocks lint format setup system-packages migrate demo demo-year bench bench-ws clean mutants
+.PHONY: run test test-clocks lint format setup system-packages migrate demo demo-year bench bench-ws clean mutants check-deploy
 
 # The tests also need what the browser tests drive, the benchmark its load generator (wrk)
 # (passed on to system-packages below).
 test test-clocks: SYSTEM_PACKAGES_FLAGS := --for-tests
 bench: SYSTEM_PACKAGES_FLAGS := --for-bench
+check-deploy: SYSTEM_PACKAGES_FLAGS := --for-deploy-check
 
 # Checked on every run (it is quick, and prints nothing when nothing is missing).
 system-packages:
@@ -80,6 +82,11 @@ bench: $(STAMP)
 # (Redis with REDIS_URL or CHANNEL_LAYER_URL), against the in-memory layer.
 bench-ws: $(STAMP)
 	$(BIN)/python manage.py consult_ws_benchmark
+
+# compose.yaml (docker-compose config) and deploy/k8s's base and overlays (kubectl kustomize,
+# then kubernetes-validate against bundled schemas); no cluster or Docker daemon needed.
+check-deploy: $(STAMP) system-packages
+	bash scripts/check_deploy.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -4,6 +4,7 @@
 #   scripts/system_packages.sh              # for `make run` / `make setup`
 #   scripts/system_packages.sh --for-tests  # also what the browser and mini-program tests need (`make test`)
 #   scripts/system_packages.sh --for-bench  # also the load generator of the rush benchmark (`make bench`)
+#   scripts/system_packages.sh --for-deploy-check  # also kubectl and docker-compose (`make check-deploy`)
 #   scripts/system_packages.sh --check      # only say what is missing; install nothing
 #
 # Needed by everyone: what creates the virtualenv and builds mysqlclient (Python's venv module
@@ -11,7 +12,9 @@
 # xgettext, for the translation catalog), and a Chinese font (fonts-noto-cjk) that the medical
 # record PDF embeds. For the tests also Chromium, which the browser tests drive, and Node.js
 # with npm, which run the mini-program's tests (miniprogram/) and its contract test. For the
-# rush benchmark also wrk, the HTTP load generator of its throughput phases.
+# rush benchmark also wrk, the HTTP load generator of its throughput phases. For the offline
+# checks of the deployment files (scripts/check_deploy.sh) kubectl (Debian's kubernetes-client)
+# and docker-compose; only the commands are looked for, whatever installed them.
 #
 # As root with apt-get (Debian/Ubuntu), the missing packages are installed after one
 # `apt-get update`. Otherwise the script prints one line with the exact command to run, and
@@ -27,13 +30,15 @@ set -euo pipefail
 
 for_tests=no
 for_bench=no
+for_deploy_check=no
 check=${SYSTEM_PACKAGES_CHECK:-0}
 for arg in "$@"; do
   case $arg in
     --for-tests) for_tests=yes ;;
     --for-bench) for_bench=yes ;;
+    --for-deploy-check) for_deploy_check=yes ;;
     --check) check=1 ;;
-    *) echo "usage: $0 [--for-tests] [--for-bench] [--check]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--for-tests] [--for-bench] [--for-deploy-check] [--check]" >&2; exit 2 ;;
   esac
 done
 
@@ -89,6 +94,11 @@ fi
 
 if [ "$for_bench" = yes ]; then
   command -v wrk >/dev/null 2>&1 || need wrk
+fi
+
+if [ "$for_deploy_check" = yes ]; then
+  command -v kubectl >/dev/null 2>&1 || need kubernetes-client
+  command -v docker-compose >/dev/null 2>&1 || need docker-compose
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0

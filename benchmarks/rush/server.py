@@ -31,6 +31,9 @@ def gunicorn_start(
         "-m",
         "gunicorn",
         "config.wsgi:application",
+        # Only the flags below: not the project's gunicorn.conf.py (gunicorn_config.py).
+        "--config",
+        str(Path(__file__).with_name("gunicorn_config.py")),
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",

@@ -107,6 +107,7 @@ EVERYTHING = {
 }
 FOR_TESTS = EVERYTHING | {"chromium", "node", "npm"}
 FOR_BENCH = EVERYTHING | {"wrk"}
+FOR_DEPLOY_CHECK = EVERYTHING | {"kubectl", "docker-compose"}
 
 
 def installed(machine: Machine) -> list[str]:
@@ -201,6 +202,19 @@ def test_as_root_with_apt_it_installs_what_builds_the_virtualenv(
             True,
             ["libmariadb-dev", "fontconfig", "fonts-noto-cjk", "chromium"],
         ),
+        # The offline checks of the deployment files (scripts/check_deploy.sh).
+        (
+            ("--for-deploy-check",),
+            EVERYTHING,
+            True,
+            ["libmariadb-dev", "kubernetes-client", "docker-compose"],
+        ),
+        (
+            ("--for-deploy-check",),
+            FOR_DEPLOY_CHECK - {"docker-compose"},
+            True,
+            ["libmariadb-dev", "docker-compose"],
+        ),
     ],
 )
 def test_as_root_with_apt_it_installs_exactly_what_is_missing(
@@ -267,10 +281,16 @@ def test_check_mode_says_what_it_would_run_and_installs_nothing(tmp_path):
 
 
 @pytest.mark.parametrize("pc_name", ["libmariadb", "mariadb", "mysqlclient"])
-@pytest.mark.parametrize("args", [(), ("--for-tests",), ("--for-bench",)])
+@pytest.mark.parametrize(
+    "args", [(), ("--for-tests",), ("--for-bench",), ("--for-deploy-check",)]
+)
 def test_with_everything_present_it_does_nothing(tmp_path, pc_name, args):
     # given the client headers under one of the names mysqlclient's build asks for
-    machine = Machine(tmp_path, commands=FOR_TESTS | FOR_BENCH, pc_files={pc_name})
+    machine = Machine(
+        tmp_path,
+        commands=FOR_TESTS | FOR_BENCH | FOR_DEPLOY_CHECK,
+        pc_files={pc_name},
+    )
 
     # when
     result = machine.run(*args)
