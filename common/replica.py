@@ -112,17 +112,17 @@ def read_alias() -> str:
     """read_alias_for() for the current context (the router's db_for_read)."""
     if not _lag_ok.get() or not replica_in_effect():
         return PRIMARY
-    in_transaction = connections[PRIMARY].in_atomic_block
     state = read_context()
+    # Each question only when the answers before it still allow the replica.
+    in_transaction = connections[PRIMARY].in_atomic_block
+    wrote = not in_transaction and _wrote_recently(state)
+    usable = not in_transaction and not wrote and replica_usable()
     alias = read_alias_for(
         replica_configured=True,
         opted_in=True,
         in_transaction=in_transaction,
-        wrote=not in_transaction and _wrote_recently(state),
-        replica_usable=not in_transaction
-        and not state.wrote
-        and not state.resolving_user
-        and replica_usable(),
+        wrote=wrote,
+        replica_usable=usable,
     )
     if alias == REPLICA:
         state.used_replica = True
