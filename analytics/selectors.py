@@ -7,6 +7,7 @@ from django.db.models import F, Sum
 
 from appointments.models import Appointment
 from billing.models import Refund
+from common.replica import reads_may_lag
 from scheduling.models import ClinicSession, Slot
 
 S = Appointment.Status
@@ -51,6 +52,7 @@ def refunds_pending(*, hospital_id: int | None):
     return refunds
 
 
+@reads_may_lag  # the admin index's figures: a few seconds behind is fine
 def today_figures(*, hospital_id: int | None, today: datetime.date) -> TodayFigures:
     """The day's figures at one hospital, or at every hospital when hospital_id is None.
 

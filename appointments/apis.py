@@ -11,6 +11,7 @@ from appointments import selectors, services
 from appointments.models import Appointment
 from appointments.notifications import services as notification_services
 from common.api import PageQuerySerializer, get_paginated_response, paginated_schema
+from common.replica import reads_may_lag
 from common.schema import error_responses
 from common.services import Actor
 
@@ -72,6 +73,9 @@ class AppointmentListApi(APIView):
             **error_responses(400, 401, 404),
         },
     )
+    # The history list may lag behind the primary; right after the patient's own
+    # booking or cancel it reads the primary (common.replica: read-your-writes).
+    @reads_may_lag
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

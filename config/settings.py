@@ -156,6 +156,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # A fresh read context per request; read-your-writes across requests (common.replica).
+    "common.replica.ReadYourWritesMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): whether this session passed the second factor.
     "django_otp.middleware.OTPMiddleware",
@@ -259,6 +261,44 @@ else:
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
         }
     }
+
+# Read replica (optional): reads that say they tolerate lag (common.replica) go there, when
+# no transaction is open and the caller has not just written; everything else, and every
+# write, goes to the primary (common/db_router.py). Unset: no "replica" database at all.
+# In tests it is a mirror of the primary, so the test database is created once.
+if replica_url := os.environ.get("DATABASE_REPLICA_URL"):
+    try:
+        _replica = environ.Env.db_url_config(replica_url)
+    except Exception as exc:  # django-environ raises several types for a bad URL
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URL is not a valid database URL: {exc}"
+        ) from None
+    if _replica.get("ENGINE") not in (
+        "django.db.backends.mysql",
+        "django.db.backends.sqlite3",
+    ):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL is not a valid database URL: use mysql://… or sqlite:///…"
+        )
+    if _replica["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL must use the same engine as DATABASE_URL"
+        )
+    if _replica["ENGINE"].endswith("mysql"):
+        _replica.setdefault("OPTIONS", {}).setdefault("charset", "utf8mb4")
+        _replica["OPTIONS"].setdefault("isolation_level", "read committed")
+        # A replica that does not answer must fail fast: reads then go to the primary.
+        _replica["OPTIONS"].setdefault("connect_timeout", 2)
+    _replica["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["common.db_router.PrimaryReplicaRouter"]
+# After a signed-in user's request wrote, their reads stay on the primary this long.
+READ_YOUR_WRITES_SECONDS = env_int("READ_YOUR_WRITES_SECONDS", 5)
+# Reads leave a replica further behind than this (0: no lag check, only "does it answer").
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 30)
+# A cached answer built from replica reads (the catalog's) is kept at most this long.
+REPLICA_CACHE_SECONDS = env_int("REPLICA_CACHE_SECONDS", 60, minimum=1)
 
 # CACHE AND CELERY ----------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

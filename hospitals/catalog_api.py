@@ -35,6 +35,7 @@ from rest_framework.views import APIView
 
 from accounts.auth import JWTAuthentication, request_has_token
 from common.renderers import JSONRenderer
+from common.replica import reads_may_lag, replica_cache_seconds
 from hospitals.cache import catalog_answer, catalog_lookup
 
 # Accept headers for which DRF's default negotiation picks the first renderer with its
@@ -143,7 +144,14 @@ class CatalogApi(AnonymousCachedApi):
         self, build: Callable[[], Any], *, seconds: int | None = None
     ) -> Response:
         key = catalog_key(self.cache_prefix, self.request)
-        return Response(catalog_answer(key, build, seconds=seconds))
+        # The catalog tolerates lag: a miss is built from the read replica when there is
+        # one, and then kept only REPLICA_CACHE_SECONDS (a write the replica had not yet
+        # applied would otherwise stay in the cache until the next write).
+        return Response(
+            catalog_answer(
+                key, reads_may_lag(build), seconds=replica_cache_seconds(seconds)
+            )
+        )
 
     @classmethod
     def cached_for_anonymous(cls, request: HttpRequest, **kwargs: Any) -> bytes | None:

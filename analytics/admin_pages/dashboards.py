@@ -28,6 +28,7 @@ from analytics.charts.table import Table
 
 # Who sees which hospital: the same answer as the admin index's figures of the day.
 from analytics.dashboard import user_hospital_scope
+from common.replica import reads_may_lag
 from hospitals.models import Hospital
 
 MAX_DAYS = 366
@@ -137,6 +138,7 @@ def dashboards_home(request: HttpRequest) -> HttpResponse:
     return redirect(f"{url}?{query}" if query else url)
 
 
+@reads_may_lag  # dashboards read much and may lag (common.replica)
 def dashboard_page(request: HttpRequest, page: str) -> HttpResponse:
     current = page_get(page)
     if current is None:
@@ -184,6 +186,7 @@ def dashboard_page(request: HttpRequest, page: str) -> HttpResponse:
     )
 
 
+@reads_may_lag
 def dashboard_csv(request: HttpRequest, page: str, chart: str) -> HttpResponse:
     current = page_get(page)
     found = chart_get(current, chart) if current is not None else None

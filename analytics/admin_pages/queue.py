@@ -15,6 +15,7 @@ from analytics.errors import ErrorCode
 from analytics.queue_selectors import MIN_VISITS, department_load
 from analytics.queueing import queue_metrics, servers_needed
 from common.errors import DomainError
+from common.replica import reads_may_lag
 
 
 class QueueForm(DepartmentRangeForm):
@@ -30,6 +31,7 @@ class QueueForm(DepartmentRangeForm):
         self.initial.setdefault("target_wait_minutes", 15)
 
 
+@reads_may_lag  # measured figures over weeks: lag does not matter
 def queue_page(request: HttpRequest) -> TemplateResponse:
     hospital_id = page_hospital_scope(request)
     form = QueueForm(

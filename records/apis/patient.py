@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.api import PageQuerySerializer, get_paginated_response, paginated_schema
+from common.replica import reads_may_lag
 from common.schema import error_responses
 from records import access, selectors
 from records.apis.serializers import (
@@ -35,6 +36,7 @@ class RecordListApi(APIView):
             **error_responses(400, 401, 404),
         },
     )
+    @reads_may_lag  # a history list: it may lag (right after a write, the primary)
     def get(self, request: Request) -> Response:
         queryset = selectors.record_output_queryset(
             access.records_of_patient(request.user), locked_only=True

@@ -48,6 +48,7 @@ def test_health_reports_each_part(api_client, broker):
             "cache": "ok",
             "broker": "not_configured",
             "booking": "not_configured",
+            "replica": "not_configured",
         },
     }
 
@@ -76,6 +77,7 @@ def test_health_answers_200_degraded_when_the_broker_is_down(api_client, broker)
             "cache": "ok",
             "broker": "down",
             "booking": "not_configured",
+            "replica": "not_configured",
         },
     }
 
@@ -97,6 +99,7 @@ def test_health_answers_200_degraded_when_the_cache_is_down(
             "cache": "down",
             "broker": "not_configured",
             "booking": "not_configured",
+            "replica": "not_configured",
         },
     }
 
@@ -125,6 +128,7 @@ def test_health_answers_503_in_the_error_shape_when_the_database_is_down(
                 "cache": "ok",
                 "broker": "not_configured",
                 "booking": "not_configured",
+                "replica": "not_configured",
             },
         }
     }
