@@ -206,6 +206,7 @@ def test_health_says_the_cache_is_down_and_answers_200(
             "cache": "down",
             "broker": "not_configured",
             "booking": "not_configured",
+            "jobs": "not_configured",
         },
     }
 
