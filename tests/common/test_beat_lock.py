@@ -11,7 +11,9 @@ from common.beat_lock import LockedDatabaseScheduler
 from common.models import JobRun
 from config.celery import app as celery_app
 
-pytestmark = pytest.mark.django_db
+# Beat runs in autocommit (django-celery-beat closes a connection found inside a
+# transaction), so these tests do too.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 needs_redis = pytest.mark.skipif(not REDIS_URL, reason="the beat lock needs Redis")
