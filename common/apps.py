@@ -1,4 +1,11 @@
-from celery.signals import before_task_publish, task_postrun, task_prerun, task_success
+from celery.signals import (
+    after_setup_logger,
+    after_setup_task_logger,
+    before_task_publish,
+    task_postrun,
+    task_prerun,
+    task_success,
+)
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
@@ -6,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from common.health import health_check_register
 from common.metrics import scrape_metrics_register
 from common.request_context import (
+    celery_logging_setup,
     task_context_clear,
     task_context_restore,
     task_publish_tag,
@@ -43,4 +51,11 @@ class CommonConfig(AppConfig):
         )
         task_postrun.connect(
             task_context_clear, dispatch_uid="common.request_context.postrun"
+        )
+        # A worker's own log handlers (Celery's, e.g. --logfile) format as ours do.
+        after_setup_logger.connect(
+            celery_logging_setup, dispatch_uid="common.request_context.logger"
+        )
+        after_setup_task_logger.connect(
+            celery_logging_setup, dispatch_uid="common.request_context.task_logger"
         )

@@ -6,7 +6,9 @@ would send every periodic job twice. LockedDatabaseScheduler holds a Redis lock
 tick (a Lua check-and-extend), released on close (check-and-delete). A beat without the
 lock sends nothing and asks again every few seconds; when the holder dies its lock
 expires after BEAT_LOCK_SECONDS and the waiting beat takes over, reading the schedule
-afresh from the database (the other beat's last runs). Redis failing: nothing is sent
+afresh from the database (the other beat's last runs, written after every job sent). The
+lock is checked again before each job goes out, so a beat whose tick stalled past the
+lock's time never sends beside its successor. Redis failing: nothing is sent
 until it answers again; a paused minute is better than every job twice, and /health/
 shows the pause (the heartbeat stops).
 
@@ -95,6 +97,9 @@ class LockedDatabaseScheduler(DatabaseScheduler):
         self._first_heartbeat = True  # writes started_at: /health/'s grace for the jobs
         self._waiting_said = False
         super().__init__(*args, **kwargs)
+        # Every sent job's last run is written at once, so a beat taking over reads it and
+        # does not send the job again (the default writes every 3 minutes).
+        self.sync_every_tasks = 1
 
     def tick(self, *args, **kwargs) -> float:
         if self.beat_lock is None:
@@ -104,6 +109,14 @@ class LockedDatabaseScheduler(DatabaseScheduler):
             return self.beat_lock.renew_seconds
         self._heartbeat()
         return min(super().tick(*args, **kwargs), self.beat_lock.renew_seconds)
+
+    def apply_entry(self, entry, producer=None) -> None:
+        # The lock is checked again before each job goes out: a tick that stalled (the
+        # database, the process paused) past the lock's time may find another beat holding it.
+        if self.beat_lock is not None and not self._lock_hold():
+            logger.warning("beat: %s not sent: the beat lock was lost", entry.name)
+            return
+        super().apply_entry(entry, producer=producer)
 
     def _lock_hold(self) -> bool:
         try:

@@ -120,3 +120,24 @@ def task_context_clear(task_id=None, **kwargs) -> None:
     except ValueError:  # a pool that ran postrun in another context: forget them anyway
         _request_id.set(None)
         _user_id.set(None)
+
+
+def celery_logging_setup(logger: logging.Logger | None = None, **kwargs) -> None:
+    """after_setup_logger / after_setup_task_logger: a worker's handlers (Celery sets up
+    its own, e.g. for --logfile) get the request id, and the JSON lines with
+    LOG_FORMAT=json, as the web processes' do."""
+    from django.conf import settings
+    from pythonjsonlogger.json import JsonFormatter
+
+    if logger is None:
+        return
+    options = {
+        key: value
+        for key, value in settings.LOGGING["formatters"]["json"].items()
+        if key != "()"
+    }
+    for handler in logger.handlers:
+        if not any(isinstance(f, RequestContextFilter) for f in handler.filters):
+            handler.addFilter(RequestContextFilter())
+        if settings.LOG_FORMAT == "json":
+            handler.setFormatter(JsonFormatter(**options))

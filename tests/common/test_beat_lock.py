@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 import redis
+from celery.beat import ScheduleEntry
 from django_celery_beat.models import PeriodicTask
 
 from common.beat_lock import LockedDatabaseScheduler
@@ -114,3 +115,37 @@ def test_a_beat_whose_redis_fails_sends_nothing(settings, quiet_schedule):
     assert scheduler.holding is False
     assert not JobRun.objects.filter(name=JobRun.BEAT).exists()
     scheduler.close()
+
+
+class RecordingScheduler(LockedDatabaseScheduler):
+    """Records the jobs it would hand to the broker instead of sending them."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.sent: list[str] = []
+        super().__init__(*args, **kwargs)
+
+    def apply_async(self, entry, producer=None, advance=True, **kwargs):
+        self.sent.append(entry.name)
+
+
+@needs_redis
+def test_a_beat_whose_tick_stalled_past_its_lock_sends_nothing(lock_settings):
+    # given: the first holds the lock, has a job due, then stalls past the lock's time
+    first = RecordingScheduler(app=celery_app, lazy=True)
+    second = RecordingScheduler(app=celery_app, lazy=True)
+    first.tick()
+    entry = ScheduleEntry(
+        name="probe job", task="tests.request_id_probe", app=celery_app, schedule=60
+    )
+    redis.Redis.from_url(REDIS_URL).delete(lock_settings)
+    second.tick()
+
+    # when: the first wakes up and would send the job
+    first.apply_entry(entry)
+    second.apply_entry(entry)
+
+    # then: only the holder sends it
+    assert (first.sent, second.sent) == ([], ["probe job"])
+    assert first.sync_every_tasks == 1  # each send's last run written at once
+    first.close()
+    second.close()

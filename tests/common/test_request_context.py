@@ -169,3 +169,29 @@ def test_a_task_run_outside_a_request_gets_an_id_of_its_own_and_forgets_it(json_
     assert first["request_id"] != second["request_id"]
     assert len(first["request_id"]) == 32
     assert request_id_current() is None
+
+
+def test_a_workers_own_handlers_write_the_same_json_lines(settings):
+    from common.request_context import celery_logging_setup
+
+    # given: a handler as Celery sets one up for a worker (--logfile)
+    settings.LOG_FORMAT = "json"
+    stream = io.StringIO()
+    worker_logger = logging.getLogger("tests.worker_probe")
+    worker_logger.propagate = False
+    worker_logger.addHandler(logging.StreamHandler(stream))
+
+    # when: the worker's logging is set up, then a task logs under a request's id
+    celery_logging_setup(logger=worker_logger)
+    RequestIdMiddleware(
+        lambda request: worker_logger.error("from the worker") or HttpResponse()
+    )(RequestFactory().get("/", headers={"X-Request-ID": "req-worker"}))
+
+    # then
+    record = json.loads(stream.getvalue())
+    assert (record["message"], record["level"], record["request_id"]) == (
+        "from the worker",
+        "ERROR",
+        "req-worker",
+    )
+    worker_logger.handlers.clear()
