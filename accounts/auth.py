@@ -21,6 +21,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from accounts.login_sessions import login_session_is_revoked
 from accounts.models import User
 from accounts.selectors import SESSION_CLAIM
+from common.request_context import request_user_set
 
 
 class AuthenticationFailed(exceptions.AuthenticationFailed):
@@ -37,6 +38,8 @@ class JWTAuthentication(authentication.JWTAuthentication):
         sid = token.get(SESSION_CLAIM)
         if sid and login_session_is_revoked(sid=str(sid)):
             raise jwt_exceptions.InvalidToken()
+        # The logs name the user of this request from here on (common/request_context.py).
+        request_user_set(token.get(jwt_settings.USER_ID_CLAIM))
         return token
 
     def authenticate(self, request: Request):

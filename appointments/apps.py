@@ -9,6 +9,7 @@ from appointments.periodic import PERIODIC_JOBS
 from common.action_labels import action_labels_register
 from common.events import Phase, subscribe
 from common.health import health_check_register
+from common.metrics import scrape_metrics_register
 from common.periodic import periodic_jobs_register
 from scheduling.events import SeatsAdded
 
@@ -21,6 +22,7 @@ class AppointmentsConfig(AppConfig):
         # The subscribers are services, which import models: importable only now that
         # the app registry is ready.
         from appointments import tasks
+        from appointments.metrics import booking_queue_metrics, outbox_metrics
         from appointments.services.waitlist import waitlist_offer_added_seats
         from appointments.stock.client import stock_status
         from appointments.subscribers import (
@@ -34,6 +36,9 @@ class AppointmentsConfig(AppConfig):
         # take the database path) or off ("not_configured").
         health_check_register("booking", stock_status)
         periodic_jobs_register(*PERIODIC_JOBS, app=self.name)
+        # Read at scrape time (appointments/metrics.py): the writer's and the outbox's backlog.
+        scrape_metrics_register("booking_tickets", booking_queue_metrics)
+        scrape_metrics_register("notifications_outbox", outbox_metrics)
 
         # The desk sees and checks in its hospital's patients (check-in, completing and
         # cancelling are the admin's change actions); doctors see their hospital's list.

@@ -20,6 +20,7 @@ PERIODIC_JOBS = (
         task="appointments.tasks.reminders_sweep",
         minute="*",  # every minute: reminder times are to the minute
         description="Plan visit reminders, turn due ones into notifications; warn of holds about to expire.",
+        period_seconds=60,  # watched: /health/ says "overdue" when it stops succeeding
     ),
     PeriodicJob(
         name="Release unconfirmed high-risk bookings",

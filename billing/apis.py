@@ -16,6 +16,7 @@ from appointments.selectors import appointment_get_for_user
 from billing import alipay, selectors, wechatpay
 from billing.errors import ErrorCode
 from billing.gateways import channels_enabled, dev_gateway_enabled
+from billing.metrics import payment_notification_counted
 from billing.models import Channel, PaymentOrder
 from billing.payables import order_pay_before
 from billing.services import notifications, orders
@@ -203,6 +204,7 @@ class WeChatPayNotifyView(View):
                 actor=Actor.from_request(request),
             )
         except wechatpay.NotificationRejected as exc:
+            payment_notification_counted(channel="wechat", result="rejected")
             logger.warning("WeChat Pay notification rejected: %s", exc.reason)
             return JsonResponse(
                 {
@@ -213,6 +215,10 @@ class WeChatPayNotifyView(View):
                 status=exc.status,
                 json_dumps_params={"ensure_ascii": False},
             )
+        except Exception:
+            payment_notification_counted(channel="wechat", result="error")
+            raise
+        payment_notification_counted(channel="wechat", result="handled")
         return HttpResponse(status=204)
 
 
@@ -232,6 +238,11 @@ class AlipayNotifyView(View):
                 params=request.POST.dict(), actor=Actor.from_request(request)
             )
         except alipay.NotificationRejected as exc:
+            payment_notification_counted(channel="alipay", result="rejected")
             logger.warning("Alipay notification rejected: %s", exc.reason)
             return HttpResponse("fail", content_type="text/plain", status=exc.status)
+        except Exception:
+            payment_notification_counted(channel="alipay", result="error")
+            raise
+        payment_notification_counted(channel="alipay", result="handled")
         return HttpResponse("success", content_type="text/plain")

@@ -9,6 +9,7 @@ PERIODIC_JOBS = (
         minute="*",  # every minute
         # Billing drives hold expiry: it asks the channel before appointments expire a hold.
         description="Cancel unpaid appointments whose hold has expired; free the seats.",
+        period_seconds=60,  # watched: /health/ says "overdue" when it stops succeeding
     ),
     PeriodicJob(
         name="Sync pending refunds",

@@ -84,3 +84,24 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+class JobRun(models.Model):
+    """When beat last showed it was alive, and when each watched periodic job last
+    succeeded (common/job_runs.py). One row per name, updated in place; in the database
+    rather than Redis, so a flushed cache does not make every job look never run."""
+
+    BEAT = "beat"
+
+    # "beat", or a watched job's task name.
+    name = models.CharField(_("job"), max_length=200, unique=True)
+    last_success_at = models.DateTimeField(_("last success at"))
+    # Beat only: when the beat now holding the lock started sending.
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+
+    def __str__(self) -> str:
+        return self.name

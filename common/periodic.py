@@ -26,6 +26,9 @@ class PeriodicJob:
     minute: str
     hour: str = "*"
     description: str = ""
+    # How often the job is expected to succeed, in seconds: /health/'s "jobs" part and the
+    # metrics watch a job with a period (common/job_runs.py); 0: not watched.
+    period_seconds: int = 0
 
 
 # Job name -> (registering app, job), in registration order.

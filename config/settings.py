@@ -10,6 +10,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import ipaddress
 import os
 import re
 from datetime import timedelta
@@ -151,6 +152,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: django-prometheus times every request and counts its answer.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The request id (X-Request-ID) and the user id in every log record (common/request_context.py).
+    "common.request_context.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -163,8 +168,9 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, as django-axes asks: turns a locked-out admin login into its lockout page.
+    # Last of ours, as django-axes asks: turns a locked-out admin login into its lockout page.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -403,7 +409,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's DatabaseScheduler, sending only while it holds the beat lock
+# (common/beat_lock.py), so a second beat started by mistake waits instead of doubling jobs.
+CELERY_BEAT_SCHEDULER = "common.beat_lock:LockedDatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Queue for tasks without an explicit one; lets several deployments share one broker.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE") or "celery"
@@ -501,13 +509,38 @@ MAX_ACCOUNTS_PER_ID_CARD = env_int("MAX_ACCOUNTS_PER_ID_CARD", 3, minimum=1)
 LOG_LEVEL = env_choice(
     "DJANGO_LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")
 )
+# JSON lines (one object per record: timestamp, level, logger, message, request_id,
+# user_id) for a log collector, or text for a terminal.
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", ("text", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    "filters": {
+        # request_id and user_id on every record (common/request_context.py).
+        "request_context": {"()": "common.request_context.RequestContextFilter"}
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+        },
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(user_id)s",
+            "rename_fields": {
+                "asctime": "timestamp",
+                "levelname": "level",
+                "name": "logger",
+            },
+            "timestamp": False,
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
@@ -567,8 +600,8 @@ SESSION_COOKIE_AGE = ADMIN_SESSION_HOURS * 3600
 if env_bool("SECURE_PROXY_SSL_HEADER", not DEBUG):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-# /health/ is probed over plain HTTP by the load balancer.
-SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+# /health/ is probed over plain HTTP by the load balancer, /metrics scraped by Prometheus.
+SECURE_REDIRECT_EXEMPT = [r"^health/$", r"^metrics$"]
 # HSTS: one year in production; 0 turns it off (start low when first enabling it).
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
@@ -878,3 +911,54 @@ RECORD_PDF_FONT = os.environ.get("RECORD_PDF_FONT", "")
 NOSHOW_MODEL_DIR = (
     os.environ.get("NOSHOW_MODEL_DIR") or BASE_DIR / "var" / "noshow_models"
 )
+
+# OBSERVABILITY ---------------------------------------------------------------------------
+# Prometheus metrics at /metrics (common/metrics.py; README, "Observability"). Never public:
+# a scrape is answered with `Authorization: Bearer <METRICS_TOKEN>`, or from an address in
+# METRICS_ALLOWED_NETWORKS (comma-separated CIDRs, the client IP as common.api.client_ip
+# reads it); anything else 403. With neither set, /metrics answers 404.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 16:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 16 characters")
+try:
+    METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(item, strict=False)
+        for item in env_list("METRICS_ALLOWED_NETWORKS", "")
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {exc}") from None
+# Several processes (gunicorn workers): each writes its counters to files in this folder,
+# which must exist and be emptied before the server starts; /metrics adds them up.
+PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+
+# Beat (README, "Observability"): common.beat_lock.LockedDatabaseScheduler sends only while
+# it holds a Redis lock, so a second beat waits; it writes its heartbeat every
+# BEAT_HEARTBEAT_SECONDS. /health/'s "jobs" part says "overdue" when the heartbeat, or
+# the last success of a watched job, is older than JOBS_OVERDUE_FACTOR times its period.
+BEAT_LOCK_URL = os.environ.get("BEAT_LOCK_URL") or REDIS_URL
+BEAT_LOCK_SECONDS = env_int("BEAT_LOCK_SECONDS", 30, minimum=5)
+BEAT_HEARTBEAT_SECONDS = env_int("BEAT_HEARTBEAT_SECONDS", 30, minimum=1)
+JOBS_OVERDUE_FACTOR = env_int("JOBS_OVERDUE_FACTOR", 5, minimum=2)
+
+# Sentry (optional): errors of the web processes and the Celery tasks, when a DSN is set.
+# No personal data is sent: no user details, request bodies, cookies or auth headers.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT") or (
+    "development" if DEBUG else "production"
+)
+try:
+    SENTRY_TRACES_SAMPLE_RATE = float(
+        os.environ.get("SENTRY_TRACES_SAMPLE_RATE") or "0"
+    )
+except ValueError:
+    raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE: expected a number") from None
+if not 0 <= SENTRY_TRACES_SAMPLE_RATE <= 1:
+    raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE: expected 0 to 1")
+if SENTRY_DSN:
+    from common.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )

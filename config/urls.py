@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from common.apis import HealthApi
+from common.metrics_endpoint import metrics_view
 from config.views import home
 
 api_v1 = [
@@ -31,6 +32,8 @@ urlpatterns = [
         name="swagger-ui",
     ),
     path("health/", HealthApi.as_view(), name="health"),
+    # Prometheus's scrape: a token or an allowed network, else 403 (404 when not set up)
+    path("metrics", metrics_view, name="metrics"),
     # The waiting-room screens (appointments.screen: signed links, no login on the TV)
     path("screen/", include("appointments.screen_urls")),
     # The doctors' workspace pages (records.workspace: signed in through the admin login);

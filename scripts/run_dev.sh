@@ -16,8 +16,10 @@ mkdir -p var/log
 # stops both in order.
 set -m
 
+# Beat's scheduler holds the beat lock in Redis when REDIS_URL (or BEAT_LOCK_URL) is set,
+# so a second beat waits; without Redis it runs as django-celery-beat's DatabaseScheduler.
 CELERY_BROKER_URL="${CELERY_BROKER_URL:-filesystem://}" \
-  .venv/bin/celery -A config worker -B \
+  .venv/bin/celery -A config worker -B -S common.beat_lock:LockedDatabaseScheduler \
   --loglevel=INFO --concurrency=2 --without-gossip --without-mingle \
   --logfile=var/log/celery.log --pidfile= &
 worker_pid=$!

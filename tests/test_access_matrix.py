@@ -105,6 +105,8 @@ ROUTES = """
 # public pages and documents
 GET  /                                                              200 200 200 200 200 200 200
 GET  /health/                                                       200 200 200 200 200 200 200
+# Prometheus's scrape: unset METRICS_TOKEN and METRICS_ALLOWED_NETWORKS, it does not exist
+GET  /metrics                                                       404 404 404 404 404 404 404
 GET  /api/schema/                                                   200 200 200 200 200 200 200
 GET  /api/docs/                                                     200 200 200 200 200 200 200
 # the patients' API: reads

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.models import PatientProfile, User
 from appointments.errors import ErrorCode
 from appointments.events import AppointmentBooked
+from appointments.metrics import DATABASE, booking_counted, booking_refusal_counted
 from appointments.models import Appointment
 from appointments.services.notify import appointment_notify
 from appointments.services.seat_rules import (
@@ -29,7 +30,7 @@ from appointments.services.seat_rules import (
     target_slot_check,
 )
 from appointments.stock.deltas import stock_seat_taken
-from common.errors import Conflict, NotAllowed
+from common.errors import Conflict, DomainError, NotAllowed
 from common.events import publish
 from common.services import Actor, operation_log_write
 from scheduling.models import BookingRule, ClinicSession, Slot
@@ -183,21 +184,27 @@ def appointment_book(
     read can only refuse; the conditional UPDATE inside the transaction decides every seat.
     """
     now = now or timezone.now()
-    rule, early = booking_check(user=user, profile=profile, slot=slot, now=now)
-    if slot_is_known_sold_out(slot_id=slot.pk):
-        raise Conflict(ErrorCode.SLOT_FULL, _("This time slot is fully booked."))
-    if not Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).exists():
-        slot_mark_sold_out(slot_id=slot.pk)
-        raise Conflict(ErrorCode.SLOT_FULL, _("This time slot is fully booked."))
-    return _appointment_book_seat(
-        actor=actor,
-        user=user,
-        profile=profile,
-        slot=slot,
-        rule=rule,
-        now=now,
-        early=early,
-    )
+    try:
+        rule, early = booking_check(user=user, profile=profile, slot=slot, now=now)
+        if slot_is_known_sold_out(slot_id=slot.pk):
+            raise Conflict(ErrorCode.SLOT_FULL, _("This time slot is fully booked."))
+        if not Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).exists():
+            slot_mark_sold_out(slot_id=slot.pk)
+            raise Conflict(ErrorCode.SLOT_FULL, _("This time slot is fully booked."))
+        appointment = _appointment_book_seat(
+            actor=actor,
+            user=user,
+            profile=profile,
+            slot=slot,
+            rule=rule,
+            now=now,
+            early=early,
+        )
+    except DomainError as refusal:
+        booking_refusal_counted(path=DATABASE, code=refusal.code)
+        raise
+    booking_counted(path=DATABASE, result="booked")
+    return appointment
 
 
 def booking_check(

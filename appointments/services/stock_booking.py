@@ -27,6 +27,7 @@ from django.db import transaction
 from accounts.errors import ErrorCode as AccountsError
 from accounts.models import User
 from appointments import selectors
+from appointments.metrics import STOCK, booking_counted, booking_refusal_counted
 from appointments.models import Appointment, BookingTicket
 from appointments.services.refusals import STOCK_REFUSALS
 from appointments.stock import keys
@@ -127,7 +128,9 @@ def booking_try_stock(
     if code in ("miss", "early", "need_user"):
         return None
     if code != "won":
-        raise stock_refusal(code)
+        refusal = stock_refusal(code)
+        booking_refusal_counted(path=STOCK, code=refusal.code)
+        raise refusal
     session_id = int(answer[1])
     try:
         ticket = BookingTicket.objects.create(
@@ -147,8 +150,14 @@ def booking_try_stock(
     if transaction.get_connection().in_atomic_block:
         # Inside the caller's transaction (an Idempotency-Key): the writer sees the ticket
         # only after that commits, so there is nothing to wait for here.
-        return StockAnswer(ticket_id=ticket.pk, status=ticket.status)
-    return ticket_wait(ticket_id=ticket.pk, user_id=user_id)
+        answer = StockAnswer(ticket_id=ticket.pk, status=ticket.status)
+    else:
+        answer = ticket_wait(ticket_id=ticket.pk, user_id=user_id)
+    if answer.status == BookingTicket.Status.REFUSED:
+        booking_refusal_counted(path=STOCK, code=answer.error_code)
+    else:
+        booking_counted(path=STOCK, result=answer.status)  # booked or queued
+    return answer
 
 
 def booking_refusal_peek(
@@ -171,7 +180,11 @@ def booking_refusal_peek(
     except ERRORS as exc:
         stock_failed(exc)
         return None
-    return stock_refusal(code) if code in STOCK_REFUSALS else None
+    if code not in STOCK_REFUSALS:
+        return None
+    refusal = stock_refusal(code)
+    booking_refusal_counted(path=STOCK, code=refusal.code)
+    return refusal
 
 
 def ticket_wait(*, ticket_id: int, user_id: int) -> StockAnswer:

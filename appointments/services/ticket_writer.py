@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 
 from accounts.models import PatientProfile, User
 from appointments.errors import ErrorCode
+from appointments.metrics import tickets_decided_counted
 from appointments.models import Appointment, BookingTicket
 from appointments.services.booking import (
     booking_complete_on_taken_seat,
@@ -101,7 +102,8 @@ def _write_batch(
             appointments = decide_batched(batch)
         report = _record(batch, appointments)
         report.one_by_one = one_by_one
-        return report
+    tickets_decided_counted(booked=report.booked, refused=report.refused)
+    return report
 
 
 # -- one by one ---------------------------------------------------------------------

@@ -207,6 +207,7 @@ def test_health_says_the_cache_is_down_and_answers_200(
             "broker": "not_configured",
             "booking": "not_configured",
             "replica": "not_configured",
+            "jobs": "not_configured",
         },
     }
 

@@ -4,6 +4,8 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from common.crypto import DecryptionError, decrypt, encrypt, lookup_hash, mask
+from common.job_runs import job_run_record
+from common.models import JobRun
 from config.celery import app as celery_app
 from config.settings import redis_caches
 from tests.fakes.redis_server import closed_port
@@ -49,19 +51,23 @@ def test_health_reports_each_part(api_client, broker):
             "broker": "not_configured",
             "booking": "not_configured",
             "replica": "not_configured",
+            "jobs": "not_configured",
         },
     }
 
 
 def test_health_reports_a_reachable_broker(api_client, broker):
-    # given: kombu's folder transport, a real broker that needs no server
+    # given: kombu's folder transport, a real broker that needs no server, and a beat
+    # that has just started (common/job_runs.py)
     broker("filesystem://")
+    job_run_record(name=JobRun.BEAT, started=True)
 
     response = api_client.get(reverse("health"))
 
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
     assert response.json()["checks"]["broker"] == "ok"
+    assert response.json()["checks"]["jobs"] == "ok"
 
 
 def test_health_answers_200_degraded_when_the_broker_is_down(api_client, broker):
@@ -78,6 +84,8 @@ def test_health_answers_200_degraded_when_the_broker_is_down(api_client, broker)
             "broker": "down",
             "booking": "not_configured",
             "replica": "not_configured",
+            # a broker, so a beat is expected; none ever wrote its heartbeat
+            "jobs": "not_started",
         },
     }
 
@@ -100,6 +108,7 @@ def test_health_answers_200_degraded_when_the_cache_is_down(
             "broker": "not_configured",
             "booking": "not_configured",
             "replica": "not_configured",
+            "jobs": "not_configured",
         },
     }
 
@@ -129,6 +138,7 @@ def test_health_answers_503_in_the_error_shape_when_the_database_is_down(
                 "broker": "not_configured",
                 "booking": "not_configured",
                 "replica": "not_configured",
+                "jobs": "not_configured",
             },
         }
     }
