@@ -119,6 +119,11 @@ SERIAL_GROUPS = {"concurrency": "row-locks", "broker": "broker"}
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
+        # tests/replica starts its own MariaDB primary and replica once per module: one
+        # worker runs them all, on one pair of servers.
+        if item.path.parent.name == "replica":
+            item.add_marker(pytest.mark.xdist_group("replica"))
+            continue
         for marker, group in SERIAL_GROUPS.items():
             if item.get_closest_marker(marker) is not None:
                 item.add_marker(pytest.mark.xdist_group(group))
