@@ -120,51 +120,18 @@ def run(*, url: str, requests: int) -> tuple[list[Phase], int]:
         sha = client.script_load(TAKE_SCRIPT)
         client.set(f"{prefix}get", "1")
         _check_answers(client, sha, keys, prefix, now)
-        take = ("EVALSHA", sha, "2")
+
+        def take(slot: str, mode: str) -> float:
+            return _redis_benchmark(
+                url, requests, "EVALSHA", sha, "2", keys[slot], keys["user"],
+                prefix, str(now), "__rand_int__", mode,
+            )  # fmt: skip
+
         phases = [
             Phase("get", _redis_benchmark(url, requests, "GET", f"{prefix}get")),
-            Phase(
-                "sold_out",
-                _redis_benchmark(
-                    url,
-                    requests,
-                    *take,
-                    keys["full"],
-                    keys["user"],
-                    prefix,
-                    str(now),
-                    "__rand_int__",
-                    "take",
-                ),
-            ),
-            Phase(
-                "peek",
-                _redis_benchmark(
-                    url,
-                    requests,
-                    *take,
-                    keys["open"],
-                    keys["user"],
-                    prefix,
-                    str(now),
-                    "__rand_int__",
-                    "peek",
-                ),
-            ),
-            Phase(
-                "take",
-                _redis_benchmark(
-                    url,
-                    requests,
-                    *take,
-                    keys["open"],
-                    keys["user"],
-                    prefix,
-                    str(now),
-                    "__rand_int__",
-                    "take",
-                ),
-            ),
+            Phase("sold_out", take("full", "take")),
+            Phase("peek", take("open", "peek")),
+            Phase("take", take("open", "take")),
         ]
         free = int(client.hget(keys["open"], "free"))
         taken = 10 * PROFILES - free
