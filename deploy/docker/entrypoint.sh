@@ -24,8 +24,9 @@ case "$role" in
       --concurrency="${CELERY_WORKER_CONCURRENCY:-2}" --without-gossip --without-mingle "$@" ;;
   beat)
     # No pid file or schedule file: the schedule is in the database, the filesystem read-only.
+    # The locked scheduler sends only while it holds the Redis lock (common/beat_lock.py).
     exec celery -A config beat --loglevel=INFO --pidfile= \
-      --scheduler django_celery_beat.schedulers:DatabaseScheduler "$@" ;;
+      --scheduler common.beat_lock:LockedDatabaseScheduler "$@" ;;
   booking-writer)
     exec python manage.py booking_writer "$@" ;;
   migrate)

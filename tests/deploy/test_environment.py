@@ -76,3 +76,15 @@ def test_every_value_is_a_string():
         document = manifest(name)
         values = document.get("data") or document["stringData"]
         assert [k for k, v in values.items() if not isinstance(v, str)] == []
+
+
+def test_the_images_beat_runs_the_scheduler_that_holds_the_lock():
+    # Two beat pods during a rollout or a manual scale must not both send: the image's
+    # beat role names the locked scheduler, which exists.
+    from common.beat_lock import LockedDatabaseScheduler
+
+    entrypoint = (ROOT / "deploy" / "docker" / "entrypoint.sh").read_text()
+    beat = entrypoint.split("  beat)", 1)[1].split(";;", 1)[0]
+
+    assert "--scheduler common.beat_lock:LockedDatabaseScheduler" in beat
+    assert LockedDatabaseScheduler.__name__ in beat
