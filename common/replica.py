@@ -20,6 +20,7 @@ from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, connections
@@ -216,22 +217,46 @@ class ReadYourWritesMiddleware:
     next requests read the primary for READ_YOUR_WRITES_SECONDS (a cache key, so every web
     process sees it). Without a replica it does nothing."""
 
+    # Sync and async alike, so an async view stays async under the ASGI server.
+    sync_capable = True
+    async_capable = True
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.async_mode:
+            return self.__acall__(request)
         if not replica_in_effect():
             return self.get_response(request)
         read_context_begin(request)
         try:
             response = self.get_response(request)
-            state = read_context()
-            if state.wrote:
-                user_id = _user_id(state)
-                if user_id is not None:
-                    cache.set(
-                        write_mark_key(user_id), 1, settings.READ_YOUR_WRITES_SECONDS
-                    )
+            if (user_id := self._wrote_as()) is not None:
+                cache.set(write_mark_key(user_id), 1, settings.READ_YOUR_WRITES_SECONDS)
             return response
         finally:
             read_context_end()
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+        if not replica_in_effect():
+            return await self.get_response(request)
+        read_context_begin(request)
+        try:
+            response = await self.get_response(request)
+            if (user_id := self._wrote_as()) is not None:
+                await cache.aset(
+                    write_mark_key(user_id), 1, settings.READ_YOUR_WRITES_SECONDS
+                )
+            return response
+        finally:
+            read_context_end()
+
+    @staticmethod
+    def _wrote_as():
+        """The signed-in user whose request wrote, or None."""
+        state = read_context()
+        return _user_id(state) if state.wrote else None

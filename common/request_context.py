@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponse
 
 HEADER = "X-Request-ID"
@@ -44,23 +45,50 @@ def request_user_set(user_id: object) -> None:
 
 
 class RequestIdMiddleware:
-    """First in MIDDLEWARE after the metrics' own: sets the ids for the whole request."""
+    """First in MIDDLEWARE after the metrics' own: sets the ids for the whole request.
+
+    Sync and async alike: under the ASGI server an async view (the consult long-poll)
+    stays async, not run in a thread because one middleware is sync only."""
+
+    sync_capable = True
+    async_capable = True
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request_id = request_id_from_client(request.headers.get(HEADER))
-        request.request_id = request_id
-        id_token = _request_id.set(request_id)
-        user_token = _user_id.set(None)
+        if self.async_mode:
+            return self.__acall__(request)
+        request_id, tokens = self._begin(request)
         try:
             response = self.get_response(request)
             response[HEADER] = request_id
             return response
         finally:
-            _request_id.reset(id_token)
-            _user_id.reset(user_token)
+            self._end(tokens)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+        request_id, tokens = self._begin(request)
+        try:
+            response = await self.get_response(request)
+            response[HEADER] = request_id
+            return response
+        finally:
+            self._end(tokens)
+
+    @staticmethod
+    def _begin(request: HttpRequest):
+        request_id = request_id_from_client(request.headers.get(HEADER))
+        request.request_id = request_id
+        return request_id, (_request_id.set(request_id), _user_id.set(None))
+
+    @staticmethod
+    def _end(tokens) -> None:
+        _request_id.reset(tokens[0])
+        _user_id.reset(tokens[1])
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
         # A session login (admin, workspace, portal): its user id is in the session,

@@ -65,6 +65,24 @@ def test_an_insane_or_missing_client_id_is_replaced(given):
     assert response["X-Request-ID"].isalnum()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_asgi_server_gets_the_id_through_the_async_middleware():
+    # The middleware is async-capable: under ASGI it runs as a coroutine (an async view,
+    # the consult long-poll, stays async) and still answers the id.
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    from common.request_context import RequestIdMiddleware
+
+    async def get():
+        return await AsyncClient().get("/health/", headers={"X-Request-ID": "async-1"})
+
+    response = async_to_sync(get)()
+
+    assert response["X-Request-ID"] == "async-1"
+    assert RequestIdMiddleware.async_capable is True
+
+
 def test_every_request_gets_its_own_id():
     first, second = Client().get("/health/"), Client().get("/health/")
 
