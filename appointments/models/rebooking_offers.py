@@ -16,7 +16,7 @@ class RebookingOffer(TimeStampedModel):
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", _("Awaiting answer")
         ACCEPTED = "accepted", _("Accepted")
         DECLINED = "declined", _("Declined")
         LAPSED = "lapsed", _("Lapsed")
