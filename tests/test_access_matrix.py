@@ -560,6 +560,11 @@ GET  /h5/appointments/<int:appointment_id>/reschedule/              302 200 404 
 POST /h5/appointments/<int:appointment_id>/reschedule/              405 405 405 405 405 405 405   /h5/appointments/{appointment}/reschedule/
 GET  /h5/appointments/<int:appointment_id>/reschedule/<int:slot_id>/ 302 200 404 403 403 403 403   /h5/appointments/{appointment}/reschedule/{slot}/
 POST /h5/appointments/<int:appointment_id>/reschedule/<int:slot_id>/ 302 409 404 403 403 403 403   /h5/appointments/{appointment}/reschedule/{slot}/
+GET  /h5/rebooking-offers/                                         302 200 200 403 403 403 403
+GET  /h5/rebooking-offers/<int:offer_id>/accept/                    405 405 405 405 405 405 405   /h5/rebooking-offers/{offer}/accept/
+POST /h5/rebooking-offers/<int:offer_id>/accept/                    302 -   404 403 403 403 403   /h5/rebooking-offers/{offer}/accept/
+GET  /h5/rebooking-offers/<int:offer_id>/decline/                   405 405 405 405 405 405 405   /h5/rebooking-offers/{offer}/decline/
+POST /h5/rebooking-offers/<int:offer_id>/decline/                   302 -   404 403 403 403 403   /h5/rebooking-offers/{offer}/decline/
 GET  /h5/orders/<int:order_id>/dev-pay/                             302 200 404 403 403 403 403   /h5/orders/{order}/dev-pay/
 POST /h5/orders/<int:order_id>/dev-pay/                             302 -   404 403 403 403 403   /h5/orders/{order}/dev-pay/
 GET  /h5/orders/<int:order_id>/wechat/                              302 404 404 403 403 403 403   /h5/orders/{order}/wechat/
