@@ -38,6 +38,8 @@ class ErrorCode(StrEnum):
     RESCHEDULE_OTHER_DEPARTMENT = "reschedule_other_department"
     RESCHEDULE_SAME_SLOT = "reschedule_same_slot"
     SEATS_AVAILABLE = "seats_available"
+    REBOOKING_OFFER_CLOSED = "rebooking_offer_closed"
+    REBOOKING_OFFER_NOT_FOUND = "rebooking_offer_not_found"
     SEAT_NO_LONGER_AVAILABLE = "seat_no_longer_available"
     SLOT_BUSY = "slot_busy"
     SLOT_FULL = "slot_full"

@@ -40,4 +40,10 @@ PERIODIC_JOBS = (
         minute="*",  # every minute: the safety net behind the writer process
         description="Turn booking tickets still queued into appointments or refusals, should the writer process be down.",
     ),
+    PeriodicJob(
+        name="Lapse rebooking offers",
+        task="appointments.tasks.rebooking_offers_lapse",
+        minute="*",  # every minute: offers are held for hours, returned within a minute
+        description="Close rebooking offers after a stop that were not answered in time and return their seats.",
+    ),
 )

@@ -6,6 +6,9 @@ from appointments.events import NotificationCreated
 from appointments.notifications import delivery, reminders
 from appointments.services import noshow_release
 from appointments.services.lifecycle import sessions_mark_no_shows as no_shows_mark
+from appointments.services.rebooking_offers import (
+    rebooking_offers_lapse as offers_lapse,
+)
 from appointments.services.ticket_writer import tickets_write
 from appointments.stock.client import stock_enabled
 from appointments.stock.reconcile import stock_reconcile
@@ -68,3 +71,9 @@ def booking_tickets_write() -> int:
         decided += report.claimed
         if report.claimed == 0:
             return decided
+
+
+@shared_task
+def rebooking_offers_lapse() -> int:
+    """Close unanswered rebooking offers and return their seats. Offers lapsed."""
+    return offers_lapse(actor=Actor.system())

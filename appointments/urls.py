@@ -1,11 +1,27 @@
 from django.urls import path
 
 from appointments import apis, booking_apis, checkin_apis, notification_apis
+from appointments import rebooking_offer_apis as offers
 from appointments import workspace_apis as ws
 
 app_name = "appointments"
 urlpatterns = [
     path("", apis.AppointmentListApi.as_view(), name="list"),
+    path(
+        "rebooking-offers/",
+        offers.RebookingOfferListApi.as_view(),
+        name="rebooking-offer-list",
+    ),
+    path(
+        "rebooking-offers/<int:offer_id>/accept/",
+        offers.RebookingOfferAcceptApi.as_view(),
+        name="rebooking-offer-accept",
+    ),
+    path(
+        "rebooking-offers/<int:offer_id>/decline/",
+        offers.RebookingOfferDeclineApi.as_view(),
+        name="rebooking-offer-decline",
+    ),
     path("book/", booking_apis.AppointmentBookApi.as_view(), name="book"),
     path(
         "tickets/<int:ticket_id>/",

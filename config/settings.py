@@ -381,6 +381,10 @@ AVAILABILITY_CACHE_SECONDS = env_int("AVAILABILITY_CACHE_SECONDS", 5)
 # back first (cleared then; with the per-process local-memory cache, others wait this out).
 SOLD_OUT_CACHE_SECONDS = env_int("SOLD_OUT_CACHE_SECONDS", 2)
 
+# After a stop (停诊) each patient is offered the nearest equivalent seat, held this many
+# hours (appointments/services/rebooking_offers.py); unanswered, the seat returns.
+REBOOKING_OFFER_HOURS = env_int("REBOOKING_OFFER_HOURS", 4, minimum=1)
+
 # The rush (ARCHITECTURE.md, "The rush"): seats pre-deducted in Redis, winners queued as
 # booking tickets and written in batches. On whenever Redis is configured; off (or Redis
 # failing) every booking takes the database path.

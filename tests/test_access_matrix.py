@@ -42,6 +42,7 @@ from appointments.models import (
     Appointment,
     BookingTicket,
     Notification,
+    RebookingOffer,
     SessionStopRequest,
 )
 from appointments.screen import screen_signature
@@ -129,6 +130,7 @@ GET  /api/v1/appointments/notifications/                            401 200 200 
 GET  /api/v1/appointments/notifications/unread-count/               401 200 200 200 200 200 200
 GET  /api/v1/appointments/notifications/subscribe-templates/        401 200 200 200 200 200 200
 GET  /api/v1/appointments/waitlist/                                 401 200 200 200 200 200 200
+GET  /api/v1/appointments/rebooking-offers/                         401 200 200 200 200 200 200
 GET  /api/v1/appointments/staff/day-list/                           401 403 403 400 400 400 400
 GET  /api/v1/billing/channels/                                      401 200 200 200 200 200 200
 GET  /api/v1/billing/orders/<int:order_id>/                         401 200 404 404 404 404 404   /api/v1/billing/orders/{order}/
@@ -169,6 +171,10 @@ GET  /api/v1/appointments/waitlist/join/                            401 405 405 
 POST /api/v1/appointments/waitlist/join/                            401 400 400 400 400 400 400
 GET  /api/v1/appointments/waitlist/<int:entry_id>/leave/            401 405 405 405 405 405 405   /api/v1/appointments/waitlist/{entry}/leave/
 POST /api/v1/appointments/waitlist/<int:entry_id>/leave/            401 -   404 404 404 404 404   /api/v1/appointments/waitlist/{entry}/leave/
+GET  /api/v1/appointments/rebooking-offers/<int:offer_id>/accept/   401 405 405 405 405 405 405   /api/v1/appointments/rebooking-offers/{offer}/accept/
+POST /api/v1/appointments/rebooking-offers/<int:offer_id>/accept/   401 -   404 404 404 404 404   /api/v1/appointments/rebooking-offers/{offer}/accept/
+GET  /api/v1/appointments/rebooking-offers/<int:offer_id>/decline/  401 405 405 405 405 405 405   /api/v1/appointments/rebooking-offers/{offer}/decline/
+POST /api/v1/appointments/rebooking-offers/<int:offer_id>/decline/  401 -   404 404 404 404 404   /api/v1/appointments/rebooking-offers/{offer}/decline/
 GET  /api/v1/billing/orders/                                        401 405 405 405 405 405 405
 POST /api/v1/billing/orders/                                        401 400 400 400 400 400 400
 GET  /api/v1/billing/orders/<int:order_id>/dev-pay/                 401 405 405 405 405 405 405   /api/v1/billing/orders/{order}/dev-pay/
@@ -554,6 +560,11 @@ GET  /h5/appointments/<int:appointment_id>/reschedule/              302 200 404 
 POST /h5/appointments/<int:appointment_id>/reschedule/              405 405 405 405 405 405 405   /h5/appointments/{appointment}/reschedule/
 GET  /h5/appointments/<int:appointment_id>/reschedule/<int:slot_id>/ 302 200 404 403 403 403 403   /h5/appointments/{appointment}/reschedule/{slot}/
 POST /h5/appointments/<int:appointment_id>/reschedule/<int:slot_id>/ 302 409 404 403 403 403 403   /h5/appointments/{appointment}/reschedule/{slot}/
+GET  /h5/rebooking-offers/                                         302 200 200 403 403 403 403
+GET  /h5/rebooking-offers/<int:offer_id>/accept/                    405 405 405 405 405 405 405   /h5/rebooking-offers/{offer}/accept/
+POST /h5/rebooking-offers/<int:offer_id>/accept/                    302 -   404 403 403 403 403   /h5/rebooking-offers/{offer}/accept/
+GET  /h5/rebooking-offers/<int:offer_id>/decline/                   405 405 405 405 405 405 405   /h5/rebooking-offers/{offer}/decline/
+POST /h5/rebooking-offers/<int:offer_id>/decline/                   302 -   404 403 403 403 403   /h5/rebooking-offers/{offer}/decline/
 GET  /h5/orders/<int:order_id>/dev-pay/                             302 200 404 403 403 403 403   /h5/orders/{order}/dev-pay/
 POST /h5/orders/<int:order_id>/dev-pay/                             302 -   404 403 403 403 403   /h5/orders/{order}/dev-pay/
 GET  /h5/orders/<int:order_id>/wechat/                              302 404 404 403 403 403 403   /h5/orders/{order}/wechat/
@@ -899,6 +910,11 @@ def build_world(tmp_path: Path) -> tuple[dict[str, User | None], dict[str, int]]
         "consult_access": consult_access.pk,
         "icd": Icd10Code.objects.get(code="J06.9").pk,
         "entry": entry.pk,
+        "offer": RebookingOffer.objects.create(
+            appointment=appointment,
+            slot=slot,
+            expires_at=timezone.now() + datetime.timedelta(hours=4),
+        ).pk,
         "stop_request": SessionStopRequest.objects.create(
             session=slot.session,
             hospital=x,

@@ -6,6 +6,7 @@ from appointments.models.notifications import (
     NotificationThrottle,
     Reminder,
 )
+from appointments.models.rebooking_offers import RebookingOffer
 from appointments.models.stop_requests import SessionStopRequest
 from appointments.models.tickets import BookingTicket
 from appointments.models.waitlist import WaitlistEntry
@@ -16,6 +17,7 @@ __all__ = [
     "Notification",
     "NotificationThrottle",
     "Reminder",
+    "RebookingOffer",
     "RiskBand",
     "SessionStopRequest",
     "WaitlistEntry",

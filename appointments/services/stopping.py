@@ -4,6 +4,8 @@ The schedule marks the session stopped (scheduling.services.session_mark_stopped
 locks its slots first); then every upcoming appointment is cancelled with its seat, billing
 refunds the paid ones (its AppointmentCancelled subscriber answers the amount), the patients
 are told, and the session's waitlist is closed. One transaction: all of it or none.
+After it commits each patient is offered the nearest equivalent seat
+(services/rebooking_offers.py).
 """
 
 import datetime
@@ -16,6 +18,7 @@ from django.utils import timezone
 from appointments.models import Appointment
 from appointments.services.lifecycle import appointment_cancelled_publish
 from appointments.services.notify import appointment_notify
+from appointments.services.rebooking_offers import offers_make_after_stop
 from appointments.services.transitions import appointment_cancel_and_release
 from appointments.services.waitlist import waitlist_close_for_session
 from appointments.stock.deltas import stock_session_changed
@@ -69,6 +72,7 @@ def session_stop(
     reason = session.stop_reason
 
     cancelled = refunds = refunded = 0
+    paid_or_free: dict[int, bool] = {}
     upcoming = (
         session.appointments.select_related("user")
         .filter(status__in=Appointment.UPCOMING)
@@ -76,6 +80,7 @@ def session_stop(
     )
     for appointment in upcoming:
         was_paid = appointment.status in PAID
+        paid_or_free[appointment.pk] = was_paid
         appointment_cancel_and_release(
             actor=actor,
             appointment=appointment,
@@ -95,4 +100,14 @@ def session_stop(
         appointment_notify(appointment=appointment, event="stop_clinic")
         cancelled += 1
     waitlist_close_for_session(actor=actor, session=session, reason="stop_clinic")
+    if paid_or_free:
+        # After the stop commits, in short transactions of their own (rebooking_offers.py):
+        # a failed offer never undoes the stop, and concurrent stops do not hold each
+        # other's slot locks for the whole flow.
+        transaction.on_commit(
+            lambda: offers_make_after_stop(
+                actor=actor, paid_by_appointment=paid_or_free, now=now
+            ),
+            robust=True,
+        )
     return SessionStopResult(cancelled=cancelled, refunds=refunds, refunded=refunded)

@@ -7,6 +7,7 @@ from config.portal.views import (
     browse,
     consults,
     profiles,
+    rebooking_offers,
     reschedule,
     tickets,
 )
@@ -54,6 +55,21 @@ urlpatterns = [
         "appointments/<int:appointment_id>/reschedule/<int:slot_id>/",
         reschedule.reschedule_confirm,
         name="reschedule-confirm",
+    ),
+    path(
+        "rebooking-offers/",
+        rebooking_offers.rebooking_offer_list,
+        name="rebooking-offers",
+    ),
+    path(
+        "rebooking-offers/<int:offer_id>/accept/",
+        rebooking_offers.rebooking_offer_accept_view,
+        name="rebooking-offer-accept",
+    ),
+    path(
+        "rebooking-offers/<int:offer_id>/decline/",
+        rebooking_offers.rebooking_offer_decline_view,
+        name="rebooking-offer-decline",
     ),
     path("orders/<int:order_id>/dev-pay/", booking.dev_pay, name="dev-pay"),
     path("orders/<int:order_id>/wechat/", booking.wechat_pay, name="wechat-pay"),

@@ -164,6 +164,13 @@ EXPECTED = {
         "Asia/Shanghai",
         True,
     ),
+    "Lapse rebooking offers": (
+        "appointments.tasks.rebooking_offers_lapse",
+        "*",
+        "*",
+        "Asia/Shanghai",
+        True,
+    ),
     "Release unconfirmed high-risk bookings": (
         "appointments.tasks.unconfirmed_release_sweep",
         "*/5",

@@ -1,0 +1,50 @@
+const h = require('./helpers/fake-wx.js');
+
+let fake;
+
+beforeEach(() => {
+  fake = h.install();
+  fake.wx.setStorageSync('auth_tokens', { access: 'A', refresh: 'R' });
+});
+
+const OFFER = {
+  id: 7, status: 'open', stopped_appointment_id: 70, patient: '张三', doctor: '李医生', department: '心内科',
+  starts_at: '2026-12-01T08:30:00+08:00', place: '门诊楼 3 层', fee_waived: true,
+  expires_at: '2026-11-28T20:00:00+08:00', new_appointment_id: null
+};
+
+describe('rebooking offers after a stop', () => {
+  test('lists the held seat and accepts it with one tap', async () => {
+    fake.reply('GET', '/api/v1/appointments/rebooking-offers/', [200, [OFFER]]);
+    fake.reply('POST', '/api/v1/appointments/rebooking-offers/7/accept/', [200, { id: 88, status: 'booked' }]);
+    const comp = h.renderPage('pages/rebooking-offers/index');
+    await comp.instance.onLoad({});
+    expect(comp.dom.textContent).toContain('待答复');
+    expect(comp.dom.textContent).toContain('2026-12-01 08:30');
+    expect(comp.dom.textContent).toContain('免挂号费');
+    comp.querySelector('.accept').dispatchEvent('tap');
+    await h.flush();
+    expect(fake.calls.request.some((r) => r.method === 'POST' && r.url.endsWith('/rebooking-offers/7/accept/'))).toBe(true);
+    expect(fake.calls.redirectTo[0].url).toBe('/pages/appointment/detail?id=88');
+  });
+
+  test('a closed offer shows the refusal in Chinese', async () => {
+    fake.reply('GET', '/api/v1/appointments/rebooking-offers/', [200, [OFFER]]);
+    fake.reply('POST', '/api/v1/appointments/rebooking-offers/7/accept/', h.error('rebooking_offer_closed', 409));
+    const comp = h.renderPage('pages/rebooking-offers/index');
+    await comp.instance.onLoad({});
+    await comp.instance.onAccept({ currentTarget: { dataset: { id: 7 } } });
+    expect(fake.calls.showToast[fake.calls.showToast.length - 1].title).toBe('该改约名额已被接受、放弃或已过期');
+  });
+
+  test('declined or lapsed offers have no buttons; none at all says so', async () => {
+    fake.reply('GET', '/api/v1/appointments/rebooking-offers/', [200, [Object.assign({}, OFFER, { status: 'lapsed' })]]);
+    const comp = h.renderPage('pages/rebooking-offers/index');
+    await comp.instance.onLoad({});
+    expect(comp.dom.textContent).toContain('已过期');
+    expect(comp.querySelector('.accept')).toBeFalsy();
+    fake.reply('GET', '/api/v1/appointments/rebooking-offers/', [200, []]);
+    await comp.instance.reload();
+    expect(comp.dom.textContent).toContain('暂无改约名额');
+  });
+});

@@ -1,0 +1,68 @@
+"""Rebooking offers in the portal: the list, one tap to accept or decline; another's 404."""
+
+import pytest
+from django.urls import reverse
+
+from appointments.models import Appointment, RebookingOffer
+from tests.accounts.factories import PatientProfileFactory
+from tests.appointments.offer_helpers import (
+    later_slot,
+    offer_after_stop,
+    paid_booking,
+    stop,
+)
+from tests.portal.conftest import signed_in
+
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
+
+
+@pytest.fixture
+def offer(settings) -> RebookingOffer:
+    settings.PAYMENTS_DEV_GATEWAY = True
+    stopped = paid_booking()
+    later_slot(stopped.doctor, capacity=1)
+    [made] = offer_after_stop(stop(stopped.session))
+    return made
+
+
+def test_the_page_lists_the_offer_and_accept_books_it(offer):
+    client = signed_in(offer.appointment.user)
+
+    page = client.get(reverse("portal:rebooking-offers"))
+    accepted = client.post(reverse("portal:rebooking-offer-accept", args=[offer.pk]))
+
+    assert page.status_code == 200
+    assert reverse("portal:rebooking-offer-accept", args=[offer.pk]) in page.text
+    offer.refresh_from_db()
+    assert offer.status == RebookingOffer.Status.ACCEPTED
+    assert accepted.status_code == 302
+    assert accepted.url == reverse(
+        "portal:appointment", args=[offer.new_appointment_id]
+    )
+    booking = Appointment.objects.get(pk=offer.new_appointment_id)
+    assert booking.fee == 0
+    again = client.post(reverse("portal:rebooking-offer-accept", args=[offer.pk]))
+    assert again.status_code == 409
+
+
+def test_decline_returns_to_the_list(offer):
+    client = signed_in(offer.appointment.user)
+
+    declined = client.post(reverse("portal:rebooking-offer-decline", args=[offer.pk]))
+
+    assert declined.status_code == 302
+    offer.refresh_from_db()
+    assert offer.status == RebookingOffer.Status.DECLINED
+
+
+def test_another_patients_offer_is_not_found(offer):
+    client = signed_in(PatientProfileFactory().user)
+
+    for name in ("rebooking-offer-accept", "rebooking-offer-decline"):
+        assert (
+            client.post(reverse(f"portal:{name}", args=[offer.pk])).status_code == 404
+        )
+    page = client.get(reverse("portal:rebooking-offers"))
+    assert reverse("portal:rebooking-offer-accept", args=[offer.pk]) not in page.text
+    offer.refresh_from_db()
+    assert offer.status == RebookingOffer.Status.OPEN
