@@ -17,6 +17,7 @@ from accounts.models import PatientProfile, User
 from accounts.selectors import member_privileges_for_user
 from accounts.services.profiles import person_lock
 from appointments.errors import ErrorCode
+from appointments.ledger.rules import restriction_check
 from appointments.models import Appointment
 from appointments.services import refusals
 from appointments.services.doctor_cap import (
@@ -134,6 +135,10 @@ def caps_check(
         "pk"
     ).first()
     person_lock(id_card_hash=profile.id_card_hash)
+    # the no-show ledger's restriction, decided under the person's lock; members too
+    restriction_check(
+        id_card_hash=profile.id_card_hash, hospital_id=session.hospital_id
+    )
     day = session.date
     week = datetime.timedelta(days=6)
     dates = list(
@@ -168,6 +173,9 @@ def target_slot_check(
     rule = rule_for_hospital_id(session.hospital_id)
     early = booking_is_early(user=user, session=session, now=now)
     slot_check_bookable(slot=slot, session=session, rule=rule, now=now, early=early)
+    restriction_check(
+        id_card_hash=profile.id_card_hash, hospital_id=session.hospital_id, now=now
+    )
     already_booked_check(
         profile=profile, session=session, exclude_appointment_id=exclude_appointment_id
     )
