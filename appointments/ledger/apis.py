@@ -4,7 +4,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -103,16 +103,20 @@ class AppealSerializer(AppealBriefSerializer):
 
 
 class AppealFileApi(APIView):
-    """Appeal against one of my records: a reason and an optional PDF, JPEG or PNG."""
+    """Appeal against one of my records: a reason and an optional PDF, JPEG or PNG
+    (multipart; a reason alone may come as JSON too)."""
 
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     class InputSerializer(serializers.Serializer):
         reason = serializers.CharField(max_length=1000, trim_whitespace=True)
         attachment = serializers.FileField(required=False)
 
     @extend_schema(
-        request={"multipart/form-data": InputSerializer},
+        request={
+            "multipart/form-data": InputSerializer,
+            "application/json": InputSerializer,
+        },
         responses={201: AppealSerializer, **error_responses(400, 401, 404, 409, 422)},
     )
     def post(self, request: Request, entry_id: int) -> Response:

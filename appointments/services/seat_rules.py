@@ -135,7 +135,9 @@ def caps_check(
         "pk"
     ).first()
     person_lock(id_card_hash=profile.id_card_hash)
-    # the no-show ledger's restriction, decided under the person's lock; members too
+    # The no-show ledger's restriction (appointments.ledger.rules), decided under the
+    # person's lock, so an appeal accepted meanwhile counts; members too. Only here, not
+    # among the read-only checks: a rush's refusals must not pay its queries.
     restriction_check(
         id_card_hash=profile.id_card_hash, hospital_id=session.hospital_id
     )
@@ -173,9 +175,6 @@ def target_slot_check(
     rule = rule_for_hospital_id(session.hospital_id)
     early = booking_is_early(user=user, session=session, now=now)
     slot_check_bookable(slot=slot, session=session, rule=rule, now=now, early=early)
-    restriction_check(
-        id_card_hash=profile.id_card_hash, hospital_id=session.hospital_id, now=now
-    )
     already_booked_check(
         profile=profile, session=session, exclude_appointment_id=exclude_appointment_id
     )
