@@ -172,7 +172,7 @@ POST /api/v1/appointments/notifications/<int:notification_id>/read/ 401 -   404 
 GET  /api/v1/appointments/ledger/profiles/<int:profile_id>/          401 200 404 404 404 404 404   /api/v1/appointments/ledger/profiles/{profile}/
 POST /api/v1/appointments/ledger/profiles/<int:profile_id>/          401 405 405 405 405 405 405   /api/v1/appointments/ledger/profiles/{profile}/
 GET  /api/v1/appointments/ledger/entries/<int:entry_id>/appeal/     401 405 405 405 405 405 405   /api/v1/appointments/ledger/entries/{ledger_entry}/appeal/
-POST /api/v1/appointments/ledger/entries/<int:entry_id>/appeal/     401 415 404 404 404 404 404   /api/v1/appointments/ledger/entries/{ledger_entry}/appeal/
+POST /api/v1/appointments/ledger/entries/<int:entry_id>/appeal/     401 400 404 404 404 404 404   /api/v1/appointments/ledger/entries/{ledger_entry}/appeal/
 GET  /api/v1/appointments/ledger/appeals/                           401 200 200 200 200 200 200
 POST /api/v1/appointments/ledger/appeals/                           401 405 405 405 405 405 405
 GET  /api/v1/appointments/waitlist/join/                            401 405 405 405 405 405 405
@@ -610,6 +610,10 @@ GET  /h5/consults/<int:consult_id>/rate/                            405 405 405 
 POST /h5/consults/<int:consult_id>/rate/                            302 400 404 403 403 403 403   /h5/consults/{consult}/rate/
 GET  /h5/consults/messages/<int:message_id>/recall/                 405 405 405 405 405 405 405   /h5/consults/messages/{consult_message}/recall/
 POST /h5/consults/messages/<int:message_id>/recall/                 302 -   404 403 403 403 403   /h5/consults/messages/{consult_message}/recall/
+GET  /h5/profiles/<int:profile_id>/ledger/                          302 200 404 403 403 403 403   /h5/profiles/{profile}/ledger/
+POST /h5/profiles/<int:profile_id>/ledger/                          405 405 405 405 405 405 405   /h5/profiles/{profile}/ledger/
+GET  /h5/profiles/<int:profile_id>/ledger/<int:entry_id>/appeal/    405 405 405 405 405 405 405   /h5/profiles/{profile}/ledger/{ledger_entry}/appeal/
+POST /h5/profiles/<int:profile_id>/ledger/<int:entry_id>/appeal/    302 400 404 403 403 403 403   /h5/profiles/{profile}/ledger/{ledger_entry}/appeal/
 GET  /h5/profiles/<int:profile_id>/delete/                          405 405 405 405 405 405 405   /h5/profiles/{profile}/delete/
 POST /h5/profiles/<int:profile_id>/delete/                          302 409 404 403 403 403 403   /h5/profiles/{profile}/delete/
 # medical records: patients' reads, clinicians' reads and writes (reads are logged)
