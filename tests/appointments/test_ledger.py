@@ -265,3 +265,25 @@ def test_another_users_ledger_entries_and_appeals_are_404(restricted):
     assert response.json()["error"]["code"] == "ledger_entry_not_found"
     assert _appeal(client_for(restricted.user), entry).status_code == 201
     assert stranger.get(reverse("api:appointments:ledger-appeals")).json() == []
+
+
+def test_a_members_late_cancel_is_recorded_once_and_an_early_one_is_not(doctor):
+    from appointments.services import appointment_cancel
+
+    levels = default_levels()
+    profile = PatientProfileFactory(
+        user__member_level=levels["gold"], user__member_level_floor=levels["gold"]
+    )
+    late_one = book(bookable(doctor, 5), profile)
+    early_one = book(bookable(doctor, 6), profile)
+
+    appointment_cancel(
+        actor=ACTOR,
+        appointment=late_one,
+        now=late_one.visit_starts_at - datetime.timedelta(minutes=30),
+    )
+    appointment_cancel(actor=ACTOR, appointment=early_one)
+
+    [entry] = LedgerEntry.objects.all()
+    assert (entry.kind, entry.appointment_id) == ("late_cancel", late_one.pk)
+    assert entry.id_card_hash == profile.id_card_hash
