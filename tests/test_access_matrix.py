@@ -507,6 +507,7 @@ GET  /admin/appointments/ledgerappeal/<path:object_id>/history/ 302 302 302 403 
 GET  /admin/appointments/ledgerappeal/<path:object_id>/delete/ 302 302 302 403 403 403 403   /admin/appointments/ledgerappeal/{ledger_appeal}/delete/
 GET  /admin/appointments/ledgerappeal/<path:object_id>/       302 302 302 302 302 302 302   /admin/appointments/ledgerappeal/{ledger_appeal}/
 POST /admin/appointments/ledgerappeal/<path:object_id>/change/ 302 302 302 403 403 302 403   /admin/appointments/ledgerappeal/{ledger_appeal}/change/
+GET  /admin/appointments/ledgerappeal/<int:appeal_id>/attachment/ 302 302 302 404 404 404 404   /admin/appointments/ledgerappeal/{ledger_appeal}/attachment/
 GET  /admin/appointments/ledgerrule/                        302 302 302 403 200 200 200
 GET  /admin/appointments/ledgerrule/add/                    302 302 302 403 200 200 200
 GET  /admin/appointments/ledgerrule/<path:object_id>/change/ 302 302 302 403 200 302 200   /admin/appointments/ledgerrule/{ledger_rule}/change/

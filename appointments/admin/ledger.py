@@ -6,12 +6,14 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from appointments.ledger.services import appeal_decide
+from appointments.ledger.services import appeal_attachment_content, appeal_decide
 from appointments.models import LedgerAppeal, LedgerEntry, LedgerRule
 from common.admin import ScopedReadOnlyAdmin, run_service_action
 from common.admin_scoping import HospitalScopedAdminMixin
@@ -116,7 +118,41 @@ class LedgerAppealAdmin(ScopedReadOnlyAdmin):
     list_filter = ("status",)
     list_select_related = ("entry", "hospital", "decided_by")
     exclude = ("attachment_storage_name",)
+    readonly_fields = ("attachment_link",)
     actions = ("accept", "reject")
+
+    @admin.display(description=_("attachment file"))
+    def attachment_link(self, appeal: LedgerAppeal) -> str:
+        if not appeal.attachment_storage_name:
+            return "-"
+        url = reverse("admin:appointments_ledgerappeal_attachment", args=[appeal.pk])
+        return format_html('<a href="{}">{}</a>', url, appeal.attachment_name)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.attachment_view)
+        return [
+            path(
+                "<int:appeal_id>/attachment/",
+                view,
+                name="appointments_ledgerappeal_attachment",
+            ),
+            *super().get_urls(),
+        ]
+
+    def attachment_view(self, request: HttpRequest, appeal_id: int) -> HttpResponse:
+        """The decrypted proof, to staff who may see the appeal (their hospital's)."""
+        if not self.has_view_permission(request):
+            raise Http404
+        appeal = self.get_queryset(request).filter(pk=appeal_id).first()
+        if appeal is None or not appeal.attachment_storage_name:
+            raise Http404
+        response = HttpResponse(
+            appeal_attachment_content(appeal),
+            content_type=appeal.attachment_content_type,
+        )
+        response["Content-Disposition"] = "attachment"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
     @admin.action(
         description=_("Accept the selected appeals (removes the record)"),

@@ -71,6 +71,23 @@ def test_staff_accept_with_a_note_after_confirming_and_booking_works_at_once(
     assert OperationLog.objects.filter(action="ledger.appeal_accept").count() == 1
 
 
+def test_staff_of_the_hospital_open_the_proof_and_others_get_404(restricted, doctor):
+    png = b"\x89PNG\r\n\x1a\n" + b"1" * 16
+    appeal = appeal_file(
+        actor=Actor.system(),
+        user=restricted.user,
+        entry=LedgerEntry.objects.first(),
+        reason="附证明",
+        attachment_name="proof.png",
+        attachment_content=png,
+    )
+    url = reverse("admin:appointments_ledgerappeal_attachment", args=[appeal.pk])
+    mine = _staff(doctor.hospital).get(url)
+    assert mine.status_code == 200
+    assert (mine.content, mine["Content-Type"]) == (png, "image/png")
+    assert _staff(StaffFactory().hospital).get(url).status_code == 404
+
+
 def test_staff_of_another_hospital_see_nor_decide_anything(restricted, doctor):
     appeal = _appeal(restricted)
     other = _staff(StaffFactory().hospital)
