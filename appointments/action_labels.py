@@ -3,6 +3,11 @@
 from django.utils.translation import gettext_lazy as _
 
 ACTION_LABELS = {
+    "ledger.entry": _("No-show or late cancel recorded"),
+    "ledger.appeal": _("No-show appeal filed"),
+    "ledger.appeal_accept": _("No-show appeal accepted (record removed)"),
+    "ledger.appeal_reject": _("No-show appeal rejected"),
+    "ledger.rule": _("No-show rule changed"),
     "appointment.create": _("Appointment booked (awaiting payment)"),
     "appointment.pending_payment": _("Appointment awaiting payment"),
     "appointment.booked": _("Appointment confirmed"),

@@ -51,6 +51,13 @@ class AppointmentsConfig(AppConfig):
                 # doctors' stop and leave requests: approved or rejected by an action
                 "appointments.view_sessionstoprequest",
                 "appointments.change_sessionstoprequest",
+                # the no-show ledger: records seen, appeals decided, the rules edited
+                "appointments.view_ledgerentry",
+                "appointments.view_ledgerappeal",
+                "appointments.change_ledgerappeal",
+                "appointments.view_ledgerrule",
+                "appointments.add_ledgerrule",
+                "appointments.change_ledgerrule",
             ],
         )
         role_grant(role=Role.DOCTOR, permissions=["appointments.view_appointment"])

@@ -3,6 +3,7 @@ from django.urls import path
 from appointments import apis, booking_apis, checkin_apis, notification_apis
 from appointments import rebooking_offer_apis as offers
 from appointments import workspace_apis as ws
+from appointments.ledger import apis as ledger_apis
 
 app_name = "appointments"
 urlpatterns = [
@@ -89,6 +90,17 @@ urlpatterns = [
         notification_apis.NotificationReadApi.as_view(),
         name="notification-read",
     ),
+    path(
+        "ledger/profiles/<int:profile_id>/",
+        ledger_apis.ProfileLedgerApi.as_view(),
+        name="ledger-profile",
+    ),
+    path(
+        "ledger/entries/<int:entry_id>/appeal/",
+        ledger_apis.AppealFileApi.as_view(),
+        name="ledger-appeal-file",
+    ),
+    path("ledger/appeals/", ledger_apis.AppealListApi.as_view(), name="ledger-appeals"),
     path("waitlist/", apis.WaitlistListApi.as_view(), name="waitlist-list"),
     path("waitlist/join/", apis.WaitlistJoinApi.as_view(), name="waitlist-join"),
     path(

@@ -41,6 +41,10 @@ from analytics.models import HistoryImport, HistoryVisit, NoShowModel
 from appointments.models import (
     Appointment,
     BookingTicket,
+    LedgerAppeal,
+    LedgerEntry,
+    LedgerKind,
+    LedgerRule,
     Notification,
     RebookingOffer,
     SessionStopRequest,
@@ -167,6 +171,12 @@ GET  /api/v1/appointments/notifications/read-all/                   401 405 405 
 POST /api/v1/appointments/notifications/read-all/                   401 -   200 200 200 200 200
 GET  /api/v1/appointments/notifications/<int:notification_id>/read/ 401 405 405 405 405 405 405   /api/v1/appointments/notifications/{notification}/read/
 POST /api/v1/appointments/notifications/<int:notification_id>/read/ 401 -   404 404 404 404 404   /api/v1/appointments/notifications/{notification}/read/
+GET  /api/v1/appointments/ledger/profiles/<int:profile_id>/          401 200 404 404 404 404 404   /api/v1/appointments/ledger/profiles/{profile}/
+POST /api/v1/appointments/ledger/profiles/<int:profile_id>/          401 405 405 405 405 405 405   /api/v1/appointments/ledger/profiles/{profile}/
+GET  /api/v1/appointments/ledger/entries/<int:entry_id>/appeal/     401 405 405 405 405 405 405   /api/v1/appointments/ledger/entries/{ledger_entry}/appeal/
+POST /api/v1/appointments/ledger/entries/<int:entry_id>/appeal/     401 400 404 404 404 404 404   /api/v1/appointments/ledger/entries/{ledger_entry}/appeal/
+GET  /api/v1/appointments/ledger/appeals/                           401 200 200 200 200 200 200
+POST /api/v1/appointments/ledger/appeals/                           401 405 405 405 405 405 405
 GET  /api/v1/appointments/waitlist/join/                            401 405 405 405 405 405 405
 POST /api/v1/appointments/waitlist/join/                            401 400 400 400 400 400 400
 GET  /api/v1/appointments/waitlist/<int:entry_id>/leave/            401 405 405 405 405 405 405   /api/v1/appointments/waitlist/{entry}/leave/
@@ -489,6 +499,28 @@ GET  /api/v1/appointments/workspace/appointments/<int:appointment_id>/skip/ 401 
 POST /api/v1/appointments/workspace/appointments/<int:appointment_id>/skip/ 401 403 403 409 409 404 409   /api/v1/appointments/workspace/appointments/{appointment}/skip/
 GET  /api/v1/appointments/workspace/appointments/<int:appointment_id>/seen/ 401 403 403 405 405 405 405   /api/v1/appointments/workspace/appointments/{appointment}/seen/
 POST /api/v1/appointments/workspace/appointments/<int:appointment_id>/seen/ 401 403 403 409 409 404 409   /api/v1/appointments/workspace/appointments/{appointment}/seen/
+GET  /admin/appointments/ledgerentry/                        302 302 302 403 200 200 200
+GET  /admin/appointments/ledgerentry/add/                    302 302 302 403 403 403 403
+GET  /admin/appointments/ledgerentry/<path:object_id>/change/ 302 302 302 403 200 302 200   /admin/appointments/ledgerentry/{ledger_entry}/change/
+GET  /admin/appointments/ledgerentry/<path:object_id>/history/ 302 302 302 403 200 302 200   /admin/appointments/ledgerentry/{ledger_entry}/history/
+GET  /admin/appointments/ledgerentry/<path:object_id>/delete/ 302 302 302 403 403 403 403   /admin/appointments/ledgerentry/{ledger_entry}/delete/
+GET  /admin/appointments/ledgerentry/<path:object_id>/       302 302 302 302 302 302 302   /admin/appointments/ledgerentry/{ledger_entry}/
+POST /admin/appointments/ledgerentry/<path:object_id>/change/ 302 302 302 403 403 403 403   /admin/appointments/ledgerentry/{ledger_entry}/change/
+GET  /admin/appointments/ledgerappeal/                        302 302 302 403 200 200 200
+GET  /admin/appointments/ledgerappeal/add/                    302 302 302 403 403 403 403
+GET  /admin/appointments/ledgerappeal/<path:object_id>/change/ 302 302 302 403 200 302 200   /admin/appointments/ledgerappeal/{ledger_appeal}/change/
+GET  /admin/appointments/ledgerappeal/<path:object_id>/history/ 302 302 302 403 200 302 200   /admin/appointments/ledgerappeal/{ledger_appeal}/history/
+GET  /admin/appointments/ledgerappeal/<path:object_id>/delete/ 302 302 302 403 403 403 403   /admin/appointments/ledgerappeal/{ledger_appeal}/delete/
+GET  /admin/appointments/ledgerappeal/<path:object_id>/       302 302 302 302 302 302 302   /admin/appointments/ledgerappeal/{ledger_appeal}/
+POST /admin/appointments/ledgerappeal/<path:object_id>/change/ 302 302 302 403 403 302 403   /admin/appointments/ledgerappeal/{ledger_appeal}/change/
+GET  /admin/appointments/ledgerappeal/<int:appeal_id>/attachment/ 302 302 302 404 404 404 404   /admin/appointments/ledgerappeal/{ledger_appeal}/attachment/
+GET  /admin/appointments/ledgerrule/                        302 302 302 403 200 200 200
+GET  /admin/appointments/ledgerrule/add/                    302 302 302 403 200 200 200
+GET  /admin/appointments/ledgerrule/<path:object_id>/change/ 302 302 302 403 200 302 200   /admin/appointments/ledgerrule/{ledger_rule}/change/
+GET  /admin/appointments/ledgerrule/<path:object_id>/history/ 302 302 302 403 200 302 200   /admin/appointments/ledgerrule/{ledger_rule}/history/
+GET  /admin/appointments/ledgerrule/<path:object_id>/delete/ 302 302 302 403 403 403 200   /admin/appointments/ledgerrule/{ledger_rule}/delete/
+GET  /admin/appointments/ledgerrule/<path:object_id>/       302 302 302 302 302 302 302   /admin/appointments/ledgerrule/{ledger_rule}/
+POST /admin/appointments/ledgerrule/<path:object_id>/change/ 302 302 302 403 -   302 -     /admin/appointments/ledgerrule/{ledger_rule}/change/
 GET  /admin/appointments/sessionstoprequest/                        302 302 302 403 200 200 200
 GET  /admin/appointments/sessionstoprequest/add/                    302 302 302 403 403 403 403
 GET  /admin/appointments/sessionstoprequest/<path:object_id>/change/ 302 302 302 403 200 302 200   /admin/appointments/sessionstoprequest/{stop_request}/change/
@@ -590,6 +622,10 @@ GET  /h5/consults/<int:consult_id>/rate/                            405 405 405 
 POST /h5/consults/<int:consult_id>/rate/                            302 400 404 403 403 403 403   /h5/consults/{consult}/rate/
 GET  /h5/consults/messages/<int:message_id>/recall/                 405 405 405 405 405 405 405   /h5/consults/messages/{consult_message}/recall/
 POST /h5/consults/messages/<int:message_id>/recall/                 302 -   404 403 403 403 403   /h5/consults/messages/{consult_message}/recall/
+GET  /h5/profiles/<int:profile_id>/ledger/                          302 200 404 403 403 403 403   /h5/profiles/{profile}/ledger/
+POST /h5/profiles/<int:profile_id>/ledger/                          405 405 405 405 405 405 405   /h5/profiles/{profile}/ledger/
+GET  /h5/profiles/<int:profile_id>/ledger/<int:entry_id>/appeal/    405 405 405 405 405 405 405   /h5/profiles/{profile}/ledger/{ledger_entry}/appeal/
+POST /h5/profiles/<int:profile_id>/ledger/<int:entry_id>/appeal/    302 400 404 403 403 403 403   /h5/profiles/{profile}/ledger/{ledger_entry}/appeal/
 GET  /h5/profiles/<int:profile_id>/delete/                          405 405 405 405 405 405 405   /h5/profiles/{profile}/delete/
 POST /h5/profiles/<int:profile_id>/delete/                          302 409 404 403 403 403 403   /h5/profiles/{profile}/delete/
 # medical records: patients' reads, clinicians' reads and writes (reads are logged)
@@ -789,6 +825,14 @@ def build_world(tmp_path: Path) -> tuple[dict[str, User | None], dict[str, int]]
         profile=PatientProfileFactory(user=patient_a),
         session=slot.session,
     )
+    # a no-show record of patient A at hospital X (the ledger)
+    ledger_entry = LedgerEntry.objects.create(
+        id_card_hash=profile_a.id_card_hash,
+        hospital=x,
+        kind=LedgerKind.NO_SHOW,
+        appointment=appointment,
+        occurred_at=timezone.now(),
+    )
     # A second paid booking that staff cancelled: a refund
     other = SlotFactory(
         session__doctor=doctor,
@@ -921,6 +965,13 @@ def build_world(tmp_path: Path) -> tuple[dict[str, User | None], dict[str, int]]
             requested_by=doctor_user,
             kind=SessionStopRequest.Kind.LEAVE,
             reason="培训",
+        ).pk,
+        "ledger_entry": ledger_entry.pk,
+        "ledger_appeal": LedgerAppeal.objects.create(
+            entry=ledger_entry, hospital=x, user=patient_a, reason="住院"
+        ).pk,
+        "ledger_rule": LedgerRule.objects.create(
+            hospital=x, kind=LedgerKind.NO_SHOW
         ).pk,
         "notification": Notification.objects.filter(user=patient_a).first().pk,
         "order": order.pk,

@@ -1,6 +1,12 @@
 """Appointments' models, one module per subject; import them from here."""
 
 from appointments.models.appointment import Appointment, RiskBand
+from appointments.models.ledger import (
+    LedgerAppeal,
+    LedgerEntry,
+    LedgerKind,
+    LedgerRule,
+)
 from appointments.models.notifications import (
     Notification,
     NotificationThrottle,
@@ -14,6 +20,10 @@ from appointments.models.waitlist import WaitlistEntry
 __all__ = [
     "Appointment",
     "BookingTicket",
+    "LedgerAppeal",
+    "LedgerEntry",
+    "LedgerKind",
+    "LedgerRule",
     "Notification",
     "NotificationThrottle",
     "Reminder",

@@ -11,7 +11,8 @@ from accounts.members import member_late_cancel_use, points_apply
 from accounts.selectors import member_late_cancel_allowed
 from appointments.errors import ErrorCode
 from appointments.events import AppointmentCancelled
-from appointments.models import Appointment
+from appointments.ledger.services import ledger_entry_record
+from appointments.models import Appointment, LedgerKind
 from appointments.services.notify import appointment_notify
 from appointments.services.transitions import (
     MOVED_FIELDS,
@@ -120,6 +121,13 @@ def appointment_cancel(
             # The user row is locked last, as booking and payment do: no lock-order deadlock.
             member_late_cancel_use(
                 user=appointment.user, appointment_id=appointment.pk, now=now
+            )
+            # the no-show ledger counts it when the hospital has a late-cancel rule
+            ledger_entry_record(
+                actor=actor,
+                appointment=appointment,
+                kind=LedgerKind.LATE_CANCEL,
+                now=now,
             )
         appointment_cancelled_publish(
             actor=actor,
@@ -242,6 +250,12 @@ def sessions_mark_no_shows(
             for appointment in absent.order_by("pk"):
                 appointment_transition(
                     actor=actor, appointment=appointment, to_status=S.NO_SHOW
+                )
+                ledger_entry_record(
+                    actor=actor,
+                    appointment=appointment,
+                    kind=LedgerKind.NO_SHOW,
+                    now=now,
                 )
                 appointment_notify(appointment=appointment, event="no_show")
                 marked += 1

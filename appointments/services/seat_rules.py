@@ -17,6 +17,7 @@ from accounts.models import PatientProfile, User
 from accounts.selectors import member_privileges_for_user
 from accounts.services.profiles import person_lock
 from appointments.errors import ErrorCode
+from appointments.ledger.rules import restriction_check
 from appointments.models import Appointment
 from appointments.services import refusals
 from appointments.services.doctor_cap import (
@@ -134,6 +135,12 @@ def caps_check(
         "pk"
     ).first()
     person_lock(id_card_hash=profile.id_card_hash)
+    # The no-show ledger's restriction (appointments.ledger.rules), decided under the
+    # person's lock, so an appeal accepted meanwhile counts; members too. Only here, not
+    # among the read-only checks: a rush's refusals must not pay its queries.
+    restriction_check(
+        id_card_hash=profile.id_card_hash, hospital_id=session.hospital_id
+    )
     day = session.date
     week = datetime.timedelta(days=6)
     dates = list(

@@ -16,6 +16,7 @@ from django.db.models import F, Min
 
 from accounts.models import PatientProfile, User
 from appointments.events import AppointmentsBooked
+from appointments.ledger.rules import person_restriction, restriction_refusal
 from appointments.models import Appointment, BookingTicket
 from appointments.services import refusals
 from appointments.services.booking import order_no_new
@@ -191,7 +192,8 @@ def _doctor_caps_check(batch: Batch, slots: dict[int, Slot]) -> None:
 def _person_caps_check(batch: Batch, profiles, slots, rule_of) -> None:
     """The caps per account-and-person (seat_rules.caps_check), for the batch at once: the
     accounts' rows, then the persons' anchor rows, locked in order; each person's upcoming
-    bookings at the hospital read once and counted with this batch's own as it goes."""
+    bookings at the hospital read once and counted with this batch's own as it goes. The
+    no-show ledger's restriction is decided here too, under the same locks."""
     live = batch.live()
     if not live:
         return
@@ -218,8 +220,24 @@ def _person_caps_check(batch: Batch, profiles, slots, rule_of) -> None:
         session__date__range=(min(days) - week, max(days) + week),
     ).values_list("profile__id_card_hash", "hospital_id", "session__date"):
         dates[(card, hospital_id)].append(day)
+    restrictions = {
+        (card, hospital_id): person_restriction(
+            id_card_hash=card, hospital_id=hospital_id, now=batch.now
+        )
+        for card, hospital_id in {
+            (profiles[t.profile_id].id_card_hash, slots[t.slot_id].session.hospital_id)
+            for t in live
+        }
+    }
     for ticket in live:
         session = slots[ticket.slot_id].session
+        # the no-show ledger's restriction (appointments.ledger.rules), members too
+        restriction = restrictions[
+            (profiles[ticket.profile_id].id_card_hash, session.hospital_id)
+        ]
+        if restriction is not None:
+            batch.refuse(ticket, restriction_refusal(restriction))
+            continue
         rule = rule_of(slots[ticket.slot_id])
         person = dates[(profiles[ticket.profile_id].id_card_hash, session.hospital_id)]
         error = refusals.caps_refusal(dates=person, day=session.date, rule=rule)

@@ -6,6 +6,7 @@ from config.portal.views import (
     booking,
     browse,
     consults,
+    ledger,
     profiles,
     rebooking_offers,
     reschedule,
@@ -117,6 +118,12 @@ urlpatterns = [
     ),
     # 就诊人
     path("profiles/", profiles.profile_list, name="profiles"),
+    path("profiles/<int:profile_id>/ledger/", ledger.ledger_page, name="ledger"),
+    path(
+        "profiles/<int:profile_id>/ledger/<int:entry_id>/appeal/",
+        ledger.ledger_appeal,
+        name="ledger-appeal",
+    ),
     path("profiles/add/", profiles.profile_add, name="profile-add"),
     path(
         "profiles/<int:profile_id>/delete/",

@@ -267,6 +267,7 @@ function upload(name, options) {
         url: url,
         filePath: opts.filePath,
         name: endpoint.file,
+        formData: opts.formData || {},
         header: header,
         timeout: config.uploadTimeout || config.timeout,
         success: function (res) {

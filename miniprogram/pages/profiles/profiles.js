@@ -33,6 +33,9 @@ Component({
     onAdd: function () {
       wx.navigateTo({ url: '/pages/profile-edit/profile-edit' });
     },
+    onLedger: function (e) {
+      wx.navigateTo({ url: '/pages/ledger/ledger?profile_id=' + e.currentTarget.dataset.id });
+    },
     onEdit: function (e) {
       wx.navigateTo({ url: '/pages/profile-edit/profile-edit?id=' + e.currentTarget.dataset.id });
     },

@@ -107,7 +107,7 @@ function createWx() {
           return r.method === 'POST' && r.path === url.pathname;
         })[0];
         const answer = route
-          ? route.handler({ url: url, filePath: options.filePath, name: options.name, header: options.header })
+          ? route.handler({ url: url, filePath: options.filePath, name: options.name, formData: options.formData, header: options.header })
           : [404, { error: { code: 'not_found', message: 'Not found.', fields: {} } }];
         progress.forEach(function (cb) { cb({ progress: 100 }); });
         options.success({ statusCode: answer[0], data: JSON.stringify(answer[1]) });
