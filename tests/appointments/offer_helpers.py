@@ -44,3 +44,12 @@ def stop(session, now=None) -> dict[int, bool]:
 
 def offer_after_stop(paid: dict[int, bool], now=None):
     return offers_make_after_stop(actor=ACTOR, paid_by_appointment=paid, now=now)
+
+
+def one_offer_after_a_paid_booking_stopped():
+    """A paid booking whose session was stopped, offered the doctor's one later seat
+    (needs settings.PAYMENTS_DEV_GATEWAY)."""
+    stopped = paid_booking()
+    later_slot(stopped.doctor, capacity=1)
+    [made] = offer_after_stop(stop(stopped.session))
+    return made

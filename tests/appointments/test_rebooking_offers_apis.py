@@ -6,12 +6,7 @@ from rest_framework.test import APIClient
 
 from appointments.models import RebookingOffer
 from tests.appointments.factories import PatientProfileFactory
-from tests.appointments.offer_helpers import (
-    later_slot,
-    offer_after_stop,
-    paid_booking,
-    stop,
-)
+from tests.appointments.offer_helpers import one_offer_after_a_paid_booking_stopped
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
@@ -19,10 +14,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 @pytest.fixture
 def offer(settings) -> RebookingOffer:
     settings.PAYMENTS_DEV_GATEWAY = True
-    stopped = paid_booking()
-    later_slot(stopped.doctor, capacity=1)
-    [made] = offer_after_stop(stop(stopped.session))
-    return made
+    return one_offer_after_a_paid_booking_stopped()
 
 
 def client_of(user) -> APIClient:

@@ -5,12 +5,7 @@ from django.urls import reverse
 
 from appointments.models import Appointment, RebookingOffer
 from tests.accounts.factories import PatientProfileFactory
-from tests.appointments.offer_helpers import (
-    later_slot,
-    offer_after_stop,
-    paid_booking,
-    stop,
-)
+from tests.appointments.offer_helpers import one_offer_after_a_paid_booking_stopped
 from tests.portal.conftest import signed_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
@@ -19,10 +14,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 @pytest.fixture
 def offer(settings) -> RebookingOffer:
     settings.PAYMENTS_DEV_GATEWAY = True
-    stopped = paid_booking()
-    later_slot(stopped.doctor, capacity=1)
-    [made] = offer_after_stop(stop(stopped.session))
-    return made
+    return one_offer_after_a_paid_booking_stopped()
 
 
 def test_the_page_lists_the_offer_and_accept_books_it(offer):
