@@ -11,7 +11,7 @@ from common.events import Phase, subscribe
 from common.health import health_check_register
 from common.metrics import scrape_metrics_register
 from common.periodic import periodic_jobs_register
-from scheduling.events import SeatsAdded
+from scheduling.events import ReleaseQueueChanged, SeatsAdded
 
 
 class AppointmentsConfig(AppConfig):
@@ -28,6 +28,8 @@ class AppointmentsConfig(AppConfig):
         from appointments.subscribers import (
             patient_account_changed_stock,
             patient_profile_deleting,
+            release_queue_changed_stock,
+            seats_added_release_queue,
             seats_added_stock,
         )
 
@@ -66,6 +68,12 @@ class AppointmentsConfig(AppConfig):
         # The seat stock (Redis pre-deduction) mirrors added seats and forgets what it
         # kept of a user whose profiles or level changed.
         subscribe(SeatsAdded, seats_added_stock, when=Phase.IN_TRANSACTION)
+        # The release queue (排队放号): the stock's gate follows the session's mark, and
+        # a queue counts seats added to its session.
+        subscribe(
+            ReleaseQueueChanged, release_queue_changed_stock, when=Phase.IN_TRANSACTION
+        )
+        subscribe(SeatsAdded, seats_added_release_queue, when=Phase.IN_TRANSACTION)
         subscribe(
             PatientAccountChanged, patient_account_changed_stock, when=Phase.ON_COMMIT
         )

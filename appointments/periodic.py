@@ -35,6 +35,12 @@ PERIODIC_JOBS = (
         description="Load sessions due into the Redis seat stock (also after a Redis restart) and repair drift against the database.",
     ),
     PeriodicJob(
+        name="Release queue upkeep",
+        task="appointments.tasks.release_queue_upkeep",
+        minute="*",  # every minute: marks must precede the waiting room's opening
+        description="Put sessions in the release queue (排队放号) where the doctor's last release was overrun, and write each release's demand.",
+    ),
+    PeriodicJob(
         name="Write queued booking tickets",
         task="appointments.tasks.booking_tickets_write",
         minute="*",  # every minute: the safety net behind the writer process

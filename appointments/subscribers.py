@@ -1,17 +1,19 @@
 """Appointments' handlers of events that lower apps publish; subscribed in AppointmentsConfig.ready."""
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.errors import ErrorCode as AccountsError
 from accounts.events import PatientAccountChanged, PatientProfileDeleting
 from accounts.models import PatientProfile, User
 from appointments.models import Appointment
+from appointments.release_queue.services import queue_slots_refresh
 from appointments.services.waitlist import waitlist_close_for_profile
-from appointments.stock.deltas import stock_seats_added
+from appointments.stock.deltas import stock_seats_added, stock_session_changed
 from appointments.stock.loading import user_stock_forget
 from common.errors import Conflict
 from common.services import Actor
-from scheduling.events import SeatsAdded
+from scheduling.events import ReleaseQueueChanged, SeatsAdded
 
 
 def patient_profile_deleting(event: PatientProfileDeleting) -> None:
@@ -50,3 +52,14 @@ def seats_added_stock(event: SeatsAdded) -> None:
 def patient_account_changed_stock(event: PatientAccountChanged) -> None:
     """After commit: the stock reads the user's profiles and level again when next asked."""
     user_stock_forget(user_id=event.user_id)
+
+
+def release_queue_changed_stock(event: ReleaseQueueChanged) -> None:
+    """A session put in or out of the release queue: after commit the stock's copy of
+    the session carries the gate, or no longer does."""
+    stock_session_changed(session_id=event.session_id)
+
+
+def seats_added_release_queue(event: SeatsAdded) -> None:
+    """After commit: a queue counts the seats of a slot added to its session."""
+    transaction.on_commit(lambda: queue_slots_refresh(session_id=event.session_id))

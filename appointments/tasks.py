@@ -4,6 +4,9 @@ from celery import shared_task
 
 from appointments.events import NotificationCreated
 from appointments.notifications import delivery, reminders
+from appointments.release_queue.upkeep import (
+    release_queue_upkeep as release_queue_upkeep_run,
+)
 from appointments.services import noshow_release
 from appointments.services.lifecycle import sessions_mark_no_shows as no_shows_mark
 from appointments.services.rebooking_offers import (
@@ -59,6 +62,13 @@ def booking_stock_reconcile() -> int:
     if not stock_enabled():
         return 0
     return len(stock_reconcile().seats_fixed)
+
+
+@shared_task
+def release_queue_upkeep() -> int:
+    """Mark sessions for the release queue by demand; write releases' demand. The
+    sessions marked."""
+    return len(release_queue_upkeep_run().marked)
 
 
 @shared_task

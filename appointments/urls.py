@@ -4,6 +4,7 @@ from appointments import apis, booking_apis, checkin_apis, notification_apis
 from appointments import rebooking_offer_apis as offers
 from appointments import workspace_apis as ws
 from appointments.ledger import apis as ledger_apis
+from appointments.release_queue import apis as release_queue_apis
 
 app_name = "appointments"
 urlpatterns = [
@@ -22,6 +23,16 @@ urlpatterns = [
         "rebooking-offers/<int:offer_id>/decline/",
         offers.RebookingOfferDeclineApi.as_view(),
         name="rebooking-offer-decline",
+    ),
+    path(
+        "release-queue/<int:session_id>/",
+        release_queue_apis.ReleaseQueuePlaceApi.as_view(),
+        name="release-queue-place",
+    ),
+    path(
+        "release-queue/<int:session_id>/join/",
+        release_queue_apis.ReleaseQueueJoinApi.as_view(),
+        name="release-queue-join",
     ),
     path("book/", booking_apis.AppointmentBookApi.as_view(), name="book"),
     path(

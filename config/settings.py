@@ -401,6 +401,19 @@ BOOKING_TICKET_WAIT_MS = env_int("BOOKING_TICKET_WAIT_MS", 1500)
 # Tickets the writer decides per transaction.
 BOOKING_WRITER_BATCH = env_int("BOOKING_WRITER_BATCH", 200, minimum=1)
 
+# The release queue (排队放号, appointments/release_queue) for sessions marked hot: the
+# waiting room opens this long before the release; at the release places are drawn at
+# random among those waiting, then admitted BURST at once and ADMIT_PER_SECOND after, never
+# more than the free seats; each admitted place may book for WINDOW_SECONDS. The gate holds
+# for RELEASE_QUEUE_MINUTES after the release, then anyone books as usual.
+RELEASE_QUEUE_OPEN_MINUTES = env_int("RELEASE_QUEUE_OPEN_MINUTES", 30, minimum=1)
+RELEASE_QUEUE_MINUTES = env_int("RELEASE_QUEUE_MINUTES", 30, minimum=1)
+RELEASE_QUEUE_ADMIT_PER_SECOND = env_int(
+    "RELEASE_QUEUE_ADMIT_PER_SECOND", 20, minimum=1
+)
+RELEASE_QUEUE_BURST = env_int("RELEASE_QUEUE_BURST", 20, minimum=1)
+RELEASE_QUEUE_WINDOW_SECONDS = env_int("RELEASE_QUEUE_WINDOW_SECONDS", 180, minimum=30)
+
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True

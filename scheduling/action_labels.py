@@ -10,4 +10,6 @@ ACTION_LABELS = {
     "session_update": _("Clinic session changed"),
     "session_add_slot": _("Time slot added (加号)"),
     "slot_add_seats": _("Seats added to a time slot (加号)"),
+    "session_release_queue_on": _("Clinic session put in the release queue (排队放号)"),
+    "session_release_queue_off": _("Clinic session taken out of the release queue"),
 }

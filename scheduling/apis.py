@@ -77,6 +77,13 @@ class SessionOutputSerializer(serializers.Serializer):
     release_at = serializers.DateTimeField(
         help_text="The public release (放号时间): everyone may book from then on."
     )
+    release_queue = serializers.BooleanField(
+        help_text=(
+            "The session releases through a queue (排队放号): join its waiting room "
+            "(appointments/release-queue/<id>/join/) before the release and book when "
+            "admitted; until the queue's gate closes, booking without a pass is refused."
+        )
+    )
     can_book_from = serializers.DateTimeField(
         help_text=(
             "When this caller may book: earlier than release_at for a member in their "

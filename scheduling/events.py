@@ -25,3 +25,15 @@ class SeatsAdded(DomainEvent):
     actor: Actor
     slot_id: int
     seats: int
+
+
+@dataclass(frozen=True)
+class ReleaseQueueChanged(DomainEvent):
+    """A session was put in, or taken out of, the release queue (排队放号).
+
+    Published inside the service's transaction; the seat stock (appointments) writes the
+    session's fields again after commit, so the gate takes effect at once.
+    """
+
+    session_id: int
+    release_queue: bool

@@ -132,6 +132,17 @@ class BookingRule(TimeStampedModel):
             "risk used ignores sex and age."
         ),
     )
+    release_queue_demand_factor = models.PositiveSmallIntegerField(
+        _("release queue: demand factor"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2), MaxValueValidator(100)],
+        help_text=_(
+            "Put a doctor's next session in the release queue (排队放号) by itself when, "
+            "at the doctor's last release, this many times more people tried to book "
+            "than there were seats. Empty: only sessions staff mark."
+        ),
+    )
     noshow_confirm_hours_before = models.PositiveSmallIntegerField(
         _("no-show risk: confirm deadline (hours before the visit)"),
         default=24,
@@ -353,6 +364,22 @@ class ClinicSession(TimeStampedModel):
     stop_reason = models.CharField(_("stop reason"), max_length=255, blank=True)
     no_shows_marked_at = models.DateTimeField(
         _("no-shows marked at"), null=True, blank=True, editable=False
+    )
+    # 排队放号: at release, those who joined the waiting room beforehand get places in a
+    # random order and are admitted at a pace (appointments.release_queue). Staff mark a
+    # session, or the hospital's demand factor marks it from the last release's demand.
+    release_queue = models.BooleanField(
+        _("release queue"),
+        default=False,
+        help_text=_(
+            "Patients who open the booking page before the release join a waiting room "
+            "and are admitted in a fair random order at a pace the system can serve."
+        ),
+    )
+    # The accounts that tried to book this session in its release (counted in the stock),
+    # written once the release is over; the demand factor reads it at the next release.
+    release_demand = models.PositiveIntegerField(
+        _("accounts trying at release"), null=True, blank=True, editable=False
     )
 
     class Meta:

@@ -165,6 +165,7 @@ def _availability_build(
                 "clinic_type_display": str(session.get_clinic_type_display()),
                 "room": _room_data(session),
                 "release_at": session.release_at,
+                "release_queue": session.release_queue,
                 "remaining": _bounded(
                     sum(slot["remaining"] for slot in slots), left_today
                 ),

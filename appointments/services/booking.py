@@ -23,6 +23,10 @@ from appointments.errors import ErrorCode
 from appointments.events import AppointmentBooked
 from appointments.metrics import DATABASE, booking_counted, booking_refusal_counted
 from appointments.models import Appointment
+from appointments.release_queue.gate import (
+    release_queue_gate_check,
+    release_queue_pass_used,
+)
 from appointments.services.notify import appointment_notify
 from appointments.services.seat_rules import (
     already_booked_check,
@@ -186,6 +190,9 @@ def appointment_book(
     now = now or timezone.now()
     try:
         rule, early = booking_check(user=user, profile=profile, slot=slot, now=now)
+        gated = not early and release_queue_gate_check(
+            session=slot.session, user_id=user.pk, profile_id=profile.pk, now=now
+        )
         if slot_is_known_sold_out(slot_id=slot.pk):
             raise Conflict(ErrorCode.SLOT_FULL, _("This time slot is fully booked."))
         if not Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).exists():
@@ -200,6 +207,8 @@ def appointment_book(
             now=now,
             early=early,
         )
+        if gated:
+            release_queue_pass_used(session_id=slot.session_id, user_id=user.pk)
     except DomainError as refusal:
         booking_refusal_counted(path=DATABASE, code=refusal.code)
         raise

@@ -97,6 +97,43 @@ def caps_refusal(
 
 
 # The stock's answers (appointments/stock/scripts.py, TAKE) that refuse.
+def release_queue_required() -> DomainError:
+    return Conflict(
+        ErrorCode.RELEASE_QUEUE_REQUIRED,
+        _(
+            "This session releases through a queue: join the queue on the booking page "
+            "and book when it is your turn."
+        ),
+    )
+
+
+def release_queue_waiting() -> DomainError:
+    return Conflict(
+        ErrorCode.RELEASE_QUEUE_WAITING,
+        _("It is not your turn in the queue yet; you will be admitted in order."),
+    )
+
+
+def release_queue_pass_lapsed() -> DomainError:
+    return Conflict(
+        ErrorCode.RELEASE_QUEUE_PASS_LAPSED,
+        _(
+            "Your turn to book has lapsed. Leave the queue and join again to wait at "
+            "its end."
+        ),
+    )
+
+
+def release_queue_place_not_transferable() -> DomainError:
+    return Conflict(
+        ErrorCode.RELEASE_QUEUE_PLACE_NOT_TRANSFERABLE,
+        _(
+            "Your place in the queue is for another patient; a place cannot be used "
+            "for someone else."
+        ),
+    )
+
+
 STOCK_REFUSALS = {
     "full": slot_full,
     "unreleased": not_released_yet,
@@ -106,4 +143,8 @@ STOCK_REFUSALS = {
     "closed": booking_closed,
     "booked": already_booked,
     "no_profile": profile_not_found,
+    "queue_required": release_queue_required,
+    "queue_waiting": release_queue_waiting,
+    "queue_lapsed": release_queue_pass_lapsed,
+    "queue_other_profile": release_queue_place_not_transferable,
 }

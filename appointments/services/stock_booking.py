@@ -93,7 +93,13 @@ def _take(
 ) -> list[str]:
     answer = scripts().take(
         keys=[keys.slot_key(slot_id), keys.user_key(user_id)],
-        args=[keys.prefix(), repr(now), profile_id, "peek" if peek else "take"],
+        args=[
+            keys.prefix(),
+            repr(now),
+            profile_id,
+            "peek" if peek else "take",
+            user_id,
+        ],
     )
     return [part.decode() if isinstance(part, bytes) else str(part) for part in answer]
 

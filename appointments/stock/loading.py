@@ -54,6 +54,8 @@ class SessionStock:
     release: float
     early: float
     expire_at: int
+    # The release queue's gate end (Unix seconds) for a session in the queue, else None.
+    queue_closes: float | None = None
     profiles: set[int] = field(default_factory=set)
     slots: list[SlotStock] = field(default_factory=list)
 
@@ -72,6 +74,15 @@ def session_state(session: ClinicSession) -> str:
     if not session.doctor.is_active or not session.hospital.is_open:
         return "unavailable"
     return "open"
+
+
+def queue_closes_at(session: ClinicSession) -> float | None:
+    """The end of the release queue's gate (Unix seconds) for a session in the queue:
+    RELEASE_QUEUE_MINUTES after its release. None for any other session."""
+    if not session.release_queue:
+        return None
+    minutes = datetime.timedelta(minutes=settings.RELEASE_QUEUE_MINUTES)
+    return (session.release_at + minutes).timestamp()
 
 
 def sessions_stock_read(session_ids: list[int]) -> list[SessionStock]:
@@ -126,6 +137,7 @@ def sessions_stock_read(session_ids: list[int]) -> list[SessionStock]:
                     session.release_at - datetime.timedelta(hours=early_hours)
                 ).timestamp(),
                 expire_at=int((ends + KEEP_AFTER_END).timestamp()),
+                queue_closes=queue_closes_at(session),
                 profiles=profiles[session.pk],
                 slots=[
                     SlotStock(
@@ -151,6 +163,7 @@ def _session_args(stock: SessionStock) -> list[object]:
         repr(stock.release),
         repr(stock.early),
         stock.expire_at,
+        "" if stock.queue_closes is None else repr(stock.queue_closes),
     ]
 
 

@@ -16,6 +16,8 @@ PROFILES = 100_000
 PIPELINE = 16
 CONNECTIONS = 50
 INSTALL = "apt-get install redis-tools (it ships redis-benchmark)"
+# The user the requests come as (TAKE counts it in the session's demand after release).
+USER_ID = 1
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def _check_answers(
         ("open", "take", b"won"),
     ):
         answer = client.evalsha(
-            sha, 2, keys[slot], keys["user"], prefix, now, probe, mode
+            sha, 2, keys[slot], keys["user"], prefix, now, probe, mode, USER_ID
         )
         if answer[0] != expected:
             raise BenchmarkError(
@@ -124,7 +126,7 @@ def run(*, url: str, requests: int) -> tuple[list[Phase], int]:
         def take(slot: str, mode: str) -> float:
             return _redis_benchmark(
                 url, requests, "EVALSHA", sha, "2", keys[slot], keys["user"],
-                prefix, str(now), "__rand_int__", mode,
+                prefix, str(now), "__rand_int__", mode, str(USER_ID),
             )  # fmt: skip
 
         phases = [

@@ -31,7 +31,10 @@ class BookingRuleAdmin(SchedulingAdmin):
     search_fields = ("hospital__name",)
     fieldsets = (
         (None, {"fields": ("hospital",)}),
-        (_("Release"), {"fields": ("window_days", "release_time")}),
+        (
+            _("Release"),
+            {"fields": ("window_days", "release_time", "release_queue_demand_factor")},
+        ),
         (
             _("Stop booking"),
             {"fields": ("cutoff_mode", "cutoff_minutes", "cutoff_time")},

@@ -70,6 +70,36 @@ class SlotAddInline(admin.TabularInline):
     verbose_name = _("extra time slot")
     verbose_name_plural = _("add extra time slots")
 
+    @admin.action(
+        description=_("Put the selected sessions in the release queue (排队放号)"),
+        permissions=["change"],
+    )
+    def release_queue_on(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._release_queue_set(request, queryset, on=True)
+
+    @admin.action(
+        description=_("Take the selected sessions out of the release queue"),
+        permissions=["change"],
+    )
+    def release_queue_off(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._release_queue_set(request, queryset, on=False)
+
+    def _release_queue_set(
+        self, request: HttpRequest, queryset: QuerySet, *, on: bool
+    ) -> None:
+        actor = Actor.from_request(request)
+        changed = sum(
+            services.session_release_queue_set(
+                actor=actor, session=session, on=on, reason="staff"
+            )
+            for session in queryset.filter(status=ClinicSession.Status.OPEN)
+        )
+        self.message_user(
+            request,
+            _("%(n)d session(s) changed.") % {"n": changed},
+            messages.SUCCESS,
+        )
+
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).none()
 
@@ -97,6 +127,7 @@ class ClinicSessionAdmin(OperationLogHistoryMixin, SchedulingAdmin):
         "fee_yuan",
         "status",
         "is_released",
+        "release_queue",
     )
     list_filter = (
         LocalDateFilter,
@@ -106,13 +137,14 @@ class ClinicSessionAdmin(OperationLogHistoryMixin, SchedulingAdmin):
         "period",
         "clinic_type",
         "is_released",
+        "release_queue",
     )
     search_fields = ("doctor__name", "doctor__department__name", "place", "room__name")
     list_select_related = ("doctor__department", "hospital", "room")
     date_hierarchy = "date"
     ordering = ("date", "start_time", "doctor_id")
     # 停诊 is added by appointments (appointments.admin.stop), which drives stopping.
-    actions = ()
+    actions = ("release_queue_on", "release_queue_off")
     readonly_on_change = (
         "doctor",
         "hospital",
@@ -122,6 +154,8 @@ class ClinicSessionAdmin(OperationLogHistoryMixin, SchedulingAdmin):
         "stop_reason",
         "release_at",
         "is_released",
+        "release_queue",
+        "release_demand",
         "template",
     )
     fixed_once_booked = ("hours", "clinic_type", "room", "fee_yuan", "place")

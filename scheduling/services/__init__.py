@@ -25,6 +25,11 @@ from scheduling.services.generation import (
     sessions_generate,
     sessions_release,
 )
+from scheduling.services.release_queue import (
+    session_release_demand_record,
+    session_release_queue_set,
+    sessions_release_queue_mark_auto,
+)
 from scheduling.services.rooms import (
     room_claim,
     room_free_check,
@@ -83,6 +88,9 @@ __all__ = [
     "session_create_check",
     "session_edit_check",
     "session_overlap_check",
+    "session_release_demand_record",
+    "session_release_queue_set",
+    "sessions_release_queue_mark_auto",
     "session_update",
     "sessions_generate",
     "sessions_release",

@@ -70,6 +70,7 @@ def test_lists_released_open_sessions_with_seats_left_per_slot(api_client, froze
                 "remaining": 3,
                 # released yesterday (the factory): bookable by anyone
                 "release_at": "2026-03-08T07:00:00+08:00",
+                "release_queue": False,
                 "can_book_from": "2026-03-08T07:00:00+08:00",
                 "bookable_now": True,
                 "priority_seats_left": None,
