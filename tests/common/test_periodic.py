@@ -171,6 +171,13 @@ EXPECTED = {
         "Asia/Shanghai",
         True,
     ),
+    "Release queue upkeep": (
+        "appointments.tasks.release_queue_upkeep",
+        "*",
+        "*",
+        "Asia/Shanghai",
+        True,
+    ),
     "Release unconfirmed high-risk bookings": (
         "appointments.tasks.unconfirmed_release_sweep",
         "*/5",
