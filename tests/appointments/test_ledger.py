@@ -15,7 +15,15 @@ from appointments.ledger.services import (
     appeal_decide,
     ledger_entry_record,
 )
-from appointments.models import LedgerAppeal, LedgerEntry, LedgerKind, LedgerRule
+from appointments.models import (
+    Appointment,
+    LedgerAppeal,
+    LedgerEntry,
+    LedgerKind,
+    LedgerRule,
+    Notification,
+    WaitlistEntry,
+)
 from appointments.services import sessions_mark_no_shows
 from common.errors import Conflict
 from common.models import OperationLog
@@ -287,3 +295,40 @@ def test_a_members_late_cancel_is_recorded_once_and_an_early_one_is_not(doctor):
     [entry] = LedgerEntry.objects.all()
     assert (entry.kind, entry.appointment_id) == ("late_cancel", late_one.pk)
     assert entry.id_card_hash == profile.id_card_hash
+
+
+def test_a_restricted_members_waitlist_entry_is_closed_not_promoted(doctor):
+    """The ledger's refusal applies to waitlist promotion too, members included: the
+    restricted person's entry is closed and told so, and the seat goes to the next."""
+    from appointments.services import appointment_cancel, waitlist_join
+
+    levels = default_levels()
+    top = max(levels.values(), key=lambda level: level.priority_hours)
+    member = PatientProfileFactory(user__member_level=top, user__member_level_floor=top)
+    for days in (2, 3, 4):
+        no_show(member, doctor, days)
+    slot = bookable(doctor)
+    slot.capacity = 1
+    slot.save(update_fields=["capacity"])
+    holder = book(slot)
+    entries = [
+        waitlist_join(actor=ACTOR, user=who.user, profile=who, session=slot.session)
+        for who in (member, PatientProfileFactory())
+    ]
+    WaitlistEntry.objects.filter(pk=entries[0].pk).update(priority=99)  # first in line
+
+    appointment_cancel(actor=ACTOR, appointment=holder)
+
+    first, second = (WaitlistEntry.objects.get(pk=e.pk) for e in entries)
+    assert (first.status, first.appointment_id) == ("closed", None)
+    assert second.status == "promoted"
+    assert second.appointment.profile_id == second.profile_id
+    assert not Appointment.objects.filter(profile=member, session=slot.session).exists()
+    assert OperationLog.objects.filter(
+        action="waitlist.closed", object_id=str(first.pk), summary="booking_restricted"
+    ).exists()
+    assert Notification.objects.filter(
+        dedupe_key=f"waitlist:{first.pk}:waitlist_closed"
+    ).exists()
+    slot.refresh_from_db()
+    assert slot.booked == 1
