@@ -6,9 +6,11 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from appointments.ledger import services as ledger_services
 from appointments.ledger.rules import person_restriction
 from appointments.ledger.services import (
     appeal_attachment_content,
@@ -332,3 +334,63 @@ def test_a_restricted_members_waitlist_entry_is_closed_not_promoted(doctor):
     ).exists()
     slot.refresh_from_db()
     assert slot.booked == 1
+
+
+def _stored_appeal_files(root) -> list:
+    folder = root / "appeals"
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def test_an_appeal_whose_save_fails_leaves_no_attachment_file(
+    restricted, settings, tmp_path, monkeypatch
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    entry = LedgerEntry.objects.first()
+
+    def log_down(**kwargs):
+        assert _stored_appeal_files(settings.MEDIA_ROOT)  # written by now
+        raise OperationalError("the operation log cannot be written")
+
+    monkeypatch.setattr(ledger_services, "operation_log_write", log_down)
+    with pytest.raises(OperationalError):
+        ledger_services.appeal_file(
+            actor=ACTOR,
+            user=restricted.user,
+            entry=entry,
+            reason="我那天住院了",
+            attachment_name="proof.png",
+            attachment_content=PNG,
+        )
+
+    assert not LedgerAppeal.objects.exists()
+    assert _stored_appeal_files(settings.MEDIA_ROOT) == []
+    monkeypatch.undo()  # the same appeal, saved: its file stays and opens
+    appeal = ledger_services.appeal_file(
+        actor=ACTOR,
+        user=restricted.user,
+        entry=entry,
+        reason="我那天住院了",
+        attachment_name="proof.png",
+        attachment_content=PNG,
+    )
+    [kept] = _stored_appeal_files(settings.MEDIA_ROOT)
+    assert appeal.attachment_storage_name == f"appeals/{kept.name}"
+    assert appeal_attachment_content(appeal) == PNG
+
+
+def test_an_appeal_is_not_filed_inside_a_callers_transaction(
+    restricted, settings, tmp_path
+):
+    """Durable: a caller's transaction rolled back later would orphan the file."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with pytest.raises(RuntimeError), transaction.atomic():
+        ledger_services.appeal_file(
+            actor=ACTOR,
+            user=restricted.user,
+            entry=LedgerEntry.objects.first(),
+            reason="我那天住院了",
+            attachment_name="proof.png",
+            attachment_content=PNG,
+        )
+    assert _stored_appeal_files(settings.MEDIA_ROOT) == []
+    assert not LedgerAppeal.objects.exists()
