@@ -72,3 +72,14 @@ def test_another_users_profile_and_records_are_404(restricted):
     )
     assert response.status_code == 404
     assert LedgerAppeal.objects.exists() is False
+
+
+def test_the_home_and_the_patients_page_lead_to_each_patients_records(restricted):
+    client = signed_in(restricted.user)
+
+    home = client.get(reverse("portal:index"))
+    patients = client.get(reverse("portal:profiles"))
+
+    assert f'href="{reverse("portal:profiles")}"' in home.text.partition("</nav>")[2]
+    assert "No-show records and appeals" in home.text
+    assert f'href="{reverse("portal:ledger", args=[restricted.pk])}"' in patients.text
