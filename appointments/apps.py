@@ -50,6 +50,8 @@ class AppointmentsConfig(AppConfig):
                 "appointments.view_appointment",
                 "appointments.change_appointment",
                 "appointments.view_waitlistentry",
+                # the seats held for stopped patients (read-only)
+                "appointments.view_rebookingoffer",
                 # doctors' stop and leave requests: approved or rejected by an action
                 "appointments.view_sessionstoprequest",
                 "appointments.change_sessionstoprequest",

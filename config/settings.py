@@ -735,14 +735,15 @@ BENCHMARK_BASELINE_ENDPOINT = env_bool("BENCHMARK_BASELINE_ENDPOINT", False)
 # - data: how the template's keywords are filled from the message values ({patient},
 #   {doctor}, {department}, {hospital}, {visit_time}, {visit_date}, {place}, {queue_no},
 #   {fee}, {pay_before}, {reason}, {amount}, {order_no}, {period}, {title},
-#   {confirm_before}, empty without a deadline); the keywords
+#   {confirm_before}, empty without a deadline; a rebooking offer's {hold_until},
+#   {old_doctor}, {old_visit_time}); the keywords
 #   must match the template's, so change both together;
 # - sms: whether a text is sent when WeChat cannot deliver (NOTIFY_SMS_EVENTS).
 NOTIFY_SMS_EVENTS = env_list(
     "NOTIFY_SMS_EVENTS",
     "booked,cancelled,expired,stop_clinic,waitlist_promoted,waitlist_closed,"
     "hold_expiring,refund_done,visit_reminder,confirm_request,unconfirmed_released,"
-    "rescheduled,consult_accepted,consult_cancelled,consult_refunded",
+    "rescheduled,rebooking_offered,consult_accepted,consult_cancelled,consult_refunded",
 )
 _APPOINTMENT_PAGE = "pages/appointment/detail?id={appointment_id}"
 _VISIT_DATA = {
@@ -819,6 +820,17 @@ _EVENT_DEFAULTS = {
     "rescheduled": (
         _APPOINTMENT_PAGE,
         _VISIT_DATA | {"character_string5": "{queue_no}"},
+    ),
+    # 停诊改约: a later seat held after a stop; the page lists the patient's offers, to
+    # accept or decline with one tap (the template shows the offered time and the hold).
+    "rebooking_offered": (
+        "pages/rebooking-offers/index",
+        {
+            "name1": "{patient}",
+            "thing2": "{doctor}",
+            "time3": "{visit_time}",
+            "time4": "{hold_until}",
+        },
     ),
     # Online consults (consult/notifications.py): values {consult_id}, {patient},
     # {doctor}, {hospital}, {title}, {time}, {amount} (refunds). A new message goes to

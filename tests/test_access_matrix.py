@@ -524,6 +524,13 @@ GET  /admin/appointments/ledgerrule/<path:object_id>/history/ 302 302 302 403 20
 GET  /admin/appointments/ledgerrule/<path:object_id>/delete/ 302 302 302 403 403 403 200   /admin/appointments/ledgerrule/{ledger_rule}/delete/
 GET  /admin/appointments/ledgerrule/<path:object_id>/       302 302 302 302 302 302 302   /admin/appointments/ledgerrule/{ledger_rule}/
 POST /admin/appointments/ledgerrule/<path:object_id>/change/ 302 302 302 403 -   302 -     /admin/appointments/ledgerrule/{ledger_rule}/change/
+GET  /admin/appointments/rebookingoffer/                        302 302 302 403 200 200 200
+GET  /admin/appointments/rebookingoffer/add/                    302 302 302 403 403 403 403
+GET  /admin/appointments/rebookingoffer/<path:object_id>/change/ 302 302 302 403 200 302 200   /admin/appointments/rebookingoffer/{offer}/change/
+GET  /admin/appointments/rebookingoffer/<path:object_id>/history/ 302 302 302 403 200 302 200   /admin/appointments/rebookingoffer/{offer}/history/
+GET  /admin/appointments/rebookingoffer/<path:object_id>/delete/ 302 302 302 403 403 403 403   /admin/appointments/rebookingoffer/{offer}/delete/
+GET  /admin/appointments/rebookingoffer/<path:object_id>/       302 302 302 302 302 302 302   /admin/appointments/rebookingoffer/{offer}/
+POST /admin/appointments/rebookingoffer/<path:object_id>/change/ 302 302 302 403 403 403 403   /admin/appointments/rebookingoffer/{offer}/change/
 GET  /admin/appointments/sessionstoprequest/                        302 302 302 403 200 200 200
 GET  /admin/appointments/sessionstoprequest/add/                    302 302 302 403 403 403 403
 GET  /admin/appointments/sessionstoprequest/<path:object_id>/change/ 302 302 302 403 200 302 200   /admin/appointments/sessionstoprequest/{stop_request}/change/

@@ -1,4 +1,5 @@
-"""The clinic desk's admin: appointments (list, check-in, identity), waitlist, outbox, 停诊."""
+"""The clinic desk's admin: appointments (list, check-in, identity), waitlist, outbox, 停诊
+and its rebooking offers, the no-show ledger."""
 
 from appointments.admin.appointment import AppointmentAdmin
 from appointments.admin.ledger import (
@@ -7,6 +8,7 @@ from appointments.admin.ledger import (
     LedgerRuleAdmin,
 )
 from appointments.admin.others import NotificationAdmin, WaitlistEntryAdmin
+from appointments.admin.rebooking_offers import RebookingOfferAdmin
 from appointments.admin.stop import ClinicSessionStopAdmin
 from appointments.admin.stop_requests import SessionStopRequestAdmin
 
@@ -17,6 +19,7 @@ __all__ = [
     "LedgerEntryAdmin",
     "LedgerRuleAdmin",
     "NotificationAdmin",
+    "RebookingOfferAdmin",
     "SessionStopRequestAdmin",
     "WaitlistEntryAdmin",
 ]

@@ -75,6 +75,15 @@ def appeal_attachment_check(*, name: str, content: bytes) -> str:
     )
 
 
+def appeal_attachment_store(content: bytes) -> str:
+    """Write the content encrypted (its storage name bound in) under a new random name;
+    returns the name the storage chose."""
+    name = f"appeals/{uuid.uuid4().hex}.bin"
+    return appeal_storage().save(
+        name, ContentFile(encrypt_bytes(content, context=name))
+    )
+
+
 def appeal_file(
     *,
     actor: Actor,
@@ -91,38 +100,44 @@ def appeal_file(
         content_type = appeal_attachment_check(
             name=attachment_name, content=attachment_content
         )
-    with transaction.atomic():
-        entry = LedgerEntry.objects.select_for_update().get(pk=entry.pk)
-        if entry.voided_at is not None:
-            raise Conflict(
-                ErrorCode.LEDGER_ENTRY_VOIDED,
-                _("This record has been removed already."),
+    # The file is written before the row that names it, inside the one transaction
+    # (durable: no caller's transaction can roll it back later), and removed again when
+    # that transaction fails at any step, so a refused or failed appeal leaves no file.
+    storage_name = ""
+    try:
+        with transaction.atomic(durable=True):
+            entry = LedgerEntry.objects.select_for_update().get(pk=entry.pk)
+            if entry.voided_at is not None:
+                raise Conflict(
+                    ErrorCode.LEDGER_ENTRY_VOIDED,
+                    _("This record has been removed already."),
+                )
+            if entry.appeals.filter(status=A.PENDING).exists():
+                raise Conflict(
+                    ErrorCode.APPEAL_PENDING,
+                    _("An appeal against this record is waiting for a decision."),
+                )
+            if attachment_content is not None:
+                storage_name = appeal_attachment_store(attachment_content)
+            appeal = LedgerAppeal.objects.create(
+                entry=entry,
+                hospital_id=entry.hospital_id,
+                user=user,
+                reason=reason,
+                attachment_name=attachment_name[:255] if storage_name else "",
+                attachment_storage_name=storage_name,
+                attachment_content_type=content_type,
             )
-        if entry.appeals.filter(status=A.PENDING).exists():
-            raise Conflict(
-                ErrorCode.APPEAL_PENDING,
-                _("An appeal against this record is waiting for a decision."),
+            operation_log_write(
+                actor=actor,
+                action="ledger.appeal",
+                obj=appeal,
+                summary=f"entry={entry.pk} attachment={'yes' if storage_name else 'no'}",
             )
-        storage_name = ""
-        if attachment_content is not None:
-            storage_name = f"appeals/{uuid.uuid4().hex}.bin"
-            blob = encrypt_bytes(attachment_content, context=storage_name)
-            storage_name = appeal_storage().save(storage_name, ContentFile(blob))
-        appeal = LedgerAppeal.objects.create(
-            entry=entry,
-            hospital_id=entry.hospital_id,
-            user=user,
-            reason=reason,
-            attachment_name=attachment_name[:255] if storage_name else "",
-            attachment_storage_name=storage_name,
-            attachment_content_type=content_type,
-        )
-        operation_log_write(
-            actor=actor,
-            action="ledger.appeal",
-            obj=appeal,
-            summary=f"entry={entry.pk} attachment={'yes' if storage_name else 'no'}",
-        )
+    except BaseException:
+        if storage_name:
+            appeal_storage().delete(storage_name)
+        raise
     return appeal
 
 

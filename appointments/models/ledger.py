@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common.models import TimeStampedModel
 
@@ -95,7 +96,8 @@ class LedgerAppeal(TimeStampedModel):
     """A patient's appeal against one entry; staff accept (the entry is voided) or reject."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        # In context: a bare "Pending" is the outbox's (待发送); an appeal waits for staff.
+        PENDING = "pending", pgettext_lazy("appeal", "Pending")
         ACCEPTED = "accepted", _("Accepted")
         REJECTED = "rejected", _("Rejected")
 

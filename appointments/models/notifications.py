@@ -35,6 +35,8 @@ class Notification(TimeStampedModel):
         CONFIRM_REQUEST = "confirm_request", _("Please confirm your visit")
         UNCONFIRMED_RELEASED = "unconfirmed_released", _("Unconfirmed booking released")
         RESCHEDULED = "rescheduled", _("Appointment rescheduled")
+        # After a stop: a later seat held for the patient (services/rebooking_offers.py).
+        REBOOKING_OFFERED = "rebooking_offered", _("Rebooking offer made")
         # Online consults (consult, the layer above, writes them through
         # appointments.notifications.delivery with its own texts; see consult.notifications).
         CONSULT_MESSAGE = "consult_message", _("Online consult: new message")

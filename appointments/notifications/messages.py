@@ -11,7 +11,12 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appointments.models import Appointment, Notification, WaitlistEntry
+from appointments.models import (
+    Appointment,
+    Notification,
+    RebookingOffer,
+    WaitlistEntry,
+)
 
 E = Notification.Event
 
@@ -76,6 +81,29 @@ def waitlist_context(entry: WaitlistEntry) -> dict[str, str]:
         "doctor": session.doctor.name,
         "visit_date": session.date.strftime("%Y-%m-%d"),
         "period": session.get_period_display(),
+    }
+
+
+def rebooking_offer_context(offer: RebookingOffer) -> dict[str, str]:
+    """The stopped booking's values, with the offered seat's doctor and time in place of
+    its own (the old ones kept as old_*), and until when the seat is held."""
+    stopped = offer.appointment
+    slot = offer.slot
+    doctor = slot.session.doctor
+    return appointment_context(stopped) | {
+        "offer_id": str(offer.pk),
+        "old_doctor": stopped.doctor.name,
+        "old_visit_time": _local(stopped.visit_starts_at),
+        "doctor": doctor.name,
+        "department": doctor.department.name,
+        "visit_time": _local(slot.starts_at),
+        "visit_date": timezone.localtime(slot.starts_at).strftime("%Y-%m-%d"),
+        "hold_until": _local(offer.expires_at),
+        "fee": _yuan(0 if offer.fee_waived else slot.session.fee),
+        "fee_waived": "1" if offer.fee_waived else "",
+        "pay_before": "",
+        "queue_no": "",
+        "place": "",
     }
 
 
@@ -199,6 +227,22 @@ def _texts(event: str, context: dict[str, str]) -> tuple[str, str]:
             "%(patient)s: your appointment with %(old_doctor)s at %(old_visit_time)s "
             "was moved to %(doctor)s at %(visit_time)s, queue number %(queue_no)s. "
             "Place: %(place)s."
+        )
+    if event == E.REBOOKING_OFFERED:
+        if context.get("fee_waived"):
+            return _("A new time held for you"), _(
+                "%(patient)s: since %(old_doctor)s cannot see you at "
+                "%(old_visit_time)s, we are holding a seat for you with %(doctor)s at "
+                "%(visit_time)s until %(hold_until)s. Accepting it costs nothing: "
+                "there is no new charge. If you do not answer by then, the seat is "
+                "released; your refund stands either way."
+            )
+        return _("A new time held for you"), _(
+            "%(patient)s: since %(old_doctor)s cannot see you at %(old_visit_time)s, "
+            "we are holding a seat for you with %(doctor)s at %(visit_time)s until "
+            "%(hold_until)s. Accepting it costs nothing extra: the booking is made at "
+            "the usual fee of %(fee)s yuan, as your stopped one was. If you do not "
+            "answer by then, the seat is released."
         )
     raise ValueError(f"no text for event {event!r}")
 

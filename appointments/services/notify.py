@@ -6,10 +6,16 @@ inbox copy) in that transaction and queues its delivery after the commit; see
 appointments.notifications.delivery for how it is sent and why it is never lost.
 """
 
-from appointments.models import Appointment, Notification, WaitlistEntry
+from appointments.models import (
+    Appointment,
+    Notification,
+    RebookingOffer,
+    WaitlistEntry,
+)
 from appointments.notifications.delivery import notification_create
 from appointments.notifications.messages import (
     appointment_context,
+    rebooking_offer_context,
     waitlist_context,
 )
 
@@ -71,4 +77,18 @@ def waitlist_notify(*, entry: WaitlistEntry, event: str) -> Notification | None:
         context=waitlist_context(entry),
         appointment_id=entry.appointment_id,
         profile_id=entry.profile_id,
+    )
+
+
+def rebooking_offer_notify(*, offer: RebookingOffer) -> Notification | None:
+    """Tell the patient of a stopped booking which seat is held for them and until when.
+    Called in the transaction that makes the offer: an offer rolled back (or a stop that
+    never committed, whose offers are never made) sends nothing. Once per offer."""
+    return notification_create(
+        user_id=offer.appointment.user_id,
+        event=Notification.Event.REBOOKING_OFFERED,
+        dedupe_key=f"rebooking_offer:{offer.pk}:offered",
+        context=rebooking_offer_context(offer),
+        appointment_id=offer.appointment_id,
+        profile_id=offer.appointment.profile_id,
     )

@@ -40,7 +40,10 @@ from appointments.services.booking import (
     appointment_create_on_taken_seat,
     seat_take,
 )
-from appointments.services.notify import appointment_notify
+from appointments.services.notify import (
+    appointment_notify,
+    rebooking_offer_notify,
+)
 from appointments.services.seat_rules import (
     seat_checks_under_locks,
     target_slot_check,
@@ -134,6 +137,8 @@ def _offer_one(
                     summary=f"appointment={appointment.pk} slot={slot.pk} "
                     f"waived={offer.fee_waived} expires={offer.expires_at:%Y-%m-%d %H:%M}",
                 )
+                # The outbox row in the offer's own transaction: no offer, no message.
+                rebooking_offer_notify(offer=offer)
         except DomainError:
             continue  # a cap or the session stopped under the lock: the next one
         doctor_id = slot.session.doctor_id

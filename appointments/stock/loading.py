@@ -23,7 +23,7 @@ from accounts.selectors import (
     member_levels,
     member_priority_hours_for_user_id,
 )
-from appointments.models import Appointment, BookingTicket
+from appointments.models import Appointment, BookingTicket, RebookingOffer
 from appointments.stock import keys
 from appointments.stock.client import (
     ERRORS,
@@ -119,6 +119,13 @@ def sessions_stock_read(session_ids: list[int]) -> list[SessionStock]:
     for session_id, profile_id in BookingTicket.objects.filter(
         session_id__in=session_ids, status=BookingTicket.Status.QUEUED
     ).values_list("session_id", "profile_id"):
+        profiles[session_id].add(profile_id)
+    # An open rebooking offer holds its seat for the stopped booking's patient (its
+    # slot's booked count includes it, as a booking's does), so that patient is marked
+    # in the offered session, as the delta of the offer's seat take marked them.
+    for session_id, profile_id in RebookingOffer.objects.filter(
+        slot__session_id__in=session_ids, status=RebookingOffer.Status.OPEN
+    ).values_list("slot__session_id", "appointment__profile_id"):
         profiles[session_id].add(profile_id)
     early_hours = longest_priority_hours()
     stocks = []

@@ -48,3 +48,20 @@ describe('rebooking offers after a stop', () => {
     expect(comp.dom.textContent).toContain('暂无改约名额');
   });
 });
+
+describe('the way to the offers', () => {
+  test('mine lists 停诊改约 among the patient entries and opens the offers page', async () => {
+    fake.reply('GET', '/api/v1/accounts/me/', [200, { id: 1, role: 'patient', nickname: '张三', phone: '138****0000', member_level: 'normal', points: 0 }]);
+    fake.reply('GET', '/api/v1/appointments/notifications/unread-count/', [200, { unread: 0 }]);
+    fake.reply('GET', '/api/v1/appointments/notifications/subscribe-templates/', [200, { templates: [] }]);
+    const mine = h.renderPage('pages/mine/mine');
+    await mine.instance.onLoad({});
+    const entries = mine.querySelectorAll('.entry').map((n) => n.dom.textContent.trim());
+    expect(entries).toContain('停诊改约');
+    expect(entries.indexOf('停诊改约')).toBe(entries.indexOf('我的候补') + 1);
+    const offers = mine.querySelectorAll('.entry').find((n) => n.dom.textContent.trim() === '停诊改约');
+    offers.dispatchEvent('tap');
+    await h.flush();
+    expect(fake.calls.navigateTo[fake.calls.navigateTo.length - 1].url).toBe('/pages/rebooking-offers/index');
+  });
+});

@@ -6,16 +6,26 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from appointments.ledger import services as ledger_services
 from appointments.ledger.rules import person_restriction
 from appointments.ledger.services import (
     appeal_attachment_content,
     appeal_decide,
     ledger_entry_record,
 )
-from appointments.models import LedgerAppeal, LedgerEntry, LedgerKind, LedgerRule
+from appointments.models import (
+    Appointment,
+    LedgerAppeal,
+    LedgerEntry,
+    LedgerKind,
+    LedgerRule,
+    Notification,
+    WaitlistEntry,
+)
 from appointments.services import sessions_mark_no_shows
 from common.errors import Conflict
 from common.models import OperationLog
@@ -287,3 +297,100 @@ def test_a_members_late_cancel_is_recorded_once_and_an_early_one_is_not(doctor):
     [entry] = LedgerEntry.objects.all()
     assert (entry.kind, entry.appointment_id) == ("late_cancel", late_one.pk)
     assert entry.id_card_hash == profile.id_card_hash
+
+
+def test_a_restricted_members_waitlist_entry_is_closed_not_promoted(doctor):
+    """The ledger's refusal applies to waitlist promotion too, members included: the
+    restricted person's entry is closed and told so, and the seat goes to the next."""
+    from appointments.services import appointment_cancel, waitlist_join
+
+    levels = default_levels()
+    top = max(levels.values(), key=lambda level: level.priority_hours)
+    member = PatientProfileFactory(user__member_level=top, user__member_level_floor=top)
+    for days in (2, 3, 4):
+        no_show(member, doctor, days)
+    slot = bookable(doctor)
+    slot.capacity = 1
+    slot.save(update_fields=["capacity"])
+    holder = book(slot)
+    entries = [
+        waitlist_join(actor=ACTOR, user=who.user, profile=who, session=slot.session)
+        for who in (member, PatientProfileFactory())
+    ]
+    WaitlistEntry.objects.filter(pk=entries[0].pk).update(priority=99)  # first in line
+
+    appointment_cancel(actor=ACTOR, appointment=holder)
+
+    first, second = (WaitlistEntry.objects.get(pk=e.pk) for e in entries)
+    assert (first.status, first.appointment_id) == ("closed", None)
+    assert second.status == "promoted"
+    assert second.appointment.profile_id == second.profile_id
+    assert not Appointment.objects.filter(profile=member, session=slot.session).exists()
+    assert OperationLog.objects.filter(
+        action="waitlist.closed", object_id=str(first.pk), summary="booking_restricted"
+    ).exists()
+    assert Notification.objects.filter(
+        dedupe_key=f"waitlist:{first.pk}:waitlist_closed"
+    ).exists()
+    slot.refresh_from_db()
+    assert slot.booked == 1
+
+
+def _stored_appeal_files(root) -> list:
+    folder = root / "appeals"
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def test_an_appeal_whose_save_fails_leaves_no_attachment_file(
+    restricted, settings, tmp_path, monkeypatch
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    entry = LedgerEntry.objects.first()
+
+    def log_down(**kwargs):
+        assert _stored_appeal_files(settings.MEDIA_ROOT)  # written by now
+        raise OperationalError("the operation log cannot be written")
+
+    monkeypatch.setattr(ledger_services, "operation_log_write", log_down)
+    with pytest.raises(OperationalError):
+        ledger_services.appeal_file(
+            actor=ACTOR,
+            user=restricted.user,
+            entry=entry,
+            reason="我那天住院了",
+            attachment_name="proof.png",
+            attachment_content=PNG,
+        )
+
+    assert not LedgerAppeal.objects.exists()
+    assert _stored_appeal_files(settings.MEDIA_ROOT) == []
+    monkeypatch.undo()  # the same appeal, saved: its file stays and opens
+    appeal = ledger_services.appeal_file(
+        actor=ACTOR,
+        user=restricted.user,
+        entry=entry,
+        reason="我那天住院了",
+        attachment_name="proof.png",
+        attachment_content=PNG,
+    )
+    [kept] = _stored_appeal_files(settings.MEDIA_ROOT)
+    assert appeal.attachment_storage_name == f"appeals/{kept.name}"
+    assert appeal_attachment_content(appeal) == PNG
+
+
+def test_an_appeal_is_not_filed_inside_a_callers_transaction(
+    restricted, settings, tmp_path
+):
+    """Durable: a caller's transaction rolled back later would orphan the file."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with pytest.raises(RuntimeError), transaction.atomic():
+        ledger_services.appeal_file(
+            actor=ACTOR,
+            user=restricted.user,
+            entry=LedgerEntry.objects.first(),
+            reason="我那天住院了",
+            attachment_name="proof.png",
+            attachment_content=PNG,
+        )
+    assert _stored_appeal_files(settings.MEDIA_ROOT) == []
+    assert not LedgerAppeal.objects.exists()

@@ -3,10 +3,12 @@
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.db import OperationalError, transaction
+from django.utils import timezone, translation
 
-from appointments.models import Appointment, RebookingOffer
-from appointments.services import session_stop
+from appointments.models import Appointment, Notification, RebookingOffer
+from appointments.notifications.messages import local_time_text, message_texts
+from appointments.services import rebooking_offers, session_stop
 from appointments.services.rebooking_offers import (
     rebooking_offer_accept,
     rebooking_offer_decline,
@@ -195,3 +197,129 @@ def test_a_patient_who_booked_the_offered_session_meanwhile_cannot_accept():
     assert refused.value.code == "already_booked"
     offer.refresh_from_db()
     assert offer.status == OS.OPEN  # still declinable; its seat still held
+
+
+def _offer_notices():
+    return Notification.objects.filter(event=Notification.Event.REBOOKING_OFFERED)
+
+
+def test_stopping_a_session_notifies_each_offer_once_and_nobody_left_without_one(
+    django_capture_on_commit_callbacks,
+):
+    # given: five patients of a session, three later seats of the doctor
+    slot = SlotFactory(capacity=5, session__fee=0)
+    stopped = [book(slot) for _ in range(5)]
+    for _ in range(3):
+        later_slot(slot.session.doctor, capacity=1)
+
+    # when: the stop commits, and its offers are made after it
+    with django_capture_on_commit_callbacks(execute=True):
+        session_stop(actor=ACTOR, session=slot.session, reason="医生出差")
+
+    # then: one notice per offer, to the offer's patient, about the offered seat
+    offers = list(RebookingOffer.objects.select_related("slot", "appointment"))
+    assert len(offers) == 3
+    notices = list(_offer_notices())
+    assert sorted(n.appointment_id for n in notices) == sorted(
+        o.appointment_id for o in offers
+    )
+    for offer in offers:
+        notice = _offer_notices().get(appointment_id=offer.appointment_id)
+        assert notice.user_id == offer.appointment.user_id
+        assert notice.profile_id == offer.appointment.profile_id
+        assert notice.dedupe_key == f"rebooking_offer:{offer.pk}:offered"
+        assert notice.page == "pages/rebooking-offers/index"
+        assert notice.context["visit_time"] == local_time_text(offer.slot.starts_at)
+        assert notice.context["hold_until"] == local_time_text(offer.expires_at)
+        assert local_time_text(offer.slot.starts_at) in notice.body
+        assert local_time_text(offer.expires_at) in notice.body
+    without = {a.pk for a in stopped} - {o.appointment_id for o in offers}
+    assert len(without) == 2
+    assert not _offer_notices().filter(appointment_id__in=without).exists()
+    # the stop's own notice still goes to everyone
+    assert Notification.objects.filter(event="stop_clinic").count() == 5
+
+
+def test_the_offer_notice_says_who_when_until_when_and_that_accepting_costs_nothing(
+    settings,
+):
+    # important enough to be texted when WeChat cannot deliver it, like the stop
+    assert settings.NOTIFICATIONS["EVENTS"]["rebooking_offered"]["sms"] is True
+    stopped = paid_booking()
+    later = later_slot(stopped.doctor, capacity=1)
+
+    with translation.override("en"):
+        [offer] = offer_after_stop(stop(stopped.session))
+    notice = _offer_notices().get()
+    assert notice.title == "A new time held for you"
+    assert stopped.doctor.name in notice.body
+    assert f"at {local_time_text(later.starts_at)}" in notice.body
+    assert f"until {local_time_text(offer.expires_at)}" in notice.body
+    assert "Accepting it costs nothing" in notice.body
+
+    # the same notice in Chinese
+    with translation.override("zh-hans"):
+        title, body = message_texts(notice.event, notice.context)
+    assert title == "已为您保留新的就诊时间"
+    assert "接受无需任何费用" in body
+    assert local_time_text(offer.expires_at) in body
+
+
+def test_an_unpaid_holds_offer_notice_names_the_usual_fee():
+    slot = SlotFactory(capacity=1, session__fee=1500, session__doctor__fee=1500)
+    book(slot)
+    later_slot(slot.session.doctor, capacity=1, session__fee=1500)
+
+    with translation.override("en"):
+        [offer] = offer_after_stop(stop(slot.session))
+
+    body = _offer_notices().get(appointment=offer.appointment).body
+    assert "costs nothing extra" in body
+    assert "usual fee of 15.00 yuan" in body
+
+
+def _stop_then_fail(session):
+    with transaction.atomic():
+        session_stop(actor=ACTOR, session=session, reason="医生出差")
+        raise RuntimeError("the stop fails after it was written")
+
+
+def test_no_offer_no_notice_and_a_rolled_back_stop_sends_nothing(
+    django_capture_on_commit_callbacks,
+):
+    full = paid_booking()
+    later_slot(full.doctor, capacity=2, booked=2)
+    assert offer_after_stop(stop(full.session)) == []
+    assert not _offer_notices().exists()
+
+    stopped = paid_booking()
+    later_slot(stopped.doctor, capacity=1)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        _stop_then_fail(stopped.session)
+    assert not RebookingOffer.objects.exists()
+    assert not _offer_notices().exists()
+
+
+def test_an_offer_that_rolls_back_takes_its_notice_with_it(monkeypatch):
+    """The notice is written in the offer's transaction (the outbox): an offer that
+    fails after its notice was written leaves neither, and its seat is not held."""
+    stopped = paid_booking()
+    later = later_slot(stopped.doctor, capacity=1)
+    paid = stop(stopped.session)
+    real_notify = rebooking_offers.rebooking_offer_notify
+    written = []
+
+    def notify_then_fail(**kwargs):
+        written.append(real_notify(**kwargs))
+        raise OperationalError(1205, "Lock wait timeout exceeded")
+
+    monkeypatch.setattr(rebooking_offers, "rebooking_offer_notify", notify_then_fail)
+    with pytest.raises(OperationalError):
+        offer_after_stop(paid)
+
+    assert len(written) == 3  # written at each attempt, rolled back with it
+    assert all(written)
+    assert not RebookingOffer.objects.exists()
+    assert not _offer_notices().exists()
+    later.refresh_from_db()
+    assert later.booked == 0

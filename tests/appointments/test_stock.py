@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from appointments.models import Appointment, BookingTicket
 from appointments.services import appointment_cancel
+from appointments.services.rebooking_offers import rebooking_offer_decline
 from appointments.services.ticket_writer import tickets_write
 from appointments.stock import keys
 from appointments.stock.loading import sessions_stock_load, stock_preload
@@ -16,6 +17,7 @@ from appointments.stock.reconcile import stock_reconcile
 from common.services import Actor
 from scheduling.models import Slot
 from tests.appointments.factories import PatientProfileFactory
+from tests.appointments.offer_helpers import one_offer_after_a_paid_booking_stopped
 from tests.appointments.stock_helpers import free_seats, marked, needs_redis, stock
 from tests.race import needs_row_locks
 from tests.records.helpers import client_for
@@ -366,3 +368,43 @@ def test_a_refusal_is_answered_before_drf_and_a_bad_request_still_gets_drfs_answ
     anonymous = client_for(profile.user)
     anonymous.credentials()
     assert _book(anonymous, profile, slot).status_code == 401
+
+
+def test_after_a_reload_an_open_offers_patient_is_marked_in_the_offered_session(
+    stock, settings
+):
+    # given: a stopped booking offered the doctor's later seat (held for the patient);
+    # the session has another free slot; then Redis loses everything
+    settings.PAYMENTS_DEV_GATEWAY = True
+    offer = one_offer_after_a_paid_booking_stopped()
+    patient = offer.appointment.profile
+    session_id = offer.slot.session_id
+    other = SlotFactory(session=offer.slot.session, capacity=2)
+    for key in stock.scan_iter(match=keys.pattern()):
+        stock.delete(key)
+
+    # when
+    sessions_stock_load([session_id])
+
+    # then: the holder is marked, so the stock refuses a second booking of the session,
+    # and the reconciler agrees with the load (it does not take the mark away)
+    assert marked(stock, session_id) == {patient.pk}
+    response = _book(client_for(patient.user), patient, other)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "already_booked"
+    assert free_seats(stock, other.pk) == 2
+    assert stock_reconcile(settle=0.01).profiles_removed == 0
+    assert marked(stock, session_id) == {patient.pk}
+
+
+def test_a_declined_offers_patient_is_not_marked_after_a_reload(stock, settings):
+    settings.PAYMENTS_DEV_GATEWAY = True
+    offer = one_offer_after_a_paid_booking_stopped()
+    rebooking_offer_decline(actor=Actor.system(), offer=offer)
+    for key in stock.scan_iter(match=keys.pattern()):
+        stock.delete(key)
+
+    sessions_stock_load([offer.slot.session_id])
+
+    assert marked(stock, offer.slot.session_id) == set()
+    assert free_seats(stock, offer.slot_id) == 1

@@ -72,3 +72,50 @@ def test_another_users_profile_and_records_are_404(restricted):
     )
     assert response.status_code == 404
     assert LedgerAppeal.objects.exists() is False
+
+
+def test_the_home_and_the_patients_page_lead_to_each_patients_records(restricted):
+    client = signed_in(restricted.user)
+
+    home = client.get(reverse("portal:index"))
+    patients = client.get(reverse("portal:profiles"))
+
+    assert f'href="{reverse("portal:profiles")}"' in home.text.partition("</nav>")[2]
+    assert "No-show records and appeals" in home.text
+    assert f'href="{reverse("portal:ledger", args=[restricted.pk])}"' in patients.text
+
+
+def test_each_records_form_has_its_own_fields_and_a_pending_appeal_says_so(restricted):
+    client = signed_in(restricted.user)
+    first, *others = LedgerEntry.objects.order_by("pk")
+    zh = {"accept-language": "zh-hans"}
+
+    page = client.get(reverse("portal:ledger", args=[restricted.pk]), headers=zh).text
+    refused = client.post(
+        reverse("portal:ledger-appeal", args=[restricted.pk, first.pk]),
+        {"reason": "当天住院", "attachment": SimpleUploadedFile("a.png", b"x")},
+        headers=zh,
+    ).text
+
+    # a label per field per record, each naming its own record's field
+    for entry in (first, *others):
+        for field in ("reason", "attachment"):
+            html_id = f"id_entry{entry.pk}_{field}"
+            assert page.count(f'id="{html_id}"') == 1
+            assert page.count(f'for="{html_id}"') == 1
+    # the refusal is shown in the record that was appealed, with its reason kept
+    card = refused.split('class="card entry"')[1:]
+    refused_card = next(c for c in card if f"/ledger/{first.pk}/appeal/" in c)
+    assert "仅接受 PDF、JPEG 和 PNG 文件。" in refused_card
+    assert "当天住院</textarea>" in refused_card
+    assert all("仅接受" not in c for c in card if c is not refused_card)
+
+    with translation.override("zh-hans"):
+        client.post(
+            reverse("portal:ledger-appeal", args=[restricted.pk, first.pk]),
+            {"reason": "当天住院"},
+        )
+    after = client.get(reverse("portal:ledger", args=[restricted.pk]), headers=zh).text
+    assert (
+        "申诉: 待处理" in after
+    )  # an appeal waits for staff (not the outbox's 待发送)

@@ -58,3 +58,18 @@ def test_another_patients_offer_is_not_found(offer):
     assert reverse("portal:rebooking-offer-accept", args=[offer.pk]) not in page.text
     offer.refresh_from_db()
     assert offer.status == RebookingOffer.Status.OPEN
+
+
+def test_the_menu_and_the_home_page_lead_to_the_offers(offer):
+    client = signed_in(offer.appointment.user)
+    link = f'href="{reverse("portal:rebooking-offers")}"'
+
+    home = client.get(reverse("portal:index"), headers={"accept-language": "zh-hans"})
+    appointments = client.get(reverse("portal:appointments"))
+
+    assert home.status_code == 200
+    menu, _, body = home.text.partition("</nav>")
+    assert link in menu  # the menu on every page
+    assert link in body  # and among the home page's links
+    assert "停诊改约" in menu
+    assert link in appointments.text.partition("</nav>")[0]

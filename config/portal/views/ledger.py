@@ -36,6 +36,12 @@ class AppealForm(forms.Form):
     )
 
 
+def _entry_ids(entry_id: int) -> str:
+    """Each record's appeal form has ids of its own, so its labels name its own fields
+    (one page holds a form per record; the posted field names stay the same)."""
+    return f"id_entry{entry_id}_%s"
+
+
 def _page(
     request: HttpRequest,
     profile: PatientProfile,
@@ -57,6 +63,9 @@ def _page(
                 "appeal": last,
                 "can_appeal": entry.voided_at is None
                 and not (last and last.status == "pending"),
+                "form": form
+                if form is not None and appealing == entry.pk
+                else AppealForm(auto_id=_entry_ids(entry.pk)),
             }
         )
     restrictions = [
@@ -71,8 +80,6 @@ def _page(
             "rows": rows,
             "restrictions": restrictions,
             "appeals": selectors.ledger_appeals_for_user(user=request.user),
-            "form": form or AppealForm(),
-            "blank": AppealForm(),
             "appealing": appealing,
         },
         status=status,
@@ -92,7 +99,7 @@ def ledger_page(request: HttpRequest, profile_id: int) -> HttpResponse:
 def ledger_appeal(request: HttpRequest, profile_id: int, entry_id: int) -> HttpResponse:
     profile = patient_profile_get_for_user(user=request.user, profile_id=profile_id)
     entry = selectors.ledger_entry_get_for_user(user=request.user, entry_id=entry_id)
-    form = AppealForm(request.POST, request.FILES)
+    form = AppealForm(request.POST, request.FILES, auto_id=_entry_ids(entry.pk))
     try:
         if not form.is_valid():
             raise Refused(400)
