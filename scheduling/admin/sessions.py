@@ -70,36 +70,6 @@ class SlotAddInline(admin.TabularInline):
     verbose_name = _("extra time slot")
     verbose_name_plural = _("add extra time slots")
 
-    @admin.action(
-        description=_("Put the selected sessions in the release queue (排队放号)"),
-        permissions=["change"],
-    )
-    def release_queue_on(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._release_queue_set(request, queryset, on=True)
-
-    @admin.action(
-        description=_("Take the selected sessions out of the release queue"),
-        permissions=["change"],
-    )
-    def release_queue_off(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._release_queue_set(request, queryset, on=False)
-
-    def _release_queue_set(
-        self, request: HttpRequest, queryset: QuerySet, *, on: bool
-    ) -> None:
-        actor = Actor.from_request(request)
-        changed = sum(
-            services.session_release_queue_set(
-                actor=actor, session=session, on=on, reason="staff"
-            )
-            for session in queryset.filter(status=ClinicSession.Status.OPEN)
-        )
-        self.message_user(
-            request,
-            _("%(n)d session(s) changed.") % {"n": changed},
-            messages.SUCCESS,
-        )
-
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).none()
 
@@ -167,6 +137,36 @@ class ClinicSessionAdmin(OperationLogHistoryMixin, SchedulingAdmin):
         "fee",
         "place",
     )
+
+    @admin.action(
+        description=_("Put the selected sessions in the release queue (排队放号)"),
+        permissions=["change"],
+    )
+    def release_queue_on(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._release_queue_set(request, queryset, on=True)
+
+    @admin.action(
+        description=_("Take the selected sessions out of the release queue"),
+        permissions=["change"],
+    )
+    def release_queue_off(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._release_queue_set(request, queryset, on=False)
+
+    def _release_queue_set(
+        self, request: HttpRequest, queryset: QuerySet, *, on: bool
+    ) -> None:
+        actor = Actor.from_request(request)
+        changed = sum(
+            services.session_release_queue_set(
+                actor=actor, session=session, on=on, reason="staff"
+            )
+            for session in queryset.filter(status=ClinicSession.Status.OPEN)
+        )
+        self.message_user(
+            request,
+            _("%(n)d session(s) changed.") % {"n": changed},
+            messages.SUCCESS,
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (
