@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import PatientProfile, User
 from accounts.selectors import member_privileges_for_user
 from appointments.errors import ErrorCode
+from appointments.ledger.rules import restriction_check
 from appointments.models import Appointment, WaitlistEntry
 from appointments.services.booking import (
     appointment_create_on_taken_seat,
@@ -76,6 +77,10 @@ def waitlist_join(
                 _("Seats are still available; please book directly."),
             )
         already_booked_check(profile=profile, session=session)
+        # 爽约管理: a restricted person is told so now, not when a seat comes back.
+        restriction_check(
+            id_card_hash=profile.id_card_hash, hospital_id=session.hospital_id, now=now
+        )
         if WaitlistEntry.objects.filter(
             profile=profile, session=session, is_waiting=True
         ).exists():

@@ -307,8 +307,6 @@ def test_a_restricted_members_waitlist_entry_is_closed_not_promoted(doctor):
     levels = default_levels()
     top = max(levels.values(), key=lambda level: level.priority_hours)
     member = PatientProfileFactory(user__member_level=top, user__member_level_floor=top)
-    for days in (2, 3, 4):
-        no_show(member, doctor, days)
     slot = bookable(doctor)
     slot.capacity = 1
     slot.save(update_fields=["capacity"])
@@ -318,6 +316,8 @@ def test_a_restricted_members_waitlist_entry_is_closed_not_promoted(doctor):
         for who in (member, PatientProfileFactory())
     ]
     WaitlistEntry.objects.filter(pk=entries[0].pk).update(priority=99)  # first in line
+    for days in (2, 3, 4):  # restricted after joining
+        no_show(member, doctor, days)
 
     appointment_cancel(actor=ACTOR, appointment=holder)
 
@@ -334,6 +334,24 @@ def test_a_restricted_members_waitlist_entry_is_closed_not_promoted(doctor):
     ).exists()
     slot.refresh_from_db()
     assert slot.booked == 1
+
+
+def test_a_restricted_person_cannot_join_a_waitlist(restricted, doctor):
+    """Told at once, with the reason, rather than when a seat comes back."""
+    from appointments.services import waitlist_join
+
+    slot = bookable(doctor)
+    slot.capacity = 1
+    slot.save(update_fields=["capacity"])
+    book(slot)
+
+    with pytest.raises(Conflict) as refused:
+        waitlist_join(
+            actor=ACTOR, user=restricted.user, profile=restricted, session=slot.session
+        )
+
+    assert refused.value.code == "booking_restricted"
+    assert not WaitlistEntry.objects.filter(profile=restricted).exists()
 
 
 def _stored_appeal_files(root) -> list:
