@@ -7,9 +7,11 @@ nothing stored), then sends it with a real PNG: the page says it was sent, the r
 shows the pending appeal and no form any more, and the proof is stored encrypted.
 """
 
+import concurrent.futures
 import datetime
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from accounts.services.login import user_get_or_create_for_phone
@@ -116,10 +118,25 @@ def test_a_restricted_patient_appeals_a_record_with_a_proof(
 
     assert axe.violations == []
     # the one appeal is stored with its proof, encrypted, and no refused file is left
-    appeal = LedgerAppeal.objects.get()
+    # (read on a thread of its own: Playwright's loop runs in this one, where Django
+    # refuses database calls)
+    appeal, proof_read = _in_thread(_stored_appeal)
     assert appeal.reason == "那天我在住院，附住院证明"
     assert appeal.attachment_name == "hospital-note.png"
-    assert appeal_attachment_content(appeal) == PNG
+    assert proof_read == PNG
     stored = list((tmp_path / "media" / "appeals").iterdir())
     assert [f"appeals/{f.name}" for f in stored] == [appeal.attachment_storage_name]
     assert PNG not in stored[0].read_bytes()
+
+
+def _stored_appeal():
+    try:
+        appeal = LedgerAppeal.objects.get()
+        return appeal, appeal_attachment_content(appeal)
+    finally:
+        connection.close()
+
+
+def _in_thread(fn):
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn).result()
