@@ -11,6 +11,7 @@ import pytest
 
 from consult.services.offers import quick_reply_create
 from tests.accounts.factories import make_id_card_no
+from tests.browser.portal_login import portal_log_in
 from tests.browser.test_portal import AxeChecker
 from tests.consult.factories import offering_doctor
 from tests.fakes.sms_server import FakeSmsServer
@@ -54,13 +55,7 @@ def test_a_patient_asks_the_doctor_replies_and_the_patient_rates(
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
 
     # when the patient logs in with an SMS code
-    page.goto("/h5/login/")
-    page.get_by_label("手机号").fill(PHONE)
-    page.get_by_role("button", name="发送验证码").click()
-    page.get_by_text("验证码已发送至").wait_for()
-    page.get_by_label("短信验证码").fill(sms_server.last_code(PHONE))
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/h5/appointments/")
+    portal_log_in(page, sms_server, PHONE)
 
     # and asks the doctor from their page, adding the patient first
     page.goto(f"/h5/doctors/{doctor.pk}/")

@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 
 from tests.accounts.factories import make_id_card_no
+from tests.browser.portal_login import portal_log_in
 from tests.fakes.sms_server import FakeSmsServer
 from tests.hospitals.factories import DoctorFactory, HospitalFactory
 from tests.scheduling.factories import SlotFactory
@@ -200,13 +201,7 @@ def test_a_patient_reschedules_a_paid_booking_then_cancels_it(
     page.set_viewport_size({"width": 390, "height": 844})
 
     # when the patient logs in, books the first slot for themselves and pays
-    page.goto("/h5/login/")
-    page.get_by_label("手机号").fill(PHONE)
-    page.get_by_role("button", name="发送验证码").click()
-    page.get_by_text("验证码已发送至").wait_for()
-    page.get_by_label("短信验证码").fill(sms_server.last_code(PHONE))
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/h5/appointments/")
+    portal_log_in(page, sms_server, PHONE)
     page.goto(f"/h5/book/{first.pk}/")
     page.get_by_role("link", name="添加就诊人").click()
     page.get_by_label("姓名").fill("钱七")

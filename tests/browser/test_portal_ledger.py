@@ -20,6 +20,7 @@ from appointments.models import LedgerAppeal, LedgerEntry
 from common.services import Actor
 from tests.accounts.factories import PatientProfileFactory
 from tests.appointments.test_ledger import PNG, no_show
+from tests.browser.portal_login import portal_log_in
 from tests.browser.test_portal import AxeChecker, sms_server
 from tests.hospitals.factories import DoctorFactory, HospitalFactory
 
@@ -36,16 +37,6 @@ def _restricted_patient():
     for days in (2, 3, 4):
         no_show(profile, doctor, days)
     return profile
-
-
-def _log_in(page, sms_server) -> None:
-    page.goto("/h5/login/")
-    page.get_by_label("手机号").fill(PHONE)
-    page.get_by_role("button", name="发送验证码").click()
-    page.get_by_text("验证码已发送至").wait_for()
-    page.get_by_label("短信验证码").fill(sms_server.last_code(PHONE))
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/h5/appointments/")
 
 
 def test_a_restricted_patient_appeals_a_record_with_a_proof(
@@ -67,7 +58,7 @@ def test_a_restricted_patient_appeals_a_record_with_a_proof(
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
 
     # when the patient opens the records from the patients page
-    _log_in(page, sms_server)
+    portal_log_in(page, sms_server, PHONE)
     page.get_by_role("navigation", name="主菜单").get_by_role(
         "link", name="就诊人"
     ).click()

@@ -20,6 +20,7 @@ from common.services import Actor
 from tests.accounts.factories import PatientProfileFactory
 from tests.appointments.booking_helpers import book
 from tests.appointments.stock_helpers import needs_redis, stock
+from tests.browser.portal_login import portal_log_in
 from tests.browser.test_portal import AxeChecker, sms_server
 from tests.hospitals.factories import DoctorFactory
 from tests.race import needs_row_locks
@@ -64,13 +65,7 @@ def _patient():
 
 
 def _book_in_the_browser(page, sms_server, slot) -> None:
-    page.goto("/h5/login/")
-    page.get_by_label("手机号").fill(PHONE)
-    page.get_by_role("button", name="发送验证码").click()
-    page.get_by_text("验证码已发送至").wait_for()
-    page.get_by_label("短信验证码").fill(sms_server.last_code(PHONE))
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/h5/appointments/")
+    portal_log_in(page, sms_server, PHONE)
     page.goto(f"/h5/book/{slot.pk}/")
     page.get_by_label("孙八").check()
     page.get_by_role("button", name="预约", exact=True).click()
