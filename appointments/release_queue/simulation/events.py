@@ -48,8 +48,10 @@ class RunResult:
         default_factory=list
     )  # (seconds after the release, session index, places admitted)
     unsold: int = 0
+    wins: list[tuple[float, int]] = field(default_factory=list)  # (at, patient index)
 
-    def won(self, at: float, scripted: bool) -> None:
+    def won(self, at: float, index: int, scripted: bool) -> None:
+        self.wins.append((at, index))
         self.seats += 1
         self.scripted_seats += scripted
         self.last_win = max(self.last_win, at)

@@ -60,8 +60,12 @@ class Params:
             raise ValueError("patients, sessions and seats must be at least 1")
         if not 0 <= self.scripted_share <= 1:
             raise ValueError("the scripted share is between 0 and 1")
-        if self.rate <= 0 or self.burst < 0 or self.window <= 0:
-            raise ValueError("rate > 0, burst >= 0 and window > 0")
+        # STATUS caps its token bucket at the burst: with a burst below 1 it never
+        # admits anyone (the settings ask for 1 at least too).
+        if self.rate <= 0 or self.burst < 1 or self.window <= 0:
+            raise ValueError(
+                "the rate and the window must be above 0, the burst 1 or more"
+            )
 
     @property
     def seats(self) -> int:

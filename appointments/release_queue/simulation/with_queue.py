@@ -211,7 +211,7 @@ class QueueRun:
             self.result.answers[code] += 1
             if code == "won":
                 self.won[i] = True
-                self.result.won(at, crowd[i].scripted)
+                self.result.won(at, i, crowd[i].scripted)
                 admitted = self.admitted_at[i]
                 if admitted is None or admitted > at:
                     self.result.early_wins += 1

@@ -61,7 +61,7 @@ def run_without_queue(
             patient = crowd[i]
             result.answers[answer[0]] += 1
             if answer[0] == "won":
-                result.won(at, patient.scripted)
+                result.won(at, i, patient.scripted)
             if answer[0] in FINAL:
                 continue
             tries[i] += 1
