@@ -58,7 +58,7 @@ def study_json(study: Study) -> dict:
             ),
         },
         "admission": {
-            "runs": [asdict(a) | {"per_second": a.per_second} for a in study.admission],
+            "runs": [asdict(a) for a in study.admission],
             "mean_per_second": _mean(rates) if rates else None,
             "planned_per_second": study.params.rate * study.params.sessions,
         },

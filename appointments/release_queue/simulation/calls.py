@@ -1,8 +1,8 @@
 """The real scripts, called in pipelines and timed by the wall clock.
 
-The arguments are those appointments.release_queue.store and
-appointments.stock.services' TAKE pass (store.py has no pipelined form; the simulation
-needs one: 20,000 joins one round trip each would measure the network, not the queue).
+The arguments are those appointments.release_queue.store passes (JOIN, STATUS) and
+appointments.services.stock_booking (TAKE). store.py has no pipelined form, and the
+simulation needs one: 20,000 joins one round trip each would measure the network.
 Calls within one pipeline run on Redis one after the other, in the order given, so TAKEs
 sent in time order are decided in time order.
 

@@ -4,9 +4,9 @@ Each seed is one crowd (patients.py) booking twice: without the queue and with i
 acceptance: with the queue, the scripts' share of the seats stays within TOLERANCE_PP
 points of their share of the people, on every seed.
 
-The admission rate is read off the run with the queue: the places admitted from the
-release until every session had admitted as many places as it has seats (the rush, when the
-pace and not the seats decides), per virtual second. The throughput is the wall clock of
+The admission rate is read off the run with the queue, in the rush: from the release until
+every session had admitted as many places as it has seats (while the pace, not the seats,
+decides), the places admitted per virtual second after the bursts. The throughput is the wall clock of
 the very calls the runs made (JOIN and STATUS, and the stock's TAKE), against plain GETs
 sent in the same batches right after: a benchmark figure to read, never to assert.
 """
@@ -42,19 +42,15 @@ class SeedResult:
 
 @dataclass(frozen=True)
 class AdmissionRate:
-    rush_seconds: (
-        float  # from the release until every session admitted its seats' worth
-    )
+    # From the release until every session admitted its seats' worth of places.
+    rush_seconds: float
     at_release: int  # places admitted at the release itself (the bursts)
     after_release: int  # places admitted after it, within the rush
     total: int  # places admitted over the whole run (lapsed passes' seats again)
-
-    @property
-    def per_second(self) -> float | None:
-        """Admissions per virtual second after the burst, all sessions together."""
-        if self.rush_seconds <= 0:
-            return None
-        return self.after_release / self.rush_seconds
+    # Admissions per virtual second after the bursts, all sessions together: each
+    # session's places after its first admission past the release, over the time from
+    # that admission to its last in the rush (the pace, not the clock's first tick).
+    per_second: float | None
 
 
 @dataclass(frozen=True)
@@ -87,8 +83,9 @@ class Study:
 def admission_rate(params: Params, result: RunResult) -> AdmissionRate:
     """The rush of one run with the queue (see the module's docstring)."""
     done = [0] * params.sessions
+    paced: list[list[tuple[float, int]]] = [[] for _ in range(params.sessions)]
     rush_end = [0.0] * params.sessions
-    at_release = after = total = 0
+    at_release = total = 0
     for at, session, admitted in sorted(result.admissions):
         total += admitted
         if done[session] >= params.seats_per_session:
@@ -98,8 +95,20 @@ def admission_rate(params: Params, result: RunResult) -> AdmissionRate:
         if at <= 0:
             at_release += admitted
         else:
-            after += admitted
-    return AdmissionRate(max(rush_end, default=0.0), at_release, after, total)
+            paced[session].append((at, admitted))
+    rate = 0.0
+    for admissions in paced:
+        if len(admissions) > 1:
+            span = admissions[-1][0] - admissions[0][0]
+            rate += sum(n for _at, n in admissions[1:]) / span
+    after = sum(n for admissions in paced for _at, n in admissions)
+    return AdmissionRate(
+        rush_seconds=max(rush_end, default=0.0),
+        at_release=at_release,
+        after_release=after,
+        total=total,
+        per_second=rate if any(len(a) > 1 for a in paced) else None,
+    )
 
 
 def seed_run(
