@@ -169,3 +169,16 @@ def demand_count(session_id: int) -> int:
     """The accounts that tried to book the session after its release, or joined its
     queue (HyperLogLog: within about 1 %)."""
     return int(stock_client().pfcount(keys.demand_key(session_id)))
+
+
+def queue_members_between(*, session_id: int, first: int, last: int) -> list[int]:
+    """The members holding places `first`..`last` (1-based), in place order: whom a
+    STATUS that moved `admitted` from first - 1 to last gave a pass (none had left in
+    between). Read only; for the simulation, which follows admissions place by place."""
+    if last < first:
+        return []
+    order = f"{prefix()}qo{session_id}"  # the places (keys.py: `qo<session>`)
+    return [
+        int(_text(member))
+        for member in stock_client().zrangebyscore(order, first, last)
+    ]
