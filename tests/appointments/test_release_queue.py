@@ -51,7 +51,8 @@ def test_the_waiting_room_opens_before_the_release_and_places_are_drawn_at_it(
     )
     for profile in profiles:
         joined, created = join(profile, session, at(session, -60))
-        assert created and joined.state == State.DRAWING
+        assert created
+        assert joined.state == State.DRAWING
     assert place(profiles[0], session, at(session, -30)).waiting_room == 6
 
     # when: the first poll after the release
@@ -126,7 +127,8 @@ def test_admission_never_exceeds_the_free_seats(stock, pace, settings):
     # then: three passes; the others wait, told a seat is unlikely
     assert sum(p.state == State.ADMITTED for p in places) == 3
     waiting = [p for p in places if p.state == State.WAITING]
-    assert len(waiting) == 7 and not any(p.likely_seat for p in waiting)
+    assert len(waiting) == 7
+    assert not any(p.likely_seat for p in waiting)
 
 
 def test_an_admitted_patient_books_and_the_next_is_admitted_when_a_pass_lapses(
@@ -149,7 +151,8 @@ def test_an_admitted_patient_books_and_the_next_is_admitted_when_a_pass_lapses(
         slot_id=slot.pk,
         now=at(session, 5),
     )
-    assert answer is not None and answer.status == "queued"
+    assert answer is not None
+    assert answer.status == "queued"
     assert place(order[0], session, at(session, 6)).state == State.BOOKED
 
     # then: once the second's pass lapses, its seat goes to the third
@@ -213,7 +216,9 @@ def test_one_place_per_account_and_per_person(stock, pace):
     again, created_again = join(profile, session, at(session, -59))
 
     # then
-    assert created and not created_again and again.profile_id == profile.pk
+    assert created
+    assert not created_again
+    assert again.profile_id == profile.pk
     assert (
         _refusal(join, sibling, session, at(session, -58))
         == "release_queue_account_has_place"

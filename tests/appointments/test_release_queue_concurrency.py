@@ -79,7 +79,8 @@ def test_many_joining_at_once_get_one_place_per_account_and_per_person(stock, pa
         for profile in people + twins + siblings
         if held.get(profile.user_id) == profile.pk
     )
-    assert persons and max(persons.values()) == 1
+    assert persons
+    assert max(persons.values()) == 1
     assert Counter(results)["joined"] == len(held)
     # each person got a place through one of their accounts, or their account's
     # place went to the sibling who was quicker
@@ -100,7 +101,7 @@ def test_concurrent_polls_admit_places_in_order_and_never_beyond_the_seats(stock
     # when: everyone polls at once, at several moments after the release
     for seconds in (0.1, 0.5, 1.0, 1.7, 3.0):
         run_at_once(
-            [lambda p=p: place(p, session, at(session, seconds)) for p in profiles]
+            [lambda p=p, s=seconds: place(p, session, at(session, s)) for p in profiles]
         )
 
     # then: the admitted places are exactly 1..12, the seats
@@ -173,7 +174,8 @@ def test_a_rush_of_bookings_only_admitted_patients_win_and_nothing_is_overbooked
                 == 1
             )
     refused = Counter(code for (_, code), n in by_profile.items() for _ in range(n))
-    assert refused["release_queue_required"] and refused["release_queue_waiting"]
+    assert refused["release_queue_required"]
+    assert refused["release_queue_waiting"]
     slot = Slot.objects.get(pk=slot.pk)
     assert slot.booked == 8 == Appointment.objects.filter(slot=slot).count()
     assert BookingTicket.objects.filter(status="booked").count() == 8
