@@ -9,6 +9,9 @@ in-memory addition, no query):
 - hospital_booking_refusals_total{path, code}: the refusals by their error code
   (slot_full, not_released_yet, ...), the stock's early refusal before DRF included.
 - hospital_booking_tickets_decided_total{result}: tickets the writer decided.
+- hospital_release_queue_joins_total{result}: joins of a release queue's waiting room
+  ("joined", "held": the place already held, "fallback": Redis lost, or the refusal's code).
+- hospital_release_queue_places_drawn_total: places given by the releases' draws.
 
 Read at scrape time, one aggregate query each (registered in AppointmentsConfig.ready):
 hospital_booking_tickets_queued (the writer's backlog) and
@@ -39,6 +42,25 @@ TICKETS_DECIDED = Counter(
     "Booking tickets the writer decided, by result (booked, refused).",
     ["result"],
 )
+
+RELEASE_QUEUE_JOINS = Counter(
+    "hospital_release_queue_joins",
+    "Joins of a release queue's waiting room, by result (joined, held, fallback, or the "
+    "refusal's code).",
+    ["result"],
+)
+RELEASE_QUEUE_PLACES_DRAWN = Counter(
+    "hospital_release_queue_places_drawn",
+    "Places given by the release queues' draws.",
+)
+
+
+def release_queue_join_counted(result: str) -> None:
+    RELEASE_QUEUE_JOINS.labels(result=str(result)).inc()
+
+
+def release_queue_draw_counted(places: int) -> None:
+    RELEASE_QUEUE_PLACES_DRAWN.inc(places)
 
 
 def booking_counted(*, path: str, result: str) -> None:

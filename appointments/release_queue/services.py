@@ -20,6 +20,7 @@ from accounts.models import User
 from accounts.selectors import patient_profile_get_for_user
 from appointments.errors import ErrorCode
 from appointments.ledger.rules import restriction_check
+from appointments.metrics import release_queue_draw_counted, release_queue_join_counted
 from appointments.release_queue.place import Place, State, now_seconds, place_of
 from appointments.release_queue.schedule import QueuePlan
 from appointments.release_queue.store import (
@@ -38,7 +39,7 @@ from appointments.stock.loading import (
     session_stock_write,
     sessions_stock_read,
 )
-from common.errors import Conflict, NotFound
+from common.errors import Conflict, DomainError, NotFound
 from common.services import Actor, operation_log_write
 from scheduling.errors import ErrorCode as SchedulingError
 from scheduling.models import ClinicSession
@@ -95,6 +96,7 @@ def _draw_if_due(session_id: int, facts: QueueFacts, now: float) -> bool:
     places = queue_draw(session_id=session_id, now=now)
     if places is None:
         return False
+    release_queue_draw_counted(places)
     operation_log_write(
         actor=Actor.system(),
         action="release_queue_draw",
@@ -197,6 +199,27 @@ def release_queue_join(
 
     One account holds one place, and one person (ID number) one place whichever account
     asks; joining again for the same profile answers the place held."""
+    try:
+        place, created = _join_place(
+            user=user, session_id=session_id, profile_id=profile_id, now=now
+        )
+    except DomainError as refusal:
+        release_queue_join_counted(refusal.code)
+        raise
+    if place.state == State.FALLBACK:
+        release_queue_join_counted("fallback")
+    else:
+        release_queue_join_counted("joined" if created else "held")
+    return place, created
+
+
+def _join_place(
+    *,
+    user: User,
+    session_id: int,
+    profile_id: int,
+    now: datetime.datetime | None,
+) -> tuple[Place, bool]:
     profile = patient_profile_get_for_user(user=user, profile_id=profile_id)
     session = _session_get(session_id)
     at = now_seconds(now)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from appointments.services.ticket_writer import tickets_write
 from appointments.stock.loading import sessions_stock_load
+from common.errors import Conflict
 from tests.appointments.factories import PatientProfileFactory
 from tests.appointments.stock_helpers import needs_redis, stock
 from tests.metrics_helpers import TOKEN, scrape, value
@@ -151,3 +152,32 @@ def test_queued_tickets_and_the_outbox_are_read_at_scrape_time(settings):
         value(before, "hospital_notifications_outbox", status="pending") + 1
     )
     assert value(after, "hospital_notifications_outbox", status="sending") == 0
+
+
+@needs_redis
+def test_the_release_queue_counts_joins_refusals_and_places_drawn(stock, settings):
+    from tests.appointments.booking_helpers import same_person
+    from tests.appointments.release_queue_helpers import at, hot_session, join, place
+
+    session, _ = hot_session()
+    first, second = PatientProfileFactory(), PatientProfileFactory()
+    twin = same_person(first)
+    before = scrape()
+
+    join(first, session, at(session, -60))
+    join(first, session, at(session, -59))
+    join(second, session, at(session, -58))
+    with pytest.raises(Conflict):
+        join(twin, session, at(session, -57))
+    place(first, session, at(session, 1))  # the draw
+
+    after = scrape()
+
+    def grew(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    joins = "hospital_release_queue_joins_total"
+    assert grew(joins, result="joined") == 2
+    assert grew(joins, result="held") == 1
+    assert grew(joins, result="release_queue_person_has_place") == 1
+    assert grew("hospital_release_queue_places_drawn_total") == 2
