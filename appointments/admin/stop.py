@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from appointments.admin.release_queue import ReleaseQueueColumnMixin
 from appointments.services.stopping import (
     SessionStopResult,
     session_stop,
@@ -105,7 +106,7 @@ def stop_sessions(
     return None
 
 
-class ClinicSessionStopAdmin(ClinicSessionAdmin):
+class ClinicSessionStopAdmin(ReleaseQueueColumnMixin, ClinicSessionAdmin):
     actions = (*ClinicSessionAdmin.actions, stop_sessions)
 
 

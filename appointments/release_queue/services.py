@@ -292,6 +292,20 @@ def release_queue_leave(*, user_id: int, session_id: int) -> None:
         )
 
 
+def release_queue_summary(
+    *, session_id: int, now: datetime.datetime | None = None
+) -> QueueFacts | None:
+    """The queue's facts for staff (admitting whoever is due first, as a poll does).
+    None: not prepared, or Redis unavailable."""
+    if not stock_usable():
+        return None
+    try:
+        return queue_status(session_id=session_id, member=None, now=now_seconds(now))
+    except ERRORS as exc:
+        stock_failed(exc)
+        return None
+
+
 def queue_slots_refresh(*, session_id: int) -> None:
     """After 加号 (a slot added): the queue counts the new slot's seats too. Only for a
     session whose queue is prepared; errors are the stock's outage, logged there."""

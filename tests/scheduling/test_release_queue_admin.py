@@ -59,3 +59,26 @@ def test_staff_mark_and_unmark_their_sessions_and_the_stock_follows(client, stoc
     assert not ClinicSession.objects.get(pk=loaded.pk).release_queue
     assert OperationLog.objects.filter(action="session_release_queue_off").count() == 1
     assert stock.hget(keys.session_key(loaded.pk), "q") is None
+
+
+@needs_redis
+def test_the_session_page_shows_how_the_queue_stands(client, stock):
+    from tests.appointments.factories import PatientProfileFactory
+    from tests.appointments.release_queue_helpers import at, hot_session, join
+
+    session, _ = hot_session(seats=4, slots=2)
+    for _n in range(3):
+        join(PatientProfileFactory(), session, at(session, -60))
+    client.force_login(_staff(session.hospital))
+
+    page = client.get(
+        reverse("admin:scheduling_clinicsession_change", args=[session.pk])
+    )
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "release queue now" in text.lower()
+    assert (
+        "3 waiting for the draw; 0 places drawn or joined since, 0 admitted; "
+        "0 passes in use; 8 seats free."
+    ) in text
