@@ -12,8 +12,13 @@ from typing import Any
 from demo.catalog import doctor_items, room_for_title
 from demo.seeding import SeedContext
 from hospitals.models import ConsultingRoom, Doctor
-from scheduling.models import ClinicType, ScheduleTemplate
-from scheduling.services import schedule_template_save, sessions_generate
+from scheduling.models import BookingRule, ClinicSession, ClinicType, ScheduleTemplate
+from scheduling.services import (
+    booking_rule_save,
+    schedule_template_save,
+    session_release_queue_set,
+    sessions_generate,
+)
 
 _MORNING = (datetime.time(8, 0), datetime.time(11, 30))
 _AFTERNOON = (datetime.time(13, 30), datetime.time(17, 0))
@@ -83,3 +88,25 @@ def seed_template(ctx: SeedContext, data: dict[str, Any]) -> bool:
 def seed_sessions(ctx: SeedContext, item: str) -> bool:
     """Sessions for the booking window from the templates (idempotent, like the beat job)."""
     return sessions_generate() > 0
+
+
+def seed_release_queue(ctx: SeedContext, item: str) -> bool:
+    """The famous doctors' Saturday clinics release through the queue (排队放号), and
+    each hospital puts a doctor's next session in it by itself when five times more
+    accounts than seats tried at the last release. True when anything changed."""
+    changed = False
+    for rule in BookingRule.objects.filter(release_queue_demand_factor__isnull=True):
+        rule.release_queue_demand_factor = 5
+        booking_rule_save(actor=ctx.actor, rule=rule)
+        changed = True
+    saturdays = ClinicSession.objects.filter(
+        clinic_type=ClinicType.EXPERT,
+        status=ClinicSession.Status.OPEN,
+        release_queue=False,
+        date__week_day=7,  # Django counts Sunday as 1: Saturday is 7
+    )
+    for session in saturdays:
+        changed |= session_release_queue_set(
+            actor=ctx.actor, session=session, on=True, reason="demo: famous doctor"
+        )
+    return changed

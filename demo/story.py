@@ -7,7 +7,8 @@
    member levels (普通, 银卡, 金卡, VIP) need no chapter: accounts' migration creates them,
    and every new patient starts at the entry level.
 3. The clinics (demo/schedule.py): each doctor's weekly clinic times, clinic type and
-   room, and the sessions of the booking window generated from them, ready to book.
+   room, and the sessions of the booking window generated from them, ready to book; the
+   famous doctors' Saturday clinics release through the queue (排队放号).
 4. Online consults (demo/consults.py): the senior doctors' terms, and one doctor account
    per hospital to answer them.
 
@@ -40,6 +41,7 @@ SEED_STEPS: list[SeedStep] = [
     # 3. The clinics.
     SeedStep("templates", schedule.template_items(), schedule.seed_template),
     SeedStep("sessions", ["window"], schedule.seed_sessions),
+    SeedStep("release queue", ["famous doctors"], schedule.seed_release_queue),
     # 4. Online consults.
     SeedStep("consult offers", consults.offer_items(), consults.seed_offer),
     SeedStep("doctor accounts", people.DOCTORS, consults.seed_doctor_login),

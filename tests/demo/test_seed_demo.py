@@ -15,7 +15,7 @@ from consult.models import ConsultOffer
 from demo import people, story
 from demo.seeding import SeedStep
 from hospitals.models import ConsultingRoom, Department, Doctor, Hospital
-from scheduling.models import ClinicSession, ScheduleTemplate
+from scheduling.models import BookingRule, ClinicSession, ScheduleTemplate
 
 pytestmark = pytest.mark.django_db
 
@@ -67,17 +67,26 @@ def test_seed_creates_the_demo_data_set():
     ]
     assert PatientProfile.objects.count() == 5
     assert (
-        "Demo data: 297 created, 0 already present (hospitals 3/0, departments 23/0, "
+        "Demo data: 298 created, 0 already present (hospitals 3/0, departments 23/0, "
         "doctors 60/0, rooms 30/0, admins 1/0, staff 3/0, patients 3/0, profiles 5/0, "
-        "templates 135/0, sessions 1/0, consult offers 30/0, doctor accounts 3/0)."
+        "templates 135/0, sessions 1/0, release queue 1/0, consult offers 30/0, "
+        "doctor accounts 3/0)."
     ) in output
     assert output.rstrip().splitlines()[-4] == (
         "Admin login: http://127.0.0.1:8000/admin/  username: admin  "
         f"password: {people.DEFAULT_DEMO_PASSWORD}"
     )
-    assert "[##############################] 297/297 doctor accounts" in output
+    assert "[##############################] 298/298 doctor accounts" in output
     # two rooms per clinic; chiefs hold expert clinics in 1诊室, residents general ones in 2诊室
     assert ConsultingRoom.objects.count() == 30
+    # the famous doctors' Saturday clinics release through the queue (排队放号)
+    queued = ClinicSession.objects.filter(release_queue=True)
+    assert queued.exists()
+    assert {s.date.weekday() for s in queued} == {5}
+    assert {s.clinic_type for s in queued} == {"expert"}
+    assert set(
+        BookingRule.objects.values_list("release_queue_demand_factor", flat=True)
+    ) == {5}
     assert (
         ConsultingRoom.objects.exclude(hospital=F("department__hospital")).exists()
         is False
@@ -151,7 +160,7 @@ def test_seed_twice_creates_nothing_and_writes_no_logs():
 
     # then
     assert _snapshot() == before
-    assert "Demo data: 0 created, 297 already present" in output
+    assert "Demo data: 0 created, 298 already present" in output
 
 
 def test_seed_leaves_rows_that_staff_changed_alone():
@@ -183,7 +192,7 @@ def test_seed_fills_in_only_what_is_missing():
 
     # then
     assert Doctor.objects.count() == 60
-    assert "Demo data: 4 created, 293 already present" in output
+    assert "Demo data: 4 created, 294 already present" in output
     assert "doctors 1/59" in output
     assert "templates 2/133" in output
     assert ClinicSession.objects.filter(doctor__name="刘洋").exists()
