@@ -832,6 +832,18 @@ _EVENT_DEFAULTS = {
             "time4": "{hold_until}",
         },
     ),
+    # 排队放号: the patient's turn in a release queue came; the page is the waiting room,
+    # where they pick a time (values {session_id}, {patient}, {doctor}, {visit_date},
+    # {period}, {pass_until}). Not texted by default: the turn lasts minutes.
+    "release_queue_admitted": (
+        "pages/release-queue/index?session_id={session_id}",
+        {
+            "name1": "{patient}",
+            "thing2": "{doctor}",
+            "date3": "{visit_date}",
+            "time4": "{pass_until}",
+        },
+    ),
     # Online consults (consult/notifications.py): values {consult_id}, {patient},
     # {doctor}, {hospital}, {title}, {time}, {amount} (refunds). A new message goes to
     # the other party (at most one per consult and recipient in CONSULT_NOTIFY_MESSAGE_

@@ -37,6 +37,8 @@ class Notification(TimeStampedModel):
         RESCHEDULED = "rescheduled", _("Appointment rescheduled")
         # After a stop: a later seat held for the patient (services/rebooking_offers.py).
         REBOOKING_OFFERED = "rebooking_offered", _("Rebooking offer made")
+        # 排队放号: the patient's place in a release queue was admitted: book now.
+        RELEASE_QUEUE_ADMITTED = "release_queue_admitted", _("Your turn to book")
         # Online consults (consult, the layer above, writes them through
         # appointments.notifications.delivery with its own texts; see consult.notifications).
         CONSULT_MESSAGE = "consult_message", _("Online consult: new message")

@@ -244,6 +244,12 @@ def _texts(event: str, context: dict[str, str]) -> tuple[str, str]:
             "the usual fee of %(fee)s yuan, as your stopped one was. If you do not "
             "answer by then, the seat is released."
         )
+    if event == E.RELEASE_QUEUE_ADMITTED:
+        return _("Your turn to book"), _(
+            "%(patient)s: it is your turn in the queue for %(doctor)s on "
+            "%(visit_date)s (%(period)s). Pick a time and book before %(pass_until)s; "
+            "after that your turn passes to the next patient."
+        )
     raise ValueError(f"no text for event {event!r}")
 
 

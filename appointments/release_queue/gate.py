@@ -10,7 +10,8 @@ import datetime
 
 from django.db import transaction
 
-from appointments.release_queue.store import queue_status, queue_used
+from appointments.release_queue.notices import queue_status_told
+from appointments.release_queue.store import queue_used
 from appointments.services.refusals import (
     already_booked,
     release_queue_pass_lapsed,
@@ -40,7 +41,7 @@ def release_queue_gate_check(
     if not stock_usable():
         return False
     try:
-        facts = queue_status(session_id=session.pk, member=user_id, now=at)
+        facts = queue_status_told(session_id=session.pk, member=user_id, now=at)
     except ERRORS as exc:
         stock_failed(exc)
         return False

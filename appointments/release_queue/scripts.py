@@ -13,7 +13,8 @@ clock of its own.
 - STATUS: first admit what is due (lapse passes past their window; then, with the token
   bucket refilled at `rate` up to `burst`, give passes to the next places while the
   session's free seats exceed the live passes), then answer the queue's facts (with the
-  plan's times and the stock's session state and gate) and the caller's place.
+  plan's times, the stock's session state and gate, and who this call admitted, as
+  "member:profile:until", for their notices) and the caller's place.
 - LEAVE: give the place up (the person may join again, at the end).
 - USED: a pass booked through the database path (the stock's TAKE does this itself).
 """
@@ -129,6 +130,7 @@ for id in string.gmatch(m[7] or '', '[^,]+') do
 end
 if free < 0 then free = 0 end
 local n, adm, live = tonumber(m[9]) or 0, tonumber(m[10]) or 0, 0
+local admitted = {}
 if m[8] == '1' then
   redis.call('ZREMRANGEBYSCORE', LIVE, '-inf', now)
   live = redis.call('ZCARD', LIVE)
@@ -145,6 +147,7 @@ if m[8] == '1' then
       if j then
         redis.call('HSET', PASSES, x, ARGV[3] .. '|' .. tostring(now + win) .. '|' .. field(j, 1))
         redis.call('ZADD', LIVE, now + win, x)
+        table.insert(admitted, x .. ':' .. field(j, 1) .. ':' .. tostring(now + win))
         tok, room, live = tok - 1, room - 1, live + 1
       end
     end
@@ -156,7 +159,8 @@ end
 local sess = redis.call('HMGET', P .. 's' .. sid, 'st', 'q')
 local facts = {'ok', m[8], tostring(n), tostring(adm), tostring(free), tostring(live),
                tostring(redis.call('SCARD', LOBBY) + redis.call('LLEN', LATE)),
-               m[1], m[2], m[3], m[4], sess[1] or '', sess[2] or ''}
+               m[1], m[2], m[3], m[4], sess[1] or '', sess[2] or '',
+               table.concat(admitted, ',')}
 if ARGV[4] == '' then return facts end
 local member = ARGV[4]
 table.insert(facts, redis.call('HGET', JOINED, member) or '')

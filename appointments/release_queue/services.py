@@ -21,6 +21,7 @@ from accounts.selectors import patient_profile_get_for_user
 from appointments.errors import ErrorCode
 from appointments.ledger.rules import restriction_check
 from appointments.metrics import release_queue_draw_counted, release_queue_join_counted
+from appointments.release_queue.notices import queue_status_told
 from appointments.release_queue.place import Place, State, now_seconds, place_of
 from appointments.release_queue.schedule import QueuePlan
 from appointments.release_queue.store import (
@@ -29,7 +30,6 @@ from appointments.release_queue.store import (
     queue_join,
     queue_leave,
     queue_prepare,
-    queue_status,
 )
 from appointments.services.refusals import session_stopped
 from appointments.stock.client import ERRORS, stock_failed, stock_usable
@@ -107,9 +107,9 @@ def _draw_if_due(session_id: int, facts: QueueFacts, now: float) -> bool:
 
 
 def _facts(session_id: int, user_id: int | None, now: float) -> QueueFacts | None:
-    facts = queue_status(session_id=session_id, member=user_id, now=now)
+    facts = queue_status_told(session_id=session_id, member=user_id, now=now)
     if facts is not None and _draw_if_due(session_id, facts, now):
-        facts = queue_status(session_id=session_id, member=user_id, now=now)
+        facts = queue_status_told(session_id=session_id, member=user_id, now=now)
     return facts
 
 
@@ -300,7 +300,9 @@ def release_queue_summary(
     if not stock_usable():
         return None
     try:
-        return queue_status(session_id=session_id, member=None, now=now_seconds(now))
+        return queue_status_told(
+            session_id=session_id, member=None, now=now_seconds(now)
+        )
     except ERRORS as exc:
         stock_failed(exc)
         return None
@@ -313,7 +315,7 @@ def queue_slots_refresh(*, session_id: int) -> None:
     if session is None or not stock_usable():
         return
     try:
-        if queue_status(session_id=session_id, member=None, now=now_seconds(None)):
+        if queue_status_told(session_id=session_id, member=None, now=now_seconds(None)):
             queue_session_prepare(session)
     except ERRORS as exc:
         stock_failed(exc)

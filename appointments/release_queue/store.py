@@ -15,8 +15,8 @@ from appointments.stock.client import stock_client
 from appointments.stock.keys import prefix
 
 DRAW_LOCK_MS = 10_000
-# STATUS answers 13 facts of the queue, then the member's 4.
-MEMBER_FACTS = 13
+# STATUS answers 14 facts of the queue, then the member's 4.
+MEMBER_FACTS = 14
 
 
 def _text(value: object) -> str:
@@ -39,6 +39,9 @@ class QueueFacts:
     rate: float
     session_state: str  # the stock's: "open", "stopped", "unavailable" ("" not loaded)
     gated: bool  # the stock's session carries the gate (staff may have taken it off)
+    # (member, profile id, pass until) of the places this very call admitted (their
+    # notices: appointments.release_queue.notices)
+    admitted_now: tuple[tuple[int, int, float], ...] = ()
     joined: bool = False
     profile_id: int | None = None
     joined_at: float | None = None
@@ -63,6 +66,12 @@ class QueueFacts:
             rate=float(parts[10]),
             session_state=parts[11],
             gated=bool(parts[12]),
+            admitted_now=tuple(
+                (int(member), int(profile), float(until))
+                for member, profile, until in (
+                    entry.split(":") for entry in parts[13].split(",") if entry
+                )
+            ),
         )
         member = parts[MEMBER_FACTS:]
         if not member or not member[0]:

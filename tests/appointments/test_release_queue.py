@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from appointments.models import Notification
 from appointments.release_queue.place import State
 from appointments.release_queue.schedule import fair_order
 from appointments.release_queue.services import release_queue_leave
@@ -293,3 +294,32 @@ def test_a_restricted_person_cannot_join(stock, pace):
 
     # then
     assert _refusal(join, profile, session, at(session, -60)) == "booking_restricted"
+
+
+def test_each_place_admitted_gets_one_notice_of_its_turn(stock, pace, settings):
+    # given: 3 waiting, a burst of 2
+    session, _ = hot_session(seats=10)
+    profiles = [PatientProfileFactory() for _ in range(3)]
+    for profile in profiles:
+        join(profile, session, at(session, -60))
+
+    # when: polled at the release, and again (nobody new admitted), then a second later
+    place(profiles[0], session, at(session, 0.5))
+    place(profiles[1], session, at(session, 0.6))
+    first_two = set(
+        Notification.objects.filter(event="release_queue_admitted").values_list(
+            "user_id", flat=True
+        )
+    )
+    place(profiles[2], session, at(session, 1.7))
+
+    # then: two notices at the release, one more when the third was admitted
+    notices = Notification.objects.filter(event="release_queue_admitted")
+    assert len(first_two) == 2
+    assert notices.count() == 3
+    assert {n.user_id for n in notices} == {p.user_id for p in profiles}
+    notice = notices.get(user_id=profiles[2].user_id)
+    assert notice.profile_id == profiles[2].pk
+    assert notice.page == f"pages/release-queue/index?session_id={session.pk}"
+    assert session.doctor.name in notice.body
+    assert profiles[2].name in notice.body
