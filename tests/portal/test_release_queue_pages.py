@@ -65,14 +65,16 @@ def test_a_patient_chooses_a_profile_joins_and_the_panel_asks_again(stock, pace)
     client = signed_in(profile.user)
     page = client.get(page_url(session)).content.decode()
     assert "The waiting room is open." in page
-    assert "张三" in page and "Join the waiting room" in page
+    assert "张三" in page
+    assert "Join the waiting room" in page
     assert poll_seconds(page) is None  # nothing to wait for before joining
 
     # when
     response = client.post(page_url(session), {"profile": profile.pk})
 
     # then: back to the page, holding a place drawn at the release
-    assert response.status_code == 302 and response.url == page_url(session)
+    assert response.status_code == 302
+    assert response.url == page_url(session)
     page = client.get(page_url(session)).content.decode()
     assert "You have joined the waiting room." in page
     assert "Places are drawn at the release." in page
@@ -114,10 +116,12 @@ def test_the_partial_is_the_panel_only_and_says_each_state(stock, pace, settings
 
     # then: the panel alone; one admitted with the slot to book, one waiting
     for body in answers.values():
-        assert "<html" not in body and 'class="queue-panel"' in body
+        assert "<html" not in body
+        assert 'class="queue-panel"' in body
     admitted = [b for b in answers.values() if "It is your turn" in b]
     waiting = [b for b in answers.values() if "You are in the queue." in b]
-    assert len(admitted) == 1 and len(waiting) == 1
+    assert len(admitted) == 1
+    assert len(waiting) == 1
     assert reverse("portal:book", args=[slot.pk]) in admitted[0]
     assert poll_seconds(admitted[0]) == 5
     assert re.search(r'class="queue-ahead">0<', waiting[0])
@@ -272,7 +276,8 @@ def test_an_unknown_session_is_404_and_a_visitor_is_sent_to_log_in(client):
     assert signed_in(profile.user).get("/h5/release-queue/999999/").status_code == 404
     session, _ = hot_session()
     response = client.get(page_url(session))
-    assert response.status_code == 302 and "/h5/login/" in response.url
+    assert response.status_code == 302
+    assert "/h5/login/" in response.url
 
 
 # -- leaving -------------------------------------------------------------------------------
