@@ -116,6 +116,25 @@ describe('joining the waiting room', () => {
   });
 });
 
+describe('without the queue', () => {
+  test.each([
+    ['off', '该出诊不排队，可照常预约'],
+    ['fallback', '排队服务暂不可用，请照常预约'],
+    ['closed', '排队放号已结束，请照常预约']
+  ])('%s: says so and leads to the usual slot page', async (state, said) => {
+    const server = serve([[200, place(state)]]);
+    const comp = await open();
+    expect(h.text(comp, '.state-text')).toBe(said);
+    expect(comp.querySelector('.join')).toBeFalsy();
+    expect(comp.querySelector('.leave')).toBeFalsy();
+    comp.querySelector('.as-usual').dispatchEvent('tap');
+    await tick(10);
+    expect(fake.calls.navigateTo[0].url).toBe('/pages/slot/slot?session=11');
+    await tick(60000);
+    expect(server.asked).toHaveLength(1);
+  });
+});
+
 describe('polling', () => {
   test('asks again after poll_after_seconds each time, and stops when it is null', async () => {
     const server = serve([

@@ -316,3 +316,18 @@ def test_the_doctors_page_leads_a_queued_session_to_its_waiting_room(client):
     assert "Enter the queue" in body
     assert page_url(session) in body
     assert reverse("portal:book", args=[slot.pk]) not in body
+
+
+@needs_redis
+def test_the_panel_that_finds_the_room_open_brings_the_join_form(stock, pace):
+    # the panel polled while the room was not open: its next answer can be joined from
+    session, _ = hot_session()
+    profile = PatientProfileFactory(name="赵六")
+
+    body = signed_in(profile.user).get(page_url(session), **HTMX).content.decode()
+
+    assert "<html" not in body
+    assert "The waiting room is open." in body
+    assert 'name="csrfmiddlewaretoken"' in body
+    assert "赵六" in body
+    assert f'action="{page_url(session)}"' in body
