@@ -331,3 +331,18 @@ def test_the_panel_that_finds_the_room_open_brings_the_join_form(stock, pace):
     assert 'name="csrfmiddlewaretoken"' in body
     assert "赵六" in body
     assert f'action="{page_url(session)}"' in body
+
+
+def test_joining_while_the_queue_is_unavailable_says_book_as_usual(settings):
+    settings.BOOKING_PREDEDUCT = False
+    session, _ = hot_session()
+    profile = PatientProfileFactory()
+
+    response = signed_in(profile.user).post(
+        page_url(session), {"profile": profile.pk}, follow=True
+    )
+
+    body = response.content.decode()
+    assert "The queue is unavailable just now: please book as usual." in body
+    assert "You already hold a place" not in body
+    assert "You have joined" not in body

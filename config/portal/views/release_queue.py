@@ -142,7 +142,7 @@ def release_queue_page(request: HttpRequest, session_id: int) -> HttpResponse:
         try:
             if not form.is_valid():
                 raise Refused(400)
-            joined = call_service(
+            joined, created = call_service(
                 form,
                 lambda: release_queue_join(
                     user=request.user,
@@ -153,12 +153,14 @@ def release_queue_page(request: HttpRequest, session_id: int) -> HttpResponse:
         except Refused as refused:
             status = refused.status
         else:
-            messages.success(
-                request,
-                _("You have joined the waiting room.")
-                if joined[1]
-                else _("You already hold a place in this waiting room."),
-            )
+            # With the queue unavailable (fallback) no place was taken: the panel says
+            # to book as usual.
+            if created:
+                messages.success(request, _("You have joined the waiting room."))
+            elif joined.state in HOLDING or joined.state == State.BOOKED:
+                messages.info(
+                    request, _("You already hold a place in this waiting room.")
+                )
             return redirect("portal:release-queue", session_id=session.pk)
     place = release_queue_place(user_id=request.user.pk, session_id=session.pk)
     return render(
