@@ -176,6 +176,10 @@ POST /api/v1/appointments/ledger/profiles/<int:profile_id>/          401 405 405
 GET  /api/v1/appointments/ledger/entries/<int:entry_id>/appeal/     401 405 405 405 405 405 405   /api/v1/appointments/ledger/entries/{ledger_entry}/appeal/
 POST /api/v1/appointments/ledger/entries/<int:entry_id>/appeal/     401 400 404 404 404 404 404   /api/v1/appointments/ledger/entries/{ledger_entry}/appeal/
 GET  /api/v1/appointments/ledger/appeals/                           401 200 200 200 200 200 200
+GET  /api/v1/appointments/release-queue/<int:session_id>/           401 200 200 200 200 200 200   /api/v1/appointments/release-queue/{session}/
+POST /api/v1/appointments/release-queue/<int:session_id>/           401 405 405 405 405 405 405   /api/v1/appointments/release-queue/{session}/
+GET  /api/v1/appointments/release-queue/<int:session_id>/join/      401 405 405 405 405 405 405   /api/v1/appointments/release-queue/{session}/join/
+POST /api/v1/appointments/release-queue/<int:session_id>/join/      401 400 400 400 400 400 400   /api/v1/appointments/release-queue/{session}/join/
 POST /api/v1/appointments/ledger/appeals/                           401 405 405 405 405 405 405
 GET  /api/v1/appointments/waitlist/join/                            401 405 405 405 405 405 405
 POST /api/v1/appointments/waitlist/join/                            401 400 400 400 400 400 400
@@ -592,6 +596,10 @@ GET  /h5/book/<int:slot_id>/                                        302 200 200 
 POST /h5/book/<int:slot_id>/                                        302 400 400 403 403 403 403   /h5/book/{slot}/
 GET  /h5/booking-tickets/<int:ticket_id>/                           302 302 404 403 403 403 403   /h5/booking-tickets/{ticket}/
 POST /h5/booking-tickets/<int:ticket_id>/                           405 405 405 405 405 405 405   /h5/booking-tickets/{ticket}/
+GET  /h5/release-queue/<int:session_id>/                            302 200 200 403 403 403 403   /h5/release-queue/{session}/
+POST /h5/release-queue/<int:session_id>/                            302 400 400 403 403 403 403   /h5/release-queue/{session}/
+GET  /h5/release-queue/<int:session_id>/leave/                      405 405 405 405 405 405 405   /h5/release-queue/{session}/leave/
+POST /h5/release-queue/<int:session_id>/leave/                      302 302 302 403 403 403 403   /h5/release-queue/{session}/leave/
 GET  /h5/appointments/                                              302 200 200 403 403 403 403
 GET  /h5/appointments/<int:appointment_id>/                         302 200 404 403 403 403 403   /h5/appointments/{appointment}/
 GET  /h5/appointments/<int:appointment_id>/pay/                     302 302 404 403 403 403 403   /h5/appointments/{appointment}/pay/

@@ -9,6 +9,7 @@ from config.portal.views import (
     ledger,
     profiles,
     rebooking_offers,
+    release_queue,
     reschedule,
     tickets,
 )
@@ -34,6 +35,17 @@ urlpatterns = [
         "booking-tickets/<int:ticket_id>/",
         tickets.booking_ticket,
         name="booking-ticket",
+    ),
+    # the release queue's waiting room (排队放号)
+    path(
+        "release-queue/<int:session_id>/",
+        release_queue.release_queue_page,
+        name="release-queue",
+    ),
+    path(
+        "release-queue/<int:session_id>/leave/",
+        release_queue.release_queue_leave_view,
+        name="release-queue-leave",
     ),
     path("appointments/", appointments.appointment_list, name="appointments"),
     path(

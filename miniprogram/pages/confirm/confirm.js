@@ -16,6 +16,8 @@ Component({
     onLoad: function (options) {
       this.sessionId = Number(options.session);
       this.slotId = Number(options.slot) || 0;
+      // 排队放号轮到时（pages/release-queue）：就诊人是排队时选的那位，不能换
+      this.presetProfile = Number(options.profile) || 0;
       this.idempotencyKey = api.newIdempotencyKey(); // 同一次确认重试时不会重复下单
       this.setData({ waitlist: options.waitlist === '1' });
       return this.reload();
@@ -38,11 +40,15 @@ Component({
             return Object.assign({}, p, { relationText: RELATIONS[p.relation] || '' });
           });
           const own = profiles.filter(function (p) { return p.relation === 'self'; })[0] || profiles[0];
+          const preset = profiles.filter(function (p) { return p.id === self.presetProfile; })[0];
+          if (preset) {
+            profiles.splice(0, profiles.length, preset);
+          }
           return {
             session: Object.assign({}, s, { feeText: format.yuan(s.fee) }),
             slotText: slot ? format.timePart(slot.starts_at) + '-' + format.timePart(slot.ends_at) : '',
             profiles: profiles,
-            profileId: own ? own.id : 0,
+            profileId: preset ? preset.id : (own ? own.id : 0),
             empty: profiles.length === 0
           };
         });

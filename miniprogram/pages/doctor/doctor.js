@@ -9,12 +9,15 @@ const CLINIC_TYPES = [
   { value: 'general', label: '普通门诊' }
 ];
 
-// 一个出诊在此刻的状态：可约 / 候补 / 等放号（倒计时），会员的优先时段另行说明
-function sessionView(s, nowMs) {
+// 一个出诊在此刻的状态：可约 / 候补 / 等放号（倒计时）/ 排队放号（进入排队，见 pages/release-queue），
+// 会员的优先时段另行说明
+function sessionView(s, nowMs, rescheduling) {
   const opensAt = new Date(s.can_book_from).getTime();
   const open = s.bookable_now || opensAt <= nowMs;
   let action = 'countdown';
-  if (open) {
+  if (s.release_queue && !rescheduling) {
+    action = 'queue';
+  } else if (open) {
     action = s.remaining > 0 ? 'book' : 'waitlist';
   }
   let priorityText = '';
@@ -32,7 +35,7 @@ function sessionView(s, nowMs) {
   });
 }
 
-function groupByDate(sessions, nowMs) {
+function groupByDate(sessions, nowMs, rescheduling) {
   const days = [];
   sessions.forEach(function (s) {
     let day = days.length ? days[days.length - 1] : null;
@@ -40,7 +43,7 @@ function groupByDate(sessions, nowMs) {
       day = { date: s.date, weekday: format.weekday(s.date), sessions: [] };
       days.push(day);
     }
-    day.sessions.push(sessionView(s, nowMs));
+    day.sessions.push(sessionView(s, nowMs, rescheduling));
   });
   return days;
 }
@@ -87,7 +90,7 @@ Component({
         ]).then(function (answers) {
           self.sessions = answers[1].sessions;
           self.offerRead = true;
-          return { doctor: answers[0], days: groupByDate(self.sessions, Date.now()), offer: answers[2] };
+          return { doctor: answers[0], days: groupByDate(self.sessions, Date.now(), !!self.rescheduleId), offer: answers[2] };
         });
       }).then(function (ok) {
         if (ok) {
@@ -127,12 +130,15 @@ Component({
       if (opened) {
         return this.reload();
       }
-      this.setData({ days: groupByDate(this.sessions, now) });
+      this.setData({ days: groupByDate(this.sessions, now, !!this.rescheduleId) });
       return Promise.resolve(true);
     },
     onBook: function (e) {
       const mode = this.rescheduleId ? '&reschedule=' + this.rescheduleId : '';
       wx.navigateTo({ url: '/pages/slot/slot?session=' + e.currentTarget.dataset.id + mode });
+    },
+    onQueue: function (e) {
+      wx.navigateTo({ url: '/pages/release-queue/index?session=' + e.currentTarget.dataset.id });
     },
     onConsult: function () {
       wx.navigateTo({ url: '/pages/consult/create?doctor=' + this.doctorId });
