@@ -836,7 +836,7 @@ _EVENT_DEFAULTS = {
     # where they pick a time (values {session_id}, {patient}, {doctor}, {visit_date},
     # {period}, {pass_until}). Not texted by default: the turn lasts minutes.
     "release_queue_admitted": (
-        "pages/release-queue/index?session_id={session_id}",
+        "pages/release-queue/index?session={session_id}",
         {
             "name1": "{patient}",
             "thing2": "{doctor}",

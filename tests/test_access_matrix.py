@@ -189,9 +189,6 @@ GET  /api/v1/appointments/rebooking-offers/<int:offer_id>/accept/   401 405 405 
 POST /api/v1/appointments/rebooking-offers/<int:offer_id>/accept/   401 -   404 404 404 404 404   /api/v1/appointments/rebooking-offers/{offer}/accept/
 GET  /api/v1/appointments/rebooking-offers/<int:offer_id>/decline/  401 405 405 405 405 405 405   /api/v1/appointments/rebooking-offers/{offer}/decline/
 POST /api/v1/appointments/rebooking-offers/<int:offer_id>/decline/  401 -   404 404 404 404 404   /api/v1/appointments/rebooking-offers/{offer}/decline/
-GET  /api/v1/appointments/release-queue/<int:session_id>/           401 200 200 200 200 200 200   /api/v1/appointments/release-queue/{session}/
-GET  /api/v1/appointments/release-queue/<int:session_id>/join/      401 405 405 405 405 405 405   /api/v1/appointments/release-queue/{session}/join/
-POST /api/v1/appointments/release-queue/<int:session_id>/join/      401 400 400 400 400 400 400   /api/v1/appointments/release-queue/{session}/join/
 GET  /api/v1/billing/orders/                                        401 405 405 405 405 405 405
 POST /api/v1/billing/orders/                                        401 400 400 400 400 400 400
 GET  /api/v1/billing/orders/<int:order_id>/dev-pay/                 401 405 405 405 405 405 405   /api/v1/billing/orders/{order}/dev-pay/

@@ -1,4 +1,4 @@
-// 排队放号的候诊室（pages/release-queue）：进入排队、按 poll_after_seconds 轮询、轮到时选时段预约、
+// 排队放号的排队页（pages/release-queue）：进入排队、按 poll_after_seconds 轮询、轮到时选时段预约、
 // 错误提示、离开与重新排队；医生页的“进入排队”。
 const h = require('./helpers/fake-wx.js');
 
@@ -77,7 +77,7 @@ describe('joining the waiting room', () => {
     const server = serve([[200, place('open')]]);
     server.joinAnswer = [201, place('drawing', { profile_id: 8, waiting_room: 12, poll_after_seconds: 30 })];
     const comp = await open();
-    expect(text(comp)).toContain('候诊室已开放，可以排队');
+    expect(text(comp)).toContain('排队已开始，可以进入排队');
     expect(comp.data.profileId).toBe(9); // 本人在先
 
     comp.querySelectorAll('.profile')[1].dispatchEvent('tap');
@@ -86,9 +86,9 @@ describe('joining the waiting room', () => {
     await tick(10);
 
     expect(server.joined).toEqual([{ profile_id: 8 }]);
-    expect(text(comp)).toContain('已进入候诊室，放号时统一抽签排序');
+    expect(text(comp)).toContain('已进入排队，放号时统一抽签排序');
     expect(text(comp)).toContain('就诊人：张小三');
-    expect(text(comp)).toContain('候诊室人数：12');
+    expect(text(comp)).toContain('已排队人数：12');
     expect(comp.querySelector('.leave')).toBeTruthy();
     expect(comp.querySelector('.join')).toBeFalsy();
     comp.instance.onUnload();
@@ -109,8 +109,8 @@ describe('joining the waiting room', () => {
   test('before the waiting room opens: the opening time, asked again when the server says', async () => {
     const server = serve([[200, place('not_open', { poll_after_seconds: 60 })]]);
     const comp = await open();
-    expect(text(comp)).toContain('候诊室尚未开放');
-    expect(text(comp)).toContain('候诊室开放时间：2026-11-27 07:30');
+    expect(text(comp)).toContain('排队尚未开始');
+    expect(text(comp)).toContain('排队开始时间：2026-11-27 07:30');
     expect(comp.querySelector('.join')).toBeFalsy();
     comp.instance.onUnload();
   });

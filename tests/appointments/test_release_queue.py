@@ -320,6 +320,6 @@ def test_each_place_admitted_gets_one_notice_of_its_turn(stock, pace, settings):
     assert {n.user_id for n in notices} == {p.user_id for p in profiles}
     notice = notices.get(user_id=profiles[2].user_id)
     assert notice.profile_id == profiles[2].pk
-    assert notice.page == f"pages/release-queue/index?session_id={session.pk}"
+    assert notice.page == f"pages/release-queue/index?session={session.pk}"
     assert session.doctor.name in notice.body
     assert profiles[2].name in notice.body

@@ -15,6 +15,7 @@ import pytest
 
 from tests.appointments.release_queue_helpers import hot_session
 from tests.appointments.stock_helpers import needs_redis, stock
+from tests.browser.portal_login import portal_log_in
 from tests.browser.test_portal import AxeChecker, sms_server
 from tests.browser.test_portal_rush import PHONE, _patient, writer
 from tests.race import needs_row_locks
@@ -47,16 +48,10 @@ def test_a_patient_joins_waits_is_admitted_and_books(
     page.set_viewport_size({"width": 390, "height": 844})
 
     # when the patient signs in and opens the waiting room
-    page.goto("/h5/login/")
-    page.get_by_label("手机号").fill(PHONE)
-    page.get_by_role("button", name="发送验证码").click()
-    page.get_by_text("验证码已发送至").wait_for()
-    page.get_by_label("短信验证码").fill(sms_server.last_code(PHONE))
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/h5/appointments/")
+    portal_log_in(page, sms_server, PHONE)
     page.goto(f"/h5/release-queue/{session.pk}/")
     page.get_by_role("heading", name="排队放号", exact=True).wait_for()
-    page.get_by_text("候诊室已开放，可以排队。").wait_for()
+    page.get_by_text("排队已开始，可以进入排队。").wait_for()
     axe.check(page)
 
     # and joins with their 就诊人
@@ -65,7 +60,7 @@ def test_a_patient_joins_waits_is_admitted_and_books(
 
     # then they wait in the room: the panel asks again by itself
     page.get_by_text("已进入排队。").wait_for()
-    page.get_by_text("您已在候诊室中，放号时统一抽签排序。").wait_for()
+    page.get_by_text("您已进入排队，放号时统一抽签排序。").wait_for()
     assert page.locator(".queue-panel[hx-trigger]").count() == 1
     axe.check(page)
 

@@ -201,7 +201,7 @@ def test_the_panel_is_in_chinese(stock, pace, settings):
         body = signed_in(profile.user).get(page_url(session)).content.decode()
 
     assert "排队放号" in body
-    assert "您已在候诊室中，放号时统一抽签排序。" in body
+    assert "您已进入排队，放号时统一抽签排序。" in body
     assert "离开排队" in body
 
 
