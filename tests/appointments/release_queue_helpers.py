@@ -42,3 +42,12 @@ def place(
     profile: PatientProfile, session: ClinicSession, now: datetime.datetime
 ) -> Place:
     return release_queue_place(user_id=profile.user_id, session_id=session.pk, now=now)
+
+
+def pace_set(settings, *, burst: int, rate: int = 1, window: int = 60) -> None:
+    """A slow, known admission pace: `burst` places at the release, `rate` a second."""
+    settings.RELEASE_QUEUE_BURST = burst
+    settings.RELEASE_QUEUE_ADMIT_PER_SECOND = rate
+    settings.RELEASE_QUEUE_WINDOW_SECONDS = window
+    settings.RELEASE_QUEUE_OPEN_MINUTES = 30
+    settings.RELEASE_QUEUE_MINUTES = 30

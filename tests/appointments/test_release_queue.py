@@ -16,7 +16,13 @@ from common.errors import Conflict, NotFound
 from common.models import OperationLog
 from tests.appointments.booking_helpers import book, same_person
 from tests.appointments.factories import PatientProfileFactory
-from tests.appointments.release_queue_helpers import at, hot_session, join, place
+from tests.appointments.release_queue_helpers import (
+    at,
+    hot_session,
+    join,
+    pace_set,
+    place,
+)
 from tests.appointments.stock_helpers import needs_redis, stock
 from tests.appointments.test_ledger import no_show
 from tests.hospitals.factories import DoctorFactory
@@ -27,11 +33,7 @@ __all__ = ["stock"]
 
 @pytest.fixture
 def pace(settings):
-    settings.RELEASE_QUEUE_BURST = 2
-    settings.RELEASE_QUEUE_ADMIT_PER_SECOND = 1
-    settings.RELEASE_QUEUE_WINDOW_SECONDS = 60
-    settings.RELEASE_QUEUE_OPEN_MINUTES = 30
-    settings.RELEASE_QUEUE_MINUTES = 30
+    pace_set(settings, burst=2, rate=1)
 
 
 def _refusal(fn, *args, **kwargs) -> str:

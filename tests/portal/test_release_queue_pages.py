@@ -15,7 +15,7 @@ from appointments.models import Appointment
 from appointments.services.ticket_writer import tickets_write
 from tests.accounts.factories import PatientProfileFactory
 from tests.appointments.booking_helpers import same_person
-from tests.appointments.release_queue_helpers import at, hot_session, join
+from tests.appointments.release_queue_helpers import at, hot_session, join, pace_set
 from tests.appointments.stock_helpers import needs_redis, stock
 from tests.portal.conftest import signed_in
 
@@ -27,11 +27,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def pace(settings):
-    settings.RELEASE_QUEUE_BURST = 1
-    settings.RELEASE_QUEUE_ADMIT_PER_SECOND = 1
-    settings.RELEASE_QUEUE_WINDOW_SECONDS = 60
-    settings.RELEASE_QUEUE_OPEN_MINUTES = 30
-    settings.RELEASE_QUEUE_MINUTES = 30
+    pace_set(settings, burst=1, rate=1)
 
 
 def page_url(session) -> str:
