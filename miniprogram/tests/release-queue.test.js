@@ -45,6 +45,10 @@ function serve(answers) {
   const server = { answers: answers.slice(), asked: [], joined: [], left: 0 };
   fake.reply('GET', '/api/v1/scheduling/sessions/11/', [200, SESSION]);
   fake.reply('GET', '/api/v1/accounts/profiles/', [200, { count: 2, next: null, previous: null, results: PROFILES }]);
+  fake.reply('GET', '/api/v1/appointments/notifications/subscribe-templates/', [200, { templates: [
+    { event: 'booked', template_id: 't-booked' },
+    { event: 'release_queue_admitted', template_id: 't-turn' }
+  ] }]);
   fake.reply('GET', PLACE_PATH, () => {
     server.asked.push(Date.now());
     return server.answers.length > 1 ? server.answers.shift() : server.answers[0];
@@ -86,6 +90,8 @@ describe('joining the waiting room', () => {
     await tick(10);
 
     expect(server.joined).toEqual([{ profile_id: 8 }]);
+    // 进入排队的那一下请求订阅“轮到您了”的通知
+    expect(fake.calls.requestSubscribeMessage[0].tmplIds).toEqual(['t-turn', 't-booked']);
     expect(text(comp)).toContain('已进入排队，放号时统一抽签排序');
     expect(text(comp)).toContain('就诊人：张小三');
     expect(text(comp)).toContain('已排队人数：12');

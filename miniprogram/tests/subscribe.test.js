@@ -34,3 +34,12 @@ test('no template configured on the server: nothing is asked', async () => {
   expect(await subscribe.requestConsent()).toEqual({ asked: [], accepted: [] });
   expect(fake.calls.requestSubscribeMessage).toBeUndefined();
 });
+
+test('a page puts its own event first', async () => {
+  const templates = TEMPLATES.concat([{ event: 'release_queue_admitted', template_id: 't-turn' }]);
+  expect(subscribe.chooseTemplates(templates, ['release_queue_admitted'])).toEqual(['t-turn', 't-visit', 't-booked']);
+  fake.reply('GET', '/api/v1/appointments/notifications/subscribe-templates/', [200, { templates: templates }]);
+  await subscribe.prefetch(['release_queue_admitted']);
+  const answer = await subscribe.requestConsent(['release_queue_admitted']);
+  expect(answer.asked).toEqual(['t-turn', 't-visit', 't-booked']);
+});

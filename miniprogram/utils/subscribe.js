@@ -6,12 +6,15 @@ const api = require('../api/index.js');
 const PREFERRED = ['visit_reminder', 'stop_clinic', 'booked', 'payment_due', 'hold_expiring',
   'refund_done', 'waitlist_promoted', 'cancelled', 'confirm_request', 'report_ready'];
 
-let cached = null;
+// 已取到的模板 id，按页面优先的事件分别缓存
+const cached = {};
 
-function chooseTemplates(templates) {
+// first：本页最相关的事件（如排队页的 release_queue_admitted），排在通用顺序之前
+function chooseTemplates(templates, first) {
+  const order = (first || []).concat(PREFERRED);
   const ordered = templates.slice().sort(function (a, b) {
-    const ia = PREFERRED.indexOf(a.event);
-    const ib = PREFERRED.indexOf(b.event);
+    const ia = order.indexOf(a.event);
+    const ib = order.indexOf(b.event);
     return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib);
   });
   return ordered.slice(0, 3).map(function (t) {
@@ -19,10 +22,11 @@ function chooseTemplates(templates) {
   });
 }
 
-function prefetch() {
+function prefetch(first) {
+  const key = (first || []).join(',');
   return api.call('subscribeTemplates').then(function (data) {
-    cached = chooseTemplates(data.templates || []);
-    return cached;
+    cached[key] = chooseTemplates(data.templates || [], first);
+    return cached[key];
   });
 }
 
@@ -44,8 +48,9 @@ function ask(ids) {
 }
 
 // 结果：{asked: 请求的模板 id, accepted: 用户同意的模板 id}
-function requestConsent() {
-  return cached ? ask(cached) : prefetch().then(ask);
+function requestConsent(first) {
+  const ids = cached[(first || []).join(',')];
+  return ids ? ask(ids) : prefetch(first).then(ask);
 }
 
 module.exports = { chooseTemplates: chooseTemplates, prefetch: prefetch, requestConsent: requestConsent };

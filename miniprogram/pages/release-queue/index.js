@@ -7,6 +7,10 @@ const api = require('../../api/index.js');
 const page = require('../../utils/page.js');
 const format = require('../../utils/format.js');
 const errors = require('../../utils/errors.js');
+const subscribe = require('../../utils/subscribe.js');
+
+// 轮到时的通知（release_queue_admitted）：进入排队时请用户授权订阅
+const NOTICES = ['release_queue_admitted', 'booked'];
 
 const STATE_TEXT = {
   off: '该出诊不排队，可照常预约',
@@ -67,6 +71,10 @@ Component({
   methods: {
     onLoad: function (options) {
       this.sessionId = Number(options.session);
+      // 先取模板，点“进入排队”时才能当场调起订阅授权
+      subscribe.prefetch(NOTICES).catch(function () {
+        return null;
+      });
       return this.reload();
     },
     onShow: function () {
@@ -192,6 +200,10 @@ Component({
     },
     // 进入排队（已为同一就诊人排队时服务器答 200 和原来的位置）
     onJoin: function () {
+      // 在点击的当下请求订阅（不等结果）：轮到时即使没开着页面也能收到通知
+      subscribe.requestConsent(NOTICES).catch(function () {
+        return null;
+      });
       return this.join(this.data.profileId);
     },
     join: function (profileId) {
