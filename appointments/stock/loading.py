@@ -169,7 +169,9 @@ def _session_args(stock: SessionStock) -> list[object]:
         stock.state,
         repr(stock.release),
         repr(stock.early),
-        stock.expire_at,
+        # Kept for a while (EXPIRE), not until an instant (EXPIREAT): this process's clock
+        # decides, never the Redis server's (a skew, or a test's travelled clock).
+        max(1, stock.expire_at - int(timezone.now().timestamp())),
         "" if stock.queue_closes is None else repr(stock.queue_closes),
     ]
 

@@ -100,29 +100,29 @@ end
 """
 
 # Load a session when absent. KEYS: session, profiles, loaded set, slot keys...
-# ARGV: session id, st, rel, early, expire at, q, profile count, profiles..., then per
-# slot free, start, cut.
+# ARGV: session id, st, rel, early, seconds to keep, q, profile count, profiles..., then
+# per slot free, start, cut.
 _LOAD = (
     _GATE
     + """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local sid = ARGV[1]
-local expire_at = tonumber(ARGV[5])
+local ttl = tonumber(ARGV[5])
 local n = tonumber(ARGV[7])
 redis.call('DEL', KEYS[2])
 for i = 1, n do redis.call('SADD', KEYS[2], ARGV[7 + i]) end
-if n > 0 then redis.call('EXPIREAT', KEYS[2], expire_at) end
+if n > 0 then redis.call('EXPIRE', KEYS[2], ttl) end
 local a = 8 + n
 for k = 4, #KEYS do
   redis.call('DEL', KEYS[k])
   redis.call('HSET', KEYS[k], 'sid', sid, 'free', ARGV[a], 'start', ARGV[a + 1],
              'cut', ARGV[a + 2])
-  redis.call('EXPIREAT', KEYS[k], expire_at)
+  redis.call('EXPIRE', KEYS[k], ttl)
   a = a + 3
 end
 redis.call('HSET', KEYS[1], 'st', ARGV[2], 'rel', ARGV[3], 'early', ARGV[4])
 gate(KEYS[1], ARGV[6])
-redis.call('EXPIREAT', KEYS[1], expire_at)
+redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('SADD', KEYS[3], sid)
 return 1
 """
@@ -131,22 +131,22 @@ return 1
 # A loaded session's state, release and slot times written again; a slot new since the
 # load (a slot added to the session) is added with its seats. Free seats of known slots are
 # left alone: they change by deltas only. KEYS: session, slot keys... ARGV: session id,
-# st, rel, early, expire at, q, then per slot free, start, cut.
+# st, rel, early, seconds to keep, q, then per slot free, start, cut.
 _REFRESH = (
     _GATE
     + """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local expire_at = tonumber(ARGV[5])
+local ttl = tonumber(ARGV[5])
 redis.call('HSET', KEYS[1], 'st', ARGV[2], 'rel', ARGV[3], 'early', ARGV[4])
 gate(KEYS[1], ARGV[6])
-redis.call('EXPIREAT', KEYS[1], expire_at)
+redis.call('EXPIRE', KEYS[1], ttl)
 local a = 7
 for k = 2, #KEYS do
   if redis.call('EXISTS', KEYS[k]) == 0 then
     redis.call('HSET', KEYS[k], 'sid', ARGV[1], 'free', ARGV[a])
   end
   redis.call('HSET', KEYS[k], 'start', ARGV[a + 1], 'cut', ARGV[a + 2])
-  redis.call('EXPIREAT', KEYS[k], expire_at)
+  redis.call('EXPIRE', KEYS[k], ttl)
   a = a + 3
 end
 return 1
