@@ -8,7 +8,6 @@ one row per place, at most the queue's admission rate. A failure to write is log
 never fails the poll: the waiting-room page shows the turn anyway.
 """
 
-import datetime
 import logging
 
 from django.db import DatabaseError, transaction
@@ -17,14 +16,11 @@ from accounts.models import PatientProfile
 from appointments.models import Notification
 from appointments.notifications.delivery import notification_create
 from appointments.notifications.messages import local_time_text
+from appointments.release_queue.place import utc_at
 from appointments.release_queue.store import QueueFacts, queue_status
 from scheduling.models import ClinicSession
 
 logger = logging.getLogger(__name__)
-
-
-def _at(seconds: float) -> datetime.datetime:
-    return datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
 
 
 def queue_status_told(
@@ -84,7 +80,7 @@ def _write(
                 context=base
                 | {
                     "patient": profile.name if profile else "",
-                    "pass_until": local_time_text(_at(until)),
+                    "pass_until": local_time_text(utc_at(until)),
                 },
             )
             written += notice is not None

@@ -49,7 +49,8 @@ class Place:
     poll_after_seconds: int | None = None
 
 
-def _at(seconds: float | None) -> datetime.datetime | None:
+def utc_at(seconds: float | None) -> datetime.datetime | None:
+    """A Unix time of the queue's as an aware datetime (None stays None)."""
     if seconds is None:
         return None
     return datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
@@ -62,9 +63,9 @@ def _clamp(value: float, low: int, high: int) -> int:
 def place_of(session_id: int, facts: QueueFacts, now: float) -> Place:
     """The caller's place as the facts show it at `now`."""
     times = {
-        "opens_at": _at(facts.opens),
-        "release_at": _at(facts.release),
-        "closes_at": _at(facts.closes),
+        "opens_at": utc_at(facts.opens),
+        "release_at": utc_at(facts.release),
+        "closes_at": utc_at(facts.closes),
         "waiting_room": facts.waiting_room,
         "places": facts.places,
         "admitted": facts.admitted,
@@ -88,8 +89,8 @@ def place_of(session_id: int, facts: QueueFacts, now: float) -> Place:
     mine = {
         "profile_id": facts.profile_id,
         "position": facts.position,
-        "admitted_at": _at(facts.admitted_at),
-        "pass_until": _at(facts.until),
+        "admitted_at": utc_at(facts.admitted_at),
+        "pass_until": utc_at(facts.until),
     }
     if facts.used:
         return Place(session_id, State.BOOKED, **mine, **times)

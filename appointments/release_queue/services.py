@@ -11,7 +11,6 @@ ask; the seat is still decided by the stock and the writer, or the database path
 """
 
 import datetime
-import logging
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -22,7 +21,13 @@ from appointments.errors import ErrorCode
 from appointments.ledger.rules import restriction_check
 from appointments.metrics import release_queue_draw_counted, release_queue_join_counted
 from appointments.release_queue.notices import queue_status_told
-from appointments.release_queue.place import Place, State, now_seconds, place_of
+from appointments.release_queue.place import (
+    Place,
+    State,
+    now_seconds,
+    place_of,
+    utc_at,
+)
 from appointments.release_queue.schedule import QueuePlan
 from appointments.release_queue.store import (
     QueueFacts,
@@ -43,8 +48,6 @@ from common.errors import Conflict, DomainError, NotFound
 from common.services import Actor, operation_log_write
 from scheduling.errors import ErrorCode as SchedulingError
 from scheduling.models import ClinicSession
-
-logger = logging.getLogger(__name__)
 
 
 def queue_plan(session: ClinicSession) -> QueuePlan:
@@ -122,8 +125,7 @@ def _unprepared_place(session: ClinicSession, now: float) -> Place:
     return Place(
         session.pk,
         State.NOT_OPEN if now < plan.opens else State.CLOSED,
-        opens_at=session.release_at
-        - datetime.timedelta(minutes=settings.RELEASE_QUEUE_OPEN_MINUTES),
+        opens_at=utc_at(plan.opens),
         release_at=session.release_at,
         poll_after_seconds=60 if now < plan.opens else None,
     )

@@ -115,18 +115,32 @@ def queue_prepare(
     )
 
 
+def join_args(
+    *, session_id: int, member: int, person: str, profile_id: int, now: float
+) -> list:
+    """JOIN's ARGV (queue_join, and the simulation's pipelines)."""
+    return [prefix(), session_id, member, person, profile_id, repr(now)]
+
+
+def join_answer(raw: list) -> tuple[str, str]:
+    """JOIN's answer: ("joined", ""), ("exists", the place's profile id), or a refusal's
+    word: "unprepared", "not_open", "closed", "person_taken"."""
+    answer = [_text(part) for part in raw]
+    return answer[0], answer[1] if len(answer) > 1 else ""
+
+
 def queue_join(
     *, session_id: int, member: int, person: str, profile_id: int, now: float
 ) -> tuple[str, str]:
-    """("joined", ""), ("exists", the place's profile id), or a refusal's word:
-    "unprepared", "not_open", "closed", "person_taken"."""
-    answer = [
-        _text(part)
-        for part in queue_scripts().join(
-            args=[prefix(), session_id, member, person, profile_id, repr(now)]
-        )
-    ]
-    return answer[0], answer[1] if len(answer) > 1 else ""
+    """Take a place (join_answer says what came of it)."""
+    args = join_args(
+        session_id=session_id,
+        member=member,
+        person=person,
+        profile_id=profile_id,
+        now=now,
+    )
+    return join_answer(queue_scripts().join(args=args))
 
 
 def queue_draw(
@@ -154,16 +168,22 @@ def queue_draw(
     return int(answer[1]) if answer[0] == "drawn" and len(answer) > 1 else None
 
 
+def status_args(*, session_id: int, member: int | None, now: float) -> list:
+    """STATUS's ARGV (queue_status, and the simulation's pipelines)."""
+    return [prefix(), session_id, repr(now), "" if member is None else member]
+
+
+def status_facts(raw: list) -> QueueFacts | None:
+    """STATUS's answer read; None: the queue is not prepared."""
+    return QueueFacts.parse(raw) if _text(raw[0]) == "ok" else None
+
+
 def queue_status(
     *, session_id: int, member: int | None, now: float
 ) -> QueueFacts | None:
     """Admit what is due, then the facts (the member's place too). None: not prepared."""
-    answer = queue_scripts().status(
-        args=[prefix(), session_id, repr(now), "" if member is None else member]
-    )
-    if _text(answer[0]) != "ok":
-        return None
-    return QueueFacts.parse(answer)
+    args = status_args(session_id=session_id, member=member, now=now)
+    return status_facts(queue_scripts().status(args=args))
 
 
 def queue_leave(*, session_id: int, member: int) -> bool:

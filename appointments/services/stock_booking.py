@@ -40,7 +40,7 @@ from appointments.stock.client import (
 )
 from appointments.stock.deltas import stock_give_back_now
 from appointments.stock.loading import user_stock_load
-from appointments.stock.scripts import scripts
+from appointments.stock.scripts import scripts, take_answer, take_call
 from common.errors import Conflict, DomainError, NotFound
 
 logger = logging.getLogger(__name__)
@@ -91,17 +91,10 @@ def stock_refusal(code: str) -> DomainError:
 def _take(
     *, user_id: int, profile_id: int, slot_id: int, now: float, peek: bool = False
 ) -> list[str]:
-    answer = scripts().take(
-        keys=[keys.slot_key(slot_id), keys.user_key(user_id)],
-        args=[
-            keys.prefix(),
-            repr(now),
-            profile_id,
-            "peek" if peek else "take",
-            user_id,
-        ],
+    keys_, args = take_call(
+        slot_id=slot_id, user_id=user_id, profile_id=profile_id, now=now, peek=peek
     )
-    return [part.decode() if isinstance(part, bytes) else str(part) for part in answer]
+    return take_answer(scripts().take(keys=keys_, args=args))
 
 
 def booking_try_stock(

@@ -17,6 +17,7 @@ end) the caller needs a live pass of their own for that profile (the queue's has
 gets the caller), so the queue counts the seat as taken in the same step.
 """
 
+from appointments.stock import keys
 from appointments.stock.client import stock_client
 
 TAKE_SCRIPT = """
@@ -152,6 +153,22 @@ end
 return 1
 """
 )
+
+
+def take_call(
+    *, slot_id: int, user_id: int, profile_id: int, now: float, peek: bool = False
+) -> tuple[list[str], list]:
+    """TAKE's KEYS and ARGV, in the one layout every caller uses (the booking path,
+    appointments.services.stock_booking, and the release queue's simulation)."""
+    return (
+        [keys.slot_key(slot_id), keys.user_key(user_id)],
+        [keys.prefix(), repr(now), profile_id, "peek" if peek else "take", user_id],
+    )
+
+
+def take_answer(raw: list) -> list[str]:
+    """TAKE's answer as text: the word ("won", "full", ...), then the session id."""
+    return [part.decode() if isinstance(part, bytes) else str(part) for part in raw]
 
 
 class Scripts:

@@ -1,8 +1,10 @@
 """The real scripts, called in pipelines and timed by the wall clock.
 
-The arguments are those appointments.release_queue.store passes (JOIN, STATUS) and
-appointments.services.stock_booking (TAKE). store.py has no pipelined form, and the
-simulation needs one: 20,000 joins one round trip each would measure the network.
+The arguments and the reading of the answers are those of the production calls, from the
+same functions: appointments.release_queue.store (join_args/join_answer,
+status_args/status_facts) and appointments.stock.scripts (take_call/take_answer). Only the
+sending differs: pipelines, since 20,000 joins one round trip each would measure the
+network.
 Calls within one pipeline run on Redis one after the other, in the order given, so TAKEs
 sent in time order are decided in time order.
 
@@ -15,14 +17,18 @@ import time
 from dataclasses import dataclass, field
 
 from appointments.release_queue.scripts import queue_scripts
-from appointments.release_queue.store import QueueFacts
+from appointments.release_queue.simulation.layout import Layout
+from appointments.release_queue.simulation.patients import Patient
+from appointments.release_queue.store import (
+    QueueFacts,
+    join_answer,
+    join_args,
+    status_args,
+    status_facts,
+)
 from appointments.stock import keys
 from appointments.stock.client import stock_client
-from appointments.stock.scripts import scripts
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
+from appointments.stock.scripts import scripts, take_answer, take_call
 
 
 @dataclass
@@ -57,17 +63,17 @@ class Calls:
         pipe = stock_client().pipeline(transaction=False)
         join = queue_scripts().join
         for session_id, member, person, profile_id, now in requests:
-            join(
-                args=[keys.prefix(), session_id, member, person, profile_id, repr(now)],
-                client=pipe,
+            args = join_args(
+                session_id=session_id,
+                member=member,
+                person=person,
+                profile_id=profile_id,
+                now=now,
             )
+            join(args=args, client=pipe)
         answers = pipe.execute()
         self.join.add(len(requests), time.perf_counter() - began)
-        out = []
-        for answer in answers:
-            parts = [_text(part) for part in answer]
-            out.append((parts[0], parts[1] if len(parts) > 1 else ""))
-        return out
+        return [join_answer(answer) for answer in answers]
 
     def statuses(self, session_ids: list[int], now: float) -> list[QueueFacts | None]:
         """STATUS (no member) for each session at `now`: admits what is due."""
@@ -75,13 +81,11 @@ class Calls:
         pipe = stock_client().pipeline(transaction=False)
         status = queue_scripts().status
         for session_id in session_ids:
-            status(args=[keys.prefix(), session_id, repr(now), ""], client=pipe)
+            args = status_args(session_id=session_id, member=None, now=now)
+            status(args=args, client=pipe)
         answers = pipe.execute()
         self.status.add(len(session_ids), time.perf_counter() - began)
-        return [
-            QueueFacts.parse(answer) if _text(answer[0]) == "ok" else None
-            for answer in answers
-        ]
+        return [status_facts(answer) for answer in answers]
 
     def takes(self, requests: list[tuple[int, int, int, float]]) -> list[list[str]]:
         """TAKE for each (slot id, user id, profile id, now), in the order given."""
@@ -91,14 +95,33 @@ class Calls:
         pipe = stock_client().pipeline(transaction=False)
         take = scripts().take
         for slot_id, user_id, profile_id, now in requests:
-            take(
-                keys=[keys.slot_key(slot_id), keys.user_key(user_id)],
-                args=[keys.prefix(), repr(now), profile_id, "take", user_id],
-                client=pipe,
+            keys_, args = take_call(
+                slot_id=slot_id, user_id=user_id, profile_id=profile_id, now=now
             )
+            take(keys=keys_, args=args, client=pipe)
         answers = pipe.execute()
         self.take.add(len(requests), time.perf_counter() - began)
-        return [[_text(part) for part in answer] for answer in answers]
+        return [take_answer(answer) for answer in answers]
+
+    def takes_sent(
+        self,
+        sent: list[tuple[float, str, int]],
+        layout: Layout,
+        crowd: list[Patient],
+    ) -> list[list[str]]:
+        """TAKE for a batch of (seconds after the release, kind, patient index): each
+        patient books their session's slot for their first profile."""
+        return self.takes(
+            [
+                (
+                    layout.slot_of(crowd[i]),
+                    crowd[i].user_id,
+                    crowd[i].profile_id,
+                    layout.release + at,
+                )
+                for at, _kind, i in sent
+            ]
+        )
 
 
 def get_baseline(batches: list[int]) -> Timing:

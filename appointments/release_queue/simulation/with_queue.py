@@ -195,17 +195,7 @@ class QueueRun:
     def _send(self) -> None:
         params, layout, crowd = self.params, self.layout, self.crowd
         sent = self.batch.take()
-        answers = self.calls.takes(
-            [
-                (
-                    layout.slot_of(crowd[i]),
-                    crowd[i].user_id,
-                    crowd[i].profile_id,
-                    layout.release + at,
-                )
-                for at, _kind, i in sent
-            ]
-        )
+        answers = self.calls.takes_sent(sent, layout, crowd)
         for (at, kind, i), answer in zip(sent, answers, strict=True):
             code = answer[0]
             self.result.answers[code] += 1

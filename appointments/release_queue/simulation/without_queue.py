@@ -46,17 +46,7 @@ def run_without_queue(
 
     def send() -> None:
         sent = batch.take()
-        answers = calls.takes(
-            [
-                (
-                    layout.slot_of(crowd[i]),
-                    crowd[i].user_id,
-                    crowd[i].profile_id,
-                    layout.release + at,
-                )
-                for at, _kind, i in sent
-            ]
-        )
+        answers = calls.takes_sent(sent, layout, crowd)
         for (at, _kind, i), answer in zip(sent, answers, strict=True):
             patient = crowd[i]
             result.answers[answer[0]] += 1
