@@ -20,6 +20,7 @@ from accounts.selectors import patient_profile_get_for_user
 from appointments.errors import ErrorCode
 from appointments.ledger.rules import restriction_check
 from appointments.metrics import release_queue_draw_counted, release_queue_join_counted
+from appointments.notifications.messages import local_time_text
 from appointments.release_queue.notices import queue_status_told
 from appointments.release_queue.place import (
     Place,
@@ -175,11 +176,10 @@ def _join_check(session: ClinicSession, plan: QueuePlan, at: float) -> None:
 
 
 def _not_open(plan: QueuePlan) -> Conflict:
-    opens = datetime.datetime.fromtimestamp(plan.opens, tz=datetime.UTC)
     return Conflict(
         ErrorCode.RELEASE_QUEUE_NOT_OPEN,
         _("The waiting room opens at %(time)s.")
-        % {"time": f"{opens.astimezone():%Y-%m-%d %H:%M}"},
+        % {"time": local_time_text(utc_at(plan.opens))},
     )
 
 

@@ -2,9 +2,11 @@
 at a pace and never beyond the free seats, passes and their window, one place per account
 and per person, leaving, and the booking gate on both booking paths."""
 
+import datetime
 import random
 
 import pytest
+from django.utils import timezone
 
 from appointments.models import Notification
 from appointments.release_queue.place import State
@@ -325,3 +327,15 @@ def test_each_place_admitted_gets_one_notice_of_its_turn(stock, pace, settings):
     assert notice.page == f"pages/release-queue/index?session={session.pk}"
     assert session.doctor.name in notice.body
     assert profiles[2].name in notice.body
+
+
+def test_too_early_says_when_the_waiting_room_opens_in_the_hospitals_time(stock, pace):
+    session, _ = hot_session()
+    profile = PatientProfileFactory()
+    opens = timezone.localtime(session.release_at - datetime.timedelta(minutes=30))
+
+    with pytest.raises(Conflict) as refused:
+        join(profile, session, at(session, -31 * 60))
+
+    assert refused.value.code == "release_queue_not_open"
+    assert f"{opens:%Y-%m-%d %H:%M}" in str(refused.value.message)
