@@ -13,7 +13,7 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
 
 from common.events import publish
 from common.services import Actor, operation_log_write
@@ -53,14 +53,6 @@ def session_release_demand_record(*, session_id: int, demand: int) -> bool:
     )
 
 
-def _seats(session_ids: list[int]) -> dict[int, int]:
-    return dict(
-        ClinicSession.objects.filter(pk__in=session_ids)
-        .annotate(seats=Sum("slots__capacity"))
-        .values_list("pk", "seats")
-    )
-
-
 def sessions_release_queue_mark_auto(*, now: datetime.datetime) -> list[int]:
     """Mark the sessions releasing within the stock's preload horizon whose doctor's last
     measured release met the hospital's demand factor. Returns the sessions marked."""
@@ -72,6 +64,14 @@ def sessions_release_queue_mark_auto(*, now: datetime.datetime) -> list[int]:
     if not factors:
         return []
     horizon = now + datetime.timedelta(minutes=settings.BOOKING_STOCK_PRELOAD_MINUTES)
+    # Each coming session with its doctor's last measured release before it (a
+    # subquery), then those releases' demand and seats: three queries in all, however
+    # many sessions are coming (the job runs every minute).
+    last_measured = ClinicSession.objects.filter(
+        doctor_id=OuterRef("doctor_id"),
+        release_at__lt=OuterRef("release_at"),
+        release_demand__isnull=False,
+    ).order_by("-release_at")
     coming = list(
         ClinicSession.objects.filter(
             hospital_id__in=factors,
@@ -79,26 +79,26 @@ def sessions_release_queue_mark_auto(*, now: datetime.datetime) -> list[int]:
             release_queue=False,
             release_at__gt=now,
             release_at__lte=horizon,
-        ).only("pk", "doctor_id", "hospital_id", "release_at")
+        )
+        .only("pk", "doctor_id", "hospital_id", "release_at")
+        .annotate(last_id=Subquery(last_measured.values("pk")[:1]))
     )
+    measured = {
+        pk: (demand, seats or 0)
+        for pk, demand, seats in ClinicSession.objects.filter(
+            pk__in={s.last_id for s in coming if s.last_id is not None}
+        )
+        .annotate(seats=Sum("slots__capacity"))
+        .values_list("pk", "release_demand", "seats")
+    }
     marked = []
     for session in coming:
-        last = (
-            ClinicSession.objects.filter(
-                doctor_id=session.doctor_id,
-                release_at__lt=session.release_at,
-                release_demand__isnull=False,
-            )
-            .order_by("-release_at")
-            .values_list("pk", "release_demand")
-            .first()
-        )
-        if last is None:
+        if session.last_id is None:
             continue
-        seats = _seats([last[0]]).get(last[0]) or 0
+        demand, seats = measured[session.last_id]
         factor = factors[session.hospital_id]
-        if seats and last[1] >= factor * seats:
-            reason = f"auto: {last[1]} accounts for {seats} seats (factor {factor})"
+        if seats and demand >= factor * seats:
+            reason = f"auto: {demand} accounts for {seats} seats (factor {factor})"
             if session_release_queue_set(
                 actor=Actor.system(), session=session, on=True, reason=reason
             ):

@@ -21,6 +21,7 @@ from appointments.stock.loading import sessions_stock_load
 from common.errors import Conflict
 from common.models import OperationLog
 from scheduling.models import BookingRule, ClinicSession
+from scheduling.services import sessions_release_queue_mark_auto
 from tests.appointments.factories import PatientProfileFactory
 from tests.appointments.release_queue_helpers import at, hot_session, join, place
 from tests.appointments.stock_helpers import needs_redis, stock
@@ -241,3 +242,28 @@ def test_the_minute_job_writes_the_demand_and_marks_the_next_release_by_it(
     log = OperationLog.objects.get(action="session_release_queue_on")
     assert "7 accounts for 3 seats" in log.summary
     assert not ClinicSession.objects.get(pk=past.pk).release_queue
+
+
+def test_marking_by_demand_reads_in_three_queries_however_many_sessions_come(
+    settings, django_assert_num_queries
+):
+    # given: 6 doctors, each with a measured release below the factor and a session coming
+    now = timezone.now()
+    for _n in range(6):
+        past = ClinicSessionFactory(
+            release_at=now - datetime.timedelta(days=1), release_demand=2
+        )
+        SlotFactory(session=past, capacity=3)
+        ClinicSessionFactory(
+            doctor=past.doctor,
+            date=past.date + datetime.timedelta(days=1),
+            release_at=now + datetime.timedelta(minutes=30),
+            is_released=False,
+        )
+        BookingRule.objects.update_or_create(
+            hospital=past.hospital, defaults={"release_queue_demand_factor": 2}
+        )
+
+    # then: the rules, the coming sessions with their last release, that release's seats
+    with django_assert_num_queries(3):
+        assert sessions_release_queue_mark_auto(now=now) == []
